@@ -1,0 +1,251 @@
+// The project model: everything jobctl knows about a Celery project, read from its files.
+// Every command (audit, upgrade-plan, checklist, smoke-test, verify) works from this one model,
+// so no second parser ever reads the same file. Paths are POSIX, relative to ProjectModel.root.
+// Lines and columns are 1-based (what editors, SARIF and GitHub annotations expect).
+
+export interface Location {
+  file: string;
+  line: number;
+  column: number;
+  endLine?: number;
+  endColumn?: number;
+}
+
+/** A Python value as far as it can be known without running the code. */
+export type PyValue =
+  | { kind: 'str'; value: string }
+  | { kind: 'num'; value: number }
+  | { kind: 'bool'; value: boolean }
+  | { kind: 'none' }
+  | { kind: 'list'; items: PyValue[]; brackets: 'list' | 'tuple' | 'set' }
+  | { kind: 'dict'; entries: { key: PyValue; value: PyValue }[] }
+  /** os.environ.get('X', default) / os.getenv('X') / os.environ['X'] / env('X') (django-environ) */
+  | { kind: 'env'; name: string; default?: PyValue }
+  /** a bare name or attribute that could not be resolved, e.g. `settings.REDIS_URL` */
+  | { kind: 'name'; dotted: string }
+  /** anything else: the source text */
+  | { kind: 'expr'; text: string };
+
+/** Where a group of settings comes from. Celery reads each differently (namespaces, majority rule). */
+export type ConfigSourceKind =
+  | 'celery-ctor' // Celery('x', broker=..., backend=..., include=...)
+  | 'conf-update' // app.conf.update(...) / app.conf.update({...})
+  | 'conf-attr' // app.conf.task_serializer = 'json' / app.conf['x'] = ...
+  | 'config-module' // module-level assignments of a module named by config_from_object('mod') or celeryconfig.py
+  | 'config-object' // attributes of a class named by config_from_object(Config)
+  | 'django-settings'; // Django settings read through config_from_object('django.conf:settings', namespace=...)
+
+export interface SettingAssignment {
+  /** the key exactly as written: 'CELERY_BROKER_URL', 'task_serializer', 'BROKER_URL' */
+  name: string;
+  value: PyValue;
+  /** source text of the value (never printed for secret-looking keys: see util/mask.ts) */
+  valueText: string;
+  loc: Location;
+  /** Location of the key itself (for renames). For kwargs it is the kwarg name; for module vars the target. */
+  keyLoc: Location;
+}
+
+export interface ConfigSource {
+  id: string;
+  kind: ConfigSourceKind;
+  /** the file holding the settings (for config-module/django-settings: that module's file) */
+  file: string;
+  /** the call that wires this source into the app (config_from_object(...), conf.update(...)), if any */
+  loc: Location;
+  /** namespace given to config_from_object (e.g. 'CELERY'), or null */
+  namespace: string | null;
+  /** the app this source configures, when known */
+  appId: string | null;
+  /** for config_from_object: the string/name passed, e.g. 'django.conf:settings', 'proj.celeryconfig' */
+  objectRef?: string;
+  /** true when the source string is exactly 'django.conf:settings' (Celery then suppresses deprecation warnings) */
+  isDjangoConfSettings?: boolean;
+  settings: SettingAssignment[];
+}
+
+export interface CeleryApp {
+  id: string;
+  /** variable the instance is bound to: 'app', 'celery_app' */
+  variable: string;
+  /** importable module path of the file, e.g. 'proj.celery' (best effort from the file path) */
+  module: string;
+  /** first positional arg / main= */
+  main: string | null;
+  file: string;
+  loc: Location;
+  configSourceIds: string[];
+  /** autodiscover_tasks(...) called on it */
+  autodiscover: boolean;
+}
+
+export type TaskDecorator = 'shared_task' | 'app.task' | 'class';
+
+export interface CallSite {
+  /** dotted callee as written, e.g. 'asyncio.run', 'loop.run_until_complete', 'helper', 'self.retry', 'result.get' */
+  callee: string;
+  /** the callee resolved through imports where possible, e.g. 'asyncio.run' for `from asyncio import run; run()` */
+  resolved: string;
+  loc: Location;
+  /** source text of the arguments (without parentheses), for messages */
+  argsText: string;
+  /** keyword args that are literals, e.g. {timeout: {kind:'num', value:5}} */
+  kwargs: Record<string, PyValue>;
+  /** number of positional args */
+  positionalCount: number;
+  /** true when this call is itself inside an `await` expression or inside an async def */
+  inAsyncContext: boolean;
+}
+
+export interface FunctionDef {
+  /** 'module.path:func' or 'module.path:Class.method' */
+  id: string;
+  name: string;
+  module: string;
+  file: string;
+  loc: Location;
+  isAsync: boolean;
+  params: string[];
+  calls: CallSite[];
+  /** ids of FunctionDefs of this project that this function calls (resolved through imports, same module, self.method) */
+  callees: string[];
+  /** attribute chains read from module-level names, e.g. ['client', 'engine'] (for loop-bound-object reuse checks) */
+  moduleGlobalsUsed: string[];
+}
+
+export interface TaskDef {
+  /** the registered name: name= option, else '<module>.<function>' as Celery derives it */
+  name: string;
+  /** true when the name came from name=... (exact) rather than derived from the module path (best effort) */
+  explicitName: boolean;
+  functionId: string;
+  functionName: string;
+  module: string;
+  file: string;
+  loc: Location;
+  decorator: TaskDecorator;
+  /** variable of the app for @app.task, e.g. 'celery_app' */
+  appVariable: string | null;
+  /** decorator keyword options: bind, max_retries, autoretry_for, time_limit, soft_time_limit, acks_late, queue, ... */
+  options: Record<string, PyValue>;
+  optionLocs: Record<string, Location>;
+  isAsync: boolean;
+  params: string[];
+  /** lines of the task body, for stub detection (only used by readiness rules) */
+  bodyText: string;
+}
+
+/** A worker/beat command line found in compose, Procfile, Dockerfile, systemd, shell scripts. */
+export interface WorkerCommand {
+  source: 'compose' | 'procfile' | 'dockerfile' | 'systemd' | 'shell' | 'other';
+  file: string;
+  loc: Location;
+  /** the whole command text as written */
+  raw: string;
+  /** shell-split words of the celery invocation (starting at 'celery' or 'python -m celery') */
+  argv: string[];
+  /** the celery sub-command: 'worker', 'beat', 'flower', ... or null */
+  subcommand: string | null;
+  app: string | null;
+  pool: string | null;
+  concurrency: number | null;
+  queues: string[];
+  /** compose service / Procfile process name, when there is one */
+  processName?: string;
+  /** the celery invocation runs in the background of a shell (`a & celery ...`) */
+  backgrounded?: boolean;
+}
+
+export interface Dependency {
+  /** normalized name (PEP 503: lowercase, runs of -_. become -) */
+  name: string;
+  /** as written */
+  rawName: string;
+  extras: string[];
+  /** PEP 440 specifier as written ('==5.3.4', '>=5.3,<6', '^5.3.0' for poetry), '' when unpinned */
+  specifier: string;
+  /** exact version when the specifier pins one or a lock file says so */
+  version: string | null;
+  /** environment marker as written, if any */
+  marker?: string;
+  file: string;
+  loc: Location;
+  kind: 'requirements' | 'pyproject-pep621' | 'pyproject-poetry' | 'poetry-lock' | 'uv-lock' | 'pipfile' | 'pipfile-lock' | 'setup-cfg' | 'setup-py';
+  /** lock files describe what is installed; manifests what is allowed */
+  isLock: boolean;
+}
+
+export interface PythonVersionFact {
+  /** a PEP 440 specifier ('>=3.11', '==3.13.*') or a version ('3.13.5') */
+  value: string;
+  /** true when value is a single version (from .python-version, FROM python:3.13) */
+  exact: boolean;
+  file: string;
+  loc: Location;
+  source: 'requires-python' | 'python-version-file' | 'dockerfile' | 'poetry' | 'pipfile' | 'runtime-txt' | 'setup' | 'uv-lock';
+}
+
+export interface EnvVar {
+  key: string;
+  value: string;
+  loc: Location;
+}
+
+export interface EnvFile {
+  file: string;
+  vars: EnvVar[];
+  /** tracked by git (committed); null when the project is not a git checkout */
+  gitTracked: boolean | null;
+}
+
+export interface ComposeService {
+  name: string;
+  file: string;
+  loc: Location;
+  image: string | null;
+  command: string | null;
+  environment: EnvVar[];
+  /** port mappings as written, e.g. '6379:6379', '127.0.0.1:6379:6379' */
+  ports: { value: string; loc: Location }[];
+}
+
+export interface RedisConfDirective {
+  name: string; // lower-case directive
+  args: string[];
+  loc: Location;
+}
+
+export interface RedisConf {
+  file: string;
+  directives: RedisConfDirective[];
+}
+
+export interface Note {
+  level: 'info' | 'warning';
+  file?: string;
+  message: string;
+}
+
+export interface SourceFileInfo {
+  file: string;
+  kind: 'python' | 'requirements' | 'pyproject' | 'lock' | 'env' | 'compose' | 'procfile' | 'dockerfile' | 'systemd' | 'redis-conf' | 'shell' | 'setup' | 'other';
+  /** raw text, kept so suppressions and diffs can be computed without a second read */
+  text: string;
+}
+
+export interface ProjectModel {
+  root: string;
+  files: SourceFileInfo[];
+  apps: CeleryApp[];
+  configSources: ConfigSource[];
+  tasks: TaskDef[];
+  functions: FunctionDef[];
+  dependencies: Dependency[];
+  pythonVersions: PythonVersionFact[];
+  workerCommands: WorkerCommand[];
+  envFiles: EnvFile[];
+  composeServices: ComposeService[];
+  redisConfs: RedisConf[];
+  /** things jobctl could not read or had to guess; never fatal */
+  notes: Note[];
+}
