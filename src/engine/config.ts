@@ -1,0 +1,107 @@
+// The project's jobctl configuration: `jobctl.yaml` (or .jobctl.yaml) at the project root, or
+// `[tool.jobctl]` in pyproject.toml. Keys follow ruff's vocabulary (select / ignore / per-file-ignores).
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+import { parse as parseToml } from 'smol-toml';
+import { JobctlError } from '../util/errors.js';
+
+export interface JobctlConfig {
+  /** where it was read from (relative), or null when there is none */
+  file: string | null;
+  target?: string;
+  select?: string[];
+  ignore?: string[];
+  perFileIgnores?: Record<string, string[]>;
+  exclude?: string[];
+  failOn?: 'error' | 'warning' | 'info';
+  /** Celery app for runtime commands, e.g. 'proj.celery_app' */
+  app?: string;
+  python?: string;
+  /** everything else (smoke tasks, checklist answers, load-test defaults) stays available raw */
+  raw: Record<string, unknown>;
+}
+
+const FILES = ['jobctl.yaml', 'jobctl.yml', '.jobctl.yaml', '.jobctl.yml'];
+
+export async function loadConfig(root: string): Promise<JobctlConfig> {
+  for (const name of FILES) {
+    const p = path.join(root, name);
+    let text: string;
+    try {
+      text = await fs.readFile(p, 'utf8');
+    } catch {
+      continue;
+    }
+    let data: unknown;
+    try {
+      data = YAML.parse(text) ?? {};
+    } catch (err) {
+      throw new JobctlError(`${name}: not valid YAML (${firstLine((err as Error).message)}); fix the file or delete it`, { file: name });
+    }
+    return normalize(data, name);
+  }
+  try {
+    const text = await fs.readFile(path.join(root, 'pyproject.toml'), 'utf8');
+    let data: Record<string, unknown>;
+    try {
+      data = parseToml(text) as Record<string, unknown>;
+    } catch {
+      return { file: null, raw: {} }; // the pyproject integration reports a broken pyproject.toml as a note
+    }
+    const tool = (data.tool as Record<string, unknown> | undefined)?.jobctl;
+    if (tool !== undefined) return normalize(tool, 'pyproject.toml');
+  } catch { /* no pyproject */ }
+  return { file: null, raw: {} };
+}
+
+function firstLine(s: string): string {
+  return s.split('\n')[0] ?? s;
+}
+
+function normalize(data: unknown, file: string): JobctlConfig {
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    throw new JobctlError(`${file}: expected a mapping of jobctl settings (e.g. \`target: "5.6"\`)`, { file });
+  }
+  const raw = data as Record<string, unknown>;
+  const cfg: JobctlConfig = { file, raw };
+  const str = (k: string): string | undefined => {
+    const v = raw[k];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v === 'string' || typeof v === 'number') return String(v);
+    throw new JobctlError(`${file}: \`${k}\` must be a string`, { file });
+  };
+  const list = (k: string): string[] | undefined => {
+    const v = raw[k];
+    if (v === undefined || v === null) return undefined;
+    if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v as string[];
+    throw new JobctlError(`${file}: \`${k}\` must be a list of strings (e.g. ["JC101"])`, { file });
+  };
+  const target = str('target');
+  if (target !== undefined) cfg.target = target;
+  const select = list('select');
+  if (select) cfg.select = select;
+  const ignore = list('ignore');
+  if (ignore) cfg.ignore = ignore;
+  const exclude = list('exclude');
+  if (exclude) cfg.exclude = exclude;
+  const app = str('app');
+  if (app) cfg.app = app;
+  const python = str('python');
+  if (python) cfg.python = python;
+  const failOn = str('fail-on') ?? str('fail_on');
+  if (failOn !== undefined) {
+    if (failOn !== 'error' && failOn !== 'warning' && failOn !== 'info') throw new JobctlError(`${file}: \`fail-on\` must be error, warning or info`, { file });
+    cfg.failOn = failOn;
+  }
+  const pfi = raw['per-file-ignores'] ?? raw.per_file_ignores;
+  if (pfi !== undefined) {
+    if (pfi === null || typeof pfi !== 'object' || Array.isArray(pfi)) throw new JobctlError(`${file}: \`per-file-ignores\` must map a path prefix to a list of rule ids`, { file });
+    cfg.perFileIgnores = {};
+    for (const [k, v] of Object.entries(pfi as Record<string, unknown>)) {
+      if (!Array.isArray(v)) throw new JobctlError(`${file}: \`per-file-ignores.${k}\` must be a list of rule ids`, { file });
+      cfg.perFileIgnores[k] = v.map(String);
+    }
+  }
+  return cfg;
+}

@@ -1,0 +1,138 @@
+// Where Celery config gets read: discover the project's files, then hand each to the Python reader
+// (src/model/python) or to the integration that matches it (src/model/integrations). The result is one
+// ProjectModel that every command shares.
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import type { ProjectModel, SourceFileInfo } from './types.js';
+import { integrations } from './integrations/index.js';
+import { readPython } from './python/index.js';
+import { JobctlError } from '../util/errors.js';
+
+const execFileAsync = promisify(execFile);
+
+/** Folders never worth reading: installed packages, VCS data, caches, build output. */
+const SKIP_DIRS = new Set([
+  '.git', '.hg', '.svn', 'node_modules', '__pycache__', '.mypy_cache', '.pytest_cache', '.ruff_cache', '.tox', '.nox',
+  '.venv', 'venv', '.env.d', 'site-packages', 'dist', 'build', '.eggs', '.cache', '.idea', '.vscode', 'htmlcov', '.next',
+]);
+const MAX_FILE_BYTES = 2 * 1024 * 1024;
+const MAX_FILES = 200_000;
+
+export interface BuildOptions {
+  /** extra glob-free path prefixes (relative) to skip, from jobctl config `exclude` */
+  exclude?: string[];
+}
+
+export async function buildProjectModel(rootArg: string, opts: BuildOptions = {}): Promise<ProjectModel> {
+  const root = path.resolve(rootArg);
+  let st;
+  try {
+    st = await fs.stat(root);
+  } catch {
+    throw new JobctlError(`${rootArg}: no such directory; pass the path of a project (e.g. \`jobctl audit .\`)`, { file: rootArg });
+  }
+  if (!st.isDirectory()) throw new JobctlError(`${rootArg}: not a directory; pass the project's folder, not a file`, { file: rootArg });
+
+  const model: ProjectModel = {
+    root, files: [], apps: [], configSources: [], tasks: [], functions: [], dependencies: [], pythonVersions: [],
+    workerCommands: [], envFiles: [], composeServices: [], redisConfs: [], notes: [],
+  };
+  const gitTracked = await listGitTracked(root);
+  const rels = await walk(root, opts.exclude ?? [], model);
+
+  const python: SourceFileInfo[] = [];
+  const pending: { info: SourceFileInfo; integ: (typeof integrations)[number][] }[] = [];
+  for (const rel of rels) {
+    const isPy = rel.endsWith('.py');
+    const matching = integrations.filter((i) => i.matches(rel));
+    if (!isPy && matching.length === 0) continue;
+    let text: string;
+    try {
+      const buf = await fs.readFile(path.join(root, rel));
+      if (buf.length > MAX_FILE_BYTES) {
+        model.notes.push({ level: 'info', file: rel, message: `skipped: larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB` });
+        continue;
+      }
+      if (buf.includes(0)) continue; // binary
+      text = buf.toString('utf8');
+    } catch (err) {
+      model.notes.push({ level: 'warning', file: rel, message: `could not read: ${(err as Error).message}` });
+      continue;
+    }
+    const kind = isPy && matching.length === 0 ? 'python' : (matching[0]?.kind ?? 'python');
+    const info: SourceFileInfo = { file: rel, kind, text };
+    model.files.push(info);
+    if (isPy) python.push(info);
+    if (matching.length > 0) pending.push({ info, integ: matching });
+  }
+
+  await readPython(python, model);
+  for (const { info, integ } of pending) {
+    for (const integration of integ) {
+      try {
+        await integration.read(info, model, { gitTracked });
+      } catch (err) {
+        // an integration bug must not sink the whole audit
+        model.notes.push({ level: 'warning', file: info.file, message: `${integration.id}: could not read (${(err as Error).message})` });
+      }
+    }
+  }
+  return model;
+}
+
+async function walk(root: string, exclude: string[], model: ProjectModel): Promise<string[]> {
+  const out: string[] = [];
+  const stack: string[] = [''];
+  while (stack.length > 0) {
+    const rel = stack.pop()!;
+    let entries: import('node:fs').Dirent[];
+    try {
+      entries = await fs.readdir(path.join(root, rel), { withFileTypes: true });
+    } catch (err) {
+      model.notes.push({ level: 'warning', file: rel || '.', message: `could not list: ${(err as Error).message}` });
+      continue;
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const e of entries) {
+      const childRel = rel ? `${rel}/${e.name}` : e.name;
+      if (exclude.some((x) => childRel === x || childRel.startsWith(`${x.replace(/\/$/, '')}/`))) continue;
+      if (e.isDirectory()) {
+        if (SKIP_DIRS.has(e.name)) continue;
+        // any virtualenv, whatever its name
+        try {
+          await fs.access(path.join(root, childRel, 'pyvenv.cfg'));
+          continue;
+        } catch { /* not a venv */ }
+        stack.push(childRel);
+      } else if (e.isFile()) {
+        out.push(childRel);
+        if (out.length >= MAX_FILES) {
+          model.notes.push({ level: 'warning', message: `stopped after ${MAX_FILES} files; exclude folders in jobctl.yaml to read the rest` });
+          return out.sort();
+        }
+      }
+    }
+  }
+  return out.sort();
+}
+
+async function listGitTracked(root: string): Promise<Set<string> | null> {
+  try {
+    const { stdout: top } = await execFileAsync('git', ['rev-parse', '--show-toplevel'], { cwd: root });
+    const { stdout } = await execFileAsync('git', ['ls-files', '-z', '--full-name'], { cwd: root, maxBuffer: 256 * 1024 * 1024 });
+    const prefix = path.relative(top.trim(), root).split(path.sep).join('/');
+    const set = new Set<string>();
+    for (const f of stdout.split('\0')) {
+      if (!f) continue;
+      if (prefix === '') set.add(f);
+      else if (f.startsWith(`${prefix}/`)) set.add(f.slice(prefix.length + 1));
+    }
+    return set;
+  } catch {
+    return null;
+  }
+}
+
+export type { ProjectModel } from './types.js';

@@ -1,0 +1,37 @@
+import type { Rule } from './types.js';
+import { effectiveSettings } from './lib/settings.js';
+import { asBool } from './lib/values.js';
+import { compareVersions } from './lib/versions.js';
+
+export const rule: Rule = {
+  meta: {
+    id: 'JC106',
+    name: 'broker-connection-retry-on-startup',
+    band: 'settings',
+    severity: 'info',
+    confidence: 'high',
+    title: 'broker_connection_retry_on_startup unset: Celery prints a deprecation warning at start-up',
+    description: `Celery 5.3.0 added \`broker_connection_retry_on_startup\` (default \`None\`). In 5.3.x–5.4.x the worker emits a \`CPendingDeprecationWarning\` whenever it is unset ("The broker_connection_retry configuration setting will no longer determine whether broker connection retries are made during startup in Celery 6.0 and above…"), on every (re)connect. From 5.5.0 the warning appears only when it is unset **and** \`broker_connection_retry\` is False (#9227).
+
+Do not add the uppercase \`BROKER_CONNECTION_RETRY_ON_STARTUP\` to a lowercase config to silence it: that mixes styles and the worker refuses to start (JC102).`,
+    fix: 'Set broker_connection_retry_on_startup = True (in the config\'s own naming style) to keep retrying the broker at start-up.',
+    sources: [
+      { title: 'Consumer.ensure_connected warning (5.3.0–5.4.0)', ref: 'celery@v5.4.0:celery/worker/consumer/consumer.py' },
+      { title: 'Show the warning only if it evaluates as False (#9227)', ref: 'celery@v5.5.0:celery/worker/consumer/consumer.py; docs/history/changelog-5.5.rst' },
+    ],
+  },
+  check(ctx) {
+    const release = ctx.target ?? ctx.current;
+    if (!release) return;
+    const v = release.version;
+    if (compareVersions(v, '5.3.0') < 0) return;
+    const settings = effectiveSettings(ctx.model, ctx.knowledge);
+    if (settings.some((s) => s.newName === 'broker_connection_retry_on_startup')) return;
+    const retry = settings.find((s) => s.newName === 'broker_connection_retry');
+    const warns = compareVersions(v, '5.5.0') < 0 || asBool(retry?.assignment.value) === false;
+    if (!warns) return;
+    for (const app of ctx.model.apps) {
+      ctx.report({ loc: app.loc, key: app.id, message: `Celery ${v} warns at worker start that broker_connection_retry_on_startup is unset${compareVersions(v, '5.5.0') >= 0 ? ' (broker_connection_retry is False)' : ''}`, hint: 'set broker_connection_retry_on_startup = True' });
+    }
+  },
+};

@@ -1,0 +1,40 @@
+import type { Rule } from './types.js';
+import { calleeIs, describeChain, taskCalls } from './lib/task-code.js';
+import { highestPython, compareVersions } from './lib/versions.js';
+
+export const rule: Rule = {
+  meta: {
+    id: 'JC202',
+    name: 'get-event-loop-in-task',
+    band: 'event-loop',
+    severity: 'warning',
+    confidence: 'high',
+    title: '`asyncio.get_event_loop()` in task code: raises after any `asyncio.run()` in the worker process, and always on Python 3.14',
+    description: `Inside a task there is no running asyncio loop (Celery's worker loop is kombu's own hub, not asyncio, and it runs in the parent process). \`asyncio.get_event_loop()\` then falls back to the policy's loop for the thread:
+- after any \`asyncio.run()\` in the same thread — e.g. an earlier task in the same prefork child — it raises \`RuntimeError: There is no current event loop\` on every Python version, because \`asyncio.run()\` ends with \`set_event_loop(None)\`;
+- on Python 3.12–3.13 it emits a \`DeprecationWarning\` when it has to create a loop;
+- on Python 3.14 it always raises when there is no current loop.
+
+"Use \`get_event_loop()\` + \`run_until_complete()\` instead of \`asyncio.run()\`" is a common but wrong fix for Celery tasks.`,
+    fix: 'Use `asyncio.run(coro())` in the task; inside `async def` code use `asyncio.get_running_loop()`.',
+    examples: { bad: 'loop = asyncio.get_event_loop()\nanswer = loop.run_until_complete(ask(q))', good: 'answer = asyncio.run(ask(q))' },
+    sources: [
+      { title: 'asyncio.run() calls set_event_loop(None) on exit', ref: 'cpython@3.13:Lib/asyncio/runners.py' },
+      { title: 'get_event_loop(): deprecated implicit loop creation (3.12), raises (3.14)', ref: 'cpython@3.14:Doc/library/asyncio-eventloop.rst (versionchanged 3.14)' },
+      { title: 'Verified inside a Celery 5.6.3 prefork task', ref: 'shared/research/celery-knowledge.md §4.1 (3), §4.2' },
+    ],
+  },
+  check(ctx) {
+    const py = highestPython(ctx.model.pythonVersions);
+    const raisesAlways = py !== null && compareVersions(py.minor, '3.14') >= 0;
+    for (const { call, reached } of taskCalls(ctx.model, (c) => calleeIs(c, 'asyncio.get_event_loop') && !c.inAsyncContext)) {
+      ctx.report({
+        loc: call.loc,
+        key: reached.task.name,
+        severity: raisesAlways ? 'error' : 'warning',
+        message: `\`asyncio.get_event_loop()\` in ${describeChain(reached)}: raises "There is no current event loop" once any asyncio.run() has run in this worker process${raisesAlways ? `, and always on Python ${py!.minor} (${py!.fact.file})` : ', and always on Python 3.14'}`,
+        hint: 'run the coroutine with `asyncio.run(...)` instead of get_event_loop()/run_until_complete()',
+      });
+    }
+  },
+};

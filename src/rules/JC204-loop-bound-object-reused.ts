@@ -1,0 +1,65 @@
+import type { Rule } from './types.js';
+import type { LoopBoundGlobal } from './lib/asyncio.js';
+import { isLoopEntry, loopBoundGlobals, loopBoundUsedBy } from './lib/asyncio.js';
+import { describeChain, reachableFromTasks } from './lib/task-code.js';
+
+export const rule: Rule = {
+  meta: {
+    id: 'JC204',
+    name: 'loop-bound-object-reused',
+    band: 'event-loop',
+    severity: 'warning',
+    confidence: 'medium',
+    title: 'Task runs asyncio.run() over a module-level async client: the second task in a worker process fails',
+    description: `\`asyncio.run()\` once per task is fine under the prefork, threads and solo pools — there is no asyncio loop in a Celery worker to conflict with. What breaks is **reuse**: an async client, engine, connection pool or \`asyncio.Lock/Event/Queue\` created at import time (module level) binds to the first loop that uses it. The next task's \`asyncio.run()\` makes a new loop, and the shared object fails with \`RuntimeError: … attached to a different loop\` / \`… is bound to a different event loop\`, or \`RuntimeError: Event loop is closed\` when it cleans up. Prefork children run many tasks each, so this shows up as "the first task works, then it fails" — often only in production.`,
+    fix: 'Create the async client inside the coroutine (`async with httpx.AsyncClient() as client:`), or keep one event loop per worker process (create it in a `worker_process_init` handler and run every task on it).',
+    examples: {
+      bad: "client = httpx.AsyncClient()\n\nasync def ask(q):\n    return await client.post('/v1', json=q)\n\n@app.task\ndef answer(q):\n    return asyncio.run(ask(q))",
+      good: "async def ask(q):\n    async with httpx.AsyncClient() as client:\n        return await client.post('/v1', json=q)\n\n@app.task\ndef answer(q):\n    return asyncio.run(ask(q))",
+    },
+    sources: [
+      { title: 'Loop-bound objects reused across asyncio.run() (verified 3.9/3.11/3.13)', ref: 'shared/research/celery-knowledge.md §4.1 (1), (2)' },
+      { title: 'Report: global pooled asyncpg engine across per-task asyncio.run()', ref: 'mishrasanjeev/agentic-org PR #993' },
+      { title: 'Report: "Event loop is closed" in Celery (multiprocessing)', ref: 'VirusTotal/vt-py#46' },
+    ],
+  },
+  check(ctx) {
+    const bound = loopBoundGlobals(ctx.model);
+    if (bound.size === 0) return;
+    const reach = reachableFromTasks(ctx.model);
+    // for every task: does it enter a loop, and does code it reaches use a loop-bound global?
+    const byId = new Map(ctx.model.functions.map((f) => [f.id, f]));
+    for (const task of ctx.model.tasks) {
+      const fnIds = collect(task.functionId, byId);
+      const used: LoopBoundGlobal[] = [];
+      for (const id of fnIds) used.push(...loopBoundUsedBy(byId.get(id)!, bound, ctx.model));
+      if (used.length === 0) continue;
+      const g = used[0]!;
+      for (const id of fnIds) {
+        const fn = byId.get(id)!;
+        for (const call of fn.calls) {
+          if (!isLoopEntry(call) || call.inAsyncContext || call.resolved === 'asyncio.new_event_loop') continue;
+          const r = reach.get(id);
+          ctx.report({
+            loc: call.loc,
+            key: `${g.module}:${g.name}`,
+            message: `\`${call.callee}(…)\` in ${r ? describeChain(r) : `task \`${task.name}\``} runs coroutines that use \`${g.name}\` (${g.callee}(), created at import in ${g.loc.file}:${g.loc.line}): it binds to the first event loop, so the next task in the same worker process fails ("attached to a different loop" / "Event loop is closed")`,
+            hint: `create \`${g.name}\` inside the coroutine (async with …), or run one loop per worker process`,
+          });
+        }
+      }
+    }
+  },
+};
+
+function collect(start: string, byId: Map<string, import('../model/types.js').FunctionDef>): string[] {
+  const seen = new Set<string>();
+  const stack = [start];
+  while (stack.length) {
+    const id = stack.pop()!;
+    if (seen.has(id) || !byId.has(id)) continue;
+    seen.add(id);
+    stack.push(...byId.get(id)!.callees);
+  }
+  return [...seen];
+}

@@ -1,0 +1,39 @@
+import type { Rule } from './types.js';
+import { safeSatisfies } from './lib/versions.js';
+import { targetRequirement } from './lib/requirements.js';
+
+export const rule: Rule = {
+  meta: {
+    id: 'JC302',
+    name: 'dependency-conflicts-with-target',
+    band: 'versions',
+    severity: 'error',
+    confidence: 'high',
+    needsTarget: true,
+    title: 'A pinned dependency conflicts with what the target Celery requires',
+    description: `Celery pins its transport and pool libraries (kombu, billiard, vine, click, amqp) and, through the \`redis\` extra, redis-py (via kombu[redis] from 5.5.3). A version the project pins by hand that falls outside the target's requirement makes the install fail (pip: ResolutionImpossible) or, with \`--no-deps\` installs, run an untested combination. Lock files are not reported here: they are regenerated with the upgrade (see \`jobctl upgrade-plan\`).`,
+    fix: 'Relax or bump the pin to the range the message gives (or remove it and let the resolver choose).',
+    sources: [
+      { title: 'Requires-Dist of each Celery/kombu release (wheel METADATA)', ref: 'src/knowledge/data (scripts/gen-release-data.py)' },
+      { title: 'Pins per line', ref: 'shared/research/celery-knowledge.md §1.1, §1.2' },
+    ],
+  },
+  check(ctx) {
+    const t = ctx.target;
+    if (!t) return;
+    for (const d of ctx.model.dependencies) {
+      if (d.isLock || !d.version) continue;
+      if (d.name === 'celery') {
+        if (d.version !== t.version && d.specifier && safeSatisfies(t.version, d.specifier) === false) {
+          ctx.report({ loc: d.loc, key: d.name, severity: 'info', message: `celery is pinned to \`${d.specifier}\`, which excludes the target ${t.version}`, hint: `change it to celery==${t.version}` });
+        }
+        continue;
+      }
+      const req = targetRequirement(ctx.knowledge, t, d.name);
+      if (!req) continue;
+      if (safeSatisfies(d.version, req.spec) === false) {
+        ctx.report({ loc: d.loc, key: d.name, message: `${d.rawName} ${d.version} conflicts with Celery ${t.version}, which requires ${d.name}${req.spec} (${req.via})`, hint: `use ${d.name}${req.spec}` });
+      }
+    }
+  },
+};

@@ -1,0 +1,26 @@
+import type { Rule } from './types.js';
+import { effectiveSettings } from './lib/settings.js';
+
+export const rule: Rule = {
+  meta: {
+    id: 'JC403',
+    name: 'worker-without-concurrency-in-container',
+    band: 'deploy',
+    severity: 'info',
+    confidence: 'medium',
+    title: 'Worker in a container without a concurrency setting: one process per host CPU',
+    description: 'When `-c/--concurrency` and `worker_concurrency` are unset, the prefork pool starts one child per CPU that `os.cpu_count()` reports (celery/worker/worker.py setup_instance) — the host\'s CPUs, not the container\'s CPU limit. On a 32-core node with a 1-CPU limit that is 32 children fighting for one CPU and 32× the memory.',
+    fix: 'Set `-c N` (or worker_concurrency) to the container\'s CPU/memory budget.',
+    sources: [{ title: 'concurrency defaults to cpu_count()', ref: 'celery@v5.6.3:celery/worker/worker.py (WorkController.setup_instance)' }],
+  },
+  check(ctx) {
+    if (effectiveSettings(ctx.model, ctx.knowledge).some((s) => s.newName === 'worker_concurrency')) return;
+    for (const w of ctx.model.workerCommands) {
+      if (w.subcommand !== 'worker' || w.concurrency !== null) continue;
+      if (w.source !== 'compose' && w.source !== 'dockerfile') continue;
+      const pool = (w.pool ?? 'prefork').toLowerCase();
+      if (pool !== 'prefork' && pool !== 'processes') continue;
+      ctx.report({ loc: w.loc, key: w.raw, message: 'this containerised worker sets no concurrency: prefork starts one child per host CPU, not per container CPU limit', hint: 'add `-c N` for the container\'s budget' });
+    }
+  },
+};

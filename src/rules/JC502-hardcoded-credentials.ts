@@ -1,0 +1,59 @@
+import type { Rule } from './types.js';
+import { allStrings } from './lib/values.js';
+import { isLiteralSecretValue, isSecretName, maskedUrl, urlPassword } from './lib/secrets.js';
+import { isTestFile } from './lib/settings.js';
+import { getModuleGlobals } from '../model/python/index.js';
+
+export const rule: Rule = {
+  meta: {
+    id: 'JC502',
+    name: 'hardcoded-credentials',
+    band: 'security',
+    severity: 'error',
+    confidence: 'medium',
+    title: 'Credential written into code or compose files (broker/backend URL password, API key, SMTP password)',
+    description: 'A password in a broker or result-backend URL, or a secret-named setting with a literal value, is in every clone, image layer and CI log of the repository, and rotating it needs a code change. Celery itself masks broker passwords in its own banner, but not in your files. jobctl never prints the value: messages show `redis://:****@host`.',
+    fix: 'Read it from the environment or a secret store (`os.environ["CELERY_BROKER_URL"]`, compose `${REDIS_PASSWORD}` from an untracked .env), and rotate the exposed credential.',
+    sources: [
+      { title: 'Celery masks broker URLs it logs (maybe_sanitize_url)', ref: 'celery@v5.6.3:celery/app/utils.py' },
+      { title: 'OWASP: Use of hard-coded password (CWE-259)', ref: 'https://cwe.mitre.org/data/definitions/259.html' },
+    ],
+  },
+  check(ctx) {
+    const reported = new Set<string>();
+    const report = (loc: import('../model/types.js').Location, what: string): void => {
+      const k = `${loc.file}:${loc.line}`;
+      if (reported.has(k) || isTestFile(loc.file)) return;
+      reported.add(k);
+      ctx.report({ loc, key: k, message: what, hint: 'read it from the environment or a secret store, and rotate it' });
+    };
+    // Celery settings and constructor arguments
+    for (const source of ctx.model.configSources) {
+      for (const a of source.settings) {
+        for (const v of allStrings(a.value)) {
+          if (urlPassword(v)) report(a.loc, `\`${a.name}\` holds a URL with a literal password (${maskedUrl(v)})`);
+        }
+        if (a.value.kind === 'str' && isSecretName(a.name) && isLiteralSecretValue(a.value.value) && !urlPassword(a.value.value)) {
+          report(a.loc, `\`${a.name}\` is set to a literal secret in code`);
+        }
+      }
+    }
+    // any module-level constant: REDIS_URL = 'redis://:pw@…', SMTP_PASSWORD = '…'
+    for (const [, globals] of getModuleGlobals(ctx.model)) {
+      for (const [name, g] of globals) {
+        const m = /^[rbuRBU]?(['"])(.*)\1$/s.exec(g.valueText.trim());
+        if (!m) continue;
+        const value = m[2]!;
+        if (urlPassword(value)) report(g.loc, `\`${name}\` holds a URL with a literal password (${maskedUrl(value)})`);
+        else if (isSecretName(name) && isLiteralSecretValue(value)) report(g.loc, `\`${name}\` is set to a literal secret in code`);
+      }
+    }
+    // compose environment (a committed .env is JC503's business)
+    for (const svc of ctx.model.composeServices) {
+      for (const e of svc.environment) {
+        if (urlPassword(e.value)) report(e.loc, `service \`${svc.name}\`: \`${e.key}\` holds a URL with a literal password (${maskedUrl(e.value)})`);
+        else if (isSecretName(e.key) && isLiteralSecretValue(e.value)) report(e.loc, `service \`${svc.name}\`: \`${e.key}\` is set to a literal secret`);
+      }
+    }
+  },
+};

@@ -1,0 +1,27 @@
+import type { Rule } from './types.js';
+import { isLiteralSecretValue, isSecretName, urlPassword } from './lib/secrets.js';
+
+export const rule: Rule = {
+  meta: {
+    id: 'JC503',
+    name: 'env-file-committed',
+    band: 'security',
+    severity: 'warning',
+    confidence: 'high',
+    title: 'A .env file with secrets is committed to git',
+    description: 'A `.env` file tracked by git ships its secrets to everyone with read access to the repository, to every fork and CI cache, forever (history keeps them after deletion). Only templates (`.env.example`, `.env.sample`, `.env.template`) belong in git. jobctl asks git which files are tracked; values are never printed.',
+    fix: 'Remove it from git (`git rm --cached .env`, add it to .gitignore), commit a `.env.example` with placeholders, and rotate the secrets it held.',
+    sources: [{ title: 'GitHub docs: Removing sensitive data from a repository', ref: 'https://docs.github.com/en/authentication/keeping-your-account-and-data-secure/removing-sensitive-data-from-a-repository' }],
+  },
+  check(ctx) {
+    for (const env of ctx.model.envFiles) {
+      if (env.gitTracked !== true) continue;
+      if (/(example|sample|template|dist|defaults?)([.-]|$)/i.test(env.file.split('/').pop()!)) continue;
+      for (const v of env.vars) {
+        const secret = urlPassword(v.value) !== null || (isSecretName(v.key) && isLiteralSecretValue(v.value));
+        if (!secret) continue;
+        ctx.report({ loc: v.loc, key: v.key, message: `\`${v.key}\` in ${env.file} is a secret committed to git`, hint: `git rm --cached ${env.file}; keep a .env.example with a placeholder; rotate the value` });
+      }
+    }
+  },
+};

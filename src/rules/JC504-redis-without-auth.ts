@@ -1,0 +1,38 @@
+import type { Rule } from './types.js';
+
+export const rule: Rule = {
+  meta: {
+    id: 'JC504',
+    name: 'redis-without-auth',
+    band: 'security',
+    severity: 'warning',
+    confidence: 'medium',
+    title: 'Redis broker without authentication (redis.conf or a published compose port)',
+    description: 'Whoever can reach an unauthenticated Redis can read every task argument and result, delete queues, and publish tasks the workers will run (code execution if pickle is accepted). Redis only refuses outside connections by itself while `protected-mode` is on *and* no `bind`/password is configured; `bind 0.0.0.0` or a published container port without a password exposes it.',
+    fix: 'Set `requirepass` (or ACL users with `user … on >password`) and bind Redis to a private interface; in compose, do not publish 6379 or bind it to 127.0.0.1.',
+    sources: [
+      { title: 'Redis security: authentication, protected mode', ref: 'https://redis.io/docs/latest/operate/oss_and_stack/management/security/' },
+      { title: 'Celery docs: Security — broker access', ref: 'celery@v5.6.3:docs/userguide/security.rst' },
+    ],
+  },
+  check(ctx) {
+    for (const conf of ctx.model.redisConfs) {
+      const has = (n: string): boolean => conf.directives.some((d) => d.name === n);
+      const aclUserWithPassword = conf.directives.some((d) => d.name === 'user' && d.args.some((a) => a.startsWith('>') || a.startsWith('#')));
+      if (has('requirepass') || has('aclfile') || aclUserWithPassword) continue;
+      const bind = conf.directives.find((d) => d.name === 'bind');
+      const loc = bind?.loc ?? conf.directives[0]?.loc ?? { file: conf.file, line: 1, column: 1 };
+      ctx.report({ loc, key: conf.file, message: `${conf.file} sets no password (no requirepass, ACL user or aclfile)${bind ? ` and binds ${bind.args.join(' ')}` : ''}: anyone who reaches it can read and publish tasks`, hint: 'add requirepass (from a secret) or ACL users' });
+    }
+    for (const svc of ctx.model.composeServices) {
+      const isRedis = /(^|\/)(redis|valkey|keydb)(:|$)/i.test(svc.image ?? '') || /^redis/i.test(svc.name);
+      if (!isRedis) continue;
+      if (/--requirepass|--aclfile|redis\.conf/.test(svc.command ?? '')) continue;
+      for (const p of svc.ports) {
+        const v = p.value.replace(/\/(tcp|udp)$/, '');
+        if (/^(127\.0\.0\.1|localhost|\[::1\]):/.test(v)) continue;
+        ctx.report({ loc: p.loc, key: `${svc.name}:${p.value}`, message: `compose service \`${svc.name}\` publishes Redis on ${p.value} with no password: reachable from outside the host`, hint: 'drop the port mapping (services reach redis over the compose network) or bind it to 127.0.0.1, and set --requirepass' });
+      }
+    }
+  },
+};

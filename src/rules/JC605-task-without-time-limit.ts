@@ -1,0 +1,25 @@
+import type { Rule } from './types.js';
+import { effectiveSettings } from './lib/settings.js';
+
+export const rule: Rule = {
+  meta: {
+    id: 'JC605',
+    name: 'task-without-time-limit',
+    band: 'readiness',
+    severity: 'info',
+    confidence: 'medium',
+    title: 'No task time limit: a hung task holds a worker slot forever',
+    description: 'Celery sets no time limit by default (`task_time_limit = None`). A task stuck on a network call without a timeout keeps its pool slot until the worker is restarted; enough of them and the worker stops consuming. A global `task_time_limit` (with a lower `task_soft_time_limit`) is a cheap backstop; long tasks can raise theirs.',
+    fix: 'Set task_time_limit and task_soft_time_limit (e.g. 600 / 540) in the app config, and override per task where needed.',
+    sources: [{ title: 'Celery docs, Configuration: task_time_limit (default: no time limit)', ref: 'celery@v5.6.3:docs/userguide/configuration.rst' }],
+  },
+  check(ctx) {
+    if (ctx.model.tasks.length === 0) return;
+    if (effectiveSettings(ctx.model, ctx.knowledge).some((s) => s.newName === 'task_time_limit')) return;
+    const without = ctx.model.tasks.filter((t) => t.options.time_limit === undefined);
+    if (without.length === 0) return;
+    for (const app of ctx.model.apps) {
+      ctx.report({ loc: app.loc, key: app.id, message: `no task_time_limit is set and ${without.length} task${without.length === 1 ? ' has' : 's have'} no time_limit (e.g. \`${without[0]!.name}\`): a hung task holds its worker slot forever`, hint: 'set task_time_limit / task_soft_time_limit in this app\'s config' });
+    }
+  },
+};

@@ -1,0 +1,33 @@
+import type { Rule } from './types.js';
+import { isTestFile } from './lib/settings.js';
+
+export const rule: Rule = {
+  meta: {
+    id: 'JC606',
+    name: 'stub-task',
+    band: 'readiness',
+    severity: 'warning',
+    confidence: 'medium',
+    title: 'Stub task: it reports success without doing the work',
+    description: 'A task whose body only logs and returns a status (often `"queued"` or `"sent"`), with a NOTE/TODO saying the real work is still to be written, succeeds in every monitoring view while nothing is sent. Notification tasks are the usual case: alerts "go out" and nobody receives them.',
+    fix: 'Implement the task (with retries and a timeout), or make it raise NotImplementedError so the failure is visible.',
+    examples: { bad: '@shared_task\ndef send_email(to, subject, body):\n    logger.info("Sending email to %s", to)\n    # NOTE: Implement email sending here\n    return {"status": "queued"}', good: '@shared_task(bind=True, max_retries=3)\ndef send_email(self, to, subject, body):\n    try:\n        smtp_send(to, subject, body)\n    except SMTPException as exc:\n        raise self.retry(exc=exc)' },
+    sources: [{ title: 'Seed: a production checklist listing stubbed email/webhook tasks as "Critical"', ref: 'shared/seeds/001 (Celery Production Implementation Checklist)' }],
+  },
+  check(ctx) {
+    for (const t of ctx.model.tasks) {
+      if (isTestFile(t.file)) continue;
+      const body = t.bodyText;
+      const marker = /#\s*(TODO|FIXME|NOTE|XXX)\b[^\n]*|#[^\n]*\b(implement|stub|not implemented|placeholder)\b/i.test(body);
+      const code = body
+        .replace(/^\s*[rRbBuU]{0,2}("""|''')[\s\S]*?\1/, '') // docstring
+        .split('\n')
+        .map((l) => l.replace(/#.*$/, '').trim())
+        .filter((l) => l !== '');
+      const trivial = code.every((l) => /^(pass|\.\.\.|return\b.*|(logger|logging|log|self\.logger|print)\b.*|[\w.]+\s*=\s*[^()]*|[)\]}],?|["'][^"']*["']\s*:\s*.*,?|\w+\s*=\s*\w+\(.*\),?)$/.test(l) && !/\b(send|post|request|urlopen|smtp|client\.|session\.|requests\.|httpx\.)/i.test(l));
+      const onlyPass = code.length > 0 && code.every((l) => l === 'pass' || l === '...');
+      if (!(onlyPass || (marker && trivial))) continue;
+      ctx.report({ loc: t.loc, key: t.name, message: `task \`${t.name}\` is a stub: it ${onlyPass ? 'does nothing' : 'only logs and returns a status'}${marker ? ' (its body says the real work is still to be written)' : ''}, yet every run reports SUCCESS`, hint: 'implement it, or raise NotImplementedError until it is' });
+    }
+  },
+};

@@ -1,0 +1,26 @@
+// What broker the project uses, from settings, constructor args, env defaults, .env files and compose.
+import type { ProjectModel } from '../../model/types.js';
+import type { Knowledge } from '../../knowledge/types.js';
+import { effectiveSettings } from './settings.js';
+import { allStrings } from './values.js';
+
+export function brokerUrls(model: ProjectModel, k: Knowledge): string[] {
+  const out: string[] = [];
+  const envNames: string[] = [];
+  for (const s of effectiveSettings(model, k)) {
+    if (s.newName !== 'broker_url' && s.newName !== 'broker_read_url' && s.newName !== 'broker_write_url') continue;
+    out.push(...allStrings(s.assignment.value));
+    const v = s.assignment.value;
+    if (v.kind === 'env') envNames.push(v.name);
+    if (v.kind === 'name') envNames.push(v.dotted.split('.').pop()!);
+  }
+  // CELERY_BROKER_URL in the environment overrides the config in every mode (celery/app/utils.py Settings)
+  envNames.push('CELERY_BROKER_URL');
+  const env = [...model.envFiles.flatMap((e) => e.vars), ...model.composeServices.flatMap((s) => s.environment)];
+  for (const name of envNames) for (const v of env) if (v.key === name && v.value) out.push(v.value);
+  return [...new Set(out)];
+}
+
+export function usesRedisBroker(model: ProjectModel, k: Knowledge): boolean {
+  return brokerUrls(model, k).some((u) => /^(redis|rediss|sentinel|redis\+socket|valkey):\/\//i.test(u.trim()));
+}

@@ -1,0 +1,63 @@
+// Celery 5's command line: global options (celery/bin/celery.py) must precede the sub-command.
+const GLOBAL_WITH_VALUE = new Set(['-A', '--app', '-b', '--broker', '--result-backend', '--loader', '--config', '--workdir']);
+const GLOBAL_FLAGS = new Set(['-C', '--no-color', '-q', '--quiet']);
+
+function optionName(word: string): string {
+  return word.startsWith('--') ? word.split('=')[0]! : word.length > 2 && word.startsWith('-') && !word.startsWith('--') ? word.slice(0, 2) : word;
+}
+
+function isGlobal(word: string): boolean {
+  const n = optionName(word);
+  return GLOBAL_WITH_VALUE.has(n) || GLOBAL_FLAGS.has(n);
+}
+
+/** index of the sub-command in argv (argv[0] is 'celery'), or -1 */
+export function subcommandIndex(argv: string[]): number {
+  for (let i = 1; i < argv.length; i++) {
+    const w = argv[i]!;
+    if (w.startsWith('-')) {
+      const n = optionName(w);
+      if (GLOBAL_WITH_VALUE.has(n) && !w.includes('=') && !(n.length === 2 && w.length > 2)) i++;
+      continue;
+    }
+    return i;
+  }
+  return -1;
+}
+
+export function globalOptionsAfterSubcommand(argv: string[]): string[] {
+  const sub = subcommandIndex(argv);
+  if (sub < 0) return [];
+  const out: string[] = [];
+  for (let i = sub + 1; i < argv.length; i++) {
+    const w = argv[i]!;
+    if (w === '--') break;
+    if (!isGlobal(w)) continue;
+    const n = optionName(w);
+    const takesValue = GLOBAL_WITH_VALUE.has(n) && !w.includes('=') && !(n.length === 2 && w.length > 2);
+    out.push(takesValue && argv[i + 1] !== undefined ? `${w} ${argv[i + 1]}` : w);
+    if (takesValue) i++;
+  }
+  return out;
+}
+
+/** argv with every global option moved before the sub-command (null when nothing to move). */
+export function reorderCeleryArgv(argv: string[]): string[] | null {
+  const sub = subcommandIndex(argv);
+  if (sub < 0) return null;
+  const globals: string[] = [];
+  const rest: string[] = [];
+  let moved = false;
+  for (let i = sub + 1; i < argv.length; i++) {
+    const w = argv[i]!;
+    if (isGlobal(w)) {
+      const n = optionName(w);
+      const takesValue = GLOBAL_WITH_VALUE.has(n) && !w.includes('=') && !(n.length === 2 && w.length > 2);
+      globals.push(w);
+      if (takesValue && argv[i + 1] !== undefined) globals.push(argv[++i]!);
+      moved = true;
+    } else rest.push(w);
+  }
+  if (!moved) return null;
+  return [...argv.slice(0, sub), ...globals, argv[sub]!, ...rest];
+}

@@ -1,0 +1,118 @@
+// How Celery reads a setting key from a config source: new name, old alias, namespaced, ignored, unknown.
+// Facts (verified on Celery 5.6.3, see docs/evidence/ and ../shared/research/celery-knowledge.md §3):
+// - without a namespace, new lowercase names and old uppercase aliases (defaults._TO_NEW_KEY) both work;
+// - with namespace='CELERY', only CELERY_ + NEW_NAME.upper() works; old names are silently ignored;
+// - any other key is silently ignored (no error, no warning).
+import { distance } from 'fastest-levenshtein';
+import type { ConfigSource, ProjectModel, SettingAssignment } from '../../model/types.js';
+import type { Knowledge } from '../../knowledge/types.js';
+
+export type KeyStatus =
+  | { kind: 'new'; newName: string }
+  | { kind: 'old'; newName: string }
+  | { kind: 'namespaced'; newName: string }
+  | { kind: 'ignored-by-namespace'; newName: string; working: string }
+  | { kind: 'doc-only'; newName: string; codeName: string }
+  | { kind: 'unknown'; suggestion: string | null }
+  | { kind: 'not-celery' };
+
+/** Prefixes that mark an uppercase key as meant for Celery (Django settings hold many other keys). */
+const CELERY_UPPER = /^(CELERY|CELERYD|CELERYBEAT|CELERYMON|BROKER)_/;
+/** New-style namespaces (celery/app/defaults.py NAMESPACES) */
+const CELERY_LOWER = /^(accept_content|enable_utc|imports|include|timezone|beat|broker|result|task|worker|redis|database|cache|cassandra|s3|azureblockblob|gcs|arangodb|cosmosdbsql|couchbase|elasticsearch|mongodb|riak|control|event|security|sqlalchemy|email|deprecated)(_|$)/;
+
+export function classifyKey(name: string, source: ConfigSource, k: Knowledge): KeyStatus {
+  const ns = source.namespace;
+  const isDjango = source.kind === 'django-settings';
+  if (source.kind === 'celery-ctor') return { kind: 'new', newName: name };
+  if (ns) {
+    const prefix = `${ns}_`;
+    if (name.startsWith(prefix)) {
+      const rest = name.slice(prefix.length);
+      const asNew = rest.toLowerCase();
+      if (k.settings.has(asNew) && !k.settings.get(asNew)!.removedIn) return { kind: 'namespaced', newName: asNew };
+      const viaOld = k.oldToNew.get(name) ?? k.oldToNew.get(rest);
+      if (viaOld) return { kind: 'ignored-by-namespace', newName: viaOld, working: `${prefix}${viaOld.toUpperCase()}` };
+      const doc = k.docTableMismatches.find((d) => d.docOldName === name || d.docOldName === rest);
+      if (doc) return { kind: 'ignored-by-namespace', newName: doc.docNewName, working: `${prefix}${doc.docNewName.toUpperCase()}` };
+      return { kind: 'unknown', suggestion: closest(name, [...k.settings.keys()].map((s) => `${prefix}${s.toUpperCase()}`)) };
+    }
+    // no prefix: only Celery-looking keys are Celery's business (Django's EMAIL_HOST is Django's)
+    if (!CELERY_UPPER.test(name)) return { kind: 'not-celery' };
+    const viaOld = k.oldToNew.get(name);
+    if (viaOld) return { kind: 'ignored-by-namespace', newName: viaOld, working: `${prefix}${viaOld.toUpperCase()}` };
+    return { kind: 'not-celery' };
+  }
+  const fact = k.settings.get(name);
+  if (fact && !fact.removedIn) return { kind: 'new', newName: name };
+  const old = k.oldToNew.get(name);
+  if (old) {
+    if (isDjango && !CELERY_UPPER.test(name)) return { kind: 'not-celery' };
+    return { kind: 'old', newName: old };
+  }
+  const doc = k.docTableMismatches.find((d) => d.docOldName === name);
+  if (doc) return { kind: 'doc-only', newName: doc.docNewName, codeName: doc.codeOldName ?? doc.docNewName };
+  if (isDjango && !CELERY_UPPER.test(name)) return { kind: 'not-celery' };
+  const upper = name === name.toUpperCase();
+  const candidates = upper ? [...k.oldToNew.keys()] : [...k.settings.keys()];
+  const suggestion = closest(name, candidates);
+  if (source.kind === 'config-module' || source.kind === 'config-object' || isDjango) {
+    // module-level helpers (REDIS_HOST = ..., import os) are not settings; flag only what looks like one
+    const near = suggestion !== null && distance(name.toLowerCase(), suggestion.toLowerCase()) <= 2;
+    if (!near && !(upper ? CELERY_UPPER.test(name) : CELERY_LOWER.test(name))) return { kind: 'not-celery' };
+    if (name.startsWith('_')) return { kind: 'not-celery' };
+  }
+  return { kind: 'unknown', suggestion };
+}
+
+export function closest(name: string, candidates: string[]): string | null {
+  let best: string | null = null;
+  let bestD = Infinity;
+  const lower = name.toLowerCase();
+  for (const c of candidates) {
+    const d = distance(lower, c.toLowerCase());
+    if (d < bestD) {
+      bestD = d;
+      best = c;
+    }
+  }
+  // a suggestion that shares less than half the name is noise
+  return best !== null && bestD <= Math.max(2, Math.floor(name.length / 3)) ? best : null;
+}
+
+export interface ResolvedSetting {
+  newName: string;
+  assignment: SettingAssignment;
+  source: ConfigSource;
+  status: KeyStatus;
+}
+
+/** Every assignment that Celery would actually read, by its new name. */
+export function effectiveSettings(model: ProjectModel, k: Knowledge): ResolvedSetting[] {
+  const out: ResolvedSetting[] = [];
+  for (const source of model.configSources) {
+    for (const a of source.settings) {
+      const status = classifyKey(a.name, source, k);
+      if (status.kind === 'new' || status.kind === 'old' || status.kind === 'namespaced') out.push({ newName: status.newName, assignment: a, source, status });
+    }
+  }
+  return out;
+}
+
+/** Every assignment that someone meant as a Celery setting, whether or not Celery reads it. */
+export function intendedSettings(model: ProjectModel, k: Knowledge): ResolvedSetting[] {
+  const out: ResolvedSetting[] = [];
+  for (const source of model.configSources) {
+    for (const a of source.settings) {
+      const status = classifyKey(a.name, source, k);
+      if (status.kind === 'not-celery' || status.kind === 'unknown') continue;
+      out.push({ newName: status.newName, assignment: a, source, status });
+    }
+  }
+  return out;
+}
+
+/** Is this file a test settings module (tests/, *test*settings*, conftest)? */
+export function isTestFile(file: string): boolean {
+  return /(^|\/)(tests?|testing)\//.test(file) || /(^|\/)(test_[^/]*|[^/]*_tests?|conftest)\.py$/.test(file) || /test[^/]*settings|settings[^/]*test/i.test(file);
+}
