@@ -1,5 +1,6 @@
 import type { Rule } from './types.js';
 import { classifyKey } from './lib/settings.js';
+import { mixedKeys } from './lib/mixing.js';
 
 export const rule: Rule = {
   meta: {
@@ -21,10 +22,12 @@ Renaming is safe only as a whole: a config that mixes the two styles fails at st
     ],
   },
   check(ctx) {
+    // keys in the minority style are JC102's: they do not work with a warning, the app does not start
+    const mixed = new Set(mixedKeys(ctx.model, ctx.knowledge).map((m) => m.assignment));
     for (const source of ctx.model.configSources) {
       for (const a of source.settings) {
         const st = classifyKey(a.name, source, ctx.knowledge);
-        if (st.kind !== 'old') continue;
+        if (st.kind !== 'old' || mixed.has(a)) continue;
         ctx.report({
           loc: a.keyLoc,
           message: `\`${a.name}\` is an old-style setting name; Celery reads it as \`${st.newName}\` with a deprecation warning until 6.0`,

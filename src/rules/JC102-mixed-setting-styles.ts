@@ -1,6 +1,5 @@
 import type { Rule } from './types.js';
-import type { ConfigSource, SettingAssignment } from '../model/types.js';
-import { classifyKey } from './lib/settings.js';
+import { mixedKeys } from './lib/mixing.js';
 
 export const rule: Rule = {
   meta: {
@@ -23,56 +22,12 @@ A common way in: adding \`BROKER_CONNECTION_RETRY_ON_STARTUP = True\` to a lower
     ],
   },
   check(ctx) {
-    const k = ctx.knowledge;
-    // group what Celery checks together, per app
-    const groups = new Map<string, { sources: ConfigSource[] }>();
-    const byApp = new Map<string | null, ConfigSource[]>();
-    for (const s of ctx.model.configSources) {
-      const list = byApp.get(s.appId) ?? [];
-      list.push(s);
-      byApp.set(s.appId, list);
-    }
-    for (const [appId, sources] of byApp) {
-      const loaded = sources.filter((s) => s.kind === 'config-module' || s.kind === 'config-object' || s.kind === 'django-settings');
-      const pre = sources.filter((s) => s.kind === 'conf-update' || s.kind === 'conf-attr');
-      if (loaded.length > 0) {
-        // each config_from_object target is its own object (a settings package counts as one)
-        const byRef = new Map<string, ConfigSource[]>();
-        for (const s of loaded) {
-          const key = s.objectRef ?? s.id;
-          byRef.set(key, [...(byRef.get(key) ?? []), s]);
-        }
-        for (const [ref, list] of byRef) groups.set(`${appId}:${ref}`, { sources: list });
-      } else if (pre.length > 0) {
-        groups.set(`${appId}:preconf`, { sources: pre });
-      }
-    }
-    for (const { sources } of groups.values()) {
-      if (sources.some((s) => s.namespace)) continue;
-      const newKeys: SettingAssignment[] = [];
-      const oldKeys: { a: SettingAssignment; newName: string }[] = [];
-      for (const s of sources) {
-        for (const a of s.settings) {
-          const st = classifyKey(a.name, s, k);
-          if (st.kind === 'new') newKeys.push(a);
-          else if (st.kind === 'old') oldKeys.push({ a, newName: st.newName });
-        }
-      }
-      if (newKeys.length === 0 || oldKeys.length === 0) continue;
-      const newNames = new Set(newKeys.map((a) => a.name));
-      const oldMajority = oldKeys.length > newKeys.length;
-      if (oldMajority) {
-        const oldByNew = new Map(oldKeys.map((o) => [o.newName, o.a.name]));
-        for (const a of newKeys) {
-          if (oldByNew.has(a.name)) continue; // given in both forms
-          const oldName = [...k.oldToNew.entries()].find(([, n]) => n === a.name)?.[0] ?? a.name.toUpperCase();
-          ctx.report({ loc: a.keyLoc, key: a.name, message: `\`${a.name}\` is a new-style name in a config whose other keys are old-style: Celery refuses to start (ImproperlyConfigured: Cannot mix new setting names with old setting names)`, hint: `rename all keys of this config to the new style (or this one to \`${oldName}\`)` });
-        }
+    for (const m of mixedKeys(ctx.model, ctx.knowledge)) {
+      const a = m.assignment;
+      if (m.style === 'old') {
+        ctx.report({ loc: a.keyLoc, key: a.name, message: `\`${a.name}\` is an old-style name in a config whose other keys are new-style: Celery refuses to start (ImproperlyConfigured: Cannot mix new and old setting keys)`, hint: `rename to \`${m.renameTo}\`` });
       } else {
-        for (const o of oldKeys) {
-          if (newNames.has(o.newName)) continue;
-          ctx.report({ loc: o.a.keyLoc, key: o.a.name, message: `\`${o.a.name}\` is an old-style name in a config whose other keys are new-style: Celery refuses to start (ImproperlyConfigured: Cannot mix new and old setting keys)`, hint: `rename to \`${o.newName}\`` });
-        }
+        ctx.report({ loc: a.keyLoc, key: a.name, message: `\`${a.name}\` is a new-style name in a config whose other keys are old-style: Celery refuses to start (ImproperlyConfigured: Cannot mix new setting names with old setting names)`, hint: `rename all keys of this config to the new style (or this one to \`${m.renameTo}\`)` });
       }
     }
   },

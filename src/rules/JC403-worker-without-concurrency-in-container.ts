@@ -17,6 +17,7 @@ export const rule: Rule = {
     if (effectiveSettings(ctx.model, ctx.knowledge).some((s) => s.newName === 'worker_concurrency')) return;
     for (const w of ctx.model.workerCommands) {
       if (w.subcommand !== 'worker' || w.concurrency !== null) continue;
+      if (w.argv.some((a) => a === '--autoscale' || a.startsWith('--autoscale='))) continue;
       if (w.source !== 'compose' && w.source !== 'dockerfile') continue;
       const pool = (w.pool ?? 'prefork').toLowerCase();
       if (pool !== 'prefork' && pool !== 'processes') continue;

@@ -48,7 +48,12 @@ export const rule: Rule = {
         else if (isSecretName(name) && isLiteralSecretValue(value)) report(g.loc, `\`${name}\` is set to a literal secret in code`);
       }
     }
-    // compose environment (a committed .env is JC503's business)
+    // a committed .env: URLs with a literal password (plain KEY=secret lines are JC503's business)
+    for (const env of ctx.model.envFiles) {
+      if (env.gitTracked !== true || /(example|sample|template)([.-]|$)/i.test(env.file.split('/').pop()!)) continue;
+      for (const v of env.vars) if (urlPassword(v.value)) report(v.loc, `\`${v.key}\` in ${env.file} holds a URL with a literal password (${maskedUrl(v.value)})`);
+    }
+    // compose environment
     for (const svc of ctx.model.composeServices) {
       for (const e of svc.environment) {
         if (urlPassword(e.value)) report(e.loc, `service \`${svc.name}\`: \`${e.key}\` holds a URL with a literal password (${maskedUrl(e.value)})`);

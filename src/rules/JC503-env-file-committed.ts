@@ -17,11 +17,10 @@ export const rule: Rule = {
     for (const env of ctx.model.envFiles) {
       if (env.gitTracked !== true) continue;
       if (/(example|sample|template|dist|defaults?)([.-]|$)/i.test(env.file.split('/').pop()!)) continue;
-      for (const v of env.vars) {
-        const secret = urlPassword(v.value) !== null || (isSecretName(v.key) && isLiteralSecretValue(v.value));
-        if (!secret) continue;
-        ctx.report({ loc: v.loc, key: v.key, message: `\`${v.key}\` in ${env.file} is a secret committed to git`, hint: `git rm --cached ${env.file}; keep a .env.example with a placeholder; rotate the value` });
-      }
+      const secrets = env.vars.filter((v) => urlPassword(v.value) !== null || (isSecretName(v.key) && isLiteralSecretValue(v.value)));
+      if (secrets.length === 0) continue;
+      const first = secrets[0]!;
+      ctx.report({ loc: first.loc, key: env.file, message: `${env.file} is committed to git and holds ${secrets.length} secret${secrets.length === 1 ? '' : 's'} (${secrets.map((v) => `\`${v.key}\``).join(', ')})`, hint: `git rm --cached ${env.file}; keep a .env.example with placeholders; rotate the values` });
     }
   },
 };

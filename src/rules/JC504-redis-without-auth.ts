@@ -18,10 +18,10 @@ export const rule: Rule = {
   check(ctx) {
     for (const conf of ctx.model.redisConfs) {
       const has = (n: string): boolean => conf.directives.some((d) => d.name === n);
-      const aclUserWithPassword = conf.directives.some((d) => d.name === 'user' && d.args.some((a) => a.startsWith('>') || a.startsWith('#')));
+      const aclUserWithPassword = conf.directives.some((d) => d.name === 'user');
       if (has('requirepass') || has('aclfile') || aclUserWithPassword) continue;
       const bind = conf.directives.find((d) => d.name === 'bind');
-      const loc = bind?.loc ?? conf.directives[0]?.loc ?? { file: conf.file, line: 1, column: 1 };
+      const loc = { file: conf.file, line: 1, column: 1 }; // a file-level finding
       ctx.report({ loc, key: conf.file, message: `${conf.file} sets no password (no requirepass, ACL user or aclfile)${bind ? ` and binds ${bind.args.join(' ')}` : ''}: anyone who reaches it can read and publish tasks`, hint: 'add requirepass (from a secret) or ACL users' });
     }
     for (const svc of ctx.model.composeServices) {

@@ -91,6 +91,7 @@ export interface ResolvedSetting {
 export function effectiveSettings(model: ProjectModel, k: Knowledge): ResolvedSetting[] {
   const out: ResolvedSetting[] = [];
   for (const source of model.configSources) {
+    if (isTestFile(source.file)) continue; // test settings are not the production config
     for (const a of source.settings) {
       const status = classifyKey(a.name, source, k);
       if (status.kind === 'new' || status.kind === 'old' || status.kind === 'namespaced') out.push({ newName: status.newName, assignment: a, source, status });
