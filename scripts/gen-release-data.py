@@ -47,7 +47,7 @@ ROOT = Path(__file__).resolve().parent.parent
 HERE = Path(__file__).resolve().parent / 'gen-release-data'
 SIMPLE = 'https://pypi.org/simple/{name}/'
 # Bump when the shape of a cached per-release record changes (invalidates the cache).
-CACHE_SCHEMA = 3
+CACHE_SCHEMA = 4
 RESEARCH_MAP = Path('/work/shared/research/celery-settings-map.tsv')
 
 
@@ -178,6 +178,25 @@ def _balanced(s: str) -> bool:
     return depth == 0
 
 
+_LEGACY_REQ = re.compile(r'^\s*(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*'
+                         r'(?:\((?P<paren>[^)]*)\)|(?P<bare>[^;]*))\s*(?:;(?P<marker>.*))?$')
+
+
+def _parse_requirement(line: str) -> tuple[str, str, str | None]:
+    """(name lowercased, specifier, marker). Falls back to a plain split for legacy metadata that
+    current packaging rejects, e.g. celery 5.0-5.2.0's 'pytz (>dev)'."""
+    try:
+        req = Requirement(line)
+        return req.name.lower(), str(req.specifier), (str(req.marker) if req.marker else None)
+    except Exception:
+        m = _LEGACY_REQ.match(line)
+        if not m:
+            raise
+        spec = (m.group('paren') if m.group('paren') is not None else m.group('bare') or '').replace(' ', '')
+        marker = (m.group('marker') or '').strip() or None
+        return m.group('name').lower(), spec, marker
+
+
 def parse_metadata(text: str) -> dict:
     msg = Parser().parsestr(text)
     requires: dict[str, str] = {}
@@ -186,11 +205,9 @@ def parse_metadata(text: str) -> dict:
         extras.setdefault(extra, {})
     raw = msg.get_all('Requires-Dist') or []
     for line in raw:
-        req = Requirement(line)
-        extra, marker = _split_marker(str(req.marker) if req.marker else None)
-        spec = str(req.specifier)
+        name, spec, marker_text = _parse_requirement(line)
+        extra, marker = _split_marker(marker_text)
         value = spec + (f'; {marker}' if marker else '')
-        name = req.name.lower()
         bucket = requires if extra is None else extras.setdefault(extra, {})
         # the same name twice (e.g. different python_version markers): keep both, ' || '-joined
         bucket[name] = value if name not in bucket else f'{bucket[name]} || {value}'
@@ -201,8 +218,11 @@ def parse_metadata(text: str) -> dict:
         if m:
             pyvers.append(m.group(1))
     pyvers.sort(key=lambda v: tuple(int(x) for x in v.split('.')))
+    # normalised: celery 5.0.x-5.2.6 publish 'Requires-Python: >=3.6,' (empty clause), which strict
+    # PEP 440 parsers reject; pip ignores the empty clause, so do we
+    rp = ','.join(p.strip() for p in (msg.get('Requires-Python') or '').split(',') if p.strip())
     return {
-        'requiresPython': (msg.get('Requires-Python') or '').strip() or None,
+        'requiresPython': rp or None,
         'pythonClassifiers': pyvers,
         'requires': dict(sorted(requires.items())),
         'extras': {k: dict(sorted(v.items())) for k, v in sorted(extras.items())},
@@ -297,7 +317,7 @@ def settings_by_exec(version: str, whl: Path) -> tuple[dict, str]:
             raise RuntimeError(f'exec defaults.py: {r.stderr.strip()[-600:]}')
         data = json.loads(r.stdout)
     return data, (f'celery/app/defaults.py from the celery {version} wheel executed standalone '
-                  f'(celery.utils helpers stubbed; import in a venv failed)')
+                  f'(celery.utils helpers stubbed; fallback used because the release was not imported in a venv)')
 
 
 # --------------------------------------------------------------------------------------------
@@ -406,6 +426,8 @@ def assemble(celery_recs: list[dict], kombu_recs: list[dict], celery_index: dict
         # _TO_NEW_KEY entries of this release that the newest release's map does not have the same way
         newest_map = newest['toNewKey']
         to_new_diff = {o: n for o, n in rec['toNewKey'].items() if newest_map.get(o) != n}
+        # ... and entries of the newest map for settings this release has, that this release lacks
+        to_new_missing = sorted(o for o, n in newest_map.items() if n in rec['settings'] and o not in rec['toNewKey'])
         r = {
             'version': rec['version'], **idx,
             'requiresPython': rec['requiresPython'], 'pythonClassifiers': rec['pythonClassifiers'],
@@ -413,6 +435,7 @@ def assemble(celery_recs: list[dict], kombu_recs: list[dict], celery_index: dict
             'settings': sorted(rec['settings']),
             'defaults': dict(sorted(defaults_diff.items())),
             'oldToNewDiff': dict(sorted(to_new_diff.items())),
+            **({'oldToNewMissing': to_new_missing} if to_new_missing else {}),
             'source': rec['source'],
         }
         releases.append(r)

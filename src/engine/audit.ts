@@ -1,6 +1,6 @@
 // runAudit: model -> rules -> suppressions -> one AuditResult. Usable without the CLI.
 import { createHash } from 'node:crypto';
-import { buildProjectModel } from '../model/index.js';
+import { buildProjectModel, modelTimings } from '../model/index.js';
 import type { ProjectModel } from '../model/types.js';
 import { loadKnowledge } from '../knowledge/index.js';
 import type { Knowledge, ReleaseFacts } from '../knowledge/types.js';
@@ -35,6 +35,7 @@ export async function runAudit(root: string, opts: AuditOptions = {}): Promise<A
   const currentDetected = detectPackageVersion(model, 'celery');
   const current = currentDetected ? knowledge.releaseFor(currentDetected.version) : null;
 
+  const tRules = performance.now();
   const rules = selectRules(allRules, opts.select ?? config.select, opts.ignore ?? config.ignore);
   const raw: { rule: Rule; input: ReportInput }[] = [];
   for (const rule of rules) {
@@ -51,6 +52,7 @@ export async function runAudit(root: string, opts: AuditOptions = {}): Promise<A
     }
   }
 
+  const rulesMs = Math.round(performance.now() - tRules);
   const suppressionsByFile = new Map<string, FileSuppressions>();
   const textOf = new Map(model.files.map((f) => [f.file, f.text]));
   const suppressed: Record<string, number> = {};
@@ -105,6 +107,7 @@ export async function runAudit(root: string, opts: AuditOptions = {}): Promise<A
       infos: findings.filter((f) => f.severity === 'info').length,
       filesScanned: model.files.length,
       durationMs: Math.round(performance.now() - started),
+      timings: { ...modelTimings(model), rules: rulesMs },
     },
     rules: [...usedRules.values()].sort((a, b) => a.id.localeCompare(b.id)),
   };

@@ -37,7 +37,7 @@ export interface AuditResult {
   findings: Finding[];
   suppressed: { count: number; byRule: Record<string, number> };
   notes: Note[];
-  summary: { errors: number; warnings: number; infos: number; filesScanned: number; durationMs: number };
+  summary: { errors: number; warnings: number; infos: number; filesScanned: number; durationMs: number; timings?: Record<string, number> };
   /** metadata of the rules that produced findings (reporters need titles/docs without importing rules) */
   rules: RuleSummary[];
 }

@@ -16,6 +16,12 @@ export interface SettingFact {
   /** Option(deprecate_by=..., remove_by=...) when set */
   deprecateBy?: string;
   removeBy?: string;
+  /** Option(alt=...): the replacement Celery names in its deprecation warning */
+  alt?: string;
+  /** default repr at every release where it changed (first entry = value at `since`); only when it changed */
+  defaultChanges?: { version: string; default: string }[];
+  /** releases between `since` and the last release that has it where it was missing (normally absent) */
+  absentIn?: string[];
 }
 
 /** A row from Celery's docs table that disagrees with the code: the name the docs give is ignored. */
@@ -26,6 +32,10 @@ export interface DocTableMismatch {
   /** the old name Celery's code actually reads for docNewName, if any */
   codeOldName: string | null;
   note: string;
+  /** all old names the code maps to docNewName, when there is more than one */
+  codeOldNames?: string[];
+  /** what the code maps docOldName itself to, when it maps it at all (the DOC-TABLE MISMATCH rows) */
+  codeMapsDocOldNameTo?: string;
 }
 
 export interface ReleaseFacts {
@@ -37,10 +47,25 @@ export interface ReleaseFacts {
   requiresPython: string | null;
   /** Python minor versions from the trove classifiers, e.g. ['3.8','3.9','3.10','3.11'] */
   pythonClassifiers: string[];
-  /** Requires-Dist of the wheel without extras markers: name -> specifier, e.g. kombu: '<6.0,>=5.3.2' */
+  /**
+   * Requires-Dist of the wheel without extras markers: name -> specifier, e.g. kombu: '<6.0,>=5.3.2'.
+   * Format of every value (here and in `extras`): names are lowercased; the value is the PEP 440 specifier
+   * as packaging prints it (clauses sorted, e.g. '!=4.5.5,<6.0.0,>=4.5.2'), followed by '; <marker>' when
+   * the requirement has an environment marker other than the `extra == ...` clause. An UNVERSIONED
+   * requirement has the value '' (empty string -- test with `name in obj`, not truthiness), e.g.
+   * celery 5.5.3+ `extras.redis.kombu === ''` for `kombu[redis]`. The same name listed twice (different
+   * markers) is joined with ' || '. Extras requested of a dependency (the `[redis]` in `kombu[redis]`)
+   * are not in the key; see `requiresDist` for the raw lines.
+   */
   requires: Record<string, string>;
-  /** Requires-Dist per extra: extra -> (name -> specifier with marker) */
+  /** Requires-Dist per extra: extra -> (name -> specifier with marker); every Provides-Extra has a key */
   extras: Record<string, Record<string, string>>;
+  /** the raw Requires-Dist lines of the wheel's METADATA, in order */
+  requiresDist?: string[];
+  /** _TO_NEW_KEY entries of this release that differ from (or are missing in) the newest release's map */
+  oldToNewDiff?: Record<string, string>;
+  /** old names of the newest release's map, for settings this release has, that this release's map lacks */
+  oldToNewMissing?: string[];
   /** new-style setting names present in celery.app.defaults of this release */
   settings: string[];
   /** setting -> default repr where it differs from the newest release examined */
@@ -49,6 +74,53 @@ export interface ReleaseFacts {
   source: string;
 }
 
+/** Facts about one kombu release (the transport library Celery pins); same field semantics as ReleaseFacts. */
+export interface KombuReleaseFacts {
+  version: string;
+  date: string | null;
+  yanked: boolean;
+  yankedReason?: string;
+  requiresPython: string | null;
+  pythonClassifiers: string[];
+  requires: Record<string, string>;
+  extras: Record<string, Record<string, string>>;
+  requiresDist?: string[];
+  source: string;
+}
+
+/** A release that was tagged/announced but has no files on PyPI (cannot be installed). Hand-written, cited. */
+export interface UnpublishedRelease {
+  version: string;
+  note: string;
+  sources: { title: string; ref: string }[];
+}
+
+/**
+ * `appliesWhen` vocabulary (an entry applies when ANY of its conditions holds):
+ *  - 'always'                      every project upgrading across `version`
+ *  - 'setting:<new_name>'          the project sets this setting (in any spelling: new, old alias, CELERY_ namespaced)
+ *  - 'setting-unset:<new_name>'    the project does NOT set it (e.g. warnings about an unset setting)
+ *  - 'backend:<scheme>'            result backend URL scheme / alias: redis, rediss, sentinel, db (any db+...), rpc,
+ *                                  amqp, mongodb, cache, cassandra, consul, riak, azureblockblob, ...
+ *  - 'transport:<scheme>'          broker URL scheme: amqp, amqps, redis, rediss, sentinel, sqs, ...
+ *  - 'python<3.10', 'python>=3.11' the project's Python (operators <, <=, >, >=, ==; minor versions)
+ *  - 'pool:<name>'                 worker pool: prefork, threads, solo, gevent, eventlet, custom
+ *  - 'extra:<name>'                the project installs celery[<name>]
+ *  - 'dependency:<name>'           the project's requirements/lock name this distribution (lowercase)
+ *  - 'import:<module>'             the project's code imports this module (or a submodule)
+ *  - 'version:<x.y.z>'             the project's current Celery version is exactly this
+ *  - 'django'                      Django project (config_from_object('django.conf:settings') or a settings module)
+ *  - 'pydantic'                    tasks declared with pydantic=True
+ *  - 'beat'                        celery beat is run (Procfile/compose/systemd/CLI) or beat_schedule is set
+ *  - 'quorum-queues'               task_default_queue_type='quorum' or x-queue-type=quorum queues
+ *  - 'old-setting-names'           old uppercase setting names are used
+ *  - 'cli'                         the celery command line is invoked (Procfile, compose, systemd, Dockerfile, scripts)
+ *  - 'canvas'                      chains/groups/chords are used
+ *  - 'async-def-task'              a task function is `async def`
+ *  - 'asyncio-in-task'             task code uses asyncio (asyncio.run, get_event_loop, ...)
+ * Entries whose id starts with 'false-claim-' record claims from upgrade write-ups that are wrong
+ * (celery-knowledge.md §6); their title starts with 'Myth:'.
+ */
 export interface BehaviourChange {
   id: string;
   /** the first version with the change, e.g. '5.5.0' */
@@ -75,4 +147,13 @@ export interface Knowledge {
   behaviourChanges: BehaviourChange[];
   newestVersion: string;
   releaseFor(spec: string): ReleaseFacts | null;
+  /** kombu releases from 5.0.0 on, oldest first */
+  kombuReleases?: KombuReleaseFacts[];
+  /** releases announced but not on PyPI (5.3.2, 5.3.3) */
+  unpublishedReleases?: UnpublishedRelease[];
+  /**
+   * The kombu release a fresh `pip install celery==<celeryVersion>` resolves to: the newest non-yanked
+   * kombu satisfying that release's kombu pin (and, when `python` is given as '3.11', its Requires-Python).
+   */
+  kombuFor?(celeryVersion: string, python?: string): KombuReleaseFacts | null;
 }

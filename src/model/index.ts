@@ -25,7 +25,15 @@ export interface BuildOptions {
   exclude?: string[];
 }
 
+const timingsByModel = new WeakMap<ProjectModel, Record<string, number>>();
+
+/** How long each phase of building this model took (ms): discover, read, python, integrations. */
+export function modelTimings(model: ProjectModel): Record<string, number> {
+  return timingsByModel.get(model) ?? {};
+}
+
 export async function buildProjectModel(rootArg: string, opts: BuildOptions = {}): Promise<ProjectModel> {
+  const t0 = performance.now();
   const root = path.resolve(rootArg);
   let st;
   try {
@@ -41,6 +49,7 @@ export async function buildProjectModel(rootArg: string, opts: BuildOptions = {}
   };
   const gitTracked = await listGitTracked(root);
   const rels = await walk(root, opts.exclude ?? [], model);
+  const tDiscovered = performance.now();
 
   const python: SourceFileInfo[] = [];
   const pending: { info: SourceFileInfo; integ: (typeof integrations)[number][] }[] = [];
@@ -68,7 +77,9 @@ export async function buildProjectModel(rootArg: string, opts: BuildOptions = {}
     if (matching.length > 0) pending.push({ info, integ: matching });
   }
 
+  const tRead = performance.now();
   await readPython(python, model);
+  const tPython = performance.now();
   for (const { info, integ } of pending) {
     for (const integration of integ) {
       try {
@@ -79,6 +90,8 @@ export async function buildProjectModel(rootArg: string, opts: BuildOptions = {}
       }
     }
   }
+  const r = (n: number): number => Math.round(n);
+  timingsByModel.set(model, { discover: r(tDiscovered - t0), read: r(tRead - tDiscovered), python: r(tPython - tRead), integrations: r(performance.now() - tPython) });
   return model;
 }
 
