@@ -1,5 +1,5 @@
 import type { Rule } from './types.js';
-import { safeSatisfies } from './lib/versions.js';
+import { safeSatisfies, lowestPython } from './lib/versions.js';
 import { targetRequirement } from './lib/requirements.js';
 
 export const rule: Rule = {
@@ -21,6 +21,7 @@ export const rule: Rule = {
   check(ctx) {
     const t = ctx.target;
     if (!t) return;
+    const python = lowestPython(ctx.model.pythonVersions)?.minor;
     for (const d of ctx.model.dependencies) {
       if (d.isLock || !d.version) continue;
       if (d.name === 'celery') {
@@ -29,7 +30,7 @@ export const rule: Rule = {
         }
         continue;
       }
-      const req = targetRequirement(ctx.knowledge, t, d.name);
+      const req = targetRequirement(ctx.knowledge, t, d.name, python);
       if (!req) continue;
       if (safeSatisfies(d.version, req.spec) === false) {
         ctx.report({ loc: d.loc, key: d.name, message: `${d.rawName} ${d.version} conflicts with Celery ${t.version}, which requires ${d.name}${req.spec} (${req.via})`, hint: `use ${d.name}${req.spec}` });

@@ -114,7 +114,7 @@ export function calleeText(pf: PFile, n: PNode): string {
     const f = child(n, 'function');
     if (f) return `${calleeText(pf, f)}()`;
   }
-  if (n.type === 'parenthesized_expression' && n.children.length === 1) return calleeText(pf, n.children[0]!);
+  if (n.type === 'parenthesized_expression' && n.children.length === 1 && /^(identifier|attribute|call)$/.test(n.children[0]!.type)) return calleeText(pf, n.children[0]!);
   return textOf(pf, n).replace(/\s+/g, ' ');
 }
 
@@ -128,6 +128,7 @@ export function extractFile(pf: PFile, info: ModuleInfo): FileFacts {
   collectModuleAssigns(pf, pf.root, facts);
 
   const resolve = (written: string, fn: RawFunction | null): string => {
+    if (!/^[A-Za-z_]/.test(written)) return written;
     const dot = written.search(/[.(]/);
     const head = dot < 0 ? written : written.slice(0, dot);
     const rest = dot < 0 ? '' : written.slice(dot);

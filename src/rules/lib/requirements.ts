@@ -10,7 +10,7 @@ export function targetRequirement(k: Knowledge, t: ReleaseFacts, name: string, p
     const redisExtra = t.extras.redis ?? {};
     if (redisExtra.redis) return { spec: stripMarker(redisExtra.redis), via: `celery[redis] ${t.version}` };
     if ('kombu' in redisExtra) {
-      const kombu = k.kombuFor(t.version, python);
+      const kombu = k.kombuFor?.(t.version, python) ?? null;
       const spec = kombu?.extras.redis?.redis;
       if (kombu && spec) return { spec: stripMarker(spec), via: `celery[redis] ${t.version} → kombu[redis] ${kombu.version}` };
     }
