@@ -32,7 +32,7 @@ export const rule: Rule = {
     for (const task of ctx.model.tasks) {
       const fnIds = collect(task.functionId, byId);
       const used: LoopBoundGlobal[] = [];
-      for (const id of fnIds) used.push(...loopBoundUsedBy(byId.get(id)!, bound, ctx.model));
+      for (const id of fnIds) used.push(...loopBoundUsedBy(byId.get(id)!, bound));
       if (used.length === 0) continue;
       const g = used[0]!;
       for (const id of fnIds) {

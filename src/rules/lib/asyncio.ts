@@ -43,36 +43,30 @@ export interface LoopBoundGlobal {
 export function loopBoundGlobals(model: ProjectModel): Map<string, LoopBoundGlobal> {
   const out = new Map<string, LoopBoundGlobal>();
   const byId = new Map(model.functions.map((f) => [f.id, f]));
-  const classBinds = (callee: string, depth = 0): boolean => {
+  const classBinds = (callee: string, module: string, depth = 0): boolean => {
     if (depth > 3) return false;
-    // callee resolved like 'pkg.mod.ClassName' -> FunctionDef 'pkg.mod:ClassName.__init__'
+    // 'pkg.mod.ClassName' -> FunctionDef 'pkg.mod:ClassName.__init__'; a bare 'ClassName' is in `module`
     const dot = callee.lastIndexOf('.');
-    if (dot < 0) return false;
-    const init = byId.get(`${callee.slice(0, dot)}:${callee.slice(dot + 1)}.__init__`);
+    const init = dot < 0 ? byId.get(`${module}:${callee}.__init__`) : byId.get(`${callee.slice(0, dot)}:${callee.slice(dot + 1)}.__init__`);
     if (!init) return false;
-    return init.calls.some((c) => isLoopBoundConstructor(c.resolved) || classBinds(c.resolved, depth + 1));
+    return init.calls.some((c) => isLoopBoundConstructor(c.resolved) || classBinds(c.resolved, init.module, depth + 1));
   };
   for (const [module, globals] of getModuleGlobals(model)) {
     for (const [name, g] of globals) {
       if (!g.callee) continue;
-      if (isLoopBoundConstructor(g.callee) || classBinds(g.callee)) out.set(`${module}:${name}`, { module, name, callee: g.callee, loc: g.loc });
+      if (isLoopBoundConstructor(g.callee) || classBinds(g.callee, module)) out.set(`${module}:${name}`, { module, name, callee: g.callee, loc: g.loc });
     }
   }
   return out;
 }
 
 /** The loop-bound module globals a function reads (its own module's, or imported by name). */
-export function loopBoundUsedBy(fn: FunctionDef, bound: Map<string, LoopBoundGlobal>, model: ProjectModel): LoopBoundGlobal[] {
+export function loopBoundUsedBy(fn: FunctionDef, bound: Map<string, LoopBoundGlobal>): LoopBoundGlobal[] {
   const out: LoopBoundGlobal[] = [];
   for (const used of fn.moduleGlobalsUsed) {
-    const head = used.split('.')[0]!;
-    const own = bound.get(`${fn.module}:${head}`);
-    if (own) {
-      out.push(own);
-      continue;
-    }
-    // imported from another module of the project: match by name (the model records the local name)
-    for (const g of bound.values()) if (g.name === head && g.module !== fn.module && model.functions.length > 0) out.push(g);
+    // own-module globals are plain names ('client'); another module's are 'pkg.mod:name'
+    const g = used.includes(':') ? bound.get(used) : bound.get(`${fn.module}:${used.split('.')[0]!}`);
+    if (g) out.push(g);
   }
   return out;
 }
