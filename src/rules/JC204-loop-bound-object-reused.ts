@@ -52,14 +52,31 @@ export const rule: Rule = {
   },
 };
 
+/**
+ * Functions a task reaches: its call graph, plus coroutine functions handed to a loop entry by reference
+ * (`async_to_sync(fetch)()`, `loop.run_until_complete(main())` is already a call).
+ */
 function collect(start: string, byId: Map<string, import('../model/types.js').FunctionDef>): string[] {
+  const byName = new Map<string, import('../model/types.js').FunctionDef[]>();
+  for (const f of byId.values()) byName.set(f.name, [...(byName.get(f.name) ?? []), f]);
   const seen = new Set<string>();
   const stack = [start];
   while (stack.length) {
     const id = stack.pop()!;
-    if (seen.has(id) || !byId.has(id)) continue;
+    const fn = byId.get(id);
+    if (seen.has(id) || !fn) continue;
     seen.add(id);
-    stack.push(...byId.get(id)!.callees);
+    stack.push(...fn.callees);
+    for (const call of fn.calls) {
+      if (!isLoopEntry(call)) continue;
+      const ref = /^\s*([A-Za-z_][\w.]*)\s*(,|$)/.exec(call.argsText)?.[1];
+      if (!ref) continue;
+      const name = ref.split('.').pop()!;
+      const candidates = byName.get(name) ?? [];
+      // prefer the same module; otherwise any project function of that name (imported by name)
+      const same = candidates.filter((c) => c.module === fn.module);
+      stack.push(...(same.length ? same : candidates).map((c) => c.id));
+    }
   }
   return [...seen];
 }
