@@ -3,6 +3,8 @@
 // so no second parser ever reads the same file. Paths are POSIX, relative to ProjectModel.root.
 // Lines and columns are 1-based (what editors, SARIF and GitHub annotations expect).
 
+import type { TsModel } from './typescript/types.js';
+
 export interface Location {
   file: string;
   line: number;
@@ -166,6 +168,8 @@ export interface Dependency {
   specifier: string;
   /** exact version when the specifier pins one or a lock file says so */
   version: string | null;
+  /** the specifier in PEP 440 form when it was written in another syntax (Poetry's `^5.3`, `~5.3`) */
+  pep440?: string;
   /** environment marker as written, if any */
   marker?: string;
   file: string;
@@ -228,7 +232,7 @@ export interface Note {
 
 export interface SourceFileInfo {
   file: string;
-  kind: 'python' | 'requirements' | 'pyproject' | 'lock' | 'env' | 'compose' | 'procfile' | 'dockerfile' | 'systemd' | 'redis-conf' | 'shell' | 'setup' | 'other';
+  kind: 'python' | 'requirements' | 'pyproject' | 'lock' | 'env' | 'compose' | 'procfile' | 'dockerfile' | 'systemd' | 'redis-conf' | 'shell' | 'setup' | 'other' | 'typescript' | 'npm';
   /** raw text, kept so suppressions and diffs can be computed without a second read */
   text: string;
 }
@@ -248,4 +252,6 @@ export interface ProjectModel {
   redisConfs: RedisConf[];
   /** things jobctl could not read or had to guess; never fatal */
   notes: Note[];
+  /** TypeScript/JavaScript producers and BullMQ workers (src/model/typescript); absent when the project has none */
+  ts?: TsModel;
 }

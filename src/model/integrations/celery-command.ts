@@ -1,0 +1,185 @@
+// One reader for every place a Celery command line is written (compose, Procfile, Dockerfile,
+// systemd, supervisord, shell scripts): shell-split the text, find each `celery …` or
+// `python -m celery …` invocation, and describe it as a WorkerCommand. Rules (JC401–JC403, JC205)
+// and the runtime read these instead of re-parsing command strings.
+import { parse as shellParse } from 'shell-quote';
+import type { Location, WorkerCommand } from '../types.js';
+
+type Token = string | { op: string } | { comment: string } | { op: 'glob'; pattern: string };
+
+/** Words that run the next word as a program (wrappers seen in real deploy files). */
+const WRAPPERS = new Set(['exec', 'nohup', 'env', 'time', 'nice', 'ionice', 'chpst', 'su-exec', 'gosu', 'tini', 'dumb-init', 'ddtrace-run', 'newrelic-admin', 'run-program', 'opentelemetry-instrument', 'poetry', 'run', 'uv', 'pipenv', 'sudo', 'catchsegv', '--']);
+
+function word(t: Token): string | null {
+  if (typeof t === 'string') return t;
+  if ('op' in t && t.op === 'glob' && 'pattern' in t) return t.pattern;
+  return null;
+}
+
+function isCeleryProgram(w: string): boolean {
+  const base = w.split('/').pop() ?? w;
+  return base === 'celery' || base === 'celery.exe';
+}
+
+function isPython(w: string): boolean {
+  const base = w.split('/').pop() ?? w;
+  return /^python(\d+(\.\d+)?)?$/.test(base);
+}
+
+export interface CommandContext {
+  source: WorkerCommand['source'];
+  file: string;
+  loc: Location;
+  processName?: string;
+}
+
+/**
+ * Every Celery invocation in a command line. `argv` starts at 'celery' (a `python -m celery`
+ * prefix is folded into it) and ends at the next shell operator.
+ */
+export function parseCeleryInvocations(raw: string, ctx: CommandContext): WorkerCommand[] {
+  let tokens: Token[];
+  try {
+    // keep $VAR / ${VAR} as written rather than expanding them from our own environment
+    tokens = shellParse(raw, (key: string) => `$${key}`) as Token[];
+  } catch {
+    return [];
+  }
+  // split into segments at shell operators, remembering which operator ends each
+  const segments: { words: string[]; before: string | null; after: string | null }[] = [];
+  let cur: string[] = [];
+  let before: string | null = null;
+  for (const t of tokens) {
+    const w = word(t);
+    if (w !== null) {
+      cur.push(w);
+      continue;
+    }
+    if (typeof t === 'string') continue;
+    if ('comment' in t) break;
+    if ('op' in t) {
+      if (t.op === '(' || t.op === ')') continue;
+      segments.push({ words: cur, before, after: t.op });
+      before = t.op;
+      cur = [];
+    }
+  }
+  segments.push({ words: cur, before, after: null });
+
+  const out: WorkerCommand[] = [];
+  for (const seg of segments) {
+    const script = shellScript(seg.words);
+    if (script !== null) {
+      out.push(...parseCeleryInvocations(script, ctx).map((w) => ({ ...w, raw: raw.trim() })));
+      continue;
+    }
+    const argv = celeryArgv(seg.words);
+    if (!argv) continue;
+    const backgrounded = seg.after === '&' || seg.before === '&';
+    out.push(describe(argv, raw, ctx, backgrounded));
+  }
+  return out;
+}
+
+const SHELLS = new Set(['sh', 'bash', 'ash', 'dash', 'zsh']);
+/** wrappers whose first argument is not the program (a user name) */
+const WRAPPERS_WITH_ARG = new Set(['gosu', 'su-exec', 'chpst']);
+
+/** index of the program word of a segment after VAR=value assignments and wrappers, or -1 */
+function programIndex(words: string[]): number {
+  let i = 0;
+  while (i < words.length && /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[i]!)) i++;
+  while (i < words.length) {
+    const base = words[i]!.split('/').pop()!;
+    if (base === 'watchmedo') {
+      const dd = words.indexOf('--', i);
+      if (dd < 0) return -1;
+      i = dd + 1;
+      continue;
+    }
+    if (!WRAPPERS.has(base)) return i;
+    i++;
+    if (WRAPPERS_WITH_ARG.has(base) && i < words.length && !words[i]!.startsWith('-')) i++;
+    while (i < words.length && (words[i]!.startsWith('-') || (base === 'env' && /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[i]!)))) i++;
+  }
+  return -1;
+}
+
+/** `sh -c "…"`: the script text, when this segment runs a shell on one */
+function shellScript(words: string[]): string | null {
+  const i = programIndex(words);
+  if (i < 0 || !SHELLS.has(words[i]!.split('/').pop()!)) return null;
+  for (let j = i + 1; j < words.length; j++) {
+    const w = words[j]!;
+    if (/^-[a-z]*c[a-z]*$/.test(w)) return words[j + 1] ?? null;
+    if (!w.startsWith('-')) return null;
+  }
+  return null;
+}
+
+/** The words from the celery program on, or null when this segment does not run Celery. */
+function celeryArgv(words: string[]): string[] | null {
+  const i = programIndex(words);
+  if (i < 0) return null;
+  const w = words[i]!;
+  if (isCeleryProgram(w)) return ['celery', ...words.slice(i + 1)];
+  if (isPython(w)) {
+    // python [-u -X opt …] -m celery …
+    for (let j = i + 1; j < words.length; j++) {
+      if (words[j] === '-m') return words[j + 1] === 'celery' ? ['celery', ...words.slice(j + 2)] : null;
+      if (!words[j]!.startsWith('-')) return null;
+    }
+  }
+  return null;
+}
+
+/** Value of an option in argv (`-c 4`, `-c4`, `--concurrency 4`, `--concurrency=4`), searching from `from`. */
+export function optionValue(argv: string[], short: string | null, long: string, from = 1): string | null {
+  for (let i = from; i < argv.length; i++) {
+    const w = argv[i]!;
+    if (w === '--') break;
+    if (w === long || (short && w === short)) return argv[i + 1] ?? null;
+    if (w.startsWith(`${long}=`)) return w.slice(long.length + 1);
+    if (short && w.startsWith(short) && w.length > short.length && !w.startsWith('--')) return w.slice(short.length).replace(/^=/, '');
+  }
+  return null;
+}
+
+export function hasOption(argv: string[], names: string[]): boolean {
+  return argv.some((w) => names.some((n) => w === n || w.startsWith(`${n}=`) || (n.length === 2 && !n.startsWith('--') && w.startsWith(n) && w.length > 2 && !w.startsWith('--'))));
+}
+
+function subcommandOf(argv: string[]): { index: number; name: string } | null {
+  const withValue = new Set(['-A', '--app', '-b', '--broker', '--result-backend', '--loader', '--config', '--workdir']);
+  for (let i = 1; i < argv.length; i++) {
+    const w = argv[i]!;
+    if (w.startsWith('-')) {
+      if (withValue.has(w)) i++;
+      continue;
+    }
+    return { index: i, name: w };
+  }
+  return null;
+}
+
+function describe(argv: string[], raw: string, ctx: CommandContext, backgrounded: boolean): WorkerCommand {
+  const sub = subcommandOf(argv);
+  const after = sub ? sub.index + 1 : 1;
+  const conc = optionValue(argv, '-c', '--concurrency', after);
+  const concurrency = conc !== null && /^\d+$/.test(conc) ? Number(conc) : null;
+  const queues = optionValue(argv, '-Q', '--queues', after);
+  return {
+    source: ctx.source,
+    file: ctx.file,
+    loc: ctx.loc,
+    raw: raw.trim(),
+    argv,
+    subcommand: sub?.name ?? null,
+    app: optionValue(argv, '-A', '--app', 1),
+    pool: optionValue(argv, '-P', '--pool', after),
+    concurrency,
+    queues: queues ? queues.split(',').map((q) => q.trim()).filter(Boolean) : [],
+    ...(ctx.processName ? { processName: ctx.processName } : {}),
+    ...(backgrounded ? { backgrounded: true } : {}),
+  };
+}

@@ -1,0 +1,72 @@
+// Small text helpers shared by the integrations: 1-based locations, logical lines with
+// backslash continuations, and finding where a value sits in a file that a parser without
+// positions (TOML, JSON) has read.
+import type { Location } from '../types.js';
+
+export function loc(file: string, line: number, column = 1): Location {
+  return { file, line, column };
+}
+
+/** 1-based line and column of a character offset. */
+export function offsetToLoc(file: string, text: string, offset: number): Location {
+  let line = 1;
+  let lastNl = -1;
+  for (let i = 0; i < offset && i < text.length; i++) {
+    if (text.charCodeAt(i) === 10) {
+      line++;
+      lastNl = i;
+    }
+  }
+  return { file, line, column: offset - lastNl };
+}
+
+export interface LogicalLine {
+  /** the joined text, continuations removed */
+  text: string;
+  /** 1-based number of the first physical line */
+  line: number;
+}
+
+/** Physical lines joined where they end with a backslash (shell, Dockerfile, requirements, systemd). */
+export function logicalLines(text: string): LogicalLine[] {
+  const out: LogicalLine[] = [];
+  const phys = text.split(/\r?\n/);
+  let buf: string[] = [];
+  let start = 0;
+  for (let i = 0; i < phys.length; i++) {
+    const l = phys[i]!;
+    if (buf.length === 0) start = i + 1;
+    if (/\\\s*$/.test(l) && !/^\s*#/.test(l)) {
+      buf.push(l.replace(/\\\s*$/, ''));
+      continue;
+    }
+    buf.push(l);
+    out.push({ text: buf.join(' '), line: start });
+    buf = [];
+  }
+  if (buf.length) out.push({ text: buf.join(' '), line: start });
+  return out;
+}
+
+/**
+ * The first line (1-based) at or after `fromLine` whose text matches `re`, or `fallback`.
+ * Used to place facts read by position-less parsers (smol-toml, JSON) back onto their line.
+ */
+export function findLine(text: string, re: RegExp, fromLine = 1, fallback = 1): number {
+  const lines = text.split(/\r?\n/);
+  for (let i = Math.max(0, fromLine - 1); i < lines.length; i++) if (re.test(lines[i]!)) return i + 1;
+  return fallback;
+}
+
+export function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** PEP 503 normalized project name. */
+export function normalizeName(name: string): string {
+  return name.toLowerCase().replace(/[-_.]+/g, '-');
+}
+
+export function basename(rel: string): string {
+  return rel.split('/').pop() ?? rel;
+}
