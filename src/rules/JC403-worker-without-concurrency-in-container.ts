@@ -1,5 +1,6 @@
 import type { Rule } from './types.js';
 import { effectiveSettings } from './lib/settings.js';
+import { hasOption } from '../model/integrations/celery-command.js';
 
 export const rule: Rule = {
   meta: {
@@ -17,7 +18,8 @@ export const rule: Rule = {
     if (effectiveSettings(ctx.model, ctx.knowledge).some((s) => s.newName === 'worker_concurrency')) return;
     for (const w of ctx.model.workerCommands) {
       if (w.subcommand !== 'worker' || w.concurrency !== null) continue;
-      if (w.argv.some((a) => a === '--autoscale' || a.startsWith('--autoscale='))) continue;
+      // `-c $WORKERS` or `--autoscale` is an explicit choice even when the number is not written here
+      if (hasOption(w.argv, ['-c', '--concurrency', '--autoscale'])) continue;
       if (w.source !== 'compose' && w.source !== 'dockerfile') continue;
       const pool = (w.pool ?? 'prefork').toLowerCase();
       if (pool !== 'prefork' && pool !== 'processes') continue;

@@ -56,7 +56,8 @@ export const dockerfileIntegration: Integration = {
             continue;
           }
         }
-        model.workerCommands.push(...found);
+        // a bare `ENTRYPOINT ["celery"]` says nothing until a CMD gives it a sub-command
+        model.workerCommands.push(...(instr === 'ENTRYPOINT' ? found.filter((w) => w.subcommand !== null) : found));
       }
     }
   },
