@@ -3,7 +3,8 @@
 // own it covers the next statement (all its lines, until brackets balance). `# jobctl: file-ignore[...]`
 // anywhere covers the whole file. A bare `# jobctl: ignore` without codes is not honoured (no blanket).
 
-const DIRECTIVE = /#\s*jobctl:\s*(ignore|file-ignore)\[([^\]]*)\]/gi;
+// `#` in Python, YAML, TOML and shell; `//` in TypeScript/JavaScript
+const DIRECTIVE = /(?:#|\/\/)\s*jobctl:\s*(ignore|file-ignore)\[([^\]]*)\]/gi;
 
 export interface FileSuppressions {
   file: Set<string>;
@@ -41,7 +42,7 @@ export function parseSuppressions(text: string): FileSuppressions {
 /** 1-based line numbers of the statement starting at the first non-blank, non-comment line from index. */
 function nextStatementLines(lines: string[], from: number): number[] {
   let i = from;
-  while (i < lines.length && (lines[i]!.trim() === '' || lines[i]!.trim().startsWith('#'))) i++;
+  while (i < lines.length && (lines[i]!.trim() === '' || lines[i]!.trim().startsWith('#') || lines[i]!.trim().startsWith('//'))) i++;
   if (i >= lines.length) return [];
   const out: number[] = [];
   let depth = 0;

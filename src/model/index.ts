@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import type { ProjectModel, SourceFileInfo } from './types.js';
 import { integrations } from './integrations/index.js';
 import { readPython } from './python/index.js';
+import { isTypeScriptInput, readTypeScript, typeScriptKind } from './typescript/index.js';
 import { JobctlError } from '../util/errors.js';
 
 const execFileAsync = promisify(execFile);
@@ -52,11 +53,13 @@ export async function buildProjectModel(rootArg: string, opts: BuildOptions = {}
   const tDiscovered = performance.now();
 
   const python: SourceFileInfo[] = [];
+  const typescript: SourceFileInfo[] = [];
   const pending: { info: SourceFileInfo; integ: (typeof integrations)[number][] }[] = [];
   for (const rel of rels) {
     const isPy = rel.endsWith('.py');
     const matching = integrations.filter((i) => i.matches(rel));
-    if (!isPy && matching.length === 0) continue;
+    const isTs = isTypeScriptInput(rel);
+    if (!isPy && !isTs && matching.length === 0) continue;
     let text: string;
     try {
       const buf = await fs.readFile(path.join(root, rel));
@@ -70,15 +73,17 @@ export async function buildProjectModel(rootArg: string, opts: BuildOptions = {}
       model.notes.push({ level: 'warning', file: rel, message: `could not read: ${(err as Error).message}` });
       continue;
     }
-    const kind = isPy && matching.length === 0 ? 'python' : (matching[0]?.kind ?? 'python');
+    const kind = isPy && matching.length === 0 ? 'python' : (matching[0]?.kind ?? (isTs ? typeScriptKind(rel) : 'python'));
     const info: SourceFileInfo = { file: rel, kind, text };
     model.files.push(info);
     if (isPy) python.push(info);
+    if (isTs) typescript.push(info);
     if (matching.length > 0) pending.push({ info, integ: matching });
   }
 
   const tRead = performance.now();
   await readPython(python, model);
+  await readTypeScript(typescript, model);
   const tPython = performance.now();
   for (const { info, integ } of pending) {
     for (const integration of integ) {

@@ -18,7 +18,7 @@ export function renderRuleDoc(m: RuleMeta): string {
     m.fix.trim(),
   ];
   if (m.examples) {
-    out.push('', '## Example', '', '```python', m.examples.bad.trim(), '```', '', '## Use instead', '', '```python', m.examples.good.trim(), '```');
+    out.push('', '## Example', '', `\`\`\`${m.examples.language ?? 'python'}`, m.examples.bad.trim(), '```', '', '## Use instead', '', `\`\`\`${m.examples.language ?? 'python'}`, m.examples.good.trim(), '```');
   }
   out.push('', '## Sources', '', ...m.sources.map((s) => `- ${s.title}: \`${s.ref}\``), '', `Suppress one occurrence with \`# jobctl: ignore[${m.id}]\`, a whole file with \`# jobctl: file-ignore[${m.id}]\`, or list it under \`ignore:\` in jobctl.yaml.`, '');
   return out.join('\n');

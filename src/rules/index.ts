@@ -6,20 +6,27 @@ import { rule as JC103 } from './JC103-setting-ignored-by-namespace.js';
 import { rule as JC104 } from './JC104-unknown-setting.js';
 import { rule as JC105 } from './JC105-setting-not-in-target.js';
 import { rule as JC106 } from './JC106-broker-connection-retry-on-startup.js';
+import { rule as JC110 } from './JC110-bullmq-worker-max-retries-per-request.js';
 import { rule as JC201 } from './JC201-async-def-task.js';
 import { rule as JC202 } from './JC202-get-event-loop-in-task.js';
 import { rule as JC203 } from './JC203-nest-asyncio-in-task.js';
 import { rule as JC204 } from './JC204-loop-bound-object-reused.js';
 import { rule as JC205 } from './JC205-asyncio-under-greenlet-pool.js';
 import { rule as JC206 } from './JC206-run-until-complete-on-shared-loop.js';
+import { rule as JC210 } from './JC210-bullmq-blocking-call-in-processor.js';
 import { rule as JC301 } from './JC301-python-unsupported-by-target.js';
 import { rule as JC302 } from './JC302-dependency-conflicts-with-target.js';
 import { rule as JC303 } from './JC303-yanked-celery-version.js';
 import { rule as JC304 } from './JC304-extra-installs-nothing.js';
 import { rule as JC305 } from './JC305-celery-unpinned.js';
+import { rule as JC310 } from './JC310-bullmq-removed-api.js';
+import { rule as JC311 } from './JC311-bullmq-ioredis-peer-version.js';
 import { rule as JC401 } from './JC401-celery-cli-option-order.js';
 import { rule as JC402 } from './JC402-worker-backgrounded-in-container.js';
 import { rule as JC403 } from './JC403-worker-without-concurrency-in-container.js';
+import { rule as JC410 } from './JC410-celery-producer-unknown-task.js';
+import { rule as JC411 } from './JC411-celery-producer-arguments-mismatch.js';
+import { rule as JC412 } from './JC412-celery-producer-queue-not-consumed.js';
 import { rule as JC501 } from './JC501-pickle-serializer.js';
 import { rule as JC502 } from './JC502-hardcoded-credentials.js';
 import { rule as JC503 } from './JC503-env-file-committed.js';
@@ -31,6 +38,9 @@ import { rule as JC604 } from './JC604-soft-time-limit-not-below-hard.js';
 import { rule as JC605 } from './JC605-task-without-time-limit.js';
 import { rule as JC606 } from './JC606-stub-task.js';
 import { rule as JC607 } from './JC607-empty-alert-recipients.js';
+import { rule as JC610 } from './JC610-celery-node-result-without-timeout.js';
+import { rule as JC611 } from './JC611-bullmq-worker-without-error-listener.js';
+import { rule as JC612 } from './JC612-bullmq-jobs-never-removed.js';
 
 export const allRules: Rule[] = [
   JC101,
@@ -39,20 +49,27 @@ export const allRules: Rule[] = [
   JC104,
   JC105,
   JC106,
+  JC110,
   JC201,
   JC202,
   JC203,
   JC204,
   JC205,
   JC206,
+  JC210,
   JC301,
   JC302,
   JC303,
   JC304,
   JC305,
+  JC310,
+  JC311,
   JC401,
   JC402,
   JC403,
+  JC410,
+  JC411,
+  JC412,
   JC501,
   JC502,
   JC503,
@@ -64,4 +81,7 @@ export const allRules: Rule[] = [
   JC605,
   JC606,
   JC607,
+  JC610,
+  JC611,
+  JC612,
 ];

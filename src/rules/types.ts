@@ -26,7 +26,7 @@ export interface RuleMeta {
   /** markdown: how to fix */
   fix: string;
   /** code that triggers the rule, and code that does not (shown in the docs) */
-  examples?: { bad: string; good: string };
+  examples?: { bad: string; good: string; /** code-fence language of the examples (default python) */ language?: string };
   sources: UpstreamSource[];
   /** this rule needs a --target version to say anything */
   needsTarget?: boolean;

@@ -109,3 +109,9 @@ test('github annotations escape data and properties like actions/toolkit', () =>
   assert.match(lines[0]!, /^::error file=a%2Cb\.py,line=1,col=1,title=JC101 old-setting-name::m0%0AFix: h$/);
   assert.match(lines.at(-1)!, /^::notice title=jobctl::2 more findings/);
 });
+
+test('suppression: `//` comments work in TypeScript/JavaScript files', () => {
+  const s = parseSuppressions(["// jobctl: file-ignore[JC612]", "const w = new Worker('q', fn)  // jobctl: ignore[JC611]", '// jobctl: ignore[JC210]', 'readFileSync(', "  'x')", 'other()'].join('\n'));
+  assert.deepEqual([...s.file], ['JC612']);
+  assert.deepEqual([...s.lines.entries()].map(([l, ids]) => [l, [...ids]]), [[2, ['JC611']], [4, ['JC210']], [5, ['JC210']]]);
+});

@@ -31,7 +31,8 @@ export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
 
-const EXPECT = /#\s*expect:\s*((?:JC\d{3}\s*,?\s*)+)/i;
+// `# expect:` in Python/YAML/TOML/shell, `// expect:` in TypeScript/JavaScript fixtures
+const EXPECT = /(?:#|\/\/)\s*expect:\s*((?:JC\d{3}\s*,?\s*)+)/i;
 
 /** 'path:line JC101' strings the fixture says it must produce. */
 export function expectedFindings(name: string): string[] {
