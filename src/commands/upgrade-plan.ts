@@ -1,0 +1,55 @@
+import { Args, Flags } from '@oclif/core';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { JobctlCommand } from '../cli/base-command.js';
+import { applyPlan, planDiffs, planUpgrade, renderPlanMarkdown, type ApplyResult, type UpgradePlan } from '../plan/index.js';
+import { JobctlError } from '../util/errors.js';
+
+export default class UpgradePlanCommand extends JobctlCommand {
+  static override summary = 'Plan a Celery upgrade for this project: versions, pins, changes that touch it, edits, verification, rollback';
+  static override description = 'Detects the Celery version the project pins, audits the project for the target, and prints one plan (markdown, or JSON with --json). Without --apply it shows the edits as a diff; --apply writes the safe ones (idempotent; a file that does not parse or changed since is never touched). Default target: `target` in jobctl.yaml, else the newest release. Exit 0 planned (and applied), 2 usage/config error.';
+  static override examples = [
+    '<%= config.bin %> upgrade-plan',
+    '<%= config.bin %> upgrade-plan --to 5.6.2',
+    '<%= config.bin %> upgrade-plan --from 5.3.4 --to 5.5.3 --format markdown > UPGRADE.md',
+    '<%= config.bin %> upgrade-plan --to 5.6 --format diff > upgrade.patch',
+    '<%= config.bin %> upgrade-plan --to 5.6 --apply',
+  ];
+  static override args = { path: Args.directory({ description: 'project folder', default: '.', exists: false }) };
+  static override flags = {
+    to: Flags.string({ char: 't', summary: 'target Celery version or line (5.6.2, 5.6, latest)' }),
+    from: Flags.string({ summary: 'the Celery version the project runs now (default: detected from pins/locks)' }),
+    format: Flags.string({ char: 'f', summary: 'output format', options: ['markdown', 'diff'], default: 'markdown' }),
+    apply: Flags.boolean({ summary: 'write the safe edits (settings renames, pin bumps, CLI option order)' }),
+    'output-file': Flags.string({ char: 'o', summary: 'write the plan to this file instead of stdout' }),
+  };
+
+  async run(): Promise<UpgradePlan & { applied?: ApplyResult }> {
+    const { args, flags } = await this.parse(UpgradePlanCommand);
+    const plan = await planUpgrade(args.path, {
+      ...(flags.to !== undefined ? { to: flags.to } : {}),
+      ...(flags.from !== undefined ? { from: flags.from } : {}),
+    });
+    let applied: ApplyResult | undefined;
+    if (flags.apply) {
+      applied = await applyPlan(plan, path.resolve(args.path));
+      for (const r of applied.results) this.progress(`${r.status.padEnd(9)} ${r.file}${r.reason ? ` (${r.reason})` : ''}`);
+      if (applied.results.length === 0) this.progress('nothing to apply: no safe edits in this plan');
+      if (applied.results.some((r) => r.status === 'failed')) this.setExitCode(2);
+    }
+    if (!this.jsonEnabled()) {
+      const text = flags.format === 'diff' ? planDiffs(plan) : renderPlanMarkdown(plan);
+      if (flags['output-file']) await writeFile(flags['output-file'], text);
+      else process.stdout.write(text);
+    }
+    return applied ? { ...plan, applied } : plan;
+  }
+}
+
+async function writeFile(file: string, text: string): Promise<void> {
+  try {
+    await fs.writeFile(file, text);
+  } catch (err) {
+    throw new JobctlError(`${file}: cannot write the plan (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); choose a writable path`, { file });
+  }
+}

@@ -1,0 +1,237 @@
+// What in THIS project a catalogued behaviour change can touch: the `appliesWhen` vocabulary of
+// src/knowledge/types.ts evaluated against the project model. Each condition that holds carries the
+// file:line locations that made it hold, so the plan can say where a change bites.
+import type { Location, ProjectModel } from '../model/types.js';
+import type { Knowledge } from '../knowledge/types.js';
+import { classifyKey, effectiveSettings, intendedSettings } from '../rules/lib/settings.js';
+import { allStrings, asString } from '../rules/lib/values.js';
+import { reachableFromTasks, workerPools } from '../rules/lib/task-code.js';
+import { lowestPython, compareVersions } from '../rules/lib/versions.js';
+
+export interface Hit {
+  file: string;
+  line: number;
+  message: string;
+}
+
+/** constructor keyword -> setting name (Celery.__init__ maps these; celery/app/base.py) */
+const CTOR_TO_SETTING: Record<string, string> = { broker: 'broker_url', backend: 'result_backend', include: 'include' };
+
+export interface ProjectFacts {
+  /** new-style setting name -> where it is set */
+  settings: Map<string, Hit[]>;
+  brokerSchemes: Map<string, Hit[]>;
+  backendSchemes: Map<string, Hit[]>;
+  pools: Map<string, Hit[]>;
+  dependencies: Map<string, Hit[]>;
+  celeryExtras: Map<string, Hit[]>;
+  imports: Map<string, Hit[]>;
+  lowestPython: string | null;
+  pythonWhere: Hit[];
+  currentVersion: string | null;
+  django: Hit[];
+  pydantic: Hit[];
+  beat: Hit[];
+  quorum: Hit[];
+  oldNames: Hit[];
+  cli: Hit[];
+  canvas: Hit[];
+  asyncDefTasks: Hit[];
+  asyncioInTasks: Hit[];
+}
+
+function at(loc: Location, message: string): Hit {
+  return { file: loc.file, line: loc.line, message };
+}
+
+function push<K>(m: Map<K, Hit[]>, key: K, hit: Hit): void {
+  const list = m.get(key) ?? [];
+  if (!list.some((h) => h.file === hit.file && h.line === hit.line)) list.push(hit);
+  m.set(key, list);
+}
+
+/** 'db+sqlite:///x' -> 'db', 'redis://' -> 'redis', 'sqlalchemy+sqlite://' -> 'sqlalchemy' */
+export function urlScheme(url: string): string | null {
+  const m = /^\s*([a-z][a-z0-9+.-]*):\/\//i.exec(url);
+  if (!m) return null;
+  return m[1]!.toLowerCase().split('+')[0]!;
+}
+
+/** String values a setting may take: literals, env defaults, module constants, .env/compose values. */
+function candidateStrings(model: ProjectModel, value: import('../model/types.js').PyValue, file: string): string[] {
+  const out = allStrings(value);
+  const names: string[] = [];
+  if (value.kind === 'env') names.push(value.name);
+  if (value.kind === 'name') names.push(value.dotted.split('.').pop()!);
+  if (names.length > 0) {
+    // a module constant in the same file (`REDIS_URL = os.getenv("REDIS_URL", "redis://...")`)
+    const text = model.files.find((f) => f.file === file)?.text ?? '';
+    for (const n of [...names]) {
+      const m = new RegExp(`^${n}\\s*=\\s*(.+)$`, 'm').exec(text);
+      if (!m) continue;
+      for (const s of m[1]!.matchAll(/['"]([a-z][a-z0-9+.-]*:\/\/[^'"]*)['"]/gi)) out.push(s[1]!);
+      const env = /(?:getenv|environ\.get|environ\[)\(?\s*['"]([A-Za-z_][A-Za-z0-9_]*)['"]/.exec(m[1]!);
+      if (env) names.push(env[1]!);
+    }
+    const env = [...model.envFiles.flatMap((e) => e.vars), ...model.composeServices.flatMap((s) => s.environment)];
+    for (const n of names) for (const v of env) if (v.key === n && v.value) out.push(v.value);
+  }
+  return out;
+}
+
+export function collectFacts(model: ProjectModel, k: Knowledge, currentVersion: string | null): ProjectFacts {
+  const f: ProjectFacts = {
+    settings: new Map(), brokerSchemes: new Map(), backendSchemes: new Map(), pools: new Map(), dependencies: new Map(),
+    celeryExtras: new Map(), imports: new Map(), lowestPython: null, pythonWhere: [], currentVersion, django: [], pydantic: [],
+    beat: [], quorum: [], oldNames: [], cli: [], canvas: [], asyncDefTasks: [], asyncioInTasks: [],
+  };
+  for (const s of effectiveSettings(model, k)) {
+    const name = s.source.kind === 'celery-ctor' ? (CTOR_TO_SETTING[s.newName] ?? s.newName) : s.newName;
+    const a = s.assignment;
+    push(f.settings, name, at(a.keyLoc, `\`${a.name}\` is set here`));
+    if (name === 'broker_url' || name === 'broker_read_url' || name === 'broker_write_url' || name === 'result_backend') {
+      for (const url of candidateStrings(model, a.value, a.loc.file)) {
+        const scheme = urlScheme(url);
+        if (!scheme) continue;
+        push(name === 'result_backend' ? f.backendSchemes : f.brokerSchemes, scheme, at(a.loc, `\`${a.name}\` uses \`${scheme}://\``));
+      }
+      // result_backend aliases without '://' ('rpc', 'redis', 'db+...')
+      const lit = asString(a.value);
+      if (name === 'result_backend' && lit && !lit.includes('://')) push(f.backendSchemes, lit.toLowerCase().split('+')[0]!, at(a.loc, `\`${a.name}\` is \`${lit}\``));
+    }
+    if (name === 'task_default_queue_type' && asString(a.value) === 'quorum') f.quorum.push(at(a.loc, 'quorum queues are the default queue type'));
+    if (name === 'beat_schedule') f.beat.push(at(a.loc, '`beat_schedule` is set'));
+  }
+  for (const s of intendedSettings(model, k)) {
+    if (s.status.kind === 'old') f.oldNames.push(at(s.assignment.keyLoc, `\`${s.assignment.name}\` is an old-style name for \`${s.newName}\``));
+  }
+  // any config source wired through Django
+  for (const src of model.configSources) {
+    if (src.kind === 'django-settings' || src.isDjangoConfSettings) f.django.push(at(src.loc, 'Celery reads its config from Django settings'));
+    for (const a of src.settings) {
+      const st = classifyKey(a.name, src, k);
+      if (st.kind === 'ignored-by-namespace' || st.kind === 'doc-only') push(f.settings, st.newName, at(a.keyLoc, `\`${a.name}\` is meant as \`${st.newName}\` (currently ignored by Celery)`));
+    }
+  }
+  for (const p of workerPools(model, k)) {
+    const [file, line] = splitWhere(p.where);
+    push(f.pools, p.pool, { file, line, message: `worker runs the \`${p.pool}\` pool` });
+  }
+  for (const d of model.dependencies) {
+    push(f.dependencies, d.name, at(d.loc, `${d.rawName}${d.specifier ? ` ${d.specifier}` : ''} (${d.file})`));
+    if (d.name === 'celery') for (const e of d.extras) push(f.celeryExtras, e.toLowerCase(), at(d.loc, `installs \`celery[${e}]\``));
+  }
+  const py = lowestPython(model.pythonVersions);
+  if (py) {
+    f.lowestPython = py.minor;
+    f.pythonWhere = model.pythonVersions.map((p) => at(p.loc, `Python \`${p.value}\``));
+  }
+  for (const w of model.workerCommands) {
+    f.cli.push(at(w.loc, `\`${w.argv.join(' ')}\``));
+    if (w.subcommand === 'beat' || w.argv.includes('-B') || w.argv.includes('--beat')) f.beat.push(at(w.loc, 'runs celery beat'));
+  }
+  for (const t of model.tasks) {
+    if (t.isAsync) f.asyncDefTasks.push(at(t.loc, `task \`${t.name}\` is \`async def\``));
+    const pyd = t.options.pydantic;
+    if (pyd && pyd.kind === 'bool' && pyd.value) f.pydantic.push(at(t.loc, `task \`${t.name}\` uses pydantic=True`));
+  }
+  for (const r of reachableFromTasks(model).values()) {
+    for (const c of r.fn.calls) {
+      if (c.resolved.startsWith('asyncio.') || c.callee.startsWith('asyncio.')) f.asyncioInTasks.push(at(c.loc, `task code calls \`${c.resolved || c.callee}\``));
+    }
+  }
+  for (const fn of model.functions) {
+    for (const c of fn.calls) {
+      if (/^celery(\.canvas)?\.(chain|group|chord)$/.test(c.resolved)) f.canvas.push(at(c.loc, `uses \`${c.resolved}\``));
+    }
+  }
+  for (const file of model.files) {
+    if (file.kind !== 'python') continue;
+    file.text.split(/\r?\n/).forEach((line, i) => {
+      const m = /^\s*(?:from\s+([\w.]+)\s+import|import\s+([\w.]+))/.exec(line);
+      const mod = m?.[1] ?? m?.[2];
+      if (mod) push(f.imports, mod, { file: file.file, line: i + 1, message: `imports \`${mod}\`` });
+    });
+  }
+  return f;
+}
+
+function splitWhere(where: string): [string, number] {
+  const i = where.lastIndexOf(':');
+  return i > 0 ? [where.slice(0, i), Number(where.slice(i + 1)) || 1] : [where, 1];
+}
+
+/**
+ * Evaluate one `appliesWhen` condition. Returns null when it does not hold, else the places that make it
+ * hold (possibly empty, e.g. for 'always').
+ */
+export function conditionHits(cond: string, f: ProjectFacts): Hit[] | null {
+  if (cond === 'always') return [];
+  const [head, ...restParts] = cond.split(':');
+  const arg = restParts.join(':');
+  const fromMap = (m: Map<string, Hit[]>, key: string): Hit[] | null => m.get(key) ?? null;
+  const nonEmpty = (hits: Hit[]): Hit[] | null => (hits.length > 0 ? hits : null);
+  switch (head) {
+    case 'setting':
+      return fromMap(f.settings, arg);
+    case 'setting-unset':
+      return f.settings.has(arg) ? null : [];
+    case 'backend':
+      return fromMap(f.backendSchemes, arg);
+    case 'transport':
+      return fromMap(f.brokerSchemes, arg);
+    case 'pool':
+      return fromMap(f.pools, arg);
+    case 'extra':
+      return fromMap(f.celeryExtras, arg);
+    case 'dependency':
+      return fromMap(f.dependencies, arg);
+    case 'import': {
+      const hits = [...f.imports.entries()].filter(([m]) => m === arg || m.startsWith(`${arg}.`)).flatMap(([, h]) => h);
+      return nonEmpty(hits);
+    }
+    case 'version':
+      return f.currentVersion === arg ? [] : null;
+    case 'django':
+      return nonEmpty(f.django);
+    case 'pydantic':
+      return nonEmpty(f.pydantic);
+    case 'beat':
+      return nonEmpty(f.beat);
+    case 'quorum-queues':
+      return nonEmpty(f.quorum);
+    case 'old-setting-names':
+      return nonEmpty(f.oldNames);
+    case 'cli':
+      return nonEmpty(f.cli);
+    case 'canvas':
+      return nonEmpty(f.canvas);
+    case 'async-def-task':
+      return nonEmpty(f.asyncDefTasks);
+    case 'asyncio-in-task':
+      return nonEmpty(f.asyncioInTasks);
+    default:
+      break;
+  }
+  const py = /^python(<=|>=|==|<|>)(\d+\.\d+)$/.exec(cond);
+  if (py) {
+    if (!f.lowestPython) return null;
+    const c = compareVersions(f.lowestPython, py[2]!);
+    const ok = { '<': c < 0, '<=': c <= 0, '>': c > 0, '>=': c >= 0, '==': c === 0 }[py[1] as '<' | '<=' | '>' | '>=' | '=='];
+    return ok ? f.pythonWhere : null;
+  }
+  return null;
+}
+
+/** Conditions of a change that hold, with their locations (null when none holds). */
+export function changeApplies(appliesWhen: string[], f: ProjectFacts): { matched: string[]; hits: Hit[] } | null {
+  const matched: string[] = [];
+  const hits: Hit[] = [];
+  for (const cond of appliesWhen) {
+    const h = conditionHits(cond, f);
+    if (h === null) continue;
+    matched.push(cond);
+    for (const x of h) if (!hits.some((y) => y.file === x.file && y.line === x.line)) hits.push(x);
+  }
+  return matched.length > 0 ? { matched, hits } : null;
+}

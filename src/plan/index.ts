@@ -1,0 +1,28 @@
+// Upgrade planning (issue 3): plan (pure) and apply are separate, like changesets. `planUpgrade` is the
+// convenience entry the CLI uses: build the model once, audit it for the target, assemble the plan.
+import { buildProjectModel } from '../model/index.js';
+import { runAudit } from '../engine/audit.js';
+import { loadConfig } from '../engine/config.js';
+import { loadKnowledge } from '../knowledge/index.js';
+import { JobctlError } from '../util/errors.js';
+import { assembleUpgradePlan, type PlanOptions } from './assemble.js';
+import type { UpgradePlan } from './types.js';
+
+export { assembleUpgradePlan, riskOfFinding, maxRisk, type PlanOptions } from './assemble.js';
+export { applyPlan, planDiffs, type ApplyResult, type AppliedEdit } from './apply.js';
+export { renderPlanMarkdown } from './render-markdown.js';
+export type * from './types.js';
+
+export async function planUpgrade(root: string, opts: PlanOptions = {}): Promise<UpgradePlan> {
+  const k = loadKnowledge();
+  const config = await loadConfig(root);
+  const to = opts.to ?? config.target ?? 'latest';
+  const target = k.releaseFor(to);
+  if (!target) {
+    const lines = [...new Set(k.releases.map((r) => r.version.split('.').slice(0, 2).join('.')))].join(', ');
+    throw new JobctlError(`--to ${to}: not a Celery release jobctl knows (known lines: ${lines}); pass e.g. --to ${k.newestVersion}`);
+  }
+  const model = await buildProjectModel(root, { exclude: config.exclude ?? [] });
+  const audit = await runAudit(root, { model, config, target: target.version });
+  return assembleUpgradePlan(model, audit, k, { ...opts, to });
+}

@@ -1,0 +1,68 @@
+// Edits: CLI option order in every place a worker command lives, requirement lines in each file format,
+// Python identifiers vs strings, and apply's refusal to touch files it cannot round-trip.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { checkoutFixture, removeDir } from '../support/fixtures.js';
+import { applyPlan, planUpgrade } from '../../src/plan/index.js';
+import { identifierOccurrences } from '../../src/plan/edits.js';
+import { requirementLine } from '../../src/plan/dependencies.js';
+
+test('cli-and-deploy: global options moved before the sub-command in compose, Procfile and shell; idempotent', async () => {
+  const dir = checkoutFixture('cli-and-deploy');
+  try {
+    const plan = await planUpgrade(dir, { from: '5.3.4', to: '5.6.2' });
+    const cli = plan.edits.filter((e) => e.kinds.includes('reorder-cli'));
+    assert.deepEqual(cli.map((e) => e.file).sort(), ['Procfile', 'docker-compose.yml', 'scripts/run_worker.sh']);
+    const procfile = cli.find((e) => e.file === 'Procfile')!;
+    assert.match(procfile.diff, /^\+worker: celery --app=proj worker -l info$/m);
+    assert.match(cli.find((e) => e.file === 'scripts/run_worker.sh')!.diff, /^\+exec celery -A proj worker -Q celery -l info --concurrency=2/m);
+    // the correctly ordered Dockerfile CMD and systemd unit are left alone
+    assert.ok(!plan.edits.some((e) => e.file === 'Dockerfile' || e.file.endsWith('.service')));
+
+    const first = await applyPlan(plan, dir);
+    assert.ok(first.results.filter((r) => cli.some((e) => e.id === r.editId)).every((r) => r.status === 'written'), JSON.stringify(first.results));
+    const replan = await planUpgrade(dir, { from: '5.3.4', to: '5.6.2' });
+    assert.deepEqual(replan.edits.filter((e) => e.kinds.includes('reorder-cli')), []);
+    assert.ok(!replan.findings.some((f) => f.ruleId === 'JC401'), 'no JC401 left after the edit');
+  } finally {
+    removeDir(dir);
+  }
+});
+
+test('apply skips a file that changed since the plan, and a file that does not parse', async () => {
+  const dir = checkoutFixture('old-style-config');
+  try {
+    const plan = await planUpgrade(dir, { to: '5.6.2' });
+    const cfg = path.join(dir, 'celeryconfig.py');
+    const original = readFileSync(cfg, 'utf8');
+    writeFileSync(cfg, `${original}\nEXTRA = 1\n`);
+    const r1 = await applyPlan(plan, dir);
+    assert.equal(r1.results.find((r) => r.file === 'celeryconfig.py')?.status, 'skipped');
+    assert.equal(readFileSync(cfg, 'utf8'), `${original}\nEXTRA = 1\n`);
+
+    writeFileSync(cfg, `${original}\ndef broken(:\n`);
+    const plan2 = await planUpgrade(dir, { from: '5.4.0', to: '5.6.2' });
+    const r2 = await applyPlan(plan2, dir);
+    const st = r2.results.find((r) => r.file === 'celeryconfig.py');
+    assert.equal(st?.status, 'skipped');
+    assert.match(st?.reason ?? '', /parse/);
+    assert.equal(readFileSync(cfg, 'utf8'), `${original}\ndef broken(:\n`);
+  } finally {
+    removeDir(dir);
+  }
+});
+
+test('identifierOccurrences ignores strings and comments', () => {
+  const src = "BROKER_URL = os.environ.get('BROKER_URL')  # BROKER_URL\nX = BROKER_URL\ns = \"\"\"BROKER_URL\"\"\"\n";
+  assert.deepEqual(identifierOccurrences(src, 'BROKER_URL'), [{ line: 1, column: 1 }, { line: 2, column: 5 }]);
+});
+
+test('requirement lines are written in the file format of the pin', () => {
+  const base = { rawName: 'celery', extras: ['redis'], marker: undefined };
+  assert.equal(requirementLine({ ...base, kind: 'requirements' }, 'celery', '==', '5.6.2'), 'celery[redis]==5.6.2');
+  assert.equal(requirementLine({ ...base, kind: 'pyproject-pep621' }, 'celery', '==', '5.6.2'), '"celery[redis]==5.6.2",');
+  assert.equal(requirementLine({ ...base, kind: 'pyproject-poetry' }, 'celery', '==', '5.6.2'), 'celery = { version = "5.6.2", extras = ["redis"] }');
+  assert.equal(requirementLine({ ...base, extras: [], kind: 'pyproject-poetry' }, 'celery', '==', '5.6.2'), 'celery = "5.6.2"');
+});
