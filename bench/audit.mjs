@@ -32,13 +32,16 @@ function findRuff() {
   return local;
 }
 
-/** run a command under /usr/bin/time: wall seconds and max RSS (KiB) */
+/**
+ * run a command under /usr/bin/time: wall seconds, CPU seconds (user+sys) and max RSS (KiB). CPU time is
+ * printed too because this machine is shared: wall time swings with other people's load, CPU time less.
+ */
 function measure(cmd, cmdArgs) {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync('/usr/bin/time', ['-f', '__RSS__%M', cmd, ...cmdArgs], { encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 });
+  const r = spawnSync('/usr/bin/time', ['-f', '__RSS__%M %U %S', cmd, ...cmdArgs], { encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 });
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
-  const m = /__RSS__(\d+)/.exec(r.stderr ?? '');
-  return { wall, rssKiB: m ? Number(m[1]) : NaN, status: r.status, stdout: r.stdout, stderr: r.stderr };
+  const m = /__RSS__(\d+) ([\d.]+) ([\d.]+)/.exec(r.stderr ?? '');
+  return { wall, cpu: m ? Number(m[2]) + Number(m[3]) : NaN, rssKiB: m ? Number(m[1]) : NaN, status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -63,13 +66,17 @@ for (let i = 0; i < runs; i++) {
 }
 const jw = median(j.map((x) => x.wall));
 const rw = median(r.map((x) => x.wall));
+const jc = median(j.map((x) => x.cpu));
+const rc = median(r.map((x) => x.cpu));
 const jm = median(j.map((x) => x.rssKiB));
 const rm = median(r.map((x) => x.rssKiB));
 const pyFiles = spawnSync('bash', ['-c', `find "${target}" -name '*.py' -not -path '*/node_modules/*' | wc -l`], { encoding: 'utf8' }).stdout.trim();
 console.log(`target: ${target} (${pyFiles} .py files)`);
-console.log(`jobctl ${lastJson.tool.version}: ${jw.toFixed(2)} s, ${(jm / 1024).toFixed(0)} MiB peak RSS, ${lastJson.summary.filesScanned} files read, ${lastJson.findings.length} findings`);
-console.log(`${ruffVersion} (ruff check, default rules): ${rw.toFixed(2)} s, ${(rm / 1024).toFixed(0)} MiB peak RSS`);
-console.log(`ratio jobctl/ruff: time ${(jw / rw).toFixed(2)}x, memory ${(jm / rm).toFixed(2)}x  (median of ${runs} runs each)`);
+console.log(`jobctl ${lastJson.tool.version}: ${jw.toFixed(2)} s wall, ${jc.toFixed(2)} s CPU, ${(jm / 1024).toFixed(0)} MiB peak RSS, ${lastJson.summary.filesScanned} files read, ${lastJson.findings.length} findings`);
+console.log(`${ruffVersion} (ruff check, default rules): ${rw.toFixed(2)} s wall, ${rc.toFixed(2)} s CPU, ${(rm / 1024).toFixed(0)} MiB peak RSS`);
+console.log(`ratio jobctl/ruff: wall ${(jw / rw).toFixed(2)}x, CPU ${(jc / rc).toFixed(2)}x, memory ${(jm / rm).toFixed(2)}x  (median of ${runs} runs each)`);
+const load = (await import('node:os')).loadavg()[0];
+console.log(`load average (1 min) at the end: ${load.toFixed(2)} on ${(await import('node:os')).availableParallelism()} cores`);
 if (lastJson.summary.timings) {
   console.log(`jobctl phases (last run, ms): ${Object.entries(lastJson.summary.timings).map(([k, v]) => `${k} ${v}`).join(', ')}`);
 }

@@ -3,7 +3,8 @@
 // once per process) and copied into a light JS tree (tree.ts); per-file facts (extract.ts) are then
 // linked across modules here. Never throws on malformed Python: problems become model.notes.
 import type { CallSite, CeleryApp, ConfigSource, Location, ProjectModel, PyValue, SettingAssignment, SourceFileInfo, TaskDef, TaskDecorator } from '../types.js';
-import { parsePython } from './parser.js';
+import { ensurePythonParser, parsePythonSync } from './parser.js';
+import { needsEagerRead } from './prefilter.js';
 import { toPFile, locOf, lineOf, textOf, child, type PFile, type PNode } from './tree.js';
 import { ModuleIndex, moduleNames, type ModuleInfo } from './modules.js';
 import { calleeText, extractFile, type FileFacts, type ModuleAssign, type RawClass, type RawFunction } from './extract.js';
@@ -60,38 +61,113 @@ function byLoc(a: { file: string; line: number; column: number }, b: { file: str
   return cmp(a.file, b.file) || a.line - b.line || a.column - b.column;
 }
 
-export async function readPython(files: SourceFileInfo[], model: ProjectModel): Promise<void> {
-  const sorted = [...files].sort((a, b) => cmp(a.file, b.file));
+export interface ReadPythonOptions {
+  /**
+   * Parse every file up front instead of only those the text pre-filter picks (prefilter.ts) plus
+   * those the linker reaches. Slower on big projects; used to check that the filter loses nothing.
+   * Also switched on by JOBCTL_PYTHON_READ_ALL=1.
+   */
+  readAll?: boolean;
+}
+
+/** A folder whose name starts with '.' (.semgrep, .github, .devcontainer): tooling, never an importable package. */
+const HIDDEN_DIR = /(^|\/)\.[^/]*\//;
+
+export async function readPython(files: SourceFileInfo[], model: ProjectModel, opts: ReadPythonOptions = {}): Promise<void> {
+  // Python files in hidden folders cannot be imported by a worker (a package name cannot start with
+  // '.'); they are lint-rule samples (.semgrep/), CI helpers and the like. Reading them made saleor's
+  // semgrep test cases look like 13 stub tasks.
+  const hidden = files.filter((f) => HIDDEN_DIR.test(f.file)).map((f) => f.file).sort(cmp);
+  if (hidden.length > 0) {
+    model.notes.push({ level: 'info', file: hidden[0]!, message: `${hidden.length} Python file(s) in hidden folders not read as project code (e.g. ${hidden[0]}): a worker cannot import them` });
+  }
+  const sorted = files.filter((f) => !HIDDEN_DIR.test(f.file)).sort((a, b) => cmp(a.file, b.file));
   const infos = moduleNames(sorted.map((f) => f.file));
   const index = new ModuleIndex(infos);
-  const all: FileFacts[] = [];
-  for (let i = 0; i < sorted.length; i++) {
-    const f = sorted[i]!;
-    const info = infos[i]!;
-    if (f.text.length > MAX_PY_BYTES / 4 && Buffer.byteLength(f.text, 'utf8') > MAX_PY_BYTES) {
-      model.notes.push({ level: 'info', file: f.file, message: 'skipped: Python file larger than 2 MiB' });
-      continue;
+  try {
+    await ensurePythonParser();
+  } catch (err) {
+    model.notes.push({ level: 'warning', message: `Python files not read: the tree-sitter Python grammar could not be loaded (${(err as Error).message})` });
+    return;
+  }
+  const loader = new FileLoader(sorted, infos, model);
+  const readAll = opts.readAll ?? process.env.JOBCTL_PYTHON_READ_ALL === '1';
+  for (const f of sorted) {
+    if (readAll || needsEagerRead(f.file, f.text)) loader.load(f.file);
+  }
+  try {
+    new Linker(loader, index, model).run();
+  } catch (err) {
+    model.notes.push({ level: 'warning', message: `Python model incomplete: ${(err as Error).message}` });
+  }
+  readStats.set(model, { files: sorted.length, parsed: loader.loaded.length, eager: loader.eagerCount });
+}
+
+const readStats = new WeakMap<ProjectModel, { files: number; parsed: number; eager: number }>();
+
+/** How many Python files were parsed (eagerly by the pre-filter, in total incl. lazily), for benchmarks. */
+export function pythonReadStats(model: ProjectModel): { files: number; parsed: number; eager: number } | undefined {
+  return readStats.get(model);
+}
+
+/**
+ * Parses files on demand, each at most once, and keeps their per-file facts. The tree-sitter tree is
+ * freed as soon as the light copy is made. `loaded` grows in load order, which is deterministic.
+ */
+class FileLoader {
+  readonly loaded: FileFacts[] = [];
+  eagerCount = 0;
+  private byFile = new Map<string, FileFacts | null>();
+  private sources = new Map<string, { src: SourceFileInfo; info: ModuleInfo }>();
+  private linking = false;
+
+  constructor(sorted: SourceFileInfo[], infos: ModuleInfo[], private model: ProjectModel) {
+    for (let i = 0; i < sorted.length; i++) this.sources.set(sorted[i]!.file, { src: sorted[i]!, info: infos[i]! });
+  }
+
+  /** From here on loads are lazy (reached by the linker), not eager. */
+  startLinking(): void {
+    this.linking = true;
+  }
+
+  /** Facts of a project file, parsing it now if needed; null when it cannot be read. */
+  load(file: string): FileFacts | null {
+    const hit = this.byFile.get(file);
+    if (hit !== undefined) return hit;
+    const entry = this.sources.get(file);
+    let facts: FileFacts | null = null;
+    this.byFile.set(file, null); // a failing file is tried once
+    if (!entry) return null;
+    const { src, info } = entry;
+    if (src.text.length > MAX_PY_BYTES / 4 && Buffer.byteLength(src.text, 'utf8') > MAX_PY_BYTES) {
+      this.model.notes.push({ level: 'info', file, message: 'skipped: Python file larger than 2 MiB' });
+      return null;
     }
     try {
-      const tree = await parsePython(f.text);
+      const tree = parsePythonSync(src.text);
       let pf: PFile;
       try {
-        pf = toPFile(f.file, f.text, tree);
+        pf = toPFile(file, src.text, tree);
       } finally {
         tree.delete();
       }
       if (pf.errorAt !== null) {
-        model.notes.push({ level: 'warning', file: f.file, message: `Python syntax error near line ${lineOf(pf, pf.errorAt)}; read what could be parsed` });
+        this.model.notes.push({ level: 'warning', file, message: `Python syntax error near line ${lineOf(pf, pf.errorAt)}; read what could be parsed` });
       }
-      all.push(extractFile(pf, info));
+      facts = extractFile(pf, info);
     } catch (err) {
-      model.notes.push({ level: 'warning', file: f.file, message: `could not read Python: ${(err as Error).message}` });
+      this.model.notes.push({ level: 'warning', file, message: `could not read Python: ${(err as Error).message}` });
+      return null;
     }
+    this.byFile.set(file, facts);
+    this.loaded.push(facts);
+    if (!this.linking) this.eagerCount++;
+    return facts;
   }
-  try {
-    new Linker(all, index, model).run();
-  } catch (err) {
-    model.notes.push({ level: 'warning', message: `Python model incomplete: ${(err as Error).message}` });
+
+  /** Facts of a file only if it is already loaded (never parses). */
+  peek(file: string): FileFacts | null {
+    return this.byFile.get(file) ?? null;
   }
 }
 
@@ -109,18 +185,38 @@ interface AppRec {
 }
 
 class Linker {
-  private factsByFile = new Map<string, FileFacts>();
   private apps = new Map<string, AppRec>(); // key: scope \0 variable
   private appIds = new Set<string>();
   private factoryApps = new Map<string, AppRec>(); // function id -> app it returns
   private sources: ConfigSource[] = [];
   private referencedConfigFiles = new Set<string>();
+  private taskFunctionIds = new Set<string>();
+  /** set once task code is linked: from then on lookups use only files already read (see buildFunctions) */
+  private noLoad = false;
 
-  constructor(private all: FileFacts[], private index: ModuleIndex, private model: ProjectModel) {
-    for (const f of all) this.factsByFile.set(f.pf.file, f);
+  constructor(private loader: FileLoader, private index: ModuleIndex, private model: ProjectModel) {}
+
+  /**
+   * Every file read so far. It grows while linking (a lookup may parse a file the pre-filter skipped);
+   * loops use for-of over this live array, so files added during a loop are visited too.
+   */
+  private get all(): FileFacts[] {
+    return this.loader.loaded;
+  }
+
+  /** Facts of the project files whose path matches, in path order, parsing them if needed. */
+  private filesWhere(pred: (file: string) => boolean): FileFacts[] {
+    const out: FileFacts[] = [];
+    for (const info of this.index.all()) {
+      if (!pred(info.file)) continue;
+      const f = this.loader.load(info.file);
+      if (f) out.push(f);
+    }
+    return out.sort((a, b) => cmp(a.pf.file, b.pf.file));
   }
 
   run(): void {
+    this.loader.startLinking();
     this.buildApps();
     this.buildConfigSources();
     this.buildTasks();
@@ -139,7 +235,8 @@ class Linker {
     const segs = name.split('.');
     let info: ModuleInfo | undefined = this.index.find(name);
     if (info && info.module !== name && (segs.length < 2 || EXTERNAL_HEADS.has(segs[0]!))) info = undefined;
-    return info ? this.factsByFile.get(info.file) : undefined;
+    if (!info) return undefined;
+    return (this.noLoad ? this.loader.peek(info.file) : this.loader.load(info.file)) ?? undefined;
   }
 
   /** A fully dotted name ('app.tasks.helper') -> the project symbol it names. */
@@ -524,8 +621,8 @@ class Linker {
   /** 'celeryconfig' when the project computes 'proj.celeryconfig' (or the reverse) */
   private findModuleLoose(ref: string): FileFacts | undefined {
     const last = ref.split('.').pop()!;
-    const cands = this.all.filter((f) => f.info.module === ref || f.info.module.endsWith(`.${ref}`) || ref.endsWith(`.${f.info.module}`) || (f.info.module.split('.').pop() === last && ref.split('.').length === 1));
-    return cands.length === 1 ? cands[0] : undefined;
+    const cands = [...this.index.all()].filter((f) => f.module === ref || f.module.endsWith(`.${ref}`) || ref.endsWith(`.${f.module}`) || (f.module.split('.').pop() === last && ref.split('.').length === 1));
+    return cands.length === 1 ? (this.loader.load(cands[0]!.file) ?? undefined) : undefined;
   }
 
   private djangoSources(facts: FileFacts, loc: Location, namespace: string | null, rec: AppRec | null, ref: string, hint: string): void {
@@ -542,10 +639,10 @@ class Linker {
     const target = dsm ? (this.findModule(dsm) ?? this.findModuleLoose(dsm)) : undefined;
     if (target) {
       const dir = target.pf.file.includes('/') ? target.pf.file.slice(0, target.pf.file.lastIndexOf('/')) : '';
-      const inSettingsPkg = target.info.isPackage || dir.endsWith('settings') || this.all.some((f) => f.info.isPackage && f.pf.file === `${dir}/__init__.py` && /settings/i.test(dir));
-      targets = inSettingsPkg ? this.all.filter((f) => (dir ? f.pf.file.startsWith(`${dir}/`) : !f.pf.file.includes('/')) && !f.pf.file.slice(dir.length + 1).includes('/')) : [target];
+      const inSettingsPkg = target.info.isPackage || dir.endsWith('settings') || (/settings/i.test(dir) && this.index.byFile.get(`${dir}/__init__.py`)?.isPackage === true);
+      targets = inSettingsPkg ? this.filesWhere((f) => (dir ? f.startsWith(`${dir}/`) : !f.includes('/')) && !f.slice(dir.length + 1).includes('/')) : [target];
     } else {
-      targets = this.all.filter((f) => /(^|\/)settings\.py$/.test(f.pf.file) || /(^|\/)settings\/[^/]+\.py$/.test(f.pf.file));
+      targets = this.filesWhere((f) => /(^|\/)settings\.py$/.test(f) || /(^|\/)settings\/[^/]+\.py$/.test(f));
       if (dsm) this.model.notes.push({ level: 'info', file: facts.pf.file, message: `DJANGO_SETTINGS_MODULE '${dsm}' is not a file of the project; read ${targets.length} settings file(s) found by name` });
     }
     if (targets.length === 0) {
@@ -585,6 +682,7 @@ class Linker {
         });
       }
     }
+    for (const t of tasks) this.taskFunctionIds.add(t.functionId);
     this.model.tasks.push(...tasks.sort((a, b) => byLoc(a.loc, b.loc)));
   }
 
@@ -658,21 +756,79 @@ class Linker {
 
   // ---------- functions ----------
 
+  /**
+   * Callees and module globals of every function. Two phases, so that a big project is not parsed
+   * file by file along every call edge:
+   *  1. from each task's function, follow calls (and the classes that build module globals it reads)
+   *     and parse whatever files that leads to — task code is complete, however deep it goes;
+   *  2. every other function of the files read so far is linked against those files only (no more
+   *     parsing): a call from code that no task reaches into a file nobody else needed stays unresolved.
+   * With every file read up front (readAll) both phases see all files and the result is the full graph.
+   */
   private buildFunctions(): void {
+    // one id can name several defs (typing.overload stubs, redefinitions, if/else variants): all of them
+    const byId = new Map<string, { facts: FileFacts; fn: RawFunction }[]>();
+    let indexed = 0;
+    const find = (id: string): { facts: FileFacts; fn: RawFunction }[] => {
+      while (indexed < this.all.length) {
+        const f = this.all[indexed++]!;
+        for (const fn of f.functions) {
+          const list = byId.get(fn.def.id);
+          if (list) list.push({ facts: f, fn });
+          else byId.set(fn.def.id, [{ facts: f, fn }]);
+        }
+      }
+      return byId.get(id) ?? [];
+    };
+    const linked = new Set<RawFunction>();
+    const link = (facts: FileFacts, fn: RawFunction): void => {
+      linked.add(fn);
+      const callees = new Set<string>();
+      for (const w of fn.written) {
+        const id = this.calleeId(facts, fn, w);
+        if (id && id !== fn.def.id) callees.add(id);
+      }
+      fn.def.callees = [...callees].sort();
+      fn.def.moduleGlobalsUsed = this.globalsUsed(facts, fn);
+    };
+
+    // phase 1: task code, parsing what it reaches
+    const queue = [...this.taskFunctionIds].sort();
+    while (queue.length > 0) {
+      for (const e of find(queue.pop()!)) {
+        if (linked.has(e.fn)) continue;
+        link(e.facts, e.fn);
+        queue.push(...e.fn.def.callees);
+        for (const used of e.fn.def.moduleGlobalsUsed) {
+          const init = this.globalCtorInit(e.facts, used);
+          if (init) queue.push(init);
+        }
+      }
+    }
+
+    // phase 2: everything else, against the files already read
+    this.noLoad = true;
     const out = [];
     for (const facts of this.all) {
       for (const fn of facts.functions) {
-        const callees = new Set<string>();
-        for (const w of fn.written) {
-          const id = this.calleeId(facts, fn, w);
-          if (id && id !== fn.def.id) callees.add(id);
-        }
-        fn.def.callees = [...callees].sort();
-        fn.def.moduleGlobalsUsed = this.globalsUsed(facts, fn);
+        if (!linked.has(fn)) link(facts, fn);
         out.push(fn.def);
       }
     }
     this.model.functions.push(...out.sort((a, b) => byLoc(a.loc, b.loc) || cmp(a.id, b.id)));
+  }
+
+  /** `client = ApiClient()` read by task code: the id of ApiClient.__init__, so its module gets read. */
+  private globalCtorInit(facts: FileFacts, used: string): string | null {
+    const colon = used.indexOf(':');
+    const owner = colon < 0 ? facts : this.findModule(used.slice(0, colon));
+    const name = colon < 0 ? used.split('.')[0]! : used.slice(colon + 1);
+    const a = owner?.assignByName.get(name);
+    if (!owner || !a || a.value.type !== 'call') return null;
+    const f = child(a.value, 'function');
+    const w = f ? dottedName(owner.pf, f) : null;
+    const s = w ? this.lookupName(owner, null, w) : null;
+    return s?.kind === 'class' ? (s.cls.methods.get('__init__')?.def.id ?? null) : null;
   }
 
   private isLocal(fn: RawFunction, name: string): boolean {

@@ -7,6 +7,7 @@ import type { Node as SyntaxNode, Tree } from 'web-tree-sitter';
 export type { SyntaxNode, Tree };
 
 let parserPromise: Promise<import('web-tree-sitter').Parser> | null = null;
+let loadedParser: import('web-tree-sitter').Parser | null = null;
 
 async function loadParser(): Promise<import('web-tree-sitter').Parser> {
   const { Parser, Language } = await import('web-tree-sitter');
@@ -18,11 +19,25 @@ async function loadParser(): Promise<import('web-tree-sitter').Parser> {
   return parser;
 }
 
+/** Load the grammar (once per process); afterwards parsePythonSync can be used. */
+export async function ensurePythonParser(): Promise<void> {
+  parserPromise ??= loadParser();
+  loadedParser = await parserPromise;
+}
+
 /** Parse Python source. Never throws on bad syntax: tree-sitter returns a tree with ERROR nodes. */
 export async function parsePython(text: string): Promise<Tree> {
-  parserPromise ??= loadParser();
-  const parser = await parserPromise;
-  const tree = parser.parse(text);
+  await ensurePythonParser();
+  return parsePythonSync(text);
+}
+
+/**
+ * Synchronous parse, for files read lazily while linking (the linker resolves names synchronously).
+ * Needs ensurePythonParser() first. The caller owns the tree and must delete() it.
+ */
+export function parsePythonSync(text: string): Tree {
+  if (!loadedParser) throw new Error('Python parser not loaded: await ensurePythonParser() first');
+  const tree = loadedParser.parse(text);
   if (!tree) throw new Error('tree-sitter returned no tree');
   return tree;
 }
