@@ -1,0 +1,61 @@
+import { Args, Flags } from '@oclif/core';
+import { JobctlCommand } from '../cli/base-command.js';
+import { loadConfig } from '../engine/config.js';
+import { runSmokeTest, type SmokeResult } from '../runtime/smoke.js';
+import { renderSmokeText } from '../runtime/smoke-report.js';
+import { useColor } from '../report/index.js';
+
+export default class SmokeTest extends JobctlCommand {
+  static override summary = "Start the project's real Celery worker against a throwaway broker and run staged checks through it";
+  static override description = "Starts jobctl's own redis-server (loopback, random password, no persistence) unless --broker is given, starts `celery -A <app> worker` on a queue of jobctl's own with jobctl's probe tasks, and checks: readiness, registered tasks, ping, echo, failure, retry, countdown, revoke, time limits, asyncio under the pool, your smoke tasks from jobctl.yaml, password never logged, deprecation warnings, warm shutdown. Exit 0 all required checks pass, 1 a check failed, 2 usage/config error, 3 broker or worker unavailable, 130 interrupted.";
+  static override examples = [
+    '<%= config.bin %> smoke-test',
+    '<%= config.bin %> smoke-test --app proj.celery_app --python .venv/bin/python --pool prefork -c 2',
+    '<%= config.bin %> smoke-test --broker redis://127.0.0.1:6390/0',
+    '<%= config.bin %> smoke-test --json',
+  ];
+  static override args = { path: Args.directory({ description: 'project folder (the worker runs here)', default: '.', exists: false }) };
+  static override flags = {
+    app: Flags.string({ char: 'A', summary: 'Celery app, as given to `celery -A` (default: jobctl.yaml `app`, or the one app found)' }),
+    python: Flags.string({ summary: "the project's Python (default: --python, jobctl.yaml `python`, $VIRTUAL_ENV, .venv, venv, Poetry env, python3)" }),
+    pool: Flags.string({ char: 'P', summary: "worker pool (default: the app's worker_pool, else prefork)", options: ['prefork', 'solo', 'threads', 'gevent', 'eventlet'] }),
+    concurrency: Flags.integer({ char: 'c', summary: 'worker concurrency', default: 2, min: 1, max: 64 }),
+    broker: Flags.string({ summary: "use this Redis broker instead of jobctl's own (loopback only unless --allow-remote)" }),
+    'allow-remote': Flags.boolean({ summary: 'allow a --broker that is not on this machine' }),
+    'ready-timeout': Flags.integer({ summary: 'seconds for the worker to answer its first ping', default: 30, min: 1 }),
+    'task-timeout': Flags.integer({ summary: 'seconds to wait for each task result', default: 15, min: 1 }),
+    'shutdown-timeout': Flags.integer({ summary: 'seconds a warm shutdown may take', default: 10, min: 1 }),
+  };
+
+  async run(): Promise<SmokeResult> {
+    const { args, flags } = await this.parse(SmokeTest);
+    const config = await loadConfig(args.path);
+    const abort = new AbortController();
+    const onSignal = (): void => abort.abort();
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    try {
+      const result = await runSmokeTest({
+        root: args.path,
+        config,
+        concurrency: flags.concurrency,
+        readyTimeoutMs: flags['ready-timeout'] * 1000,
+        taskTimeoutMs: flags['task-timeout'] * 1000,
+        shutdownLimitMs: flags['shutdown-timeout'] * 1000,
+        renderer: 'simple',
+        signal: abort.signal,
+        ...(flags.app ? { app: flags.app } : {}),
+        ...(flags.python ? { python: flags.python } : {}),
+        ...(flags.pool ? { pool: flags.pool } : {}),
+        ...(flags.broker ? { broker: flags.broker } : {}),
+        ...(flags['allow-remote'] ? { allowRemote: true } : {}),
+      });
+      if (!this.jsonEnabled()) process.stdout.write(renderSmokeText(result, { color: useColor(process.stdout) }));
+      this.setExitCode(result.exitCode);
+      return result;
+    } finally {
+      process.removeListener('SIGINT', onSignal);
+      process.removeListener('SIGTERM', onSignal);
+    }
+  }
+}

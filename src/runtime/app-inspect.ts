@@ -1,0 +1,64 @@
+// Load the user's Celery app once in the project's Python (templates/python/jobctl_inspect_app.py)
+// to learn the settings the producer must respect, and to fail fast with the Python error's last
+// line when the app (or a task module it includes) does not import.
+import path from 'node:path';
+import { execa } from 'execa';
+import { UnavailableError } from '../util/errors.js';
+import { maskUrlCredentials } from '../util/mask.js';
+import { templatesPythonDir } from './paths.js';
+import { fixForPythonError } from './python-errors.js';
+
+export interface AppSettings {
+  main: string | null;
+  task_serializer: string;
+  result_serializer: string;
+  accept_content: string[];
+  result_accept_content: unknown;
+  task_default_queue: string;
+  task_ignore_result: boolean;
+  worker_pool: unknown;
+  worker_concurrency: unknown;
+  broker_scheme: string | null;
+  backend_scheme: string | null;
+  global_keyprefix: unknown;
+  result_global_keyprefix: unknown;
+  priority_steps: unknown;
+  include: unknown;
+  imports: unknown;
+  /** every task registered after importing the app's modules, as the worker will see them */
+  tasks_before_worker: string[];
+}
+
+export function pythonPathFor(root: string, extra: string | undefined): string {
+  return [templatesPythonDir(), root, ...(extra ? [extra] : [])].join(path.delimiter);
+}
+
+export async function inspectApp(opts: { python: string; app: string; root: string; env: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<AppSettings> {
+  const script = path.join(templatesPythonDir(), 'jobctl_inspect_app.py');
+  const r = await execa(opts.python, [script, opts.app], {
+    cwd: opts.root,
+    env: { ...opts.env, PYTHONPATH: pythonPathFor(opts.root, opts.env.PYTHONPATH), PYTHONDONTWRITEBYTECODE: '1' },
+    extendEnv: false,
+    reject: false,
+    timeout: opts.timeoutMs ?? 60_000,
+    stdin: 'ignore',
+  });
+  const stdout = typeof r.stdout === 'string' ? r.stdout : '';
+  const stderr = typeof r.stderr === 'string' ? r.stderr : '';
+  if (r.timedOut) throw new UnavailableError(`app ${opts.app}: importing it took longer than ${Math.round((opts.timeoutMs ?? 60_000) / 1000)}s (does a module block at import time?)`);
+  if (r.exitCode !== 0) {
+    let reason = stderr.trim().split('\n').pop() ?? `exit ${r.exitCode}`;
+    try {
+      const j = JSON.parse(reason) as { error: string; where: string };
+      reason = j.where ? `${j.error} (at ${j.where})` : j.error;
+    } catch { /* plain text */ }
+    const fix = fixForPythonError(reason, opts.root, opts.python);
+    throw new UnavailableError(`app ${opts.app} does not import: ${maskUrlCredentials(reason)}; ${fix}`);
+  }
+  const line = stdout.trim().split('\n').pop() ?? '';
+  try {
+    return JSON.parse(line) as AppSettings;
+  } catch {
+    throw new UnavailableError(`app ${opts.app}: could not read its settings (${line.slice(0, 200)})`);
+  }
+}

@@ -1,0 +1,202 @@
+// CeleryTransport over Redis (kombu's Redis transport + Celery's Redis result backend), with ioredis.
+// Key and channel names verified against kombu 5.3.x/5.7.0 (transport/redis.py keyprefix_fanout
+// '/{db}.', pidbox.py exchange_fmt '%s.pidbox', reply_exchange_fmt 'reply.%s.pidbox') and
+// /work/shared/research/celery-protocol.md §2, §3, §6.
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { buildEnvelope, buildTaskMessage, decodeEnvelopeBody, priorityQueueKey, type TaskCall, type TaskResult } from './protocol.js';
+import { FINAL_STATES, type CallOptions, type CeleryTransport, type ControlOptions, type ControlReplies, type PublishOptions } from './transport.js';
+import { UnavailableError } from '../util/errors.js';
+import { maskUrlCredentials } from '../util/mask.js';
+
+const SEP = '\x06\x16';
+const RESULT_PREFIX = 'celery-task-meta-';
+
+export interface RedisTransportOptions {
+  brokerUrl: string;
+  /** Redis result backend URL (may be the broker URL) */
+  backendUrl: string;
+  /** connect timeout; an unreachable broker becomes an UnavailableError (exit 3) */
+  connectTimeoutMs?: number;
+  /** delete each result key after reading it (jobctl's own results only) */
+  deleteResults?: boolean;
+}
+
+function dbOf(url: string): number {
+  const m = /^[a-z+]+:\/\/[^/]*\/(\d+)/i.exec(url);
+  return m ? Number(m[1]) : 0;
+}
+
+function connect(url: string, timeoutMs: number): Redis {
+  return new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: timeoutMs,
+    maxRetriesPerRequest: 1,
+    // fail fast instead of reconnecting forever: jobctl reports the broker as unavailable
+    retryStrategy: () => null,
+    enableOfflineQueue: true,
+  });
+}
+
+export class RedisCeleryTransport implements CeleryTransport {
+  private readonly broker: Redis;
+  private readonly backend: Redis;
+  private readonly sub: Redis;
+  private readonly db: number;
+  private readonly waiters = new Map<string, (r: TaskResult | null) => void>();
+  private readonly deleteResults: boolean;
+  private subscribed = false;
+
+  private constructor(private readonly opts: RedisTransportOptions) {
+    const t = opts.connectTimeoutMs ?? 3000;
+    this.broker = connect(opts.brokerUrl, t);
+    this.backend = connect(opts.backendUrl, t);
+    this.sub = connect(opts.backendUrl, t);
+    this.db = dbOf(opts.brokerUrl);
+    this.deleteResults = opts.deleteResults ?? true;
+    for (const c of [this.broker, this.backend, this.sub]) c.on('error', () => { /* surfaced through command rejections */ });
+  }
+
+  static async open(opts: RedisTransportOptions): Promise<RedisCeleryTransport> {
+    const t = new RedisCeleryTransport(opts);
+    try {
+      await Promise.all([t.broker.connect(), t.backend.connect(), t.sub.connect()]);
+      await t.broker.ping();
+    } catch (err) {
+      await t.close();
+      throw new UnavailableError(`broker ${maskUrlCredentials(opts.brokerUrl)} is not reachable (${(err as Error).message}); start it or pass a reachable --broker`, { cause: err });
+    }
+    // One PSUBSCRIBE for every result: Redis pub/sub ignores the DB number (protocol.md §3).
+    t.sub.on('pmessage', (_pattern: string, channel: string, message: string) => {
+      const id = channel.slice(RESULT_PREFIX.length);
+      const waiter = t.waiters.get(id);
+      if (!waiter) return;
+      try {
+        const r = JSON.parse(message) as TaskResult;
+        if (FINAL_STATES.has(r.status)) waiter(r);
+      } catch { /* not a Celery result */ }
+    });
+    await t.sub.psubscribe(`${RESULT_PREFIX}*`);
+    t.subscribed = true;
+    return t;
+  }
+
+  async publish(call: TaskCall, opts: PublishOptions): Promise<string> {
+    const msg = buildTaskMessage(call);
+    const env = buildEnvelope({ headers: { ...msg.headers }, body: msg.body, exchange: '', routingKey: opts.queue, priority: call.priority ?? 0, correlationId: msg.id, replyTo: '' });
+    await this.broker.lpush(priorityQueueKey(opts.queue, call.priority ?? 0), JSON.stringify(env));
+    return msg.id;
+  }
+
+  async call(call: TaskCall, opts: CallOptions): Promise<{ id: string; result: TaskResult | null; elapsedMs: number }> {
+    const id = call.id ?? randomUUID();
+    const started = performance.now();
+    const pending = this.waitResult(id, opts.timeoutMs);
+    await this.publish({ ...call, id }, opts);
+    const result = await pending;
+    return { id, result, elapsedMs: performance.now() - started };
+  }
+
+  waitResult(id: string, timeoutMs: number): Promise<TaskResult | null> {
+    return new Promise<TaskResult | null>((resolve) => {
+      let done = false;
+      const finish = (r: TaskResult | null): void => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        clearInterval(poll);
+        this.waiters.delete(id);
+        if (r && this.deleteResults) this.backend.del(`${RESULT_PREFIX}${id}`).catch(() => undefined);
+        resolve(r);
+      };
+      this.waiters.set(id, finish);
+      // A slow GET poll covers a PUBLISH missed while (re)subscribing (protocol.md §9.2).
+      const poll = setInterval(() => { void this.getFinal(id).then((r) => { if (r) finish(r); }); }, 1000);
+      const timer = setTimeout(() => { void this.getFinal(id).then(finish, () => finish(null)); }, timeoutMs);
+    });
+  }
+
+  private async getFinal(id: string): Promise<TaskResult | null> {
+    const raw = await this.backend.get(`${RESULT_PREFIX}${id}`).catch(() => null);
+    if (!raw) return null;
+    try {
+      const r = JSON.parse(raw) as TaskResult;
+      return FINAL_STATES.has(r.status) ? r : null;
+    } catch {
+      return null;
+    }
+  }
+
+  async control(method: string, args: Record<string, unknown>, opts: ControlOptions): Promise<ControlReplies> {
+    // kombu pidbox: requests on the fanout exchange 'celery.pidbox' (Redis: PUBLISH '/<db>.celery.pidbox'),
+    // replies on the direct exchange 'reply.celery.pidbox', queue '<oid>.reply.celery.pidbox'.
+    const oid = randomUUID();
+    const ticket = randomUUID();
+    const replyQueue = `${oid}.reply.celery.pidbox`;
+    const binding = `${oid}${SEP}${SEP}${replyQueue}`;
+    const blocking = this.broker.duplicate();
+    blocking.on('error', () => undefined);
+    const replies: ControlReplies = {};
+    try {
+      // without this binding the worker's reply is dropped silently (kombu virtual _lookup)
+      await this.broker.sadd('_kombu.binding.reply.celery.pidbox', binding);
+      const body = { method, arguments: args, destination: opts.destination, pattern: null, matcher: null, ticket, reply_to: { exchange: 'reply.celery.pidbox', routing_key: oid } };
+      const env = buildEnvelope({ headers: { clock: 1, expires: Date.now() / 1000 + opts.timeoutMs / 1000 }, body, exchange: 'celery.pidbox', routingKey: '' });
+      await this.broker.publish(`/${this.db}.celery.pidbox`, JSON.stringify(env));
+      const deadline = Date.now() + opts.timeoutMs;
+      const want = opts.destination?.length ?? Infinity;
+      while (Date.now() < deadline && Object.keys(replies).length < want) {
+        const left = Math.max(0.05, (deadline - Date.now()) / 1000);
+        const popped = await blocking.brpop(replyQueue, left.toFixed(2));
+        if (!popped) break;
+        try {
+          const env2 = JSON.parse(popped[1]) as { headers?: { ticket?: string }; body: string; properties?: { body_encoding?: string } };
+          if (env2.headers?.ticket !== ticket) continue;
+          Object.assign(replies, decodeEnvelopeBody(env2) as ControlReplies);
+        } catch { /* not a pidbox reply */ }
+      }
+    } finally {
+      await this.broker.srem('_kombu.binding.reply.celery.pidbox', binding).catch(() => undefined);
+      await this.broker.del(replyQueue).catch(() => undefined);
+      blocking.disconnect();
+    }
+    return replies;
+  }
+
+  /** Remove the queue jobctl created on a broker it does not own: the list (and its priority
+   * lists), its binding-set members, and unacked entries routed to it. Nothing else is touched. */
+  async deleteOwnQueue(queue: string): Promise<void> {
+    if (!queue.startsWith('jobctl.')) throw new Error(`refusing to delete ${queue}: not a jobctl queue`);
+    await this.broker.del(queue, ...[3, 6, 9].map((p) => `${queue}${SEP}${p}`));
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.broker.scan(cursor, 'MATCH', '_kombu.binding.*', 'COUNT', 200);
+      cursor = next;
+      for (const key of keys) {
+        const members = await this.broker.smembers(key);
+        const ours = members.filter((m) => m.endsWith(`${SEP}${queue}`));
+        if (ours.length) await this.broker.srem(key, ...ours);
+      }
+    } while (cursor !== '0');
+    let hcursor = '0';
+    do {
+      const [next, flat] = await this.broker.hscan('unacked', hcursor, 'COUNT', 200);
+      hcursor = next;
+      for (let i = 0; i + 1 < flat.length; i += 2) {
+        try {
+          const entry = JSON.parse(flat[i + 1]!) as [unknown, string, string];
+          if (entry[2] === queue) {
+            await this.broker.hdel('unacked', flat[i]!);
+            await this.broker.zrem('unacked_index', flat[i]!);
+          }
+        } catch { /* not kombu's format */ }
+      }
+    } while (hcursor !== '0');
+  }
+
+  async close(): Promise<void> {
+    for (const w of [...this.waiters.values()]) w(null);
+    if (this.subscribed) await this.sub.punsubscribe().catch(() => undefined);
+    for (const c of [this.broker, this.backend, this.sub]) c.disconnect();
+  }
+}

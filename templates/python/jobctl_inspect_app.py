@@ -1,0 +1,70 @@
+"""Loads the user's Celery app the way `celery -A <app>` does and prints the settings jobctl's
+producer must respect, as one JSON line. Never prints broker/backend URLs (only their scheme).
+Usage: python jobctl_inspect_app.py <app>
+Exit 3 with the Python error's last line on stderr when the app does not import.
+"""
+import json
+import os
+import sys
+import traceback
+
+sys.path.insert(0, os.getcwd())
+
+
+def main():
+    spec = sys.argv[1]
+    try:
+        from celery.app.utils import find_app
+
+        app = find_app(spec)
+        # what the worker does at start-up: import `imports` and `include` (task modules)
+        app.loader.import_default_modules()
+    except BaseException as exc:  # SystemExit from a module, ImportError, anything
+        tb = traceback.format_exception(type(exc), exc, exc.__traceback__)
+        where = ""
+        for frame in traceback.extract_tb(exc.__traceback__)[::-1]:
+            if "site-packages" not in frame.filename and "jobctl_inspect_app" not in frame.filename:
+                where = "%s:%s" % (os.path.relpath(frame.filename), frame.lineno)
+                break
+        sys.stderr.write(json.dumps({"error": tb[-1].strip(), "where": where}) + "\n")
+        sys.exit(3)
+    conf = app.conf
+
+    def scheme(url):
+        if not url:
+            return None
+        url = url if isinstance(url, str) else str(url)
+        return url.split("://", 1)[0] if "://" in url else url
+
+    def plain(value):
+        try:
+            json.dumps(value)
+            return value
+        except TypeError:
+            return repr(value)
+
+    bto = conf.broker_transport_options or {}
+    rbto = conf.get("result_backend_transport_options") or {}
+    tasks = sorted(name for name in app.tasks.keys())
+    print(json.dumps({
+        "main": app.main,
+        "task_serializer": conf.task_serializer,
+        "result_serializer": conf.result_serializer,
+        "accept_content": list(conf.accept_content or []),
+        "result_accept_content": plain(conf.get("result_accept_content")),
+        "task_default_queue": conf.task_default_queue,
+        "task_ignore_result": bool(conf.task_ignore_result),
+        "worker_pool": plain(conf.worker_pool),
+        "worker_concurrency": plain(conf.worker_concurrency),
+        "broker_scheme": scheme(conf.broker_url),
+        "backend_scheme": scheme(conf.result_backend),
+        "global_keyprefix": plain(bto.get("global_keyprefix")),
+        "result_global_keyprefix": plain(rbto.get("global_keyprefix")),
+        "priority_steps": plain(bto.get("priority_steps")),
+        "include": plain(list(conf.include or [])),
+        "imports": plain(list(conf.imports or [])),
+        "tasks_before_worker": tasks,
+    }))
+
+
+main()
