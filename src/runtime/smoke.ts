@@ -6,6 +6,7 @@ import path from 'node:path';
 import { existsSync, statSync } from 'node:fs';
 import { Listr, ListrLogger, ProcessOutput, type ListrTask } from 'listr2';
 import type { JobctlConfig } from '../engine/config.js';
+import { appSourceRoot } from '../model/app-root.js';
 import { buildProjectModel } from '../model/index.js';
 import { JobctlError } from '../util/errors.js';
 import { findPythonEnv, type PythonEnv } from './python-env.js';
@@ -78,6 +79,14 @@ export interface SmokeOptions {
 const PROBE_TASKS = ['jobctl.echo', 'jobctl.fail', 'jobctl.retry', 'jobctl.sleep', 'jobctl.asyncio_probe'];
 const ECHO_PAYLOAD = { text: 'héllo ✓ jobctl', n: 42, f: 1.5, neg: -7, list: [1, 'two', null, true], nested: { ok: true, empty: [] } };
 
+/**
+ * The folder the app imports from (worker cwd and PYTHONPATH): for an app in apps/backend/celery_config.py
+ * that is apps/backend, not the project root.
+ */
+export async function resolveAppDir(root: string, app: string): Promise<string> {
+  return appSourceRoot(await buildProjectModel(root), app);
+}
+
 /** The app to load: --app, jobctl config `app`, or the one Celery app found in the project. */
 export async function resolveAppSpec(root: string, flag: string | undefined, config: JobctlConfig | undefined): Promise<string> {
   if (flag) return flag;
@@ -130,7 +139,8 @@ export async function runSmokeTest(opts: SmokeOptions): Promise<SmokeResult> {
   const smokeTasks = readSmokeTasks(opts.config);
   const pyEnv: PythonEnv = await findPythonEnv(root, { ...(opts.python ? { flag: opts.python } : {}), ...(opts.config?.python ? { config: opts.config.python } : {}) }, env);
   const app = await resolveAppSpec(root, opts.app, opts.config);
-  const settings = await inspectApp({ python: pyEnv.python, app, root, env });
+  const appDir = await resolveAppDir(root, app);
+  const settings = await inspectApp({ python: pyEnv.python, app, root: appDir, env });
   const warnings: string[] = [];
   if (!settings.accept_content.includes('json') && !settings.accept_content.includes('application/json')) {
     throw new JobctlError(`app ${app}: accept_content is ${JSON.stringify(settings.accept_content)}; jobctl's producer speaks JSON only, so add 'json' to accept_content to smoke-test it`);
@@ -186,7 +196,7 @@ export async function runSmokeTest(opts: SmokeOptions): Promise<SmokeResult> {
     if (opts.signal?.aborted) { interrupted = true; return result(); }
     transport = await RedisCeleryTransport.open({ brokerUrl: broker.url, backendUrl: broker.backendUrl });
     const t = transport;
-    worker = startWorker({ python: pyEnv.python, app, root, brokerUrl: broker.url, backendUrl: broker.backendUrl, queue, pool, concurrency, secrets, env });
+    worker = startWorker({ python: pyEnv.python, app, root: appDir, brokerUrl: broker.url, backendUrl: broker.backendUrl, queue, pool, concurrency, secrets, env });
     const w = worker;
     // --- readiness: the worker's own pidbox reply (throws UnavailableError -> exit 3)
     const ready = await w.waitReady(t, opts.readyTimeoutMs ?? 30_000).catch((err: unknown) => {
