@@ -1,0 +1,65 @@
+import { Args, Flags } from '@oclif/core';
+import { promises as fs } from 'node:fs';
+import { JobctlCommand } from '../cli/base-command.js';
+import { runVerify, renderVerifyText, renderVerifyMarkdown, type VerifyResult } from '../verify/index.js';
+import { ALL_STAGES, type StageId } from '../verify/types.js';
+import { useColor } from '../report/index.js';
+import { JobctlError } from '../util/errors.js';
+
+export default class Verify extends JobctlCommand {
+  static override summary = 'Run the staged verification steps, or rehearse an upgrade side by side';
+  static override description = `Stages: static (audit) → deps (requirements resolve with that Celery) → import (the app loads; tasks, settings, warnings) → smoke (a real worker) → load (a short real load) → tests (the project's pytest suite). With --to, each stage runs for the current and the target Celery in separate cached venvs (under ~/.cache/jobctl, never the project's own environment) and the report compares them. Exit 0 only if every stage run passes; 1 a stage failed; 2 usage error; 130 interrupted.`;
+  static override examples = [
+    '<%= config.bin %> verify',
+    '<%= config.bin %> verify --to 5.6.2',
+    '<%= config.bin %> verify --to 5.6.2 --stages static,deps,import,smoke',
+    '<%= config.bin %> verify --json > verify.json',
+  ];
+  static override args = { path: Args.directory({ description: 'project folder', default: '.', exists: false }) };
+  static override flags = {
+    to: Flags.string({ summary: 'rehearse the upgrade to this Celery version or line (5.6.2, 5.6, latest)' }),
+    from: Flags.string({ summary: 'the current Celery version, when the project does not pin one' }),
+    stages: Flags.string({ summary: `stages to run, comma-separated (${ALL_STAGES.join(',')})`, multiple: true, delimiter: ',' }),
+    app: Flags.string({ char: 'A', summary: 'Celery app, as given to `celery -A`' }),
+    'base-python': Flags.string({ summary: 'interpreter that creates the rehearsal venvs (default python3)' }),
+    'load-tasks': Flags.integer({ summary: 'tasks in the load stage', default: 300, min: 10 }),
+    'load-concurrency': Flags.integer({ summary: 'tasks in flight in the load stage', default: 20, min: 1 }),
+    format: Flags.string({ char: 'f', summary: 'output format', options: ['text', 'markdown'], default: 'text' }),
+    'output-file': Flags.string({ char: 'o', summary: 'write the report to this file' }),
+  };
+
+  async run(): Promise<VerifyResult> {
+    const { args, flags } = await this.parse(Verify);
+    const stages = flags.stages?.map((s) => s.trim()).filter(Boolean);
+    for (const s of stages ?? []) if (!ALL_STAGES.includes(s as StageId)) throw new JobctlError(`--stages: unknown stage '${s}'; use any of ${ALL_STAGES.join(',')}`);
+    const abort = new AbortController();
+    const onSignal = (): void => abort.abort();
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    try {
+      const tty = Boolean(process.stderr.isTTY) && !this.jsonEnabled();
+      const result = await runVerify({
+        root: args.path, signal: abort.signal, renderer: tty ? 'default' : 'simple',
+        loadTasks: flags['load-tasks'], loadConcurrency: flags['load-concurrency'],
+        ...(flags.to ? { to: flags.to } : {}), ...(flags.from ? { from: flags.from } : {}),
+        ...(stages ? { stages: stages as StageId[] } : {}), ...(flags.app ? { app: flags.app } : {}),
+        ...(flags['base-python'] ? { basePython: flags['base-python'] } : {}),
+      });
+      if (!this.jsonEnabled()) {
+        const text = flags.format === 'markdown' ? renderVerifyMarkdown(result) : renderVerifyText(result, { color: !flags['output-file'] && useColor(process.stdout) });
+        if (flags['output-file']) {
+          try {
+            await fs.writeFile(flags['output-file'], text);
+          } catch (err) {
+            throw new JobctlError(`${flags['output-file']}: cannot write the report (${(err as NodeJS.ErrnoException).code}); choose a writable path`);
+          }
+        } else process.stdout.write(text);
+      }
+      this.setExitCode(result.exitCode);
+      return result;
+    } finally {
+      process.removeListener('SIGINT', onSignal);
+      process.removeListener('SIGTERM', onSignal);
+    }
+  }
+}

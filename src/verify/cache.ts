@@ -1,0 +1,108 @@
+// Throwaway virtualenvs for verify, cached between runs and keyed by everything that goes into
+// them (Celery version, the requirement lines, the base interpreter). They live outside the
+// project (never touching the user's files or environment) and are built in a temporary folder
+// that is renamed into place only when the install succeeded — an interrupted build can never
+// leave a half-built venv that the next run would trust.
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import { runInGroup } from './exec.js';
+import { JobctlError } from '../util/errors.js';
+
+export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.JOBCTL_CACHE_DIR) return path.resolve(env.JOBCTL_CACHE_DIR);
+  const base = env.XDG_CACHE_HOME ? path.resolve(env.XDG_CACHE_HOME) : path.join(homedir(), '.cache');
+  return path.join(base, 'jobctl');
+}
+
+export interface VenvSpec {
+  /** what the venv is for, used in its folder name: 'celery-5.7.0' */
+  label: string;
+  /** requirement lines passed to pip */
+  requirements: string[];
+  /** base interpreter that creates the venv */
+  basePython: string;
+}
+
+export interface Venv {
+  dir: string;
+  python: string;
+  key: string;
+  /** true when it came from the cache */
+  cached: boolean;
+}
+
+export function venvKey(spec: VenvSpec, basePythonVersion: string): string {
+  const h = createHash('sha256');
+  h.update(`${basePythonVersion}\n${[...spec.requirements].sort().join('\n')}`);
+  return `${spec.label}-${h.digest('hex').slice(0, 12)}`;
+}
+
+/** Python version string of an interpreter (3.11.7), or a one-line error. */
+export async function pythonVersionOf(python: string): Promise<string> {
+  const r = await execa(python, ['-c', 'import sys; print("%d.%d.%d" % sys.version_info[:3])'], { reject: false, timeout: 20_000, stdin: 'ignore' });
+  if (r.exitCode !== 0 || typeof r.stdout !== 'string') throw new JobctlError(`${python}: does not run; pass --python with a Python 3 interpreter`);
+  return r.stdout.trim();
+}
+
+/** Remove build folders left by interrupted runs (older than an hour). */
+function sweep(dir: string): void {
+  if (!existsSync(dir)) return;
+  for (const name of readdirSync(dir)) {
+    if (!name.includes('.building-')) continue;
+    const p = path.join(dir, name);
+    try {
+      if (Date.now() - statSync(p).mtimeMs > 3_600_000) rmSync(p, { recursive: true, force: true });
+    } catch { /* another run's, or gone */ }
+  }
+}
+
+export async function ensureVenv(spec: VenvSpec, opts: { signal?: AbortSignal; env?: NodeJS.ProcessEnv; log?: (line: string) => void } = {}): Promise<Venv> {
+  const root = path.join(cacheRoot(opts.env), 'venvs');
+  mkdirSync(root, { recursive: true });
+  sweep(root);
+  const key = venvKey(spec, await pythonVersionOf(spec.basePython));
+  const dir = path.join(root, key);
+  const python = path.join(dir, 'bin', 'python');
+  if (existsSync(path.join(dir, '.jobctl-ready')) && existsSync(python)) return { dir, python, key, cached: true };
+
+  const building = `${dir}.building-${process.pid}-${Date.now()}`;
+  const cleanup = (): void => rmSync(building, { recursive: true, force: true });
+  try {
+    opts.log?.(`creating a venv for ${spec.label} (${spec.requirements.length} requirements; cached for next runs)`);
+    const venv = await runInGroup(spec.basePython, ['-m', 'venv', building], { ...(opts.signal ? { signal: opts.signal } : {}) });
+    if (opts.signal?.aborted) throw new JobctlError('interrupted while creating the venv');
+    if (venv.exitCode !== 0) throw new JobctlError(`could not create a venv with ${spec.basePython} (${String(venv.stderr).trim().split('\n').pop()}); install python3-venv`);
+    const reqFile = path.join(building, 'jobctl-requirements.txt');
+    writeFileSync(reqFile, `${spec.requirements.join('\n')}\n`);
+    const pip = await runInGroup(path.join(building, 'bin', 'python'), ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', '-q', '-r', reqFile], {
+      timeout: 20 * 60_000, ...(opts.signal ? { signal: opts.signal } : {}),
+    });
+    if (opts.signal?.aborted) throw new JobctlError('interrupted while installing');
+    if (pip.exitCode !== 0) {
+      const lines = String(pip.all ?? '').trim().split('\n').filter((l) => /error|conflict|requested|depends/i.test(l)).slice(-8);
+      throw new PipInstallError(`pip could not install the requirements for ${spec.label}`, lines);
+    }
+    writeFileSync(path.join(building, '.jobctl-ready'), `${spec.requirements.join('\n')}\n`);
+    try {
+      renameSync(building, dir);
+    } catch {
+      // another run finished the same venv first: use theirs
+      cleanup();
+      if (!existsSync(path.join(dir, '.jobctl-ready'))) throw new JobctlError(`could not move the venv into ${dir}`);
+    }
+    // a venv's scripts hard-code its folder: pip, celery and pytest are run as `python -m …`, which does not care
+    return { dir, python, key, cached: false };
+  } catch (err) {
+    cleanup();
+    throw err;
+  }
+}
+
+export class PipInstallError extends JobctlError {
+  constructor(message: string, public readonly details: string[]) {
+    super(`${message}${details.length ? `: ${details.join(' | ')}` : ''}`);
+  }
+}

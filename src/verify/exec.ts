@@ -1,0 +1,26 @@
+// Short-lived commands of verify (python -m venv, pip, pytest, the import probe) in their own
+// process group: pip and venv spawn children of their own (ensurepip, build backends), and an
+// interrupt must end all of them before jobctl removes the half-built venv they write into.
+import { execa, type Options, type Result } from 'execa';
+
+export type GroupResult = Result<{ all: true; reject: false }>;
+
+export async function runInGroup(file: string, args: string[], opts: Omit<Options, 'detached' | 'cancelSignal' | 'reject' | 'all'> & { signal?: AbortSignal }): Promise<GroupResult> {
+  const { signal, ...rest } = opts;
+  const child = execa(file, args, { ...rest, detached: true, reject: false, all: true, stdin: 'ignore' } as Options);
+  const killGroup = (): void => {
+    if (child.pid === undefined) return;
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch { /* already gone */ }
+  };
+  if (signal?.aborted) killGroup();
+  signal?.addEventListener('abort', killGroup, { once: true });
+  process.once('exit', killGroup);
+  try {
+    return (await child) as unknown as GroupResult;
+  } finally {
+    signal?.removeEventListener('abort', killGroup);
+    process.removeListener('exit', killGroup);
+  }
+}

@@ -1,0 +1,89 @@
+// Stage 3 — import: install each side's venv (project requirements + that Celery), load the app the
+// way the worker does, and compare: registered tasks (one that disappears under the target is a
+// failure), the settings that differ from defaults (masked), and the warnings Celery emits.
+import path from 'node:path';
+import { runInGroup } from '../exec.js';
+import { templatesPythonDir } from '../../runtime/paths.js';
+import { venvFor, type VerifyContext } from '../context.js';
+import { PipInstallError } from '../cache.js';
+import type { SideOutcome, StageResult } from '../types.js';
+
+export interface ImportFacts {
+  celery: string;
+  python: string;
+  tasks: string[];
+  config: Record<string, unknown>;
+  warnings: string[];
+}
+
+export async function importApp(ctx: VerifyContext, python: string): Promise<ImportFacts | { error: string }> {
+  const script = path.join(templatesPythonDir(), 'jobctl_verify_import.py');
+  const r = await runInGroup(python, [script, ctx.app!], {
+    cwd: ctx.appDir, signal: ctx.signal, timeout: 120_000,
+    env: { ...ctx.env, PYTHONPATH: ctx.appDir, PYTHONDONTWRITEBYTECODE: '1' }, extendEnv: false,
+  });
+  if (r.timedOut) return { error: 'importing the app took longer than 120 s (does a module block at import time?)' };
+  if (r.exitCode !== 0) {
+    const last = String(r.stderr ?? '').trim().split('\n').pop() ?? `exit ${r.exitCode}`;
+    try {
+      const j = JSON.parse(last) as { error: string; where: string };
+      return { error: j.where ? `${j.error} (at ${j.where})` : j.error };
+    } catch {
+      return { error: last };
+    }
+  }
+  return JSON.parse(String(r.stdout).trim().split('\n').pop() ?? '{}') as ImportFacts;
+}
+
+export async function importStage(ctx: VerifyContext): Promise<Omit<StageResult, 'id' | 'title' | 'durationMs'>> {
+  if (!ctx.app) return { status: 'skip', reason: 'no Celery app found; pass --app or set `app:` in jobctl.yaml', evidence: [] };
+  const sides: Partial<Record<'current' | 'target', SideOutcome>> = {};
+  const facts: Partial<Record<'current' | 'target', ImportFacts>> = {};
+  const evidence: string[] = [];
+  let failed: string | null = null;
+  for (const side of ctx.sides) {
+    const t0 = performance.now();
+    const outcome: SideOutcome = { celery: side.celery, status: 'pass', durationMs: 0, evidence: [], figures: {} };
+    try {
+      const venv = await venvFor(ctx, side);
+      outcome.evidence.push(`venv ${venv.key}${venv.cached ? ' (cached)' : ' (built)'}`);
+      const res = await importApp(ctx, venv.python);
+      if ('error' in res) {
+        outcome.status = 'fail';
+        outcome.evidence.push(`app ${ctx.app} does not import: ${res.error}`);
+        failed ??= `celery ${side.celery}: app ${ctx.app} does not import — ${res.error}`;
+      } else {
+        facts[side.role] = res;
+        const own = res.tasks.filter((t) => !t.startsWith('celery.'));
+        outcome.figures.tasks = own.length;
+        outcome.figures.warnings = res.warnings.length;
+        outcome.evidence.push(`celery ${res.celery} on Python ${res.python}: ${own.length} task(s) registered`, ...res.warnings.map((w) => `warning: ${w}`));
+        outcome.evidence.push(`settings changed from defaults: ${Object.keys(res.config).join(', ') || '(none)'}`);
+      }
+    } catch (err) {
+      if (ctx.signal.aborted) throw err;
+      outcome.status = 'fail';
+      const msg = err instanceof PipInstallError ? err.message : (err as Error).message;
+      outcome.evidence.push(msg);
+      failed ??= `celery ${side.celery}: ${msg}`;
+    }
+    outcome.durationMs = Math.round(performance.now() - t0);
+    sides[side.role] = outcome;
+  }
+  if (facts.current && facts.target) {
+    const before = new Set(facts.current.tasks);
+    const after = new Set(facts.target.tasks);
+    const gone = [...before].filter((t) => !after.has(t) && !t.startsWith('celery.'));
+    const added = [...after].filter((t) => !before.has(t) && !t.startsWith('celery.'));
+    if (gone.length) failed ??= `task(s) registered under ${facts.current.celery} but not under ${facts.target.celery}: ${gone.join(', ')}`;
+    if (gone.length) evidence.push(`tasks gone under the target: ${gone.join(', ')}`);
+    if (added.length) evidence.push(`tasks new under the target: ${added.join(', ')}`);
+    const wBefore = new Set(facts.current.warnings);
+    const wAfter = new Set(facts.target.warnings);
+    for (const w of wAfter) if (!wBefore.has(w)) evidence.push(`warning appears under ${facts.target.celery}: ${w}`);
+    for (const w of wBefore) if (!wAfter.has(w)) evidence.push(`warning disappears under ${facts.target.celery}: ${w}`);
+  }
+  for (const [role, o] of Object.entries(sides)) evidence.push(...o.evidence.map((e) => `[${role} ${o.celery}] ${e}`));
+  ctx.facts.set('import', facts);
+  return { status: failed ? 'fail' : 'pass', ...(failed ? { reason: failed } : {}), evidence, ...sides };
+}

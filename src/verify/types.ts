@@ -1,0 +1,56 @@
+// The result of `jobctl verify`: one serialisable object that the text, markdown and JSON
+// renderers all read. A stage runs once for the project as it is, or once per side (current and
+// target) when rehearsing an upgrade.
+export type StageId = 'static' | 'deps' | 'import' | 'smoke' | 'load' | 'tests';
+export const ALL_STAGES: StageId[] = ['static', 'deps', 'import', 'smoke', 'load', 'tests'];
+
+export type StageStatus = 'pass' | 'fail' | 'skip';
+
+export interface SideOutcome {
+  /** Celery version this side ran with */
+  celery: string;
+  status: StageStatus;
+  durationMs: number;
+  /** one line per fact jobctl saw (secrets masked) */
+  evidence: string[];
+  /** figures for the side-by-side table, e.g. { tasks: 4, warnings: 1, p95_ms: 12 } */
+  figures: Record<string, number | string | null>;
+}
+
+export interface StageResult {
+  id: StageId;
+  title: string;
+  status: StageStatus;
+  durationMs: number;
+  /** why it failed or was skipped, in one line */
+  reason?: string;
+  evidence: string[];
+  current?: SideOutcome;
+  target?: SideOutcome;
+}
+
+export interface ComparisonRow {
+  stage: StageId;
+  metric: string;
+  current: number | string | null;
+  target: number | string | null;
+  /** target − current for numbers */
+  delta: number | null;
+  verdict: 'ok' | 'worse' | 'better' | 'changed' | 'info';
+}
+
+export interface VerifyResult {
+  root: string;
+  app: string | null;
+  /** the project's Celery (detected) and the target when rehearsing */
+  current: { version: string | null; source: string | null };
+  target: string | null;
+  rehearsal: boolean;
+  python: string;
+  stages: StageResult[];
+  comparison: ComparisonRow[];
+  ok: boolean;
+  exitCode: 0 | 1 | 2 | 3 | 130;
+  interrupted: boolean;
+  durationMs: number;
+}
