@@ -24,10 +24,14 @@ export abstract class JobctlCommand extends Command {
   }
 
   protected override async catch(err: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<unknown> {
-    // oclif's own parse/usage errors keep their behaviour (exit 2 via package.json exitCodes)
-    if (!(err instanceof JobctlError) && err.oclif !== undefined) throw err;
+    // oclif's exit() must keep its behaviour; its parse/usage errors (unknown flag, bad option value,
+    // extra argument) become the same one line as ours (oclif would print a banner and the whole usage,
+    // and with --json nothing on stdout at all).
+    if (!(err instanceof JobctlError) && err.oclif !== undefined && !isParseError(err)) throw err;
     const code: ExitCode = err instanceof JobctlError ? err.exitCode : 2;
-    const message = maskUrlCredentials(err instanceof JobctlError ? err.message : `internal error: ${err.message} (set DEBUG=jobctl* for details)`);
+    const message = maskUrlCredentials(err instanceof JobctlError ? err.message
+      : isParseError(err) ? usageLine(err.message, this.id)
+        : `internal error: ${err.message} (set DEBUG=jobctl* for details)`);
     if (process.env.DEBUG?.includes('jobctl') && err.stack) process.stderr.write(`${err.stack}\n`);
     if (this.jsonEnabled()) {
       process.stdout.write(`${JSON.stringify({ error: { message, exitCode: code, ...(err instanceof JobctlError && err.file ? { file: err.file } : {}) } }, null, 2)}\n`);
@@ -37,4 +41,17 @@ export abstract class JobctlCommand extends Command {
     process.exitCode = code;
     return undefined;
   }
+}
+
+/** oclif's CLIParseError (and subclasses) carry the parser input in `parse`; a flag's own parse
+ * function failing (`-c 0` for an integer with min 1) is a plain Error that oclif suffixes with its hint. */
+function isParseError(err: Error): boolean {
+  if ((err as { code?: unknown }).code === 'EEXIT') return false;
+  return ('parse' in err && (err as { parse?: unknown }).parse !== undefined) || /See more help with --help\s*$/.test(err.message);
+}
+
+/** oclif's parse message on one line, pointing at the command's help instead of oclif's generic hint. */
+function usageLine(message: string, id: string | undefined): string {
+  const text = message.replace(/\n?See more help with --help\s*$/, '').split('\n').map((l) => l.trim()).filter(Boolean).join(' ');
+  return `${text}; see \`jobctl ${id ?? ''}${id ? ' ' : ''}--help\``;
 }

@@ -4,6 +4,9 @@ import path from 'node:path';
 import { JobctlCommand } from '../cli/base-command.js';
 import { applyPlan, planDiffs, planUpgrade, renderPlanMarkdown, type ApplyResult, type UpgradePlan } from '../plan/index.js';
 import { JobctlError } from '../util/errors.js';
+import { buildProjectModel } from '../model/index.js';
+import { loadConfig } from '../engine/config.js';
+import { collectSecretValues, redact } from '../checklist/redact.js';
 
 export default class UpgradePlanCommand extends JobctlCommand {
   static override summary = 'Plan a Celery upgrade for this project: versions, pins, changes that touch it, edits, verification, rollback';
@@ -37,12 +40,16 @@ export default class UpgradePlanCommand extends JobctlCommand {
       if (applied.results.length === 0) this.progress('nothing to apply: no safe edits in this plan');
       if (applied.results.some((r) => r.status === 'failed')) this.setExitCode(2);
     }
+    // Edits carry whole lines of the files they touch, and their diff context shows the lines around
+    // them: a renamed `BROKER_URL = 'redis://:pw@…'` or a neighbouring `PASSWORD = '…'` would be printed
+    // in full. Only the output is redacted; --apply above worked on the real text.
+    const shown = await redactSecrets(args.path, applied ? { ...plan, applied } : plan);
     if (!this.jsonEnabled()) {
-      const text = flags.format === 'diff' ? planDiffs(plan) : renderPlanMarkdown(plan);
+      const text = flags.format === 'diff' ? planDiffs(shown) : renderPlanMarkdown(shown);
       if (flags['output-file']) await writeFile(flags['output-file'], text);
       else process.stdout.write(text);
     }
-    return applied ? { ...plan, applied } : plan;
+    return shown;
   }
 }
 
@@ -52,4 +59,12 @@ async function writeFile(file: string, text: string): Promise<void> {
   } catch (err) {
     throw new JobctlError(`${file}: cannot write the plan (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); choose a writable path`, { file });
   }
+}
+
+/** The plan with every literal secret of the project (the checklist's list: secret-named values, URL
+ * passwords, redis.conf passwords) replaced by ****. A masked diff no longer applies as a patch; --apply does. */
+async function redactSecrets<T>(root: string, plan: T): Promise<T> {
+  const config = await loadConfig(root);
+  const model = await buildProjectModel(root, { exclude: config.exclude ?? [] });
+  return redact(plan, collectSecretValues(model));
 }

@@ -5,6 +5,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { parse as parseToml } from 'smol-toml';
 import { JobctlError } from '../util/errors.js';
+import { loadKnowledge } from '../knowledge/index.js';
 
 export interface JobctlConfig {
   /** where it was read from (relative), or null when there is none */
@@ -20,7 +21,16 @@ export interface JobctlConfig {
   python?: string;
   /** everything else (smoke tasks, checklist answers, load-test defaults) stays available raw */
   raw: Record<string, unknown>;
+  /** problems that do not stop the run (unknown keys); already printed once to stderr */
+  warnings?: string[];
 }
+
+/** Every top-level key some part of jobctl reads. A key outside this list is most likely a typo
+ * (`tagret:`) that would otherwise be ignored without a word, so it gets a warning. */
+export const KNOWN_CONFIG_KEYS = [
+  'target', 'select', 'ignore', 'per-file-ignores', 'per_file_ignores', 'exclude', 'fail-on', 'fail_on',
+  'app', 'python', 'smoke', 'checklist', 'load-test', 'load_test', 'verify',
+] as const;
 
 const FILES = ['jobctl.yaml', 'jobctl.yml', '.jobctl.yaml', '.jobctl.yml'];
 
@@ -41,8 +51,11 @@ export async function loadConfig(root: string): Promise<JobctlConfig> {
     }
     return normalize(data, name);
   }
+  let text: string | null = null;
   try {
-    const text = await fs.readFile(path.join(root, 'pyproject.toml'), 'utf8');
+    text = await fs.readFile(path.join(root, 'pyproject.toml'), 'utf8');
+  } catch { /* no pyproject */ }
+  if (text !== null) {
     let data: Record<string, unknown>;
     try {
       data = parseToml(text) as Record<string, unknown>;
@@ -50,8 +63,9 @@ export async function loadConfig(root: string): Promise<JobctlConfig> {
       return { file: null, raw: {} }; // the pyproject integration reports a broken pyproject.toml as a note
     }
     const tool = (data.tool as Record<string, unknown> | undefined)?.jobctl;
+    // outside the try: a wrong [tool.jobctl] is the user's config error, not "no pyproject"
     if (tool !== undefined) return normalize(tool, 'pyproject.toml');
-  } catch { /* no pyproject */ }
+  }
   return { file: null, raw: {} };
 }
 
@@ -78,7 +92,13 @@ function normalize(data: unknown, file: string): JobctlConfig {
     throw new JobctlError(`${file}: \`${k}\` must be a list of strings (e.g. ["JC101"])`, { file });
   };
   const target = str('target');
-  if (target !== undefined) cfg.target = target;
+  if (target !== undefined) {
+    // checked here so the message names the file the user wrote it in, not a --target flag they never typed
+    if (target !== '' && loadKnowledge().releaseFor(target) === null) {
+      throw new JobctlError(`${file}: \`target: ${target}\` is not a Celery release jobctl knows; write a version or line such as "${loadKnowledge().newestVersion}" or "5.6"`, { file });
+    }
+    cfg.target = target;
+  }
   const select = list('select');
   if (select) cfg.select = select;
   const ignore = list('ignore');
@@ -103,5 +123,19 @@ function normalize(data: unknown, file: string): JobctlConfig {
       cfg.perFileIgnores[k] = v.map(String);
     }
   }
+  const unknown = Object.keys(raw).filter((k) => !(KNOWN_CONFIG_KEYS as readonly string[]).includes(k));
+  if (unknown.length > 0) {
+    cfg.warnings = unknown.map((k) => `${file}: unknown key \`${k}\` ignored (known keys: ${KNOWN_CONFIG_KEYS.filter((x) => !x.includes('_')).join(', ')})`);
+    for (const w of cfg.warnings) warnOnce(w);
+  }
   return cfg;
+}
+
+const warned = new Set<string>();
+/** Config is loaded by several library calls in one run (checklist loads it, then audits); warn once.
+ * stderr only, so --json output stays pure. */
+function warnOnce(message: string): void {
+  if (warned.has(message)) return;
+  warned.add(message);
+  process.stderr.write(`jobctl: warning: ${message}\n`);
 }
