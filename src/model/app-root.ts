@@ -3,18 +3,19 @@
 // project root would give "No module named 'celery_config'". Runtime commands use it as the
 // worker's cwd and PYTHONPATH.
 import path from 'node:path';
-import type { ProjectModel } from './types.js';
+import type { CeleryApp, ProjectModel } from './types.js';
+
+/** The import folder of one app: its file path minus the module path (relative, '' = the root). */
+export function appImportDir(app: Pick<CeleryApp, 'module' | 'file'>): string {
+  const parts = app.file.split('/');
+  const strip = app.module.split('.').length + (parts.at(-1) === '__init__.py' ? 1 : 0);
+  return parts.slice(0, Math.max(0, parts.length - strip)).join('/');
+}
 
 export function appSourceRoot(model: ProjectModel, spec: string): string {
   const moduleName = spec.split(':')[0]!.trim();
   const candidates = model.apps.filter((a) => a.module === moduleName || moduleName.startsWith(`${a.module}.`) || a.module.startsWith(`${moduleName}.`) || a.module === `${moduleName}.celery`);
   const app = candidates[0];
   if (!app) return model.root;
-  const depth = app.module.split('.').length;
-  // apps/backend/celery_config.py, module celery_config → strip 1 path part; pkg/__init__.py → one more
-  const parts = app.file.split('/');
-  const isInit = parts.at(-1) === '__init__.py';
-  const strip = depth + (isInit ? 1 : 0);
-  const dirParts = parts.slice(0, Math.max(0, parts.length - strip));
-  return path.join(model.root, ...dirParts);
+  return path.join(model.root, ...appImportDir(app).split('/').filter(Boolean));
 }

@@ -1,4 +1,5 @@
 import type { Rule } from './types.js';
+import { appImportDir } from '../model/app-root.js';
 import { effectiveSettings } from './lib/settings.js';
 
 export const rule: Rule = {
@@ -15,11 +16,26 @@ export const rule: Rule = {
   },
   check(ctx) {
     if (ctx.model.tasks.length === 0) return;
-    if (effectiveSettings(ctx.model, ctx.knowledge).some((s) => s.newName === 'task_time_limit')) return;
-    const without = ctx.model.tasks.filter((t) => t.options.time_limit === undefined);
-    if (without.length === 0) return;
+    const settings = effectiveSettings(ctx.model, ctx.knowledge);
+    // with several apps in one tree (examples/, monorepos) a task or config file belongs to the app
+    // whose import folder is the deepest one containing it; a single app owns everything
+    const dirs = new Map(ctx.model.apps.map((a) => [a, appImportDir(a)]));
+    const owner = (file: string): (typeof ctx.model.apps)[number] | undefined => {
+      let best: (typeof ctx.model.apps)[number] | undefined;
+      for (const [a, d] of dirs) {
+        if (d !== '' && !file.startsWith(`${d}/`)) continue;
+        if (!best || d.length > dirs.get(best)!.length) best = a;
+      }
+      return best;
+    };
+    const single = ctx.model.apps.length === 1;
     for (const app of ctx.model.apps) {
+      const mine = (file: string): boolean => single || owner(file) === app;
+      if (settings.some((s) => s.newName === 'task_time_limit' && (app.configSourceIds.includes(s.source.id) || mine(s.source.file)))) continue;
+      const without = ctx.model.tasks.filter((t) => t.options.time_limit === undefined && mine(t.file));
+      if (without.length === 0) continue;
       ctx.report({ loc: app.loc, key: app.id, message: `no task_time_limit is set and ${without.length} task${without.length === 1 ? ' has' : 's have'} no time_limit (e.g. \`${without[0]!.name}\`): a hung task holds its worker slot forever`, hint: 'set task_time_limit / task_soft_time_limit in this app\'s config' });
     }
   },
 };
+
