@@ -32,6 +32,14 @@ export default class Verify extends JobctlCommand {
     const { args, flags } = await this.parse(Verify);
     const stages = flags.stages?.map((s) => s.trim()).filter(Boolean);
     for (const s of stages ?? []) if (!ALL_STAGES.includes(s as StageId)) throw new JobctlError(`--stages: unknown stage '${s}'; use any of ${ALL_STAGES.join(',')}`);
+    // a report path that cannot be written must fail now, not after minutes of stages
+    if (flags['output-file']) {
+      try {
+        await fs.appendFile(flags['output-file'], '');
+      } catch (err) {
+        throw new JobctlError(`${flags['output-file']}: cannot write the report (${(err as NodeJS.ErrnoException).code}); choose a writable path`);
+      }
+    }
     const abort = new AbortController();
     const onSignal = (): void => abort.abort();
     process.once('SIGINT', onSignal);

@@ -67,7 +67,11 @@ export async function buildProjectModel(rootArg: string, opts: BuildOptions = {}
         model.notes.push({ level: 'info', file: rel, message: `skipped: larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB` });
         continue;
       }
-      if (buf.includes(0)) continue; // binary
+      if (buf.includes(0)) {
+        // binary: a compiled or corrupt file where source was expected
+        if (isPy) model.notes.push({ level: 'info', file: rel, message: 'skipped: binary content in a .py file' });
+        continue;
+      }
       text = buf.toString('utf8');
     } catch (err) {
       model.notes.push({ level: 'warning', file: rel, message: `could not read: ${(err as Error).message}` });

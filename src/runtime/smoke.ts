@@ -134,7 +134,8 @@ class CheckSkipped extends Error {}
 export async function runSmokeTest(opts: SmokeOptions): Promise<SmokeResult> {
   const started = performance.now();
   const root = path.resolve(opts.root);
-  if (!existsSync(root) || !statSync(root).isDirectory()) throw new JobctlError(`${opts.root}: no such directory; pass the project folder`);
+  if (!existsSync(root)) throw new JobctlError(`${opts.root}: no such directory; pass the project folder`);
+  if (!statSync(root).isDirectory()) throw new JobctlError(`${opts.root}: not a directory; pass the project's folder, not a file`);
   const env = opts.env ?? process.env;
   const smokeTasks = readSmokeTasks(opts.config);
   const pyEnv: PythonEnv = await findPythonEnv(root, { ...(opts.python ? { flag: opts.python } : {}), ...(opts.config?.python ? { config: opts.config.python } : {}) }, env);

@@ -80,7 +80,7 @@ test('a file instead of a project folder: one line, exit 2, for every command', 
   for (const r of runs) assertOneLineError(r, /package\.json: not a directory/);
 });
 
-test('smoke-test given a file says it is not a directory', { todo: 'smoke-test says "package.json: no such directory" (reported in docs/notes/qa.md)' }, async () => {
+test('smoke-test given a file says it is not a directory', async () => {
   assertOneLineError(await jobctl(['smoke-test', 'package.json']), /package\.json: not a directory/);
 });
 
