@@ -26,3 +26,14 @@ test('every rule has a kebab-case name, unique id in its band, and a docs page c
     for (const s of r.meta.sources) assert.ok(doc.includes(s.ref), `${r.meta.id} docs page lacks ${s.ref}`);
   }
 });
+
+test('docs/rules pages are up to date with the rule modules (npm run docs)', async () => {
+  const { readFileSync, existsSync } = await import('node:fs');
+  const path = await import('node:path');
+  const { repoRoot } = await import('../support/fixtures.js');
+  const stale = allRules.filter((r) => {
+    const file = path.join(repoRoot, 'docs', 'rules', `${r.meta.id}.md`);
+    return !existsSync(file) || readFileSync(file, 'utf8') !== renderRuleDoc(r.meta);
+  }).map((r) => r.meta.id);
+  assert.deepEqual(stale, [], 'regenerate with `npm run docs`');
+});
