@@ -1,0 +1,200 @@
+// Everything a load test runs against, started on the runtime (src/runtime): a broker (jobctl's own
+// loopback redis-server unless --broker is given), the Python env, and a Celery worker on a queue
+// of jobctl's own, with the load probe module (templates/python/jobctl_loadprobe.py) included.
+// stop() ends every process jobctl started and deletes only keys jobctl created.
+import { resolveAppDir } from '../runtime/smoke.js';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import { resolveBroker, type BrokerHandle } from '../runtime/broker.js';
+import { findPythonEnv, type PythonEnv } from '../runtime/python-env.js';
+import { inspectApp, type AppSettings } from '../runtime/app-inspect.js';
+import { RedisCeleryTransport } from '../runtime/redis-transport.js';
+import { lastPythonError, randomSuffix, startWorker, type WorkerHandle } from '../runtime/worker.js';
+import { UnavailableError } from '../util/errors.js';
+import { JobctlError } from '../util/errors.js';
+import { maskUrlCredentials } from '../util/mask.js';
+import type { LoadTarget } from './run.js';
+
+export const LOAD_PROBE_MODULE = 'jobctl_loadprobe';
+
+export interface EnvironmentOptions {
+  /** project folder (cwd and PYTHONPATH of the worker) */
+  root: string;
+  /** the user's Celery app (`-A`); omitted = the probe's own app */
+  app?: string;
+  python?: string;
+  broker?: string;
+  allowRemote?: boolean;
+  pool?: string;
+  workerConcurrency?: number;
+  /** worker log level; WARNING by default so per-task INFO lines do not cost worker CPU */
+  loglevel?: string;
+  readyTimeoutMs?: number;
+  /** the task the load will call: checked against the user's app before anything starts */
+  task?: string;
+}
+
+export interface LoadEnvironment {
+  target: LoadTarget;
+  python: PythonEnv;
+  worker: WorkerHandle;
+  /** the worker's output so far, secrets masked */
+  workerLogs(): string;
+  stop(): Promise<void>;
+}
+
+export async function startLoadEnvironment(opts: EnvironmentOptions): Promise<LoadEnvironment> {
+  const root = path.resolve(opts.root);
+  const python = await findPythonEnv(root, opts.python ? { flag: opts.python } : {});
+  // the worker runs from the folder the app imports from (apps/backend for apps/backend/celery_config.py)
+  const appDir = opts.app ? await resolveAppDir(root, opts.app) : root;
+  if (opts.app) {
+    const settings = await inspectApp({ python: python.python, app: opts.app, root: appDir, env: process.env });
+    checkAppForLoad(settings, { app: opts.app, task: opts.task, celeryVersion: python.celeryVersion });
+  }
+  const broker: BrokerHandle = await resolveBroker({ ...(opts.broker ? { broker: opts.broker } : {}), ...(opts.allowRemote ? { allowRemote: true } : {}) });
+  const suffix = randomSuffix();
+  const queue = `jobctl-load-${suffix}`;
+  const timingChannel = `jobctl-loadprobe-timing-${suffix}`;
+  const pool = opts.pool ?? 'prefork';
+  const concurrency = opts.workerConcurrency ?? 2;
+  let worker: WorkerHandle | undefined;
+  const stop = async (): Promise<void> => {
+    if (worker) await worker.stop(3000);
+    if (!broker.owned) await cleanupExternal(broker, queue);
+    await broker.stop();
+  };
+  try {
+    worker = startWorker({
+      python: python.python,
+      app: opts.app ?? LOAD_PROBE_MODULE,
+      root: appDir,
+      brokerUrl: broker.url,
+      backendUrl: broker.backendUrl,
+      queue,
+      pool,
+      concurrency,
+      secrets: broker.password ? [broker.password] : [],
+      env: {
+        ...process.env,
+        JOBCTL_LOADPROBE_STANDALONE: opts.app ? '0' : '1',
+        JOBCTL_LOADPROBE_BROKER: broker.url,
+        JOBCTL_LOADPROBE_BACKEND: broker.backendUrl,
+        JOBCTL_LOADPROBE_TIMING_REDIS: broker.backendUrl,
+        JOBCTL_LOADPROBE_CHANNEL: timingChannel,
+      },
+      nodename: `jobctl-load-${suffix}@jobctl`,
+      loglevel: opts.loglevel ?? 'WARNING',
+      extraArgs: ['--include', LOAD_PROBE_MODULE],
+    });
+    const transport = await RedisCeleryTransport.open({ brokerUrl: broker.url, backendUrl: broker.backendUrl });
+    try {
+      await worker.waitReady(transport, opts.readyTimeoutMs ?? 30_000);
+    } finally {
+      await transport.close();
+    }
+  } catch (err) {
+    await stop().catch(() => undefined);
+    throw err;
+  }
+  const w = worker;
+  let stopping = false;
+  // the worker dying mid-run (OOM from a leak, a crash) ends the run with exit 3 and the reason
+  const failure = w.exited.then(async (ex): Promise<Error> => {
+    if (stopping) return new Error('stopped');
+    await new Promise((r) => setTimeout(r, 50)); // let the pipes flush the traceback
+    const why = lastPythonError(w.logs()) ?? (ex.signal ? `killed by ${ex.signal}` : `exit code ${ex.exitCode}`);
+    return new UnavailableError(`the worker exited during the load test (${why}); the figures so far are not reported because the run is incomplete`);
+  });
+  const stopAll = stop;
+  return {
+    python,
+    worker: w,
+    workerLogs: () => w.logs(),
+    stop: async () => { stopping = true; await stopAll(); },
+    target: {
+      failure: failure.then((e) => (stopping ? new Promise<Error>(() => undefined) : e)),
+      brokerUrl: broker.url,
+      backendUrl: broker.backendUrl,
+      queue,
+      timingChannel,
+      deleteResults: !broker.owned,
+      workerPid: w.process.pid,
+      environment: {
+        broker: broker.masked,
+        backend: maskUrlCredentials(broker.backendUrl),
+        queue,
+        worker: 'private',
+        pool,
+        workerConcurrency: concurrency,
+        python: python.pythonVersion,
+        celery: python.celeryVersion,
+        app: opts.app ?? null,
+      },
+    },
+  };
+}
+
+/** On a broker jobctl did not start: remove only what this run created (its queue and binding). */
+async function cleanupExternal(broker: BrokerHandle, queue: string): Promise<void> {
+  const c = new Redis(broker.url, { lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 1, retryStrategy: () => null });
+  c.on('error', () => undefined);
+  try {
+    await c.connect();
+    // the queue's priority lists, its binding set, and (kombu >= 5.7, transport/redis.py
+    // keyprefix_binding_permanent) its permanent-binding marker: all named after jobctl's own queue
+    await c.del(queue, `${queue}\x06\x163`, `${queue}\x06\x166`, `${queue}\x06\x169`, `_kombu.binding.${queue}`, `_kombu.binding_permanent.${queue}`);
+  } catch { /* best effort: the broker may be gone */ } finally {
+    c.disconnect();
+  }
+}
+
+/** `--probe sleep:20` → the probe task and its args. */
+export function probeTask(spec: string): { task: string; args: unknown[] } {
+  const m = /^([a-z_]+)(?::([0-9]+(?:\.[0-9]+)?))?$/.exec(spec.trim());
+  const kinds: Record<string, { task: string; needsAmount: boolean; unit: string }> = {
+    noop: { task: 'noop', needsAmount: false, unit: '' },
+    sleep: { task: 'sleep', needsAmount: true, unit: 'ms' },
+    cpu: { task: 'cpu', needsAmount: true, unit: 'ms of CPU' },
+    leak: { task: 'leak', needsAmount: true, unit: 'KiB kept per task' },
+    allocate: { task: 'allocate', needsAmount: true, unit: 'KiB freed again' },
+    asyncio: { task: 'asyncio_sleep', needsAmount: true, unit: 'ms' },
+    fail: { task: 'fail', needsAmount: false, unit: '' },
+  };
+  const kind = m ? kinds[m[1]!] : undefined;
+  if (!m || !kind) throw new JobctlError(`--probe '${spec}': use one of noop, sleep:<ms>, cpu:<ms>, leak:<KiB>, allocate:<KiB>, asyncio:<ms>, fail`);
+  if (kind.needsAmount && m[2] === undefined) throw new JobctlError(`--probe '${spec}': ${m[1]} needs an amount (${m[1]}:<${kind.unit}>), e.g. ${m[1]}:20`);
+  return { task: `${LOAD_PROBE_MODULE}.${kind.task}`, args: kind.needsAmount ? [Number(m[2])] : [] };
+}
+
+/**
+ * What jobctl's producer and result reader need from the user's app, checked before anything
+ * starts (otherwise every task would end up "lost" after the drain timeout, with no reason given).
+ */
+export function checkAppForLoad(settings: AppSettings, ctx: { app: string; task: string | undefined; celeryVersion: string }): void {
+  const accepts = settings.accept_content.map((c) => c.toLowerCase());
+  if (!accepts.includes('json') && !accepts.includes('application/json')) {
+    throw new JobctlError(`app ${ctx.app}: accept_content is ${JSON.stringify(settings.accept_content)}; jobctl publishes JSON, so add 'json' to accept_content to load-test it`);
+  }
+  if (settings.result_serializer !== 'json') {
+    throw new JobctlError(`app ${ctx.app}: result_serializer is '${settings.result_serializer}'; jobctl reads results as JSON, so set result_serializer = 'json' for the load test`);
+  }
+  if (settings.global_keyprefix || settings.result_global_keyprefix) {
+    throw new JobctlError(`app ${ctx.app}: a transport global_keyprefix is set; load-test does not support key prefixes yet, so run it without global_keyprefix`);
+  }
+  // Up to Celery 5.6.2 a result is stored only if the task's own ignore_result (which includes
+  // task_ignore_result) is False, whatever the message header says (celery@v5.6.2 celery/app/trace.py:
+  // `ignore_result = task.ignore_result`). From 5.6.3 an explicit header value wins
+  // (celery@v5.6.3 celery/app/trace.py, 5.7.0 celery/app/task.py: get_actual_ignore_result), and
+  // jobctl sends ignore_result=false. Checked in the installed 5.6.2, 5.6.3 and 5.7.0 packages;
+  // research/celery-protocol.md §1.1 says "5.6.x", which is not true of 5.6.2.
+  const [major = 0, minor = 0, patch = 0] = ctx.celeryVersion.split('.').map((n) => Number.parseInt(n, 10) || 0);
+  const headerWins = major > 5 || (major === 5 && (minor > 6 || (minor === 6 && patch >= 3)));
+  if (settings.task_ignore_result && !headerWins) {
+    throw new JobctlError(`app ${ctx.app}: task_ignore_result is True and Celery ${ctx.celeryVersion} then stores no results, so jobctl cannot see tasks finish; set task_ignore_result = False for the load test (or use Celery >= 5.6.3)`);
+  }
+  if (ctx.task && !ctx.task.startsWith(`${LOAD_PROBE_MODULE}.`) && !settings.tasks_before_worker.includes(ctx.task)) {
+    const near = settings.tasks_before_worker.filter((t) => !t.startsWith('celery.')).slice(0, 8);
+    throw new JobctlError(`app ${ctx.app}: no task named '${ctx.task}' is registered${near.length ? ` (registered: ${near.join(', ')})` : ''}; pass --task with a registered name`);
+  }
+}
