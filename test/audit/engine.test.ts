@@ -1,24 +1,16 @@
 // Suppressions, config and reporters, on small projects written to temp dirs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseSuppressions, isSuppressed } from '../../src/engine/suppressions.js';
 import { runAudit } from '../../src/engine/audit.js';
 import { renderAudit } from '../../src/report/index.js';
 import { buildAuditSarif } from '../../src/report/audit-sarif.js';
 import { escapeData, escapeProperty, renderAuditGithub } from '../../src/report/audit-github.js';
-import { removeDir } from '../support/fixtures.js';
+import { removeDir, writeProject } from '../support/fixtures.js';
 
-function project(files: Record<string, string>): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'jobctl-engine-'));
-  for (const [rel, text] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
-    writeFileSync(path.join(dir, rel), text);
-  }
-  return dir;
-}
+const project = (files: Record<string, string>): string => writeProject(files, 'jobctl-engine-');
 
 const OLD_STYLE = [
   'from celery import Celery',

@@ -4,44 +4,12 @@
 // The real CLI (node bin/run.js) runs with stdin closed on copies of fixtures.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot, checkoutFixture, removeDir } from '../support/fixtures.js';
+import { jobctl, jobctlAll, show, type Run } from '../support/cli.js';
 
-interface Run { args: string[]; code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
-
-function jobctl(args: string[], opts: { env?: Record<string, string | undefined>; timeoutMs?: number } = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', ...opts.env };
-    for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
-    const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'run.js'), ...args], {
-      cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: env as NodeJS.ProcessEnv,
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => { stdout += c; });
-    child.stderr.setEncoding('utf8').on('data', (c: string) => { stderr += c; });
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 30_000);
-    child.on('close', (code, signal) => { clearTimeout(timer); resolve({ args, code, signal, stdout, stderr }); });
-  });
-}
-
-/** Two at a time: the CI machine has 2 cores. */
-async function jobctlAll(list: string[][], opts: { env?: Record<string, string | undefined> } = {}): Promise<Run[]> {
-  const out: Run[] = new Array(list.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < list.length) {
-      const i = next++;
-      out[i] = await jobctl(list[i]!, opts);
-    }
-  };
-  await Promise.all([worker(), worker()]);
-  return out;
-}
-
-const show = (r: Run): string => `jobctl ${r.args.join(' ')}\nexit ${r.code} ${r.signal ?? ''}\n--- stderr\n${r.stderr.slice(0, 2000)}\n--- stdout\n${r.stdout.slice(0, 2000)}`;
 
 /** stdout is exactly one JSON document (JSON.parse accepts nothing else around it). */
 function onlyJson(r: Run): unknown {

@@ -3,44 +3,11 @@
 // crashes. Every case runs the real CLI (node bin/run.js) with stdin closed on a copy of a fixture.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync, openSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { repoRoot, checkoutFixture, removeDir } from '../support/fixtures.js';
-
-interface Run { args: string[]; code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
-
-/** Run jobctl with stdin closed (no TTY), colour off, and a hard timeout (a hang fails the test). */
-function jobctl(args: string[], opts: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'run.js'), ...args], {
-      cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', ...opts.env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => { stdout += c; });
-    child.stderr.setEncoding('utf8').on('data', (c: string) => { stderr += c; });
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 30_000);
-    child.on('close', (code, signal) => { clearTimeout(timer); resolve({ args, code, signal, stdout, stderr }); });
-  });
-}
-
-/** Run many invocations, two at a time (the CI machine has 2 cores). */
-async function jobctlAll(list: string[][], opts: { env?: Record<string, string> } = {}): Promise<Run[]> {
-  const out: Run[] = new Array(list.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < list.length) {
-      const i = next++;
-      out[i] = await jobctl(list[i]!, opts);
-    }
-  };
-  await Promise.all([worker(), worker()]);
-  return out;
-}
-
-const show = (r: Run): string => `jobctl ${r.args.join(' ')}\nexit ${r.code} ${r.signal ?? ''}\n--- stderr\n${r.stderr}\n--- stdout\n${r.stdout.slice(0, 2000)}`;
+import { jobctl, jobctlAll, show, type Run } from '../support/cli.js';
 
 /** No stack trace and no oclif "Error:" banner anywhere in the output. */
 function assertNoTrace(r: Run): void {

@@ -2,21 +2,12 @@
 // small files in a temp dir, builds the model, and checks the facts (and their lines).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { writeProject } from '../support/fixtures.js';
 import { buildProjectModel } from '../../src/model/index.js';
 import { parseCeleryInvocations } from '../../src/model/integrations/celery-command.js';
 import { poetryToPep440, parseRequirement } from '../../src/model/integrations/pep508.js';
 
-function project(files: Record<string, string>): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'jobctl-integ-'));
-  for (const [rel, text] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
-    writeFileSync(path.join(dir, rel), text);
-  }
-  return dir;
-}
+const project = (files: Record<string, string>): string => writeProject(files, 'jobctl-integ-');
 
 const ctx = { source: 'shell' as const, file: 'x.sh', loc: { file: 'x.sh', line: 1, column: 1 } };
 

@@ -1,6 +1,6 @@
 // Fixture helpers: copy a fixture into a temp git repository (so "tracked by git" facts are real)
 // and read the findings it is annotated with (`# expect: JC101, JC102` and expect.txt).
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, existsSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -67,4 +67,14 @@ export function expectedFindings(name: string): string[] {
     }
   }
   return out.sort();
+}
+
+/** A small project written from a path → text map into a fresh temp dir (caller removes it). */
+export function writeProject(files: Record<string, string>, prefix = 'jobctl-project-'): string {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  for (const [rel, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+    writeFileSync(path.join(dir, rel), text);
+  }
+  return dir;
 }
