@@ -2,6 +2,7 @@
 // loopback redis-server unless --broker is given), the Python env, and a Celery worker on a queue
 // of jobctl's own, with the load probe module (templates/python/jobctl_loadprobe.py) included.
 // stop() ends every process jobctl started and deletes only keys jobctl created.
+import { existsSync, statSync } from 'node:fs';
 import { resolveAppDir } from '../runtime/smoke.js';
 import path from 'node:path';
 import { Redis } from 'ioredis';
@@ -45,6 +46,8 @@ export interface LoadEnvironment {
 
 export async function startLoadEnvironment(opts: EnvironmentOptions): Promise<LoadEnvironment> {
   const root = path.resolve(opts.root);
+  if (!existsSync(root)) throw new JobctlError(`${opts.root}: no such directory; pass the project folder with --project`);
+  if (!statSync(root).isDirectory()) throw new JobctlError(`${opts.root}: not a directory; pass the project's folder with --project, not a file`);
   const python = await findPythonEnv(root, opts.python ? { flag: opts.python } : {});
   // the worker runs from the folder the app imports from (apps/backend for apps/backend/celery_config.py)
   const appDir = opts.app ? await resolveAppDir(root, opts.app) : root;

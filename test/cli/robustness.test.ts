@@ -37,7 +37,7 @@ test('nonexistent project path: one line naming the path, exit 2, for every comm
   for (const r of runs) assertOneLineError(r, /\/nonexistent\/jobctl-qa-project: no such directory/);
 });
 
-test('load-test --project that does not exist names the folder (not the Python lookup)', { todo: 'load-test checks the Python env before the project folder (reported in docs/notes/qa.md)' }, async () => {
+test('load-test --project that does not exist names the folder (not the Python lookup)', async () => {
   const r = await jobctl(['load-test', '--project', '/nonexistent/jobctl-qa-project', '--tasks', '10']);
   assertOneLineError(r, /\/nonexistent\/jobctl-qa-project/);
 });
