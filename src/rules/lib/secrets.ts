@@ -14,6 +14,8 @@ export function isLiteralSecretValue(value: string): boolean {
   if (v.length < 6) return false;
   if (/^\$\{?[A-Za-z_]/.test(v) || /^<.*>$/.test(v) || /^\{\{.*\}\}$/.test(v) || /^%\(.*\)s$/.test(v)) return false;
   if (/^(change[-_ ]?me|changeme|your[-_].*|xxx+|\*+|example|placeholder|dummy|secret|password|none|null|todo)$/i.test(v)) return false;
+  // prose, not a credential: INVALID_TOKEN = "Invalid or expired token." (three or more words)
+  if (/^[A-Za-z'’,]+(\s+[A-Za-z'’,.!?]+){2,}$/.test(v)) return false;
   return true;
 }
 
