@@ -18,6 +18,7 @@ import type {
   Knowledge,
   KombuReleaseFacts,
   ReleaseFacts,
+  RemovedNames,
   SettingFact,
   UnpublishedRelease,
 } from './types.js';
@@ -83,6 +84,8 @@ export function buildKnowledge(dir: string): LoadedKnowledge {
   const rel = readJson<ReleasesFile>(dir, 'releases.json');
   const set = readJson<SettingsFile>(dir, 'settings.json');
   const behaviourChanges = readJson<BehaviourChange[]>(dir, 'behaviour-changes.json');
+  // optional: generated separately (scripts/gen-removed-names.py)
+  const removedNames = existsSync(join(dir, 'removed-names.json')) ? readJson<{ removed: RemovedNames[] }>(dir, 'removed-names.json').removed : [];
   const releases = [...rel.celery].sort(byVersion);
   const kombuReleases = [...(rel.kombu ?? [])].sort(byVersion);
   const byVer = new Map(releases.map((r) => [r.version, r]));
@@ -147,6 +150,7 @@ export function buildKnowledge(dir: string): LoadedKnowledge {
     kombuReleases,
     unpublishedReleases: rel.notOnIndex ?? [],
     kombuFor,
+    removedNames,
     dataDir: dir,
   };
 }

@@ -156,4 +156,19 @@ export interface Knowledge {
    * kombu satisfying that release's kombu pin (and, when `python` is given as '3.11', its Requires-Python).
    */
   kombuFor?(celeryVersion: string, python?: string): KombuReleaseFacts | null;
+  /**
+   * Public names (and whole modules) of the celery package that a release line has and the next one
+   * no longer has, read from the wheels by scripts/gen-removed-names.py (removed-names.json).
+   */
+  removedNames?: RemovedNames[];
+}
+
+export interface RemovedNames {
+  /** newest release of the older line, e.g. '5.6.3' */
+  from: string;
+  /** newest release of the newer line, e.g. '5.7.0' */
+  to: string;
+  modules: string[];
+  /** module -> names defined there in `from` and gone in `to` */
+  names: Record<string, string[]>;
 }

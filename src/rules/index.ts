@@ -20,6 +20,7 @@ import { rule as JC303 } from './JC303-yanked-celery-version.js';
 import { rule as JC304 } from './JC304-extra-installs-nothing.js';
 import { rule as JC305 } from './JC305-celery-unpinned.js';
 import { rule as JC306 } from './JC306-fresh-install-kombu-redis-mismatch.js';
+import { rule as JC307 } from './JC307-import-removed-in-target.js';
 import { rule as JC310 } from './JC310-bullmq-removed-api.js';
 import { rule as JC311 } from './JC311-bullmq-ioredis-peer-version.js';
 import { rule as JC401 } from './JC401-celery-cli-option-order.js';
@@ -64,6 +65,7 @@ export const allRules: Rule[] = [
   JC304,
   JC305,
   JC306,
+  JC307,
   JC310,
   JC311,
   JC401,
