@@ -55,28 +55,36 @@ export async function buildProjectModel(rootArg: string, opts: BuildOptions = {}
   const python: SourceFileInfo[] = [];
   const typescript: SourceFileInfo[] = [];
   const pending: { info: SourceFileInfo; integ: (typeof integrations)[number][] }[] = [];
-  for (const rel of rels) {
-    const isPy = rel.endsWith('.py');
-    const matching = integrations.filter((i) => i.matches(rel));
-    const isTs = isTypeScriptInput(rel);
-    if (!isPy && !isTs && matching.length === 0) continue;
-    let text: string;
+  // which files matter is known from their names; read those concurrently (one at a time left the
+  // disk idle: 1.1 s of a 3.6 s audit on 4,338 files), then handle them in path order
+  const wanted = rels
+    .map((rel) => ({ rel, isPy: rel.endsWith('.py'), isTs: isTypeScriptInput(rel), matching: integrations.filter((i) => i.matches(rel)) }))
+    .filter((w) => w.isPy || w.isTs || w.matching.length > 0);
+  const buffers = await mapLimit(wanted, 32, async (w): Promise<{ buf: Buffer } | { error: string }> => {
     try {
-      const buf = await fs.readFile(path.join(root, rel));
-      if (buf.length > MAX_FILE_BYTES) {
-        model.notes.push({ level: 'info', file: rel, message: `skipped: larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB` });
-        continue;
-      }
-      if (buf.includes(0)) {
-        // binary: a compiled or corrupt file where source was expected
-        if (isPy) model.notes.push({ level: 'info', file: rel, message: 'skipped: binary content in a .py file' });
-        continue;
-      }
-      text = buf.toString('utf8');
+      return { buf: await fs.readFile(path.join(root, w.rel)) };
     } catch (err) {
-      model.notes.push({ level: 'warning', file: rel, message: `could not read: ${(err as Error).message}` });
+      return { error: (err as Error).message };
+    }
+  });
+  for (let i = 0; i < wanted.length; i++) {
+    const { rel, isPy, isTs, matching } = wanted[i]!;
+    const r = buffers[i]!;
+    if (!('buf' in r)) {
+      model.notes.push({ level: 'warning', file: rel, message: `could not read: ${r.error}` });
       continue;
     }
+    const buf = r.buf;
+    if (buf.length > MAX_FILE_BYTES) {
+      model.notes.push({ level: 'info', file: rel, message: `skipped: larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB` });
+      continue;
+    }
+    if (buf.includes(0)) {
+      // binary: a compiled or corrupt file where source was expected
+      if (isPy) model.notes.push({ level: 'info', file: rel, message: 'skipped: binary content in a .py file' });
+      continue;
+    }
+    const text = buf.toString('utf8');
     const kind = isPy && matching.length === 0 ? 'python' : (matching[0]?.kind ?? (isTs ? typeScriptKind(rel) : 'python'));
     const info: SourceFileInfo = { file: rel, kind, text };
     model.files.push(info);
@@ -158,3 +166,17 @@ async function listGitTracked(root: string): Promise<Set<string> | null> {
 }
 
 export type { ProjectModel } from './types.js';
+
+/** map with at most `limit` calls in flight, results in input order */
+async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
