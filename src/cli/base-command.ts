@@ -1,11 +1,27 @@
 // Shared behaviour of every jobctl command: --json (oclif's flag: only JSON on stdout), exit codes,
 // and one-line errors (never a stack trace) for anything a user can cause.
+import { writeFileSync } from 'node:fs';
 import { Command } from '@oclif/core';
 import { JobctlError, type ExitCode } from '../util/errors.js';
 import { maskUrlCredentials } from '../util/mask.js';
 
 export abstract class JobctlCommand extends Command {
   static override enableJsonFlag = true;
+
+  /** with --json and -o FILE, the JSON document is written to FILE as well as stdout */
+  protected jsonOutputFile: string | undefined;
+
+  override logJson(json: unknown): void {
+    super.logJson(json);
+    if (this.jsonOutputFile) {
+      try {
+        writeFileSync(this.jsonOutputFile, `${JSON.stringify(json, null, 2)}\n`);
+      } catch (err) {
+        process.stderr.write(`jobctl: ${this.jsonOutputFile}: cannot write the report (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); choose a writable path\n`);
+        process.exitCode = 2;
+      }
+    }
+  }
 
   /** Set the process exit code without exiting (so oclif can still print the JSON result). */
   protected setExitCode(code: ExitCode): void {

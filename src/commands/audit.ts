@@ -31,6 +31,7 @@ export default class Audit extends JobctlCommand {
 
   async run(): Promise<AuditResult> {
     const { args, flags } = await this.parse(Audit);
+    if (this.jsonEnabled() && flags['output-file']) this.jsonOutputFile = flags['output-file'];
     const config = await loadConfig(args.path);
     const result = await runAudit(args.path, {
       config,

@@ -26,6 +26,7 @@ export default class ChecklistCommand extends JobctlCommand {
 
   async run(): Promise<Checklist> {
     const { args, flags } = await this.parse(ChecklistCommand);
+    if (this.jsonEnabled() && flags['output-file']) this.jsonOutputFile = flags['output-file'];
     const run = await runChecklist(args.path);
     let checklist = run.checklist;
     const interactive = !flags.ci && !this.jsonEnabled() && flags.format !== 'json' && canPrompt(process.stdin, process.stderr);

@@ -29,6 +29,7 @@ export default class UpgradePlanCommand extends JobctlCommand {
 
   async run(): Promise<UpgradePlan & { applied?: ApplyResult }> {
     const { args, flags } = await this.parse(UpgradePlanCommand);
+    if (this.jsonEnabled() && flags['output-file']) this.jsonOutputFile = flags['output-file'];
     const plan = await planUpgrade(args.path, {
       ...(flags.to !== undefined ? { to: flags.to } : {}),
       ...(flags.from !== undefined ? { from: flags.from } : {}),

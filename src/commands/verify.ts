@@ -30,6 +30,7 @@ export default class Verify extends JobctlCommand {
 
   async run(): Promise<VerifyResult> {
     const { args, flags } = await this.parse(Verify);
+    if (this.jsonEnabled() && flags['output-file']) this.jsonOutputFile = flags['output-file'];
     const stages = flags.stages?.map((s) => s.trim()).filter(Boolean);
     for (const s of stages ?? []) if (!ALL_STAGES.includes(s as StageId)) throw new JobctlError(`--stages: unknown stage '${s}'; use any of ${ALL_STAGES.join(',')}`);
     // a report path that cannot be written must fail now, not after minutes of stages

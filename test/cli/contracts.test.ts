@@ -242,3 +242,16 @@ test('--help for every command: exit 0, usage on stdout, no ANSI, no hang', asyn
     assert.match(r.stdout, /--json/, 'every command offers --json');
   });
 });
+
+test('--json with -o writes the same JSON document to the file', async () => {
+  const dir = checkoutFixture('security');
+  const out = path.join(dir, 'report.json');
+  try {
+    const r = await jobctl(['audit', dir, '--json', '-o', out]);
+    assert.equal(r.code, 1);
+    assert.equal(readFileSync(out, 'utf8'), r.stdout);
+    for (const secret of ['Sup3rS3cretHunter2', 'mg-7f3kQ9zLw2pXv8Rt', 'AnotherKnownSecret99']) assert.ok(!r.stdout.includes(secret));
+  } finally {
+    removeDir(dir);
+  }
+});
