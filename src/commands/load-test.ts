@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core';
+import { Args, Flags } from '@oclif/core';
 import { promises as fs } from 'node:fs';
 import { JobctlCommand } from '../cli/base-command.js';
 import { loadTest, probeTask, renderLoadTestHtml, renderLoadTestText, type LoadTestResult } from '../loadtest/index.js';
@@ -20,6 +20,7 @@ export default class LoadTest extends JobctlCommand {
     '<%= config.bin %> load-test --report load.html --json > load.json',
     '<%= config.bin %> load-test --baseline previous.json',
   ];
+  static override args = { path: Args.directory({ description: 'project folder (worker cwd and PYTHONPATH), like the other commands', exists: false }) };
   static override flags = {
     concurrency: Flags.integer({ char: 'c', summary: 'closed loop: tasks kept in flight (default 50)', min: 1 }),
     rate: Flags.string({ char: 'r', summary: 'open loop: fixed arrival rate, e.g. 200/s (latency measured from the intended send time)' }),
@@ -30,7 +31,7 @@ export default class LoadTest extends JobctlCommand {
     args: Flags.string({ summary: "positional arguments as a JSON array, e.g. '[1024]'" }),
     kwargs: Flags.string({ summary: 'keyword arguments as a JSON object' }),
     app: Flags.string({ char: 'A', summary: 'your Celery app (as for `celery -A`); its worker also loads jobctl\'s probe module' }),
-    project: Flags.string({ char: 'p', summary: 'project folder (worker cwd and PYTHONPATH)', default: '.' }),
+    project: Flags.string({ char: 'p', summary: 'project folder (same as the PATH argument)' }),
     python: Flags.string({ summary: 'Python interpreter with Celery installed (default: the project\'s venv, then python3)' }),
     broker: Flags.string({ summary: 'use this Redis broker instead of a private redis-server (loopback only unless --allow-remote)' }),
     'allow-remote': Flags.boolean({ summary: 'allow a non-loopback --broker' }),
@@ -45,7 +46,9 @@ export default class LoadTest extends JobctlCommand {
   };
 
   async run(): Promise<LoadTestResult> {
-    const { flags } = await this.parse(LoadTest);
+    const { args: positional, flags } = await this.parse(LoadTest);
+    if (positional.path !== undefined && flags.project !== undefined && positional.path !== flags.project) throw new JobctlError(`give the project folder once: PATH (${positional.path}) or --project (${flags.project})`);
+    const project = flags.project ?? positional.path ?? '.';
     if (flags.rate !== undefined && flags.concurrency !== undefined) throw new JobctlError('use either --concurrency (closed loop) or --rate (open loop), not both');
     if (flags.task !== undefined && flags.probe !== undefined) throw new JobctlError('use either --task (your task) or --probe (a built-in workload), not both');
     if (flags.task !== undefined && flags.app === undefined) throw new JobctlError(`--task ${flags.task} needs --app (the Celery app that registers it, as for \`celery -A\`)`);
@@ -67,7 +70,7 @@ export default class LoadTest extends JobctlCommand {
     let result: LoadTestResult;
     try {
       result = await loadTest({
-        root: flags.project,
+        root: project,
         ...(flags.app !== undefined ? { app: flags.app } : {}),
         ...(flags.python !== undefined ? { python: flags.python } : {}),
         ...(flags.broker !== undefined ? { broker: flags.broker } : {}),

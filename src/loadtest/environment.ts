@@ -46,8 +46,8 @@ export interface LoadEnvironment {
 
 export async function startLoadEnvironment(opts: EnvironmentOptions): Promise<LoadEnvironment> {
   const root = path.resolve(opts.root);
-  if (!existsSync(root)) throw new JobctlError(`${opts.root}: no such directory; pass the project folder with --project`);
-  if (!statSync(root).isDirectory()) throw new JobctlError(`${opts.root}: not a directory; pass the project's folder with --project, not a file`);
+  if (!existsSync(root)) throw new JobctlError(`${opts.root}: no such directory; pass the project folder (PATH or --project)`);
+  if (!statSync(root).isDirectory()) throw new JobctlError(`${opts.root}: not a directory; pass the project's folder (PATH or --project), not a file`);
   const python = await findPythonEnv(root, opts.python ? { flag: opts.python } : {});
   // the worker runs from the folder the app imports from (apps/backend for apps/backend/celery_config.py)
   const appDir = opts.app ? await resolveAppDir(root, opts.app) : root;
