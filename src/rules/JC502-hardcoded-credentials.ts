@@ -1,6 +1,6 @@
 import type { Rule } from './types.js';
 import { allStrings } from './lib/values.js';
-import { isLiteralSecretValue, isSecretName, maskedUrl, urlPassword } from './lib/secrets.js';
+import { isDevOnlyFile, isLiteralSecretValue, isSecretName, maskedUrl, urlPassword } from './lib/secrets.js';
 import { isTestFile } from './lib/settings.js';
 import { getModuleGlobals } from '../model/python/index.js';
 
@@ -12,7 +12,7 @@ export const rule: Rule = {
     severity: 'error',
     confidence: 'medium',
     title: 'Credential written into code or compose files (broker/backend URL password, API key, SMTP password)',
-    description: 'A password in a broker or result-backend URL, or a secret-named setting with a literal value, is in every clone, image layer and CI log of the repository, and rotating it needs a code change. Celery itself masks broker passwords in its own banner, but not in your files. jobctl never prints the value: messages show `redis://:****@host`.',
+    description: 'A password in a broker or result-backend URL, or a secret-named setting with a literal value, is in every clone, image layer and CI log of the repository, and rotating it needs a code change. Celery itself masks broker passwords in its own banner, but not in your files. jobctl never prints the value: messages show `redis://:****@host`. In development-only files (`.devcontainer/`, `*.dev.yml`, `*.local.yml`, `.env.local`) literal values are usually throw-away defaults and are reported as info.',
     fix: 'Read it from the environment or a secret store (`os.environ["CELERY_BROKER_URL"]`, compose `${REDIS_PASSWORD}` from an untracked .env), and rotate the exposed credential.',
     sources: [
       { title: 'Celery masks broker URLs it logs (maybe_sanitize_url)', ref: 'celery@v5.6.3:celery/app/utils.py' },
@@ -30,6 +30,10 @@ export const rule: Rule = {
       if (def) {
         // RabbitMQ's well-known guest:guest is not a leaked secret; it is a default that must not reach production
         ctx.report({ loc, key: k, severity: def.local ? 'info' : 'warning', message: `${what.replace(/holds a URL with a literal password/, `holds RabbitMQ's default credentials ${def.user}:****`)}${def.local ? ' (local broker: RabbitMQ only accepts guest from localhost)' : ''}`, hint: 'create a dedicated broker user with its own password and read the URL from the environment' });
+        return;
+      }
+      if (isDevOnlyFile(loc.file)) {
+        ctx.report({ loc, key: k, severity: 'info', message: `${what} (a development-only file)`, hint: 'fine for a throw-away local default; make sure production reads this value from a secret store' });
         return;
       }
       ctx.report({ loc, key: k, message: what, hint: 'read it from the environment or a secret store, and rotate it' });

@@ -107,3 +107,17 @@ test('suppression: `//` comments work in TypeScript/JavaScript files', () => {
   assert.deepEqual([...s.file], ['JC612']);
   assert.deepEqual([...s.lines.entries()].map(([l, ids]) => [l, [...ids]]), [[2, ['JC611']], [4, ['JC210']], [5, ['JC210']]]);
 });
+
+test('literal credentials in development-only files are info, not errors (JC502/JC503)', async () => {
+  const dir = project({
+    'proj/celery.py': "from celery import Celery\napp = Celery('proj', broker='redis://:S3cr3tP4ss@redis:6379/0')\n",
+    '.devcontainer/docker-compose.yml': 'services:\n  db:\n    image: postgres:16\n    environment:\n      POSTGRES_PASSWORD: devpass123\n',
+  });
+  try {
+    const r = await runAudit(dir, { select: ['JC502'] });
+    assert.deepEqual(r.findings.map((f) => `${f.location.file}:${f.location.line} ${f.severity}`).sort(), ['.devcontainer/docker-compose.yml:5 info', 'proj/celery.py:2 error']);
+    assert.ok(!JSON.stringify(r).includes('S3cr3tP4ss') && !JSON.stringify(r).includes('devpass123'));
+  } finally {
+    removeDir(dir);
+  }
+});

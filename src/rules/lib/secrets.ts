@@ -31,3 +31,11 @@ export function urlPassword(value: string): string | null {
 export function maskedUrl(value: string): string {
   return maskUrlCredentials(value);
 }
+
+/**
+ * Files that only configure a developer's machine (dev containers, *.dev/*.local compose and env files):
+ * literal credentials there are usually throw-away defaults, so they are reported as info, not errors.
+ */
+export function isDevOnlyFile(file: string): boolean {
+  return /(^|\/)\.devcontainer\//.test(file) || /(^|\/)[^/]*[.-](dev|development|local)(\.[\w-]+)*\.(ya?ml|env)$/i.test(file) || /(^|\/)\.env\.(dev|development|local)$/i.test(file);
+}
