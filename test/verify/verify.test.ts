@@ -125,3 +125,17 @@ test('CLI: --json prints only the result; unknown stage is a one-line usage erro
     removeDir(dir);
   }
 });
+
+test("the tests stage runs the project's pytest suite under the target and leaves the project untouched", async () => {
+  const dir = checkoutFixture('verify-with-tests');
+  try {
+    const r = await runVerify({ root: dir, to: '5.7.0', stages: ['tests'], renderer: 'silent', env: cacheEnv });
+    const t = stage(r, 'tests');
+    assert.equal(t.status, 'pass', `${t.reason}\n${t.evidence.join('\n')}`);
+    assert.match(t.evidence.join('\n'), /under celery 5\.7\.0: 2 passed/);
+    const status = execFileSync('git', ['status', '--porcelain', '--ignored'], { cwd: dir, encoding: 'utf8' });
+    assert.equal(status, '', 'no file written into the project');
+  } finally {
+    removeDir(dir);
+  }
+});
