@@ -196,6 +196,9 @@ export function checkAppForLoad(settings: AppSettings, ctx: { app: string; task:
   if (settings.task_ignore_result && !headerWins) {
     throw new JobctlError(`app ${ctx.app}: task_ignore_result is True and Celery ${ctx.celeryVersion} then stores no results, so jobctl cannot see tasks finish; set task_ignore_result = False for the load test (or use Celery >= 5.6.3)`);
   }
+  if (ctx.task && !headerWins && (settings.tasks_ignoring_results ?? []).includes(ctx.task)) {
+    throw new JobctlError(`app ${ctx.app}: task '${ctx.task}' is declared with ignore_result=True and Celery ${ctx.celeryVersion} then stores no result for it, so jobctl cannot see it finish; load-test it with Celery >= 5.6.3 or drop ignore_result for the test`);
+  }
   if (ctx.task && !ctx.task.startsWith(`${LOAD_PROBE_MODULE}.`) && !settings.tasks_before_worker.includes(ctx.task)) {
     const near = settings.tasks_before_worker.filter((t) => !t.startsWith('celery.')).slice(0, 8);
     throw new JobctlError(`app ${ctx.app}: no task named '${ctx.task}' is registered${near.length ? ` (registered: ${near.join(', ')})` : ''}; pass --task with a registered name`);

@@ -27,6 +27,8 @@ export interface AppSettings {
   imports: unknown;
   /** every task registered after importing the app's modules, as the worker will see them */
   tasks_before_worker: string[];
+  /** tasks whose own ignore_result=True (decorator option), when task_ignore_result itself is False */
+  tasks_ignoring_results?: string[];
 }
 
 export function pythonPathFor(root: string, extra: string | undefined): string {

@@ -64,6 +64,8 @@ def main():
         "include": plain(list(conf.include or [])),
         "imports": plain(list(conf.imports or [])),
         "tasks_before_worker": tasks,
+        # tasks declared with ignore_result=True themselves (@app.task(ignore_result=True))
+        "tasks_ignoring_results": sorted(n for n, t in app.tasks.items() if getattr(t, "ignore_result", False) and not conf.task_ignore_result),
     }))
 
 

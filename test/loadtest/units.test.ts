@@ -123,4 +123,8 @@ test("the user's app is checked before a load starts", async () => {
   assert.throws(() => checkAppForLoad({ ...base, task_ignore_result: true }, { ...ctx, celeryVersion: '5.6.2' }), /task_ignore_result is True/);
   assert.doesNotThrow(() => checkAppForLoad({ ...base, task_ignore_result: true }, { ...ctx, celeryVersion: '5.6.3' }));
   assert.throws(() => checkAppForLoad({ ...base, global_keyprefix: 'x' }, ctx), /global_keyprefix/);
+  // the same for a task declared with ignore_result=True
+  const ignoring = { ...base, tasks_ignoring_results: ['proj.tasks.resize'] };
+  assert.throws(() => checkAppForLoad(ignoring, { ...ctx, celeryVersion: '5.6.2' }), /'proj\.tasks\.resize' is declared with ignore_result=True/);
+  assert.doesNotThrow(() => checkAppForLoad(ignoring, ctx));
 });
