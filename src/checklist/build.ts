@@ -8,7 +8,7 @@ import { effectiveSettings } from '../rules/lib/settings.js';
 import { TOOL_VERSION } from '../util/version.js';
 import { allItems } from './items/index.js';
 import { readAnswers } from './answers.js';
-import { collectSecretValues, redact } from './redact.js';
+import { collectSecretValues, redact } from '../report/redact.js';
 import type { Checklist, ChecklistExtras, ChecklistItem, ChecklistSummary, DetectContext, Detection, ItemDef, ItemSeverity, ItemStatus } from './types.js';
 import { ITEM_SEVERITY_ORDER } from './types.js';
 

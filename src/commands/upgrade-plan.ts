@@ -2,11 +2,9 @@ import { Args, Flags } from '@oclif/core';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { JobctlCommand } from '../cli/base-command.js';
-import { applyPlan, planDiffs, planUpgrade, renderPlanMarkdown, type ApplyResult, type UpgradePlan } from '../plan/index.js';
+import { applyPlan, planDiffs, planUpgradeWithModel, renderPlanMarkdown, type ApplyResult, type UpgradePlan } from '../plan/index.js';
 import { JobctlError } from '../util/errors.js';
-import { buildProjectModel } from '../model/index.js';
-import { loadConfig } from '../engine/config.js';
-import { collectSecretValues, redact } from '../checklist/redact.js';
+import { collectSecretValues, redact } from '../report/redact.js';
 
 export default class UpgradePlanCommand extends JobctlCommand {
   static override summary = 'Plan a Celery upgrade for this project: versions, pins, changes that touch it, edits, verification, rollback';
@@ -30,7 +28,7 @@ export default class UpgradePlanCommand extends JobctlCommand {
   async run(): Promise<UpgradePlan & { applied?: ApplyResult }> {
     const { args, flags } = await this.parse(UpgradePlanCommand);
     if (this.jsonEnabled() && flags['output-file']) this.jsonOutputFile = flags['output-file'];
-    const plan = await planUpgrade(args.path, {
+    const { plan, model } = await planUpgradeWithModel(args.path, {
       ...(flags.to !== undefined ? { to: flags.to } : {}),
       ...(flags.from !== undefined ? { from: flags.from } : {}),
     });
@@ -44,7 +42,7 @@ export default class UpgradePlanCommand extends JobctlCommand {
     // Edits carry whole lines of the files they touch, and their diff context shows the lines around
     // them: a renamed `BROKER_URL = 'redis://:pw@…'` or a neighbouring `PASSWORD = '…'` would be printed
     // in full. Only the output is redacted; --apply above worked on the real text.
-    const shown = await redactSecrets(args.path, applied ? { ...plan, applied } : plan);
+    const shown = redact(applied ? { ...plan, applied } : plan, collectSecretValues(model));
     if (!this.jsonEnabled()) {
       const text = flags.format === 'diff' ? planDiffs(shown) : renderPlanMarkdown(shown);
       if (flags['output-file']) await writeFile(flags['output-file'], text);
@@ -60,12 +58,4 @@ async function writeFile(file: string, text: string): Promise<void> {
   } catch (err) {
     throw new JobctlError(`${file}: cannot write the plan (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); choose a writable path`, { file });
   }
-}
-
-/** The plan with every literal secret of the project (the checklist's list: secret-named values, URL
- * passwords, redis.conf passwords) replaced by ****. A masked diff no longer applies as a patch; --apply does. */
-async function redactSecrets<T>(root: string, plan: T): Promise<T> {
-  const config = await loadConfig(root);
-  const model = await buildProjectModel(root, { exclude: config.exclude ?? [] });
-  return redact(plan, collectSecretValues(model));
 }

@@ -1,6 +1,7 @@
 // Upgrade planning (issue 3): plan (pure) and apply are separate, like changesets. `planUpgrade` is the
 // convenience entry the CLI uses: build the model once, audit it for the target, assemble the plan.
 import { buildProjectModel } from '../model/index.js';
+import type { ProjectModel } from '../model/types.js';
 import { runAudit } from '../engine/audit.js';
 import { loadConfig } from '../engine/config.js';
 import { loadKnowledge } from '../knowledge/index.js';
@@ -14,6 +15,11 @@ export { renderPlanMarkdown } from './render-markdown.js';
 export type * from './types.js';
 
 export async function planUpgrade(root: string, opts: PlanOptions = {}): Promise<UpgradePlan> {
+  return (await planUpgradeWithModel(root, opts)).plan;
+}
+
+/** The plan and the model it was made from (callers that render it need the model's secrets to mask them). */
+export async function planUpgradeWithModel(root: string, opts: PlanOptions = {}): Promise<{ plan: UpgradePlan; model: ProjectModel }> {
   const k = loadKnowledge();
   const config = await loadConfig(root);
   const to = opts.to ?? config.target ?? 'latest';
@@ -24,5 +30,5 @@ export async function planUpgrade(root: string, opts: PlanOptions = {}): Promise
   }
   const model = await buildProjectModel(root, { exclude: config.exclude ?? [] });
   const audit = await runAudit(root, { model, config, target: target.version });
-  return assembleUpgradePlan(model, audit, k, { ...opts, to });
+  return { plan: assembleUpgradePlan(model, audit, k, { ...opts, to }), model };
 }

@@ -8,6 +8,7 @@ import { Listr, ListrLogger, ProcessOutput, type ListrTask } from 'listr2';
 import type { JobctlConfig } from '../engine/config.js';
 import { appSourceRoot } from '../model/app-root.js';
 import { buildProjectModel } from '../model/index.js';
+import type { ProjectModel } from '../model/types.js';
 import { JobctlError } from '../util/errors.js';
 import { findPythonEnv, type PythonEnv } from './python-env.js';
 import { inspectApp, type AppSettings } from './app-inspect.js';
@@ -80,18 +81,31 @@ const PROBE_TASKS = ['jobctl.echo', 'jobctl.fail', 'jobctl.retry', 'jobctl.sleep
 const ECHO_PAYLOAD = { text: 'héllo ✓ jobctl', n: 42, f: 1.5, neg: -7, list: [1, 'two', null, true], nested: { ok: true, empty: [] } };
 
 /**
- * The folder the app imports from (worker cwd and PYTHONPATH): for an app in apps/backend/celery_config.py
- * that is apps/backend, not the project root.
+ * The app to load (--app, jobctl config `app`, or the one Celery app found in the project) and the
+ * folder it imports from — the worker's cwd and PYTHONPATH: for an app in apps/backend/celery_config.py
+ * that is apps/backend, not the project root. Pass `model` when the caller has built it already.
  */
-export async function resolveAppDir(root: string, app: string): Promise<string> {
-  return appSourceRoot(await buildProjectModel(root), app);
+export async function resolveApp(root: string, flag: string | undefined, config: JobctlConfig | undefined, model?: ProjectModel): Promise<{ spec: string; dir: string }> {
+  const m = model ?? await buildProjectModel(root);
+  const spec = resolveAppSpecIn(m, root, flag, config);
+  return { spec, dir: appSourceRoot(m, spec) };
 }
 
-/** The app to load: --app, jobctl config `app`, or the one Celery app found in the project. */
-export async function resolveAppSpec(root: string, flag: string | undefined, config: JobctlConfig | undefined): Promise<string> {
+/** The app spec alone (see resolveApp). */
+export async function resolveAppSpec(root: string, flag: string | undefined, config: JobctlConfig | undefined, model?: ProjectModel): Promise<string> {
   if (flag) return flag;
   if (config?.app) return config.app;
-  const model = await buildProjectModel(root);
+  return resolveAppSpecIn(model ?? await buildProjectModel(root), root, flag, config);
+}
+
+/** The folder an app imports from (see resolveApp). */
+export async function resolveAppDir(root: string, app: string, model?: ProjectModel): Promise<string> {
+  return appSourceRoot(model ?? await buildProjectModel(root), app);
+}
+
+function resolveAppSpecIn(model: ProjectModel, root: string, flag: string | undefined, config: JobctlConfig | undefined): string {
+  if (flag) return flag;
+  if (config?.app) return config.app;
   if (model.apps.length === 1) return `${model.apps[0]!.module}:${model.apps[0]!.variable}`;
   if (model.apps.length === 0) throw new JobctlError(`${root}: no Celery app found; pass --app proj.celery_app (the value you give \`celery -A\`) or set \`app:\` in jobctl.yaml`);
   throw new JobctlError(`${root}: ${model.apps.length} Celery apps found (${model.apps.map((a) => `${a.module}:${a.variable}`).join(', ')}); choose one with --app or \`app:\` in jobctl.yaml`);
@@ -139,8 +153,7 @@ export async function runSmokeTest(opts: SmokeOptions): Promise<SmokeResult> {
   const env = opts.env ?? process.env;
   const smokeTasks = readSmokeTasks(opts.config);
   const pyEnv: PythonEnv = await findPythonEnv(root, { ...(opts.python ? { flag: opts.python } : {}), ...(opts.config?.python ? { config: opts.config.python } : {}) }, env);
-  const app = await resolveAppSpec(root, opts.app, opts.config);
-  const appDir = await resolveAppDir(root, app);
+  const { spec: app, dir: appDir } = await resolveApp(root, opts.app, opts.config);
   const settings = await inspectApp({ python: pyEnv.python, app, root: appDir, env });
   const warnings: string[] = [];
   if (!settings.accept_content.includes('json') && !settings.accept_content.includes('application/json')) {

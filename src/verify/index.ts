@@ -8,9 +8,8 @@ import { buildProjectModel } from '../model/index.js';
 import { loadConfig } from '../engine/config.js';
 import { detectPackageVersion } from '../engine/versions.js';
 import { loadKnowledge } from '../knowledge/index.js';
-import { resolveAppSpec } from '../runtime/smoke.js';
+import { resolveAppDir, resolveAppSpec } from '../runtime/smoke.js';
 import { JobctlError } from '../util/errors.js';
-import { appSourceRoot } from '../model/app-root.js';
 import { usesRedisBroker } from '../rules/lib/broker.js';
 import type { VerifyContext, Side } from './context.js';
 import { ALL_STAGES, type ComparisonRow, type StageId, type StageResult, type VerifyResult } from './types.js';
@@ -79,7 +78,7 @@ export async function runVerify(opts: VerifyOptions): Promise<VerifyResult> {
   let app: string | null = null;
   let appProblem: string | null = null;
   try {
-    app = await resolveAppSpec(root, opts.app, config);
+    app = await resolveAppSpec(root, opts.app, config, model);
   } catch (err) {
     appProblem = (err as Error).message;
   }
@@ -88,7 +87,7 @@ export async function runVerify(opts: VerifyOptions): Promise<VerifyResult> {
   const onAbort = (): void => controller.abort();
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   const ctx: VerifyContext = {
-    root, model, config, app, appDir: app ? appSourceRoot(model, app) : root, basePython: opts.basePython ?? env.JOBCTL_BASE_PYTHON ?? 'python3', sides, signal: controller.signal, env,
+    root, model, config, app, appDir: app ? await resolveAppDir(root, app, model) : root, basePython: opts.basePython ?? env.JOBCTL_BASE_PYTHON ?? 'python3', sides, signal: controller.signal, env,
     log: (line) => { if (opts.renderer !== 'silent') process.stderr.write(`  ${line}\n`); },
     load: { tasks: opts.loadTasks ?? 300, concurrency: opts.loadConcurrency ?? 20 },
     venvs: new Map(), facts: new Map(), hasTests: detectPytest(root, model), harnessRedis: !usesRedisBroker(model, knowledge),

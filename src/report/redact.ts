@@ -1,6 +1,6 @@
 // A second net under the per-item masking: every literal secret value the model holds (secret-named
 // .env / compose / Python values, URL passwords, redis.conf requirepass and ACL passwords) is
-// replaced in every string of the checklist before anything renders it.
+// replaced in every string of a result (checklist, upgrade plan) before anything renders it.
 import type { ProjectModel } from '../model/types.js';
 import { getClassAttributes, getModuleGlobals } from '../model/python/index.js';
 import { isSecretName, urlPassword } from '../rules/lib/secrets.js';
