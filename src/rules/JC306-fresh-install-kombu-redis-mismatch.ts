@@ -22,13 +22,11 @@ function lowerBound(spec: string): string | null {
   }
 }
 
-/** major.minor of the oldest kombu release whose [redis] extra needs at least `cap` */
-function firstIncompatible(kombus: { version: string; extras: Record<string, Record<string, string>> }[], cap: string): string | null {
-  for (const k of kombus) {
-    const need = k.extras.redis?.redis ? lowerBound(k.extras.redis.redis.split(';')[0]!) : null;
-    if (need && compareVersions(need, cap) >= 0) return k.version.split('.').slice(0, 2).join('.');
-  }
-  return null;
+/** `kombu>=<Celery's own lower bound>,<next minor of this Celery>`: kombu 5.3.x for Celery 5.3.x, etc. */
+function kombuLinePin(release: { version: string; requires: Record<string, string> }): string {
+  const low = release.requires.kombu ? lowerBound(release.requires.kombu.split(';')[0]!) : null;
+  const [major, minor] = release.version.split('.').map(Number);
+  return `kombu${low ? `>=${low},` : ''}<${major}.${(minor ?? 0) + 1}`;
 }
 
 export const rule: Rule = {
@@ -67,7 +65,7 @@ export const rule: Rule = {
       ctx.report({
         loc: d.loc, key: `${d.version}:${kombu.version}`,
         message: `a fresh install of celery==${d.version} takes kombu ${kombu.version}${python ? ` (on Python ${python})` : ''}, whose Redis transport needs redis-py ${need.startsWith('6.4') ? '>= 6.1 (its [redis] extra asks >= 6.4)' : `>= ${need}`}, but celery[redis] ${d.version} caps redis-py below ${cap}: the worker fails at its first broker connection (kombu VersionMismatch)`,
-        hint: `add \`kombu<${firstIncompatible(ctx.knowledge.kombuReleases ?? [], cap) ?? kombu.version.split('.').slice(0, 2).join('.')}\` (kombu releases before it accept redis-py below ${cap}), commit a lock file, or upgrade Celery to 5.5.3+`,
+        hint: `pin kombu to the line this Celery was released with: \`${kombuLinePin(release)}\`, commit a lock file, or upgrade Celery to 5.5.3+`,
       });
     }
   },
