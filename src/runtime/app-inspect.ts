@@ -6,7 +6,7 @@ import { execa } from 'execa';
 import { UnavailableError } from '../util/errors.js';
 import { maskUrlCredentials } from '../util/mask.js';
 import { templatesPythonDir } from './paths.js';
-import { fixForPythonError } from './python-errors.js';
+import { fixForPythonError, importFailureReason } from './python-errors.js';
 
 export interface AppSettings {
   main: string | null;
@@ -49,11 +49,7 @@ export async function inspectApp(opts: { python: string; app: string; root: stri
   const stderr = typeof r.stderr === 'string' ? r.stderr : '';
   if (r.timedOut) throw new UnavailableError(`app ${opts.app}: importing it took longer than ${Math.round((opts.timeoutMs ?? 60_000) / 1000)}s (does a module block at import time?)`);
   if (r.exitCode !== 0) {
-    let reason = stderr.trim().split('\n').pop() ?? `exit ${r.exitCode}`;
-    try {
-      const j = JSON.parse(reason) as { error: string; where: string };
-      reason = j.where ? `${j.error} (at ${j.where})` : j.error;
-    } catch { /* plain text */ }
+    const reason = importFailureReason(stderr, r.exitCode);
     const fix = fixForPythonError(reason, opts.root, opts.python);
     throw new UnavailableError(`app ${opts.app} does not import: ${maskUrlCredentials(reason)}; ${fix}`);
   }

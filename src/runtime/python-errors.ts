@@ -12,3 +12,16 @@ export function fixForPythonError(reason: string, root: string, python: string):
   }
   return 'fix the error, or check --app and the project folder';
 }
+
+/**
+ * The reason an app did not import, from the last stderr line of a jobctl Python helper
+ * (templates/python/jobctl_app_errors.py writes {"error", "where"}); plain text is taken as is.
+ */
+export function importFailureReason(stderr: string, exitCode: number | undefined): string {
+  const last = stderr.trim().split('\n').pop() || `exit ${exitCode ?? '?'}`;
+  try {
+    const j = JSON.parse(last) as { error?: unknown; where?: unknown };
+    if (typeof j.error === 'string') return typeof j.where === 'string' && j.where ? `${j.error} (at ${j.where})` : j.error;
+  } catch { /* plain text */ }
+  return last;
+}

@@ -6,9 +6,9 @@ Exit 3 with the Python error's last line on stderr when the app does not import.
 import json
 import os
 import sys
-import traceback
 
 sys.path.insert(0, os.getcwd())
+from jobctl_app_errors import exit_import_failure  # a module beside this script
 
 
 def main():
@@ -20,14 +20,7 @@ def main():
         # what the worker does at start-up: import `imports` and `include` (task modules)
         app.loader.import_default_modules()
     except BaseException as exc:  # SystemExit from a module, ImportError, anything
-        tb = traceback.format_exception(type(exc), exc, exc.__traceback__)
-        where = ""
-        for frame in traceback.extract_tb(exc.__traceback__)[::-1]:
-            if "site-packages" not in frame.filename and "jobctl_inspect_app" not in frame.filename:
-                where = "%s:%s" % (os.path.relpath(frame.filename), frame.lineno)
-                break
-        sys.stderr.write(json.dumps({"error": tb[-1].strip(), "where": where}) + "\n")
-        sys.exit(3)
+        exit_import_failure(exc)
     conf = app.conf
 
     def scheme(url):

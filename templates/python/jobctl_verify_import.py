@@ -9,12 +9,11 @@ import json
 import os
 import re
 import sys
-import traceback
 import warnings
 
 sys.path.insert(0, os.getcwd())
+from jobctl_app_errors import URL_PASSWORD, exit_import_failure  # a module beside this script
 SECRET_KEY = re.compile(r"(pass(word)?|secret|token|api_?key|credential|private)", re.I)
-URL_PASSWORD = re.compile(r"(://[^:/@\s]*:)([^@\s]+)(@)")
 
 
 def masked(key, value):
@@ -47,14 +46,7 @@ def main():
             conf.table()  # finalises the configuration: Celery's own checks (mixed styles, deprecated names) run here
             changes = conf.table(with_defaults=False)
         except BaseException as exc:
-            tb = traceback.format_exception(type(exc), exc, exc.__traceback__)
-            where = ""
-            for frame in traceback.extract_tb(exc.__traceback__)[::-1]:
-                if "site-packages" not in frame.filename and "jobctl_verify_import" not in frame.filename:
-                    where = "%s:%s" % (os.path.relpath(frame.filename), frame.lineno)
-                    break
-            sys.stderr.write(json.dumps({"error": URL_PASSWORD.sub(r"\1****\3", tb[-1].strip()), "where": where}) + "\n")
-            sys.exit(3)
+            exit_import_failure(exc)
         caught = list(w)
     out = {
         "celery": celery.__version__,

@@ -4,6 +4,7 @@
 import path from 'node:path';
 import { runInGroup } from '../exec.js';
 import { templatesPythonDir } from '../../runtime/paths.js';
+import { importFailureReason } from '../../runtime/python-errors.js';
 import { venvFor, type VerifyContext } from '../context.js';
 import { PipInstallError } from '../cache.js';
 import type { SideOutcome, StageResult } from '../types.js';
@@ -23,15 +24,7 @@ export async function importApp(ctx: VerifyContext, python: string): Promise<Imp
     env: { ...ctx.env, PYTHONPATH: ctx.appDir, PYTHONDONTWRITEBYTECODE: '1' }, extendEnv: false,
   });
   if (r.timedOut) return { error: 'importing the app took longer than 120 s (does a module block at import time?)' };
-  if (r.exitCode !== 0) {
-    const last = String(r.stderr ?? '').trim().split('\n').pop() ?? `exit ${r.exitCode}`;
-    try {
-      const j = JSON.parse(last) as { error: string; where: string };
-      return { error: j.where ? `${j.error} (at ${j.where})` : j.error };
-    } catch {
-      return { error: last };
-    }
-  }
+  if (r.exitCode !== 0) return { error: importFailureReason(String(r.stderr ?? ''), r.exitCode) };
   return JSON.parse(String(r.stdout).trim().split('\n').pop() ?? '{}') as ImportFacts;
 }
 
