@@ -83,6 +83,7 @@ export async function runAudit(root: string, opts: AuditOptions = {}): Promise<A
       hint: maskUrlCredentials(input.hint ?? firstLine(rule.meta.fix)),
       location: input.loc,
       fingerprint,
+      docs: ruleDocsPath(rule.meta.id),
     });
   }
   findings.sort((a, b) => a.location.file.localeCompare(b.location.file) || a.location.line - b.location.line || a.location.column - b.location.column || a.ruleId.localeCompare(b.ruleId));
@@ -115,7 +116,7 @@ export async function runAudit(root: string, opts: AuditOptions = {}): Promise<A
 
 export function summarizeRule(r: Rule): RuleSummary {
   const m = r.meta;
-  return { id: m.id, name: m.name, band: m.band, severity: m.severity, confidence: m.confidence, title: m.title, description: m.description, fix: m.fix, sources: m.sources };
+  return { id: m.id, name: m.name, band: m.band, severity: m.severity, confidence: m.confidence, title: m.title, description: m.description, fix: m.fix, sources: m.sources, docs: ruleDocsPath(m.id) };
 }
 
 function resolveTarget(knowledge: Knowledge, spec: string | undefined): { target: ReleaseFacts | null; requested: string | null } {
@@ -154,4 +155,9 @@ function firstLine(s: string): string {
 
 export function meetsFailOn(result: AuditResult, failOn: 'error' | 'warning' | 'info'): boolean {
   return result.findings.some((f) => SEVERITY_ORDER[f.severity] >= SEVERITY_ORDER[failOn]);
+}
+
+/** where a rule's docs page lives in the jobctl package (scripts/gen-rule-docs.mjs writes it) */
+export function ruleDocsPath(id: string): string {
+  return `docs/rules/${id}.md`;
 }

@@ -14,6 +14,8 @@ export interface Finding {
   location: Location;
   /** stable across runs: rule + file + normalized line text (+ key); for SARIF partialFingerprints and baselines */
   fingerprint: string;
+  /** the rule's docs page (generated from the rule module), relative to the jobctl package; also `jobctl rules <ID>` */
+  docs: string;
 }
 
 export interface RuleSummary {
@@ -26,6 +28,7 @@ export interface RuleSummary {
   description: string;
   fix: string;
   sources: { title: string; ref: string }[];
+  docs: string;
 }
 
 export interface AuditResult {

@@ -32,7 +32,7 @@ export function renderAuditText(result: AuditResult, opts: TextOptions): string 
   if (result.findings.length === 0) lines.push(c.green(`No findings in ${s.filesScanned} files.`));
   else lines.push(`${c.bold(String(result.findings.length))} finding${result.findings.length === 1 ? '' : 's'} (${c.red(`${s.errors} error${s.errors === 1 ? '' : 's'}`)}, ${c.yellow(`${s.warnings} warning${s.warnings === 1 ? '' : 's'}`)}, ${s.infos} info) in ${s.filesScanned} files.`);
   if (result.suppressed.count > 0) lines.push(c.dim(`${result.suppressed.count} suppressed by jobctl: ignore comments or config.`));
-  if (result.findings.length > 0) lines.push(c.dim('Explain a rule: jobctl rules <ID>'));
+  if (result.findings.length > 0) lines.push(c.dim('Explain a rule: jobctl rules <ID> (or docs/rules/<ID>.md)'));
   const warnings = result.notes.filter((n) => n.level === 'warning');
   if (warnings.length > 0) {
     lines.push('', c.dim(`${warnings.length} note${warnings.length === 1 ? '' : 's'}:`));

@@ -94,7 +94,7 @@ test('github annotations escape data and properties like actions/toolkit', () =>
   assert.equal(escapeProperty('a:b,c'), 'a%3Ab%2Cc');
   const lines = renderAuditGithub({
     schemaVersion: 1, tool: { name: 'jobctl', version: '0' }, root: '/x', target: null, current: null,
-    findings: Array.from({ length: 12 }, (_, i) => ({ ruleId: 'JC101', ruleName: 'old-setting-name', band: 'settings' as const, severity: 'error' as const, confidence: 'high' as const, message: `m${i}`, hint: 'h', location: { file: 'a,b.py', line: i + 1, column: 1 }, fingerprint: 'f' })),
+    findings: Array.from({ length: 12 }, (_, i) => ({ ruleId: 'JC101', ruleName: 'old-setting-name', band: 'settings' as const, severity: 'error' as const, confidence: 'high' as const, message: `m${i}`, hint: 'h', location: { file: 'a,b.py', line: i + 1, column: 1 }, fingerprint: 'f', docs: 'docs/rules/JC101.md' })),
     suppressed: { count: 0, byRule: {} }, notes: [], summary: { errors: 12, warnings: 0, infos: 0, filesScanned: 1, durationMs: 1 }, rules: [],
   }).trim().split('\n');
   assert.equal(lines.filter((l) => l.startsWith('::error')).length, 10, 'GitHub shows 10 per kind: the rest are summarised');
