@@ -1,6 +1,7 @@
 // Read-only views over the ProjectModel and the AuditResult that several checklist items need.
 // Nothing here parses a file again: values come from the model (settings, tasks, calls, deps,
 // compose, redis.conf, .env) or from audit findings. Every text returned is masked.
+import { isRedisService } from '../rules/lib/broker.js';
 import type { ComposeService, Dependency, EnvVar, Location, SettingAssignment, WorkerCommand } from '../model/types.js';
 import type { Finding } from '../engine/types.js';
 import type { DetectContext, Evidence } from './types.js';
@@ -47,10 +48,6 @@ export function commands(ctx: DetectContext, subcommand?: string): WorkerCommand
 
 export function commandEvidence(w: WorkerCommand): Evidence {
   return { file: w.file, line: w.loc.line, text: oneLine(maskUrlCredentials(w.raw)) };
-}
-
-export function isRedisService(svc: ComposeService): boolean {
-  return /(^|\/)(redis|valkey|keydb)(:|@|$)/i.test(svc.image ?? '') || (svc.image === null && /^(redis|valkey)/i.test(svc.name));
 }
 
 export function redisServices(ctx: DetectContext): ComposeService[] {

@@ -23,6 +23,8 @@ export interface EnvironmentOptions {
   root: string;
   /** the user's Celery app (`-A`); omitted = the probe's own app */
   app?: string;
+  /** the folder the app imports from, when the caller already knows it (saves reading the project again) */
+  appDir?: string;
   python?: string;
   broker?: string;
   allowRemote?: boolean;
@@ -50,7 +52,7 @@ export async function startLoadEnvironment(opts: EnvironmentOptions): Promise<Lo
   if (!statSync(root).isDirectory()) throw new JobctlError(`${opts.root}: not a directory; pass the project's folder (PATH or --project), not a file`);
   const python = await findPythonEnv(root, opts.python ? { flag: opts.python } : {});
   // the worker runs from the folder the app imports from (apps/backend for apps/backend/celery_config.py)
-  const appDir = opts.app ? await resolveAppDir(root, opts.app) : root;
+  const appDir = opts.app ? (opts.appDir ? path.resolve(opts.appDir) : await resolveAppDir(root, opts.app)) : root;
   if (opts.app) {
     const settings = await inspectApp({ python: python.python, app: opts.app, root: appDir, env: process.env });
     checkAppForLoad(settings, { app: opts.app, task: opts.task, celeryVersion: python.celeryVersion });

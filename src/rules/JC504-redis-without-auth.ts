@@ -1,4 +1,5 @@
 import type { Rule } from './types.js';
+import { isRedisService } from './lib/broker.js';
 
 export const rule: Rule = {
   meta: {
@@ -25,8 +26,7 @@ export const rule: Rule = {
       ctx.report({ loc, key: conf.file, message: `${conf.file} sets no password (no requirepass, ACL user or aclfile)${bind ? ` and binds ${bind.args.join(' ')}` : ''}: anyone who reaches it can read and publish tasks`, hint: 'add requirepass (from a secret) or ACL users' });
     }
     for (const svc of ctx.model.composeServices) {
-      const isRedis = /(^|\/)(redis|valkey|keydb)(:|$)/i.test(svc.image ?? '') || /^redis/i.test(svc.name);
-      if (!isRedis) continue;
+      if (!isRedisService(svc)) continue;
       if (/--requirepass|--aclfile|redis\.conf/.test(svc.command ?? '')) continue;
       for (const p of svc.ports) {
         const v = p.value.replace(/\/(tcp|udp)$/, '');

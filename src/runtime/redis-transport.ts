@@ -47,7 +47,7 @@ export class RedisCeleryTransport implements CeleryTransport {
   private readonly deleteResults: boolean;
   private subscribed = false;
 
-  private constructor(private readonly opts: RedisTransportOptions) {
+  private constructor(opts: RedisTransportOptions) {
     const t = opts.connectTimeoutMs ?? 3000;
     this.broker = connect(opts.brokerUrl, t);
     this.backend = connect(opts.backendUrl, t);

@@ -58,6 +58,8 @@ export interface SmokeResult {
 export interface SmokeOptions {
   root: string;
   app?: string;
+  /** the folder the app imports from, when the caller already knows it (saves reading the project again) */
+  appDir?: string;
   python?: string;
   pool?: string;
   concurrency?: number;
@@ -153,7 +155,7 @@ export async function runSmokeTest(opts: SmokeOptions): Promise<SmokeResult> {
   const env = opts.env ?? process.env;
   const smokeTasks = readSmokeTasks(opts.config);
   const pyEnv: PythonEnv = await findPythonEnv(root, { ...(opts.python ? { flag: opts.python } : {}), ...(opts.config?.python ? { config: opts.config.python } : {}) }, env);
-  const { spec: app, dir: appDir } = await resolveApp(root, opts.app, opts.config);
+  const { spec: app, dir: appDir } = opts.app && opts.appDir ? { spec: opts.app, dir: path.resolve(opts.appDir) } : await resolveApp(root, opts.app, opts.config);
   const settings = await inspectApp({ python: pyEnv.python, app, root: appDir, env });
   const warnings: string[] = [];
   if (!settings.accept_content.includes('json') && !settings.accept_content.includes('application/json')) {

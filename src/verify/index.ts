@@ -58,8 +58,8 @@ export async function runVerify(opts: VerifyOptions): Promise<VerifyResult> {
   const started = performance.now();
   const root = path.resolve(opts.root);
   const env = opts.env ?? process.env;
-  const model = await buildProjectModel(root);
   const config = await loadConfig(root);
+  const model = await buildProjectModel(root, { exclude: config.exclude ?? [] });
   const knowledge = loadKnowledge();
   const known = knowledge.releases.map((r) => r.version);
 

@@ -1,8 +1,8 @@
 // Reliability: time limits, acks, visibility timeout, prefetch, child recycling, result expiry,
 // connection retry on startup, dedicated queues, beat schedule persistence.
 // Facts are Celery's own (celery/app/defaults.py, docs/userguide/configuration.rst, v5.6.3).
+import { hasOption, optionValue } from '../../model/integrations/celery-command.js';
 import type { DetectContext, Evidence, ItemDef } from '../types.js';
-import type { WorkerCommand } from '../../model/types.js';
 import { commandEvidence, commands, findingEvidence, findings, plural, setting, settingEvidence } from '../facts.js';
 import { asBool, asNumber, asString, dictGet } from '../../rules/lib/values.js';
 import { usesRedisBroker } from '../../rules/lib/broker.js';
@@ -15,16 +15,6 @@ function num(ctx: DetectContext, name: string): number | null {
   return asNumber(setting(ctx, name)?.assignment.value);
 }
 /** `--max-tasks-per-child=10`, `--max-tasks-per-child 10` on a worker command line */
-function cliOption(w: WorkerCommand, ...names: string[]): string | null {
-  for (let i = 0; i < w.argv.length; i++) {
-    const a = w.argv[i]!;
-    for (const n of names) {
-      if (a === n) return w.argv[i + 1] ?? '';
-      if (a.startsWith(`${n}=`)) return a.slice(n.length + 1);
-    }
-  }
-  return null;
-}
 function productionTasks(ctx: DetectContext): DetectContext['model']['tasks'] {
   return ctx.model.tasks.filter((t) => !isTestFile(t.file));
 }
@@ -113,8 +103,8 @@ export const prefetch: ItemDef = {
   detect(ctx) {
     const s = setting(ctx, 'worker_prefetch_multiplier');
     const v = asNumber(s?.assignment.value);
-    const cmds = commands(ctx, 'worker').filter((w) => cliOption(w, '--prefetch-multiplier') !== null);
-    if (v === 1 || (cmds.length > 0 && cmds.every((w) => cliOption(w, '--prefetch-multiplier') === '1'))) {
+    const cmds = commands(ctx, 'worker').filter((w) => optionValue(w.argv, null, '--prefetch-multiplier') !== null);
+    if (v === 1 || (cmds.length > 0 && cmds.every((w) => optionValue(w.argv, null, '--prefetch-multiplier') === '1'))) {
       return { status: 'pass', detail: 'each worker process reserves one task at a time', evidence: [...(s ? [settingEvidence(s)] : []), ...cmds.map(commandEvidence)] };
     }
     return { status: 'warn', detail: `worker_prefetch_multiplier is ${v ?? '4 (default)'}: each process reserves ${v ?? 4} tasks, so short tasks wait behind long ones`, evidence: s ? [settingEvidence(s)] : [] };
@@ -137,7 +127,7 @@ export const childRecycling: ItemDef = {
       const s = setting(ctx, name);
       if (s && asNumber(s.assignment.value) !== null) ev.push(settingEvidence(s));
     }
-    for (const w of commands(ctx, 'worker')) if (cliOption(w, '--max-tasks-per-child', '--max-memory-per-child') !== null) ev.push(commandEvidence(w));
+    for (const w of commands(ctx, 'worker')) if (hasOption(w.argv, ['--max-tasks-per-child', '--max-memory-per-child'])) ev.push(commandEvidence(w));
     if (ev.length > 0) return { status: 'pass', detail: 'pool processes are replaced after a task count / memory limit', evidence: ev };
     return { status: 'warn', detail: 'pool processes live forever: a slow memory leak grows until the OOM killer ends the worker' };
   },
@@ -251,12 +241,12 @@ export const beatPersistence: ItemDef = {
     if (beats.length === 0 && !schedule) return { status: 'na', detail: 'no celery beat and no beat_schedule' };
     const scheduler = setting(ctx, 'beat_scheduler');
     const schedName = asString(scheduler?.assignment.value) ?? '';
-    const cliSched = beats.map((b) => cliOption(b, '-S', '--scheduler')).find((s) => s !== null) ?? '';
+    const cliSched = beats.map((b) => optionValue(b.argv, '-S', '--scheduler')).find((s) => s !== null) ?? '';
     if (PERSISTENT_SCHEDULERS.test(schedName) || PERSISTENT_SCHEDULERS.test(cliSched)) {
       return { status: 'pass', detail: `schedule state is kept by ${schedName || cliSched}`, evidence: [...(scheduler ? [settingEvidence(scheduler)] : []), ...beats.map(commandEvidence)] };
     }
     const file = setting(ctx, 'beat_schedule_filename');
-    const fileName = asString(file?.assignment.value) ?? beats.map((b) => cliOption(b, '-s', '--schedule')).find((s) => s !== null) ?? null;
+    const fileName = asString(file?.assignment.value) ?? beats.map((b) => optionValue(b.argv, '-s', '--schedule')).find((s) => s !== null) ?? null;
     if (fileName && fileName.startsWith('/')) {
       return { status: 'pass', detail: `schedule file at ${fileName} (keep it on a persistent volume)`, evidence: [...(file ? [settingEvidence(file)] : []), ...beats.map(commandEvidence)] };
     }

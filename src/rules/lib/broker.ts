@@ -1,5 +1,5 @@
 // What broker the project uses, from settings, constructor args, env defaults, .env files and compose.
-import type { ProjectModel } from '../../model/types.js';
+import type { ComposeService, ProjectModel } from '../../model/types.js';
 import type { Knowledge } from '../../knowledge/types.js';
 import { effectiveSettings } from './settings.js';
 import { allStrings } from './values.js';
@@ -23,4 +23,9 @@ export function brokerUrls(model: ProjectModel, k: Knowledge): string[] {
 
 export function usesRedisBroker(model: ProjectModel, k: Knowledge): boolean {
   return brokerUrls(model, k).some((u) => /^(redis|rediss|sentinel|redis\+socket|valkey):\/\//i.test(u.trim()));
+}
+
+/** A compose service that runs Redis (or a drop-in: Valkey, KeyDB), by image, or by name when it builds its own. */
+export function isRedisService(svc: ComposeService): boolean {
+  return /(^|\/)(redis|valkey|keydb)(:|@|$)/i.test(svc.image ?? '') || /^(redis|valkey)/i.test(svc.name);
 }

@@ -16,7 +16,7 @@ export async function smokeStage(ctx: VerifyContext): Promise<StageBody> {
   for (const side of ctx.sides) {
     const t0 = performance.now();
     const venv = await venvFor(ctx, side);
-    const r = await runSmokeTest({ root: ctx.appDir, app: ctx.app, python: venv.python, config: ctx.config, renderer: 'silent', signal: ctx.signal, env: ctx.env });
+    const r = await runSmokeTest({ root: ctx.appDir, appDir: ctx.appDir, app: ctx.app, python: venv.python, config: ctx.config, renderer: 'silent', signal: ctx.signal, env: ctx.env });
     const bad = r.checks.filter((c) => c.status === 'fail' && c.required);
     const o: SideOutcome = {
       celery: r.celeryVersion, status: r.ok ? 'pass' : 'fail', durationMs: Math.round(performance.now() - t0),
@@ -50,7 +50,7 @@ export async function loadStage(ctx: VerifyContext): Promise<StageBody> {
     const t0 = performance.now();
     const venv = await venvFor(ctx, side);
     const r = await loadTest({
-      root: ctx.appDir, ...(ctx.app ? { app: ctx.app } : {}), python: venv.python,
+      root: ctx.appDir, ...(ctx.app ? { app: ctx.app, appDir: ctx.appDir } : {}), python: venv.python,
       task: probe.task, args: probe.args, shape: { mode: 'closed', concurrency: ctx.load.concurrency }, tasks: ctx.load.tasks,
       thresholds: ['lost==0', 'errors<1%'], signal: ctx.signal, sampleIntervalMs: 100, warmupTasks: Math.min(50, Math.floor(ctx.load.tasks / 4)),
     });

@@ -6,7 +6,8 @@ import type { StageResult } from '../types.js';
 
 export async function staticStage(ctx: VerifyContext): Promise<Omit<StageResult, 'id' | 'title' | 'durationMs'>> {
   const target = ctx.sides.find((s) => s.role === 'target')?.celery;
-  const result = await runAudit(ctx.root, target ? { target } : {});
+  // the model verify already built: the audit does not read the project a second time
+  const result = await runAudit(ctx.root, { model: ctx.model, config: ctx.config, ...(target ? { target } : {}) });
   const errors = result.findings.filter((f) => f.severity === 'error');
   const evidence = [
     `audit${target ? ` for target ${target}` : ''}: ${result.findings.length} finding(s) — ${errors.length} error(s), ${result.findings.filter((f) => f.severity === 'warning').length} warning(s)`,
