@@ -46,7 +46,7 @@ export async function buildProjectModel(rootArg: string, opts: BuildOptions = {}
 
   const model: ProjectModel = {
     root, files: [], apps: [], configSources: [], tasks: [], functions: [], dependencies: [], pythonVersions: [],
-    workerCommands: [], envFiles: [], composeServices: [], redisConfs: [], notes: [],
+    workerCommands: [], envFiles: [], composeServices: [], redisConfs: [], notes: [], envAssignments: [], unread: [],
   };
   const gitTracked = await listGitTracked(root);
   const rels = await walk(root, opts.exclude ?? [], model);

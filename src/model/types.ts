@@ -230,6 +230,40 @@ export interface Note {
   message: string;
 }
 
+/**
+ * An environment variable given a value by something that runs the project: a Dockerfile `ENV`,
+ * compose `environment:`/`env_file:`, a `.env` file, systemd `Environment=`, supervisord `environment=`,
+ * a Kubernetes `env:` entry, or Python's own `os.environ.setdefault('X', 'v')`. Readers that resolve
+ * `config_from_envvar('X')` or `DJANGO_SETTINGS_MODULE` look here; several candidates may exist.
+ */
+export interface EnvAssignment {
+  key: string;
+  value: string;
+  file: string;
+  loc: Location;
+  source: 'dockerfile' | 'compose' | 'dotenv' | 'systemd' | 'supervisord' | 'k8s' | 'python' | 'pytest' | 'shell' | 'other';
+  /** the compose service / k8s container / systemd unit it applies to, when there is one */
+  scope?: string;
+}
+
+/**
+ * Something jobctl knows the project uses but could not read: a config module chosen by an env var that
+ * names no file here, a base class from an installed package, a templated file, a Helm expression, a file
+ * over the size limit. Rules that assert the absence of a setting stay silent when the source that could
+ * hold it is unread; JC001 reports each entry.
+ */
+export interface UnreadSource {
+  /** where the reference to the unread thing is (the config_from_envvar call, the template file, ...) */
+  file: string;
+  loc?: Location;
+  /** what could not be read, in words a user recognises: "config module chosen by $CELERY_CONFIG_MODULE" */
+  what: string;
+  /** why: "not found in the project", "base class from an installed package", "Jinja template", ... */
+  reason: string;
+  /** the app it concerns, when known (CeleryApp.id) */
+  appId?: string;
+}
+
 export interface SourceFileInfo {
   file: string;
   kind: 'python' | 'requirements' | 'pyproject' | 'lock' | 'env' | 'compose' | 'procfile' | 'dockerfile' | 'systemd' | 'redis-conf' | 'shell' | 'setup' | 'other' | 'typescript' | 'npm';
@@ -252,6 +286,10 @@ export interface ProjectModel {
   redisConfs: RedisConf[];
   /** things jobctl could not read or had to guess; never fatal */
   notes: Note[];
+  /** environment variables set by the project's deploy files and code (see EnvAssignment) */
+  envAssignments: EnvAssignment[];
+  /** sources jobctl knows about but could not read (see UnreadSource); reported by JC001 */
+  unread: UnreadSource[];
   /** TypeScript/JavaScript producers and BullMQ workers (src/model/typescript); absent when the project has none */
   ts?: TsModel;
 }

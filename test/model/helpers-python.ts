@@ -5,7 +5,7 @@ import { readPython } from '../../src/model/python/index.js';
 export function emptyModel(root = '/project'): ProjectModel {
   return {
     root, files: [], apps: [], configSources: [], tasks: [], functions: [], dependencies: [], pythonVersions: [],
-    workerCommands: [], envFiles: [], composeServices: [], redisConfs: [], notes: [],
+    workerCommands: [], envFiles: [], composeServices: [], redisConfs: [], notes: [], envAssignments: [], unread: [],
   };
 }
 
