@@ -2,7 +2,10 @@
 // Desk bench: `jobctl audit` over public Celery projects at pinned commits, scored against labels written
 // from reading each project (bench/corpus/labels/*.labels; format in test/corpus/labels.ts).
 //
-//   node bench/corpus.mjs [--root /work/real] [--manifest bench/corpus/manifest.json] [--only owner/name,...] [--verbose]
+//   node bench/corpus.mjs [--root /work/real] [--manifest bench/corpus/manifest.json] [--only owner/name,...]
+//                         [--jobctl DIR] [--verbose]
+//
+// --jobctl: audit with the built jobctl of another checkout (its dist/), e.g. a merged main, keeping these labels.
 //
 // Each project is expected, extracted, at <root>/<owner>+<name>@<sha[:10]>/ (`git archive <sha>`; the code never
 // enters this repo). Prints a per-repo table, precision and recall per rule band (JC0xx…JC6xx) and overall, then
@@ -22,6 +25,7 @@ const { values: opts } = parseArgs({
     root: { type: 'string', default: '/work/real' },
     manifest: { type: 'string', default: path.join(root, 'bench', 'corpus', 'manifest.json') },
     only: { type: 'string' },
+    jobctl: { type: 'string' },
     verbose: { type: 'boolean', default: false },
   },
 });
@@ -29,11 +33,12 @@ const PRECISION_MIN = 95;
 const RECALL_MIN = 90;
 
 const dist = path.join(root, 'dist');
-if (!existsSync(path.join(dist, 'src', 'engine', 'audit.js')) || !existsSync(path.join(dist, 'test', 'corpus', 'labels.js'))) {
-  console.error('bench/corpus: dist/ is missing or stale; run `npx tsc -p tsconfig.json` first');
+const auditDist = path.join(path.resolve(opts.jobctl ?? root), 'dist');
+if (!existsSync(path.join(auditDist, 'src', 'engine', 'audit.js')) || !existsSync(path.join(dist, 'test', 'corpus', 'labels.js'))) {
+  console.error(`bench/corpus: ${existsSync(auditDist) ? auditDist : dist} is missing or not built; run \`npx tsc -p tsconfig.json\` first`);
   process.exit(2);
 }
-const { runAudit } = await import(path.join(dist, 'src', 'engine', 'audit.js'));
+const { runAudit } = await import(path.join(auditDist, 'src', 'engine', 'audit.js'));
 const { readLabels, score, bandOf } = await import(path.join(dist, 'test', 'corpus', 'labels.js'));
 
 const manifestPath = path.resolve(opts.manifest);
@@ -87,7 +92,7 @@ const pct = (a, b) => (b === 0 ? '  n/a' : `${((100 * a) / b).toFixed(1).padStar
 const pad = (s, n) => String(s).padEnd(n);
 const lpad = (s, n) => String(s).padStart(n);
 
-console.log(`jobctl desk corpus: ${projects.length} projects from ${path.relative(process.cwd(), manifestPath) || manifestPath}, root ${opts.root}\n`);
+console.log(`jobctl desk corpus: ${projects.length} projects from ${path.relative(process.cwd(), manifestPath) || manifestPath}, root ${opts.root}, jobctl ${path.dirname(auditDist)}\n`);
 console.log(`${pad('repo', 58)} ${pad('sha', 10)} ${lpad('find', 5)} ${lpad('TP', 4)} ${lpad('FP', 4)} ${lpad('unj', 4)} ${lpad('recall', 7)} ${lpad('silent', 6)} ${lpad('ms', 6)}`);
 for (const r of rows) {
   if (r.error) { console.log(`${pad(r.repo, 58)} ${pad(r.sha, 10)} ERROR ${r.error}`); continue; }
