@@ -2,7 +2,8 @@
 // Downloads the PyPI corpus (test/corpus/pypi.json) into .cache/corpus/: each pinned wheel with
 // `pip download --no-deps --only-binary=:all:` (wheels only: no third-party build step runs), checked
 // against its pinned sha256, then unpacked with Python's zipfile into .cache/corpus/src/<name>-<version>/.
-// A project already unpacked is skipped, so a warm cache costs nothing. Prints the time it took.
+// A project already unpacked (marker with the same wheel and sha256) is skipped, so a warm cache costs nothing;
+// the wheel itself is deleted once unpacked. Prints the time it took.
 //
 //   node scripts/corpus-fetch.mjs            # all projects
 //   node scripts/corpus-fetch.mjs pretix     # some
@@ -42,7 +43,8 @@ let failed = 0;
 let pip;
 for (const p of projects) {
   const dest = srcDir(p);
-  if (existsSync(path.join(dest, '.jobctl-corpus-complete'))) continue;
+  const marker = path.join(dest, '.jobctl-corpus-complete');
+  if (existsSync(marker) && readFileSync(marker, 'utf8') === `${p.wheel} ${p.sha256}\n`) continue;
   const wheels = path.join(cache, 'wheels');
   mkdirSync(wheels, { recursive: true });
   const wheel = path.join(wheels, p.wheel);
@@ -84,6 +86,7 @@ for (const p of projects) {
   rmSync(dest, { recursive: true, force: true });
   mkdirSync(path.dirname(dest), { recursive: true });
   renameSync(tmp, dest);
+  rmSync(wheel, { force: true }); // the unpacked tree (and its marker) is what is cached
   fetched++;
 }
 const secs = ((performance.now() - t0) / 1000).toFixed(1);
