@@ -19,6 +19,8 @@ interface Candidate {
 interface Constraint {
   spec: string;
   from: string;
+  /** set when the constraint is a line of the project */
+  where?: string;
 }
 
 interface State {
@@ -58,9 +60,9 @@ function clone(s: State): State {
   return { chosen: new Map(s.chosen), cons: new Map([...s.cons].map(([n, c]) => [n, [...c]])), extras: new Map([...s.extras].map(([n, e]) => [n, new Set(e)])) };
 }
 
-function addConstraint(s: State, name: string, spec: string, from: string, extras: string[]): void {
+function addConstraint(s: State, name: string, spec: string, from: string, extras: string[], where?: string): void {
   const list = s.cons.get(name) ?? [];
-  list.push({ spec, from });
+  list.push({ spec, from, ...(where ? { where } : {}) });
   s.cons.set(name, list);
   if (extras.length) {
     const set = s.extras.get(name) ?? new Set<string>();
@@ -145,12 +147,12 @@ export function resolveOffline(reqs: Requirement[], python: string, k: LoadedKno
   const s: State = { chosen: new Map(), cons: new Map(), extras: new Map() };
   for (const r of reqs) {
     if (!evaluateMarker(r.marker ?? null, env)) continue;
-    addConstraint(s, normalizeName(r.name), r.specifier, r.where ?? 'the project', r.extras.map(normalizeName));
+    addConstraint(s, normalizeName(r.name), r.specifier, r.where ?? 'the project', r.extras.map(normalizeName), r.where ?? 'the project');
   }
   const out = solve(s, env, k, data);
   if ('fail' in out) {
     const f = out.fail;
-    return { ok: false, mode: 'offline', python, conflict: [`no ${f.name} release fits every requirement:`, ...f.constraints.map((c) => `${c.from} requires ${f.name}${c.spec || ' (any version)'}`)] };
+    return { ok: false, mode: 'offline', python, conflict: [`no ${f.name} release fits every requirement:`, ...f.constraints.map((c) => `${c.from} requires ${f.name}${c.spec || ' (any version)'}`)], failure: f };
   }
   const versions: Record<string, string> = {};
   for (const [n, v] of [...out.ok.chosen].sort(([a], [b]) => a.localeCompare(b))) versions[n] = v;

@@ -28,7 +28,15 @@ export type Resolution =
       /** true when `versions` is the whole install set (pip; offline when every requirement is in the data) */
       complete: boolean;
     }
-  | { ok: false; mode: 'offline' | 'pip'; python: string; conflict: string[] };
+  | {
+      ok: false;
+      mode: 'offline' | 'pip';
+      python: string;
+      /** human-readable lines (pip's own "The conflict is caused by" in pip mode) */
+      conflict: string[];
+      /** offline: the library no release of which fits, and every requirement on it (`where` = a project line) */
+      failure?: { name: string; constraints: { spec: string; from: string; where?: string }[] };
+    };
 
 /** What kombu's Redis transport checks when a worker connects (read from the kombu wheel). */
 export interface RedisTransportFacts {
