@@ -41,6 +41,7 @@ export function loadDependencyData(dir = knowledgeDataDir()): DependencyData {
   return cachedData;
 }
 
+const CELERY_FAMILY = new Set(['celery', 'kombu', 'billiard', 'vine', 'amqp', 'click', 'click-didyoumean', 'click-repl', 'click-plugins', 'redis', 'tzdata', 'python-dateutil', 'packaging']);
 const NON_PROD_FILE = /(^|[-_./])(dev|test|tests|testing|lint|docs?|ci|local)([-_.]|$)/i;
 
 function isProd(d: Dependency): boolean {
@@ -56,7 +57,9 @@ export function requirementsOf(model: ProjectModel, opts: { celery?: string; ins
   const prod = model.dependencies.filter(isProd);
   const locks = prod.filter((d) => d.isLock && d.version);
   const manifests = prod.filter((d) => !d.isLock);
-  const chosen = opts.installed && locks.some((d) => d.name === 'celery') ? locks : manifests.length > 0 ? manifests : locks;
+  let chosen = opts.installed && locks.some((d) => d.name === 'celery') ? locks : manifests.length > 0 ? manifests : locks;
+  // a lock is regenerated with the upgrade: its pins of Celery's own family do not bind the target
+  if (opts.celery && chosen === locks) chosen = locks.filter((d) => !CELERY_FAMILY.has(d.name) || d.name === 'celery');
   const reqs = chosen.map(toRequirement);
   if (opts.celery) {
     const celery = reqs.filter((r) => r.name === 'celery');
