@@ -83,16 +83,18 @@ export function dependencyMatrix(model: ProjectModel, k: LoadedKnowledge, target
     const deps = model.dependencies.filter((d) => d.name === name);
     const manifests = deps.filter((d) => !isLockFile(d, model));
     const locks = deps.filter((d) => isLockFile(d, model));
-    if (deps.length === 0) {
+    // a requirement the dependency fix adds to the manifest, where it does not list the library (or only its lock does)
+    const addToManifest = manifests.length === 0 ? check.fix?.edits.find((e) => e.name === name && e.action === 'add') : undefined;
+    if (addToManifest) {
       const need = needOf(k, target, name, check, celeryExtras);
-      const add = check.fix?.edits.find((e) => e.name === name && e.action === 'add');
-      if (add) {
-        rows.push({
-          name, currentSpecifier: null, currentVersion: null, where: null, isLock: false, targetNeeds: need?.spec ?? null, via: need?.via ?? null,
-          status: 'not-listed', suggestedLine: add.line, suggestedVersion: null, note: `add it: ${check.fix!.summary} (otherwise: ${trapNote})`,
-        });
-        continue;
-      }
+      rows.push({
+        name, currentSpecifier: null, currentVersion: null, where: null, isLock: false, targetNeeds: need?.spec ?? null, via: need?.via ?? null,
+        status: 'not-listed', suggestedLine: addToManifest.line, suggestedVersion: null, note: `add it: ${check.fix!.summary} (otherwise: ${trapNote})`,
+      });
+    }
+    if (deps.length === 0) {
+      if (addToManifest) continue;
+      const need = needOf(k, target, name, check, celeryExtras);
       if (name === 'celery' || need) {
         rows.push({
           name, currentSpecifier: null, currentVersion: null, where: null, isLock: false,
