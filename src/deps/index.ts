@@ -83,7 +83,8 @@ export interface CheckOptions {
 export function checkInstall(reqs: Requirement[], opts: CheckOptions, k: LoadedKnowledge = loadKnowledge(), data: DependencyData = loadDependencyData()): InstallCheck {
   const resolution = resolveOffline(reqs, opts.python, k, data);
   const traps = trapsOf(resolution, opts.usesRedis, data);
-  return { resolution, traps, fix: proposeFix(reqs, opts.python, resolution, traps, k, data) };
+  // a fix only for what is certain (a module another requirement may install is not)
+  return { resolution, traps, fix: proposeFix(reqs, opts.python, resolution, traps.filter((t) => t.certain), k, data) };
 }
 
 export async function checkInstallWithPip(reqs: Requirement[], opts: { pythonExe: string; usesRedis: boolean; signal?: AbortSignal }, k: LoadedKnowledge = loadKnowledge(), data: DependencyData = loadDependencyData()): Promise<InstallCheck> {

@@ -74,7 +74,7 @@ export function dependencyMatrix(model: ProjectModel, k: LoadedKnowledge, target
   const check = checkInstall(requirementsOf(model, { celery: target.version }), { python: projectPython(model).python, usesRedis }, k);
   const celeryExtras = [...new Set(model.dependencies.filter((d) => d.name === 'celery' && !d.isLock).flatMap((d) => d.extras))];
   const failedAt = new Set(!check.resolution.ok ? (check.resolution.failure?.constraints ?? []).flatMap((c) => (c.where ? [c.where] : [])) : []);
-  const trapNote = check.traps.map((t) => t.symptom).join('; ');
+  const trapNote = check.traps.filter((t) => t.certain).map((t) => t.symptom).join('; ');
   const names = new Set(CORE);
   if (usesRedis || model.dependencies.some((d) => d.name === 'redis')) names.add('redis');
   for (const d of model.dependencies) if (d.name in target.requires) names.add(d.name);
