@@ -21,6 +21,7 @@ import { rule as JC304 } from './JC304-extra-installs-nothing.js';
 import { rule as JC305 } from './JC305-celery-unpinned.js';
 import { rule as JC306 } from './JC306-fresh-install-kombu-redis-mismatch.js';
 import { rule as JC307 } from './JC307-import-removed-in-target.js';
+import { rule as JC308 } from './JC308-known-bad-release.js';
 import { rule as JC310 } from './JC310-bullmq-removed-api.js';
 import { rule as JC311 } from './JC311-bullmq-ioredis-peer-version.js';
 import { rule as JC401 } from './JC401-celery-cli-option-order.js';
@@ -66,6 +67,7 @@ export const allRules: Rule[] = [
   JC305,
   JC306,
   JC307,
+  JC308,
   JC310,
   JC311,
   JC401,
