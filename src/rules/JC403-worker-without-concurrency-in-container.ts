@@ -1,6 +1,7 @@
 import type { Rule } from './types.js';
 import { effectiveSettings } from './lib/settings.js';
 import { hasOption } from '../model/integrations/celery-command.js';
+import { runsInContainer } from './lib/deploy.js';
 
 export const rule: Rule = {
   meta: {
@@ -20,7 +21,7 @@ export const rule: Rule = {
       if (w.subcommand !== 'worker' || w.concurrency !== null) continue;
       // `-c $WORKERS` or `--autoscale` is an explicit choice even when the number is not written here
       if (hasOption(w.argv, ['-c', '--concurrency', '--autoscale'])) continue;
-      if (w.source !== 'compose' && w.source !== 'dockerfile') continue;
+      if (!runsInContainer(w)) continue;
       const pool = (w.pool ?? 'prefork').toLowerCase();
       if (pool !== 'prefork' && pool !== 'processes') continue;
       ctx.report({ loc: w.loc, key: w.raw, message: 'this containerised worker sets no concurrency: prefork starts one child per host CPU, not per container CPU limit', hint: 'add `-c N` for the container\'s budget' });

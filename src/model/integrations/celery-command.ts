@@ -38,15 +38,74 @@ export interface CommandContext {
  * prefix is folded into it) and ends at the next shell operator.
  */
 export function parseCeleryInvocations(raw: string, ctx: CommandContext): WorkerCommand[] {
+  const segments = shellSegments(raw);
+  const out: WorkerCommand[] = [];
+  for (const seg of segments) {
+    const script = shellScript(seg.words);
+    if (script !== null) {
+      out.push(...parseCeleryInvocations(script, ctx).map((w) => ({ ...w, raw: raw.trim() })));
+      continue;
+    }
+    const argv = celeryArgv(seg.words);
+    if (!argv) continue;
+    const backgrounded = seg.after === '&' || seg.before === '&';
+    out.push(describe(argv, raw, ctx, backgrounded));
+  }
+  return out;
+}
+
+/**
+ * The scripts a command line runs (`/start-celeryworker`, `./run.sh`, `bash scripts/worker.sh`,
+ * `/wait-for-it.sh db:5432 -- /entrypoint-celery-worker.sh`), as written: paths a deploy file points to.
+ */
+export function scriptsRun(raw: string): string[] {
+  const out: string[] = [];
+  for (const seg of shellSegments(raw)) {
+    const script = shellScript(seg.words);
+    if (script !== null) {
+      out.push(...scriptsRun(script));
+      continue;
+    }
+    let words = seg.words;
+    for (;;) {
+      const i = programIndex(words);
+      if (i < 0) break;
+      const prog = words[i]!;
+      const base = prog.split('/').pop()!;
+      if (isCeleryProgram(prog) || isPython(prog)) break;
+      if (SHELLS.has(base)) {
+        // `bash scripts/worker.sh`: the first non-option word is the script
+        const file = words.slice(i + 1).find((w) => !w.startsWith('-'));
+        if (file && !file.startsWith('$')) out.push(file);
+        break;
+      }
+      if (/^[$`]/.test(prog) || !(prog.includes('/') || /\.(sh|bash)$/.test(prog))) break;
+      out.push(prog);
+      // `/wait-for-it.sh host:port -- /entrypoint.sh`: the command after `--` runs too
+      const dd = words.indexOf('--', i + 1);
+      if (dd < 0 || !/wait|dockerize/.test(base)) break;
+      words = words.slice(dd + 1);
+    }
+  }
+  return out;
+}
+
+interface Segment {
+  words: string[];
+  before: string | null;
+  after: string | null;
+}
+
+/** shell words split into segments at shell operators, remembering the operator on each side */
+function shellSegments(raw: string): Segment[] {
   let tokens: Token[];
   try {
     // keep $VAR / ${VAR} as written rather than expanding them from our own environment
-    tokens = shellParse(raw, (key: string) => `$${key}`) as Token[];
+    tokens = shellParse(raw, (key: string) => `\${${key}}`) as Token[];
   } catch {
     return [];
   }
-  // split into segments at shell operators, remembering which operator ends each
-  const segments: { words: string[]; before: string | null; after: string | null }[] = [];
+  const segments: Segment[] = [];
   let cur: string[] = [];
   let before: string | null = null;
   for (const t of tokens) {
@@ -65,23 +124,12 @@ export function parseCeleryInvocations(raw: string, ctx: CommandContext): Worker
     }
   }
   segments.push({ words: cur, before, after: null });
-
-  const out: WorkerCommand[] = [];
-  for (const seg of segments) {
-    const script = shellScript(seg.words);
-    if (script !== null) {
-      out.push(...parseCeleryInvocations(script, ctx).map((w) => ({ ...w, raw: raw.trim() })));
-      continue;
-    }
-    const argv = celeryArgv(seg.words);
-    if (!argv) continue;
-    const backgrounded = seg.after === '&' || seg.before === '&';
-    out.push(describe(argv, raw, ctx, backgrounded));
-  }
-  return out;
+  return segments;
 }
 
 const SHELLS = new Set(['sh', 'bash', 'ash', 'dash', 'zsh']);
+/** programs that run the command after `--` once they are done (reloaders, wait-for-port helpers) */
+const PASS_THROUGH = /^(watchmedo|wait-for-it(\.sh)?|wait-for(\.sh)?|dockerize)$/;
 /** wrappers whose first argument is not the program (a user name) */
 const WRAPPERS_WITH_ARG = new Set(['gosu', 'su-exec', 'chpst']);
 
@@ -91,7 +139,7 @@ function programIndex(words: string[]): number {
   while (i < words.length && /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[i]!)) i++;
   while (i < words.length) {
     const base = words[i]!.split('/').pop()!;
-    if (base === 'watchmedo') {
+    if (PASS_THROUGH.test(base)) {
       const dd = words.indexOf('--', i);
       if (dd < 0) return -1;
       i = dd + 1;
@@ -123,6 +171,13 @@ function celeryArgv(words: string[]): string[] | null {
   if (i < 0) return null;
   const w = words[i]!;
   if (isCeleryProgram(w)) return ['celery', ...words.slice(i + 1)];
+  if (w.split('/').pop() === 'watchfiles') {
+    // `watchfiles --filter python celery.__main__.main --args '-A proj worker'` (cookiecutter-django's local worker)
+    if (!words.slice(i + 1).some((x) => /^celery(\.__main__)?([.:]main)?$/.test(x))) return null;
+    const args = optionValue(words, null, '--args', i + 1);
+    const inner = args === null ? [] : shellSegments(args)[0]?.words ?? [];
+    return ['celery', ...inner];
+  }
   if (isPython(w)) {
     // python [-u -X opt …] -m celery …
     for (let j = i + 1; j < words.length; j++) {

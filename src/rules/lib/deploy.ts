@@ -1,0 +1,9 @@
+// Facts about where a worker command runs, shared by the deploy rules (JC402, JC403).
+import type { WorkerCommand } from '../../model/types.js';
+
+const CONTAINER_SOURCES = new Set<WorkerCommand['source']>(['compose', 'dockerfile', 'k8s']);
+
+/** the command runs in a container: written in compose/Dockerfile/k8s, or in a script one of them runs */
+export function runsInContainer(w: WorkerCommand): boolean {
+  return CONTAINER_SOURCES.has(w.source) || (w.launchedBy ?? []).some((l) => CONTAINER_SOURCES.has(l.source));
+}
