@@ -3,7 +3,7 @@
 // `python -m celery …` invocation, and describe it as a WorkerCommand. Rules (JC401–JC403, JC205)
 // and the runtime read these instead of re-parsing command strings.
 import { parse as shellParse } from 'shell-quote';
-import type { Location, WorkerCommand } from '../types.js';
+import type { Location, ProjectModel, WorkerCommand } from '../types.js';
 
 type Token = string | { op: string } | { comment: string } | { op: 'glob'; pattern: string };
 
@@ -237,4 +237,20 @@ function describe(argv: string[], raw: string, ctx: CommandContext, backgrounded
     ...(ctx.processName ? { processName: ctx.processName } : {}),
     ...(backgrounded ? { backgrounded: true } : {}),
   };
+}
+
+/**
+ * A service or container named like a worker whose command starts Celery from Python code
+ * (`python manage.py run_celery_prod`): the worker exists, its options are not on a command line.
+ */
+export function noteIndirectWorker(model: ProjectModel, raw: string, name: string, loc: Location): void {
+  if (!/celery|worker|beat/i.test(name)) return;
+  for (const seg of shellSegments(raw)) {
+    const i = programIndex(seg.words);
+    if (i < 0 || !isPython(seg.words[i]!)) continue;
+    const j = seg.words.findIndex((w, k) => k > i && /(^|\/)manage\.py$/.test(w));
+    const cmd = j > 0 ? seg.words[j + 1] : undefined;
+    if (!cmd || !/celery|worker|beat/i.test(cmd)) continue;
+    model.unread.push({ file: loc.file, loc, what: `the worker of ${name.replace(/jobctl-template-value/g, '…')} (\`manage.py ${cmd}\`)`, reason: 'a Django management command starts Celery from Python code: its worker options were not read' });
+  }
 }

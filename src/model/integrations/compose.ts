@@ -9,7 +9,7 @@ import { quote } from 'shell-quote';
 import type { ComposeService, DeployFacts, EnvVar, Launcher, Location } from '../types.js';
 import type { Integration, Reference } from './types.js';
 import { basename } from './text.js';
-import { parseCeleryInvocations, scriptsRun } from './celery-command.js';
+import { noteIndirectWorker, parseCeleryInvocations, scriptsRun } from './celery-command.js';
 import { templateView, unreadTemplated } from './template.js';
 import { deref, getMerged, locOf, mergedEntries } from './yaml-util.js';
 
@@ -106,6 +106,7 @@ export const composeIntegration: Integration = {
         ? parseCeleryInvocations(`${entrypoint} ${command}`, { source: 'compose', file: file.file, loc: fromEntrypoint[0]!.loc, processName: name })
         : [...fromEntrypoint, ...fromCommand];
       for (const w of found) if (deploy) w.deploy = deploy;
+      if (found.length === 0 && (command ?? entrypoint)) noteIndirectWorker(model, (command ?? entrypoint)!, name, at(commandNode ?? entrypointNode));
       model.workerCommands.push(...found);
     }
     return { references };
