@@ -8,7 +8,7 @@ import type { Location, ProjectModel, WorkerCommand } from '../types.js';
 type Token = string | { op: string } | { comment: string } | { op: 'glob'; pattern: string };
 
 /** Words that run the next word as a program (wrappers seen in real deploy files). */
-const WRAPPERS = new Set(['exec', 'nohup', 'env', 'time', 'nice', 'ionice', 'chpst', 'su-exec', 'gosu', 'tini', 'dumb-init', 'ddtrace-run', 'newrelic-admin', 'run-program', 'opentelemetry-instrument', 'poetry', 'run', 'uv', 'pipenv', 'sudo', 'catchsegv', '--']);
+const WRAPPERS = new Set(['s6-setuidgid', 'with-contenv', 'exec', 'nohup', 'env', 'time', 'nice', 'ionice', 'chpst', 'su-exec', 'gosu', 'tini', 'dumb-init', 'ddtrace-run', 'newrelic-admin', 'run-program', 'opentelemetry-instrument', 'poetry', 'run', 'uv', 'pipenv', 'sudo', 'catchsegv', '--']);
 
 function word(t: Token): string | null {
   if (typeof t === 'string') return t;
@@ -131,7 +131,7 @@ const SHELLS = new Set(['sh', 'bash', 'ash', 'dash', 'zsh']);
 /** programs that run the command after `--` once they are done (reloaders, wait-for-port helpers) */
 const PASS_THROUGH = /^(watchmedo|wait-for-it(\.sh)?|wait-for(\.sh)?|dockerize)$/;
 /** wrappers whose first argument is not the program (a user name) */
-const WRAPPERS_WITH_ARG = new Set(['gosu', 'su-exec', 'chpst']);
+const WRAPPERS_WITH_ARG = new Set(['gosu', 'su-exec', 'chpst', 's6-setuidgid']);
 
 /** index of the program word of a segment after VAR=value assignments and wrappers, or -1 */
 function programIndex(words: string[]): number {

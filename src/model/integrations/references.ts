@@ -62,7 +62,10 @@ export async function followReferences(refs: Reference[], model: ProjectModel, c
           }
         }
       }
-      return [...new Set(out)];
+      if (out.length > 0 || copies.some((c) => c.dest === r.path)) return [...new Set(out)];
+      // a host path (`/srv/app/bin/start-worker.sh` in a unit): the project file it ends with, folder included
+      const suffix = ctx.files.filter((f) => f.includes('/') && r.path.endsWith(`/${f}`)).sort((a, b) => b.length - a.length)[0];
+      return suffix ? [suffix] : [];
     }
     for (const b of [r.base, '']) {
       const p = norm(path.posix.join(b, r.path));

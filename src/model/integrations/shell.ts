@@ -10,7 +10,8 @@ const ASSIGN = /^(?:export\s+|readonly\s+|declare\s+(?:-\w+\s+)?)?([A-Za-z_]\w*)
 export const shellIntegration: Integration = {
   id: 'shell',
   kind: 'shell',
-  matches: (rel) => /\.(sh|bash)$/.test(rel),
+  // s6-overlay service scripts (`s6-rc.d/<service>/run`, `services.d/<service>/run`) are shell scripts too
+  matches: (rel) => /\.(sh|bash)$/.test(rel) || /(^|\/)(s6-rc\.d|services\.d)\/[^/]+\/(run|up)$/.test(rel),
   read(file, model) {
     const references: Reference[] = [];
     for (const ll of logicalLines(file.text)) {
@@ -23,7 +24,8 @@ export const shellIntegration: Integration = {
         model.envAssignments.push({ key: a[1]!, value: a[3] ?? a[4] ?? a[5] ?? '', file: file.file, loc: at, source: 'shell', scope: file.file });
         continue;
       }
-      if (/celery/.test(t)) model.workerCommands.push(...parseCeleryInvocations(t, { source: 'shell', file: file.file, loc: at }));
+      const service = /(?:s6-rc\.d|services\.d)\/([^/]+)\/(?:run|up)$/.exec(file.file)?.[1];
+      if (/celery/.test(t)) model.workerCommands.push(...parseCeleryInvocations(t, { source: 'shell', file: file.file, loc: at, ...(service ? { processName: service } : {}) }));
       if (/^(exec\s|\.\/|\/|bash\s|sh\s)/.test(t)) {
         for (const p of scriptsRun(t)) {
           if (/\.py$/.test(p)) continue;
