@@ -7,3 +7,12 @@ const CONTAINER_SOURCES = new Set<WorkerCommand['source']>(['compose', 'dockerfi
 export function runsInContainer(w: WorkerCommand): boolean {
   return CONTAINER_SOURCES.has(w.source) || (w.launchedBy ?? []).some((l) => CONTAINER_SOURCES.has(l.source));
 }
+
+/**
+ * Every worker command found sets this option on its command line (`--time-limit=300`, or `$LIMIT`
+ * whose value is unknown — set either way; the CLI overrides the app's config, as in Celery).
+ */
+export function everyWorkerSets(workers: WorkerCommand[], key: string): boolean {
+  const ws = workers.filter((w) => w.subcommand === 'worker');
+  return ws.length > 0 && ws.every((w) => w.options?.[key] !== undefined);
+}
