@@ -9,6 +9,7 @@ import type { ProjectModel, SourceFileInfo } from './types.js';
 import { integrations } from './integrations/index.js';
 import type { Reference } from './integrations/types.js';
 import { followReferences } from './integrations/references.js';
+import { templatedPythonView } from './integrations/template.js';
 import { readPython } from './python/index.js';
 import { isTypeScriptInput, readTypeScript, typeScriptKind } from './typescript/index.js';
 import { JobctlError } from '../util/errors.js';
@@ -90,7 +91,7 @@ export async function buildProjectModel(rootArg: string, opts: BuildOptions = {}
     const kind = isPy && matching.length === 0 ? 'python' : (matching[0]?.kind ?? (isTs ? typeScriptKind(rel) : 'python'));
     const info: SourceFileInfo = { file: rel, kind, text };
     model.files.push(info);
-    if (isPy) python.push(info);
+    if (isPy) python.push(templatedPythonView(info));
     if (isTs) typescript.push(info);
     if (matching.length > 0) pending.push({ info, integ: matching });
   }

@@ -1,7 +1,7 @@
 import type { Rule } from './types.js';
 import { effectiveSettings } from './lib/settings.js';
 import { hasOption } from '../model/integrations/celery-command.js';
-import { runsInContainer } from './lib/deploy.js';
+import { onlyInDevelopment, runsInContainer } from './lib/deploy.js';
 
 export const rule: Rule = {
   meta: {
@@ -21,7 +21,8 @@ export const rule: Rule = {
       if (w.subcommand !== 'worker' || w.concurrency !== null) continue;
       // `-c $WORKERS` or `--autoscale` is an explicit choice even when the number is not written here
       if (hasOption(w.argv, ['-c', '--concurrency', '--autoscale'])) continue;
-      if (!runsInContainer(w)) continue;
+      // a developer's local compose stack runs on a laptop, not under a container CPU limit
+      if (!runsInContainer(w) || onlyInDevelopment(w)) continue;
       const pool = (w.pool ?? 'prefork').toLowerCase();
       if (pool !== 'prefork' && pool !== 'processes') continue;
       ctx.report({ loc: w.loc, key: w.raw, message: 'this containerised worker sets no concurrency: prefork starts one child per host CPU, not per container CPU limit', hint: 'add `-c N` for the container\'s budget' });

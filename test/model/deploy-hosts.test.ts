@@ -90,3 +90,23 @@ test('twin: plain files with no template tags are read as before, nothing unread
   assert.deepEqual(workers(m), ['Procfile:1 procfile worker worker c=1 tl=- via=', 'docker-compose.yml:4 compose w worker c=2 tl=- via=']);
   assert.deepEqual(unread(m), []);
 });
+
+test('templated Python (cookiecutter settings): parses after blanking; a setting under {% if %} is present with an unknown value', async () => {
+  const m = await buildProjectModel(project({
+    '{{cookiecutter.slug}}/config/celery_app.py': 'import os\nfrom celery import Celery\n\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")\napp = Celery("{{cookiecutter.slug}}")\napp.config_from_object("django.conf:settings", namespace="CELERY")\n',
+    '{{cookiecutter.slug}}/config/settings.py': [
+      'from {{ cookiecutter.slug }}.users import apps  # noqa',
+      'CELERY_BROKER_URL = "redis://redis:6379/0"',
+      "{%- if cookiecutter.use_celery == 'y' %}",
+      'CELERY_TASK_TIME_LIMIT = 5 * 60',
+      '{%- else %}',
+      'CELERY_TASK_ALWAYS_EAGER = True',
+      '{%- endif %}',
+      '',
+    ].join('\n'),
+  }));
+  assert.ok(!m.notes.some((n) => /syntax error/i.test(n.message)), 'no syntax-error note');
+  const settings = m.configSources.flatMap((c) => c.settings.map((s) => `${s.loc.line} ${s.name}=${s.value.kind}`)).sort();
+  assert.deepEqual(settings, ['2 CELERY_BROKER_URL=str', '4 CELERY_TASK_TIME_LIMIT=name']);
+  assert.ok(m.files.find((f) => f.file.endsWith('settings.py'))!.text.includes('{%- else %}'), 'the file keeps its raw text');
+});

@@ -4,6 +4,7 @@
 // and the runtime read these instead of re-parsing command strings.
 import { parse as shellParse } from 'shell-quote';
 import type { Location, ProjectModel, WorkerCommand } from '../types.js';
+import { TEMPLATE_VALUE } from './template.js';
 
 type Token = string | { op: string } | { comment: string } | { op: 'glob'; pattern: string };
 
@@ -251,6 +252,6 @@ export function noteIndirectWorker(model: ProjectModel, raw: string, name: strin
     const j = seg.words.findIndex((w, k) => k > i && /(^|\/)manage\.py$/.test(w));
     const cmd = j > 0 ? seg.words[j + 1] : undefined;
     if (!cmd || !/celery|worker|beat/i.test(cmd)) continue;
-    model.unread.push({ file: loc.file, loc, what: `the worker of ${name.replace(/jobctl-template-value/g, '…')} (\`manage.py ${cmd}\`)`, reason: 'a Django management command starts Celery from Python code: its worker options were not read' });
+    model.unread.push({ file: loc.file, loc, what: `the worker of ${name.replace(new RegExp(TEMPLATE_VALUE, 'g'), '…')} (\`manage.py ${cmd}\`)`, reason: 'a Django management command starts Celery from Python code: its worker options were not read' });
   }
 }

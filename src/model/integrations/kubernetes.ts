@@ -10,7 +10,7 @@ import { basename } from './text.js';
 import { noteIndirectWorker, parseCeleryInvocations, scriptsRun } from './celery-command.js';
 import { commandText, isComposeFile } from './compose.js';
 import { chartRoot, parseValues, renderHelm } from './helm.js';
-import { blankJinja, looksTemplated, unreadTemplated, type TemplateView } from './template.js';
+import { blankJinja, looksTemplated, TEMPLATE_VALUE, unreadTemplated, type TemplateView } from './template.js';
 import { locOf } from './yaml-util.js';
 
 const WORKLOAD = /^\s*kind:\s*["']?(Deployment|StatefulSet|DaemonSet|Job|CronJob|Pod|ReplicaSet)["']?\s*$/m;
@@ -78,7 +78,7 @@ function readWorkload(doc: Document, file: SourceFileInfo, model: ProjectModel, 
   for (const c of containers.items as Node[]) {
     if (!isMap(c)) continue;
     const name = String(c.get('name') ?? '');
-    const processName = name && !name.includes('jobctl-template-value') ? name : undefined;
+    const processName = name && !name.includes(TEMPLATE_VALUE) ? name : undefined;
     for (const e of envEntries(c)) {
       if (templated(e.node)) continue;
       model.envAssignments.push({ key: e.key, value: e.value, file: file.file, loc: at(e.node), source: 'k8s', ...(processName ? { scope: processName } : {}) });
@@ -88,7 +88,7 @@ function readWorkload(doc: Document, file: SourceFileInfo, model: ProjectModel, 
     if (!cmdNode && !argsNode) continue;
     const words = [...asWords(cmdNode, doc), ...asWords(argsNode, doc)];
     const line = at(cmdNode ?? argsNode);
-    if (templated(cmdNode) || templated(argsNode) || words.some((w) => w.includes('jobctl-template-value'))) {
+    if (templated(cmdNode) || templated(argsNode) || words.some((w) => w.includes(TEMPLATE_VALUE))) {
       if (/celery/.test(`${String(cmdNode ?? '')} ${String(argsNode ?? '')}`) || /celery/i.test(name)) unreadTemplated(model, file.file, line.line, `the command of container ${processName ?? '(templated name)'}`);
       continue;
     }

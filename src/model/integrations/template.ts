@@ -11,11 +11,13 @@ export interface TemplateView {
   templated: boolean;
   /** 1-based lines whose content depends on a template expression or sits in an else-branch */
   unknownLines: Set<number>;
+  /** 1-based lines inside an `{% if %}`/`{% for %}` block: present in some renderings only */
+  conditionalLines?: Set<number>;
 }
 
 const cache = new WeakMap<SourceFileInfo, TemplateView>();
-/** stands in for `{{ expr }}` so the surrounding text still parses (a word, valid in YAML, shell, INI) */
-export const TEMPLATE_VALUE = 'jobctl-template-value';
+/** stands in for `{{ expr }}` so the surrounding text still parses (a word, valid in YAML, shell, INI, and a Python name) */
+export const TEMPLATE_VALUE = 'jobctl_template_value';
 
 const TAG = /\{#[\s\S]*?#\}|\{%-?[\s\S]*?-?%\}|\{\{-?[\s\S]*?-?\}\}/g;
 
@@ -41,10 +43,12 @@ export function blankJinja(text: string): TemplateView {
   let out = '';
   let last = 0;
   let skipping = false;
+  const conditionalLines = new Set<number>();
   for (const m of text.matchAll(TAG)) {
     const start = m.index;
     const tag = m[0];
     const chunk = text.slice(last, start);
+    if (outer.length > 0) markLines(conditionalLines, lineAt(last), lineAt(start));
     out += skipping ? blankKeepNewlines(chunk) : chunk;
     if (skipping) markLines(unknownLines, lineAt(last), lineAt(start));
     const stmt = /^\{%-?\s*(\w+)/.exec(tag)?.[1];
@@ -62,7 +66,7 @@ export function blankJinja(text: string): TemplateView {
   }
   const tail = text.slice(last);
   out += skipping ? blankKeepNewlines(tail) : tail;
-  return { text: out, templated: true, unknownLines };
+  return { text: out, templated: true, unknownLines, conditionalLines };
 }
 
 function blankKeepNewlines(s: string): string {
@@ -95,4 +99,30 @@ function lineIndex(text: string): (offset: number) => number {
 /** A fact that sits on a templated line: record it as unread instead of building on it. */
 export function unreadTemplated(model: ProjectModel, file: string, line: number, what: string): void {
   model.unread.push({ file, loc: { file, line, column: 1 }, what, reason: 'it depends on a template expression ({{ … }}) jobctl does not render' });
+}
+
+/**
+ * A templated Python file as the Python reader should see it (cookiecutter's `config/settings/base.py`):
+ * tags blanked, `{{ x }}` an unresolvable name (an unknown value), else-branches left out. The file
+ * itself (model.files) keeps its raw text.
+ */
+export function templatedPythonView(file: SourceFileInfo): SourceFileInfo {
+  if (!looksTemplated(file.text)) return file;
+  const view = blankJinja(file.text);
+  // `X = value` inside `{% if %}`: X is set in some renderings only — keep the name, make the value unknown
+  const lines = view.text.split('\n').map((l, i) => {
+    if (!view.conditionalLines?.has(i + 1)) return l;
+    const m = /^(\s*[A-Za-z_][\w.]*\s*=\s*)([^\s#].*)$/.exec(l);
+    return m && balanced(m[2]!) ? `${m[1]!}${TEMPLATE_VALUE}` : l;
+  });
+  return { ...file, text: lines.join('\n') };
+}
+
+function balanced(s: string): boolean {
+  let depth = 0;
+  for (const c of s.replace(/(["'])(?:\\.|(?!\1).)*\1/g, '')) {
+    if ('([{'.includes(c)) depth++;
+    else if (')]}'.includes(c)) depth--;
+  }
+  return depth === 0 && !/\\$/.test(s.trim());
 }

@@ -1,5 +1,6 @@
 // Facts about where a worker command runs, shared by the deploy rules (JC402, JC403).
 import type { WorkerCommand } from '../../model/types.js';
+import { isDevOnlyFile } from './secrets.js';
 
 const CONTAINER_SOURCES = new Set<WorkerCommand['source']>(['compose', 'dockerfile', 'k8s']);
 
@@ -15,4 +16,10 @@ export function runsInContainer(w: WorkerCommand): boolean {
 export function everyWorkerSets(workers: WorkerCommand[], key: string): boolean {
   const ws = workers.filter((w) => w.subcommand === 'worker');
   return ws.length > 0 && ws.every((w) => w.options?.[key] !== undefined);
+}
+
+/** every place that starts this command is a developer-machine file (`docker-compose.local.yml`, `*.dev.yml`) */
+export function onlyInDevelopment(w: WorkerCommand): boolean {
+  const origins = w.launchedBy && w.launchedBy.length > 0 ? w.launchedBy.map((l) => l.file) : [w.file];
+  return origins.every(isDevOnlyFile);
 }
