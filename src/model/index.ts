@@ -7,8 +7,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { ProjectModel, SourceFileInfo } from './types.js';
 import { integrations } from './integrations/index.js';
-import type { Reference } from './integrations/types.js';
-import { followReferences } from './integrations/references.js';
+import { readIntegrations } from './integrations/run.js';
 import { templatedPythonView } from './integrations/template.js';
 import { readPython } from './python/index.js';
 import { isTypeScriptInput, readTypeScript, typeScriptKind } from './typescript/index.js';
@@ -97,44 +96,14 @@ export async function buildProjectModel(rootArg: string, opts: BuildOptions = {}
   }
 
   const tRead = performance.now();
+  // deploy files first (following the scripts and env files they name): the Python reader resolves
+  // config_from_envvar / DJANGO_SETTINGS_MODULE through the env vars they set (model.envAssignments)
+  await readIntegrations(pending, model, { root, files: rels, gitTracked, maxFileBytes: MAX_FILE_BYTES });
+  const tIntegrations = performance.now();
   await readPython(python, model);
   await readTypeScript(typescript, model);
-  const tPython = performance.now();
-  // integrations return the files they point to (start scripts, env files, COPY targets); the core follows them
-  const references: Reference[] = [];
-  const relSet = new Set(rels);
-  const readText = async (rel: string): Promise<string | null> => {
-    try {
-      const buf = await fs.readFile(path.join(root, rel));
-      return buf.length > MAX_FILE_BYTES || buf.includes(0) ? null : buf.toString('utf8');
-    } catch {
-      return null;
-    }
-  };
-  for (const { info, integ } of pending) {
-    for (const integration of integ) {
-      try {
-        const wanted = integration.inputs?.(info.file, (r) => relSet.has(r)) ?? [];
-        const inputs = new Map<string, string>();
-        for (const r of wanted) {
-          const t = model.files.find((f) => f.file === r)?.text ?? (await readText(r));
-          if (t !== null) inputs.set(r, t);
-        }
-        const res = await integration.read(info, model, { gitTracked, inputs });
-        if (res?.references) references.push(...res.references);
-      } catch (err) {
-        // an integration bug must not sink the whole audit
-        model.notes.push({ level: 'warning', file: info.file, message: `${integration.id}: could not read (${(err as Error).message})` });
-      }
-    }
-  }
-  try {
-    await followReferences(references, model, { files: rels, read: readText, integration: { gitTracked } });
-  } catch (err) {
-    model.notes.push({ level: 'warning', message: `following deploy file references failed (${(err as Error).message})` });
-  }
   const r = (n: number): number => Math.round(n);
-  timingsByModel.set(model, { discover: r(tDiscovered - t0), read: r(tRead - tDiscovered), python: r(tPython - tRead), integrations: r(performance.now() - tPython) });
+  timingsByModel.set(model, { discover: r(tDiscovered - t0), read: r(tRead - tDiscovered), integrations: r(tIntegrations - tRead), python: r(performance.now() - tIntegrations) });
   return model;
 }
 

@@ -1,7 +1,7 @@
 import type { Rule } from './types.js';
+import { onlyInDevelopment, runsInContainer } from './lib/deploy.js';
 import { effectiveSettings } from './lib/settings.js';
 import { hasOption } from '../model/integrations/celery-command.js';
-import { onlyInDevelopment, runsInContainer } from './lib/deploy.js';
 
 export const rule: Rule = {
   meta: {

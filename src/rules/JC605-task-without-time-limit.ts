@@ -1,7 +1,7 @@
 import type { Rule } from './types.js';
+import { everyWorkerSets } from './lib/deploy.js';
 import { appImportDir } from '../model/app-root.js';
 import { effectiveSettings } from './lib/settings.js';
-import { everyWorkerSets } from './lib/deploy.js';
 
 export const rule: Rule = {
   meta: {
