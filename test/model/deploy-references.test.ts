@@ -103,3 +103,17 @@ test('wait-for-it → entrypoint script copied with several sources; pool from t
   assert.equal(w.concurrency, null);
   assert.deepEqual(w.options!.worker_concurrency, { state: 'unknown', text: '${DD_CONCURRENCY:-1}', reason: '`$DD_CONCURRENCY` (default 1) is set at deploy time' });
 });
+
+test('`bash celery_worker.sh` runs from the image WORKDIR, reached through `COPY ./scripts/*.sh $APP_HOME`; a non-matching glob does not reach it', async () => {
+  const files = (copy: string): Record<string, string> => ({
+    'docker-compose.yaml': 'services:\n  celery-worker:\n    image: ghcr.io/acme/care:latest\n    entrypoint: [ "bash", "celery_worker.sh" ]\n',
+    'docker/prod.Dockerfile': `FROM python:3.12\nENV APP_HOME=/app\nWORKDIR $APP_HOME\n${copy}\nCOPY . $APP_HOME\n`,
+    'scripts/celery_worker.sh': '#!/bin/bash\nnewrelic-admin run-program celery --app=config.celery_app worker --max-tasks-per-child=6\n',
+  });
+  const m = await buildProjectModel(project(files('COPY --chmod=0755 ./scripts/*.sh $APP_HOME')));
+  assert.deepEqual(workers(m), ['scripts/celery_worker.sh:2 worker celery-worker via=docker-compose.yaml:4']);
+  assert.deepEqual(m.workerCommands[0]!.options!.worker_max_tasks_per_child, { state: 'known', value: '6', text: '6' });
+  const twin = await buildProjectModel(project(files('COPY ./scripts/*.py $APP_HOME')));
+  assert.deepEqual(workers(twin), ['scripts/celery_worker.sh:2 worker - via=']);
+  assert.deepEqual(twin.unread.map((u) => u.what), ['`celery_worker.sh` (run by celery-worker)']);
+});

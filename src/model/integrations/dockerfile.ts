@@ -74,7 +74,13 @@ export const dockerfileIntegration: Integration = {
   matches: isDockerfile,
   read(file, model) {
     const view = templateView(file, model);
-    const args = new Map<string, string>();
+    // ARG defaults and ENV values, for `$APP_HOME` in WORKDIR/COPY and `${PY}` in FROM
+    const vars = new Map<string, string>();
+    const subst = (t: string): string | null => {
+      let unknown = false;
+      const out = t.replace(/\$\{?(\w+)(?::-([^}]*))?\}?/g, (_, n: string, d?: string) => vars.get(n) ?? d ?? ((unknown = true), ''));
+      return unknown ? null : out;
+    };
     const references: Reference[] = [];
     let workdir = '/';
     let entrypoint: { text: string; line: number } | null = null;
@@ -86,26 +92,34 @@ export const dockerfileIntegration: Integration = {
       const at = loc(file.file, ll.line);
       if (instr === 'ARG') {
         const a = /^([A-Za-z_]\w*)=("?)([^"\s]*)\2/.exec(rest.trim());
-        if (a) args.set(a[1]!, a[3]!);
+        if (a) vars.set(a[1]!, a[3]!);
       } else if (instr === 'FROM') {
         const image = rest.split(/\s+/).filter((w) => !w.startsWith('--'))[0] ?? '';
-        const resolved = image.replace(/\$\{?(\w+)(?::-[^}]*)?\}?/g, (_, n: string) => args.get(n) ?? '');
+        const resolved = image.replace(/\$\{?(\w+)(?::-[^}]*)?\}?/g, (_, n: string) => vars.get(n) ?? '');
         const im = /^(?:(?:docker\.io\/)?(?:library\/)?)python:(\d+\.\d+(?:\.\d+)?)/.exec(resolved);
         if (im) model.pythonVersions.push({ value: im[1]!, exact: true, file: file.file, loc: at, source: 'dockerfile' });
         entrypoint = null; // a new stage
         workdir = '/';
       } else if (instr === 'WORKDIR') {
-        workdir = path.posix.resolve(workdir, rest.trim().replace(/^["']|["']$/g, ''));
+        const dir = subst(rest.trim().replace(/^["']|["']$/g, ''));
+        if (dir !== null) {
+          workdir = path.posix.resolve(workdir, dir);
+          references.push({ kind: 'workdir', dockerfile: file.file, path: workdir, from: at });
+        }
       } else if (instr === 'ENV') {
         if (view.unknownLines.has(ll.line)) continue;
-        for (const [key, value] of envPairs(rest)) model.envAssignments.push({ key, value, file: file.file, loc: at, source: 'dockerfile' });
+        for (const [key, value] of envPairs(rest)) {
+          vars.set(key, value);
+          model.envAssignments.push({ key, value, file: file.file, loc: at, source: 'dockerfile' });
+        }
       } else if (instr === 'COPY' || instr === 'ADD') {
         const c = copyArgs(rest);
-        if (!c || c.from || /\$/.test(c.dest)) continue;
-        const dest = path.posix.resolve(workdir, c.dest);
+        const destText = c && !c.from ? subst(c.dest) : null;
+        if (!c || destText === null) continue;
+        const dest = path.posix.resolve(workdir, destText);
         const destIsDir = c.dest.endsWith('/') || c.srcs.length > 1;
         for (const src of c.srcs) {
-          if (/^(https?:|git@)/.test(src) || /[*?$]/.test(src)) continue;
+          if (/^(https?:|git@)/.test(src) || /\$/.test(src) || /[*?[]/.test(path.posix.dirname(src))) continue;
           references.push({ kind: 'copy', src, dest, dockerfile: file.file, from: at });
           if (destIsDir && basename(src) !== '.') references.push({ kind: 'copy', src, dest: path.posix.join(dest, basename(src)), dockerfile: file.file, from: at });
         }

@@ -35,7 +35,7 @@ export async function followReferences(refs: Reference[], model: ProjectModel, c
   /** project paths a COPY source may be: relative to its build context(s), else the root or the Dockerfile's folder */
   const copySources = (c: CopyRef): string[] => {
     const bases = contexts.get(c.dockerfile) ?? ['', path.posix.dirname(c.dockerfile)];
-    return [...new Set(bases.map((b) => norm(path.posix.join(b, c.src))))].filter((p) => files.has(p) || dirs.has(p) || p === '');
+    return [...new Set(bases.map((b) => norm(path.posix.join(b, c.src))))].filter((p) => files.has(p) || dirs.has(p) || p === '' || (globOf(p) !== null && (dirs.has(path.posix.dirname(p)) || path.posix.dirname(p) === '.')));
   };
   // the Dockerfiles whose images hold a script: their ENV is the script's environment underneath the service's
   const images = new Map<string, Set<string>>();
@@ -43,12 +43,34 @@ export async function followReferences(refs: Reference[], model: ProjectModel, c
     if (!images.has(p)) images.set(p, new Set());
     return images.get(p)!;
   };
+  // the last WORKDIR of each Dockerfile: `bash celery_worker.sh` runs from there
+  const workdirs = new Map<string, string>();
+  for (const r of refs) if (r.kind === 'workdir') workdirs.set(r.dockerfile, r.path);
   const resolveRun = (r: RunRef): string[] => {
-    if (r.path.startsWith('/')) {
+    if (!r.path.startsWith('/')) {
+      for (const b of [r.base, '']) {
+        const p = norm(path.posix.join(b, r.path));
+        if (files.has(p)) return [p];
+      }
+      const inImage = [...workdirs].filter(([df]) => !r.dockerfile || df === r.dockerfile).map(([, wd]) => path.posix.join(wd, r.path));
+      return [...new Set(inImage.flatMap((p) => resolveRun({ ...r, path: p })))];
+    }
+    {
       const out: string[] = [];
       for (const c of copies) {
         if (r.dockerfile && c.dockerfile !== r.dockerfile) continue;
         for (const src of copySources(c)) {
+          const glob = globOf(src);
+          if (glob) {
+            // `COPY ./scripts/*.sh /app/`: /app/x.sh is scripts/x.sh when x.sh matches
+            const name = r.path.slice(c.dest.replace(/\/$/, '').length + 1);
+            const p = norm(path.posix.join(path.posix.dirname(src), name));
+            if (r.path.startsWith(`${c.dest.replace(/\/$/, '')}/`) && !name.includes('/') && glob.test(name) && files.has(p)) {
+              out.push(p);
+              imageOf(p).add(c.dockerfile);
+            }
+            continue;
+          }
           if (c.dest === r.path && files.has(src)) {
             out.push(src);
             imageOf(src).add(c.dockerfile);
@@ -67,11 +89,6 @@ export async function followReferences(refs: Reference[], model: ProjectModel, c
       const suffix = ctx.files.filter((f) => f.includes('/') && r.path.endsWith(`/${f}`)).sort((a, b) => b.length - a.length)[0];
       return suffix ? [suffix] : [];
     }
-    for (const b of [r.base, '']) {
-      const p = norm(path.posix.join(b, r.path));
-      if (files.has(p)) return [p];
-    }
-    return [];
   };
 
   const launchersOf = new Map<string, Launcher[]>();
@@ -161,4 +178,11 @@ function lookupFor(model: ProjectModel, file: string, launchers: Launcher[], doc
 function norm(p: string): string {
   const n = path.posix.normalize(p).replace(/^\.\//, '').replace(/\/$/, '');
   return n === '.' ? '' : n;
+}
+
+/** the last part of a COPY source as a regex when it is a glob (`*.sh`), else null */
+function globOf(src: string): RegExp | null {
+  const base = path.posix.basename(src);
+  if (!/[*?[]/.test(base)) return null;
+  return new RegExp(`^${base.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')}$`);
 }

@@ -39,7 +39,9 @@ export type Reference =
   | { kind: 'run'; path: string; base: string; launcher: Launcher; from: Location; dockerfile?: string }
   /** an env file loaded for a service/unit: compose env_file, systemd EnvironmentFile= */
   | { kind: 'env-file'; path: string; base: string; from: Location; source: EnvAssignment['source']; scope?: string; optional?: boolean }
-  /** Dockerfile COPY/ADD: project path `src` (relative to the build context) lands at container path `dest` */
+  /** Dockerfile COPY/ADD: project path `src` (relative to the build context; its last part may be a glob) lands at container path `dest` */
   | { kind: 'copy'; src: string; dest: string; dockerfile: string; from: Location }
+  /** the image's working directory after a WORKDIR (a relative script path runs from there) */
+  | { kind: 'workdir'; dockerfile: string; path: string; from: Location }
   /** a compose service built from this Dockerfile with this context */
   | { kind: 'build'; dockerfile: string; context: string; service: string; from: Location };
