@@ -117,3 +117,45 @@ test('`bash celery_worker.sh` runs from the image WORKDIR, reached through `COPY
   assert.deepEqual(workers(twin), ['scripts/celery_worker.sh:2 worker - via=']);
   assert.deepEqual(twin.unread.map((u) => u.what), ['`celery_worker.sh` (run by celery-worker)']);
 });
+
+test('compose: x-* blocks merged into command and environment, env_file as a string and as {path, required}, stop_grace_period and healthcheck', async () => {
+  const m = await buildProjectModel(project({
+    'deploy/docker-compose.yml': [
+      'x-worker: &worker',
+      '  image: acme/app',
+      '  command: ["celery", "-A", "proj", "worker", "-c", "${CONCURRENCY}"]',
+      '  stop_grace_period: 1m30s',
+      '  healthcheck:',
+      '    test: ["CMD", "celery", "-A", "proj", "inspect", "ping"]',
+      'x-env: &env',
+      '  CONCURRENCY: 4',
+      'services:',
+      '  worker:',
+      '    <<: *worker',
+      '    env_file: worker.env',
+      '    environment:',
+      '      <<: *env',
+      '  worker-b:',
+      '    <<: *worker',
+      '    env_file:',
+      '      - path: ./missing.env',
+      '        required: false',
+      '    environment:',
+      '      - CONCURRENCY=8',
+      '',
+    ].join('\n'),
+    'deploy/worker.env': 'DJANGO_SETTINGS_MODULE=proj.settings\n',
+  }));
+  const ws = m.workerCommands.map((w) => `${w.file}:${w.loc.line} ${w.processName} c=${w.concurrency} grace=${w.deploy?.gracePeriodSeconds} hc=${w.deploy?.livenessProbe?.command}`).sort();
+  assert.deepEqual(ws, [
+    'deploy/docker-compose.yml:3 worker c=4 grace=90 hc=celery -A proj inspect ping',
+    'deploy/docker-compose.yml:3 worker-b c=8 grace=90 hc=celery -A proj inspect ping',
+  ]);
+  assert.deepEqual(m.envAssignments.map((e) => `${e.file}:${e.loc.line} ${e.scope} ${e.key}=${e.value}`).sort(), [
+    'deploy/docker-compose.yml:21 worker-b CONCURRENCY=8',
+    'deploy/docker-compose.yml:8 worker CONCURRENCY=4',
+    // a *.env file is read on its own (unscoped) and again for the service that loads it
+    'deploy/worker.env:1 undefined DJANGO_SETTINGS_MODULE=proj.settings',
+    'deploy/worker.env:1 worker DJANGO_SETTINGS_MODULE=proj.settings',
+  ]);
+});
