@@ -56,6 +56,8 @@ const manifest = [
 
 test('multi-document manifests: Deployment and CronJob containers, grace period, probes, env', async () => {
   const m = await buildProjectModel(project({ 'k8s/worker.yaml': manifest }));
+  // $(WORKERS) is expanded by kubelet from the container env; nothing sets it here
+  assert.deepEqual(m.workerCommands.find((w) => w.subcommand === 'worker')!.options!.worker_concurrency, { state: 'unknown', text: '${WORKERS}', reason: '`$WORKERS` is set at deploy time' });
   assert.deepEqual(summary(m), [
     "k8s/worker.yaml:17 k8s worker worker c=null q=default,mail grace=600 live=celery -A proj inspect ping ready=tcpSocket",
     'k8s/worker.yaml:39 k8s purge purge c=null q= grace=- live=- ready=-',
@@ -124,4 +126,17 @@ test('twin: a Helm function in the worker args is unknown — unread, no worker 
   const m = await buildProjectModel(project(chart('["--concurrency", "{{ .Values.worker.concurrency | default 2 }}"]')));
   assert.deepEqual(summary(m), []);
   assert.deepEqual(m.unread.map((u) => `${u.file}:${u.loc?.line} ${u.what}`), ['charts/app/templates/worker.yaml:17 the command of container worker']);
+});
+
+test('envFrom a ConfigMap in another file: its data is the container env, and $(WORKERS) resolves from it', async () => {
+  const m = await buildProjectModel(project({
+    'k8s/worker.yaml': manifest.replace('          env:\n', '          envFrom:\n            - configMapRef: {name: app-config}\n          env:\n'),
+    'k8s/config.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app-config\ndata:\n  WORKERS: "3"\n  CELERY_CONFIG_MODULE: proj.celeryconfig\n',
+  }));
+  assert.equal(m.workerCommands.find((w) => w.subcommand === 'worker')!.concurrency, 3);
+  assert.deepEqual(m.envAssignments.filter((e) => e.scope === 'worker').map((e) => `${e.file}:${e.loc.line} ${e.key}=${e.value}`).sort(), [
+    'k8s/config.yaml:6 WORKERS=3',
+    'k8s/config.yaml:7 CELERY_CONFIG_MODULE=proj.celeryconfig',
+    'k8s/worker.yaml:22 DJANGO_SETTINGS_MODULE=proj.settings.prod',
+  ]);
 });

@@ -13,7 +13,7 @@ import { chartRoot, parseValues, renderHelm } from './helm.js';
 import { blankJinja, looksTemplated, TEMPLATE_VALUE, unreadTemplated, type TemplateView } from './template.js';
 import { locOf } from './yaml-util.js';
 
-const WORKLOAD = /^\s*kind:\s*["']?(Deployment|StatefulSet|DaemonSet|Job|CronJob|Pod|ReplicaSet)["']?\s*$/m;
+const WORKLOAD = /^\s*kind:\s*["']?(Deployment|StatefulSet|DaemonSet|Job|CronJob|Pod|ReplicaSet|ConfigMap)["']?\s*$/m;
 
 function isManifestCandidate(rel: string): boolean {
   if (!/\.ya?ml$/i.test(rel) || isComposeFile(rel)) return false;
@@ -48,7 +48,8 @@ export const kubernetesIntegration: Integration = {
         if (/celery/.test(view.text.slice(range[0], range[2]))) model.unread.push({ file: file.file, what: 'a Kubernetes manifest that runs Celery', reason: view.templated ? 'the template does not parse once its unknown parts are blanked' : 'not valid YAML' });
         continue;
       }
-      readWorkload(doc, file, model, view, lc, references);
+      if (doc.get('kind') === 'ConfigMap') readConfigMap(doc, file, model, view, lc);
+      else readWorkload(doc, file, model, view, lc, references);
     }
     return { references };
   },
@@ -79,6 +80,9 @@ function readWorkload(doc: Document, file: SourceFileInfo, model: ProjectModel, 
     if (!isMap(c)) continue;
     const name = String(c.get('name') ?? '');
     const processName = name && !name.includes(TEMPLATE_VALUE) ? name : undefined;
+    for (const cm of envFromConfigMaps(c)) {
+      if (processName && !templated(cm.node) && !cm.name.includes(TEMPLATE_VALUE)) references.push({ kind: 'env-from', source: `ConfigMap/${cm.name}`, scope: processName, from: at(cm.node) });
+    }
     for (const e of envEntries(c)) {
       if (templated(e.node)) continue;
       model.envAssignments.push({ key: e.key, value: e.value, file: file.file, loc: at(e.node), source: 'k8s', ...(processName ? { scope: processName } : {}) });
@@ -86,7 +90,8 @@ function readWorkload(doc: Document, file: SourceFileInfo, model: ProjectModel, 
     const cmdNode = c.get('command', true) as Node | undefined;
     const argsNode = c.get('args', true) as Node | undefined;
     if (!cmdNode && !argsNode) continue;
-    const words = [...asWords(cmdNode, doc), ...asWords(argsNode, doc)];
+    // kubelet expands `$(VAR)` in command/args from the container's env
+    const words = [...asWords(cmdNode, doc), ...asWords(argsNode, doc)].map((w) => w.replace(/\$\(([A-Za-z_]\w*)\)/g, '${$1}'));
     const line = at(cmdNode ?? argsNode);
     if (templated(cmdNode) || templated(argsNode) || words.some((w) => w.includes(TEMPLATE_VALUE))) {
       if (/celery/.test(`${String(cmdNode ?? '')} ${String(argsNode ?? '')}`) || /celery/i.test(name)) unreadTemplated(model, file.file, line.line, `the command of container ${processName ?? '(templated name)'}`);
@@ -146,4 +151,30 @@ function probeOf(n: Node | undefined, doc: Document, at: (n: Node | undefined) =
   if (p.tcpSocket) return { kind: 'tcpSocket', command: String(p.tcpSocket.port ?? ''), loc: at(n) };
   if (p.grpc) return { kind: 'grpc', command: String(p.grpc.port ?? ''), loc: at(n) };
   return undefined;
+}
+
+/** a ConfigMap's `data:` as env assignments scoped `ConfigMap/<name>` (containers take them with envFrom) */
+function readConfigMap(doc: Document, file: SourceFileInfo, model: ProjectModel, view: TemplateView, lc: LineCounter): void {
+  const name = doc.getIn(['metadata', 'name']);
+  const data = doc.get('data', true);
+  if (typeof name !== 'string' || name.includes(TEMPLATE_VALUE) || !isMap(data)) return;
+  for (const p of data.items as { key: Node; value: Node }[]) {
+    if (!isScalar(p.key) || !isScalar(p.value) || spans(view.unknownLines, p.value, lc)) continue;
+    const v = p.value.value;
+    if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') continue;
+    model.envAssignments.push({ key: String(p.key.value), value: String(v), file: file.file, loc: locOf(file.file, lc, p.key, { file: file.file, line: 1, column: 1 }), source: 'k8s', scope: `ConfigMap/${name}` });
+  }
+}
+
+function envFromConfigMaps(c: YAMLMap): { name: string; node: Node }[] {
+  const from = c.get('envFrom', true);
+  if (!isSeq(from)) return [];
+  const out: { name: string; node: Node }[] = [];
+  for (const e of from.items as Node[]) {
+    if (!isMap(e)) continue;
+    const ref = e.get('configMapRef', true);
+    const name = isMap(ref) ? ref.get('name') : undefined;
+    if (typeof name === 'string') out.push({ name, node: e });
+  }
+  return out;
 }

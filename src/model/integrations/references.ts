@@ -121,6 +121,12 @@ export async function followReferences(refs: Reference[], model: ProjectModel, c
     }
   }
 
+  // envFrom: the container gets the ConfigMap's variables (after every file is read: the map may come later)
+  for (const r of refs) {
+    if (r.kind !== 'env-from') continue;
+    for (const a of model.envAssignments.filter((x) => x.scope === r.source)) model.envAssignments.push({ ...a, scope: r.scope });
+  }
+
   for (const w of model.workerCommands) {
     const via = launchersOf.get(w.file);
     if (via && !w.launchedBy) {
