@@ -288,6 +288,8 @@ export interface EnvAssignment {
   source: 'dockerfile' | 'compose' | 'dotenv' | 'systemd' | 'supervisord' | 'k8s' | 'python' | 'pytest' | 'shell' | 'other';
   /** the compose service / k8s container / systemd unit it applies to, when there is one */
   scope?: string;
+  /** the deploy file that defines that scope, when it is not `file` (the compose file whose env_file: loads this .env) */
+  scopeFile?: string;
 }
 
 /**

@@ -159,3 +159,16 @@ test('compose: x-* blocks merged into command and environment, env_file as a str
     'deploy/worker.env:1 worker DJANGO_SETTINGS_MODULE=proj.settings',
   ]);
 });
+
+test('the same service name in two compose files is two services: one file\'s environment does not resolve the other\'s script', async () => {
+  const files = {
+    'docker-compose.yml': 'services:\n  celeryworker:\n    build: .\n    command: /start-celeryworker\n',
+    'docker-compose.production.yml': 'services:\n  celeryworker:\n    build: .\n    command: /start-celeryworker\n    environment:\n      CELERY_QUEUES: antenna\n',
+    Dockerfile: 'FROM python:3.12\nCOPY ./start-worker /start-celeryworker\n',
+    'start-worker': '#!/bin/bash\nQUEUES="${CELERY_QUEUES:-antenna,jobs}"\nexec celery -A config worker --queues="$QUEUES"\n',
+  };
+  const m = await buildProjectModel(project(files));
+  assert.deepEqual(m.workerCommands[0]!.options!.queues, { state: 'unknown', text: '${QUEUES}', reason: '`$CELERY_QUEUES` (default antenna,jobs) is set at deploy time' });
+  const prodOnly = await buildProjectModel(project({ ...files, 'docker-compose.yml': 'services: {}\n' }));
+  assert.deepEqual(prodOnly.workerCommands[0]!.queues, ['antenna']);
+});

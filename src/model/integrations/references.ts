@@ -124,7 +124,7 @@ export async function followReferences(refs: Reference[], model: ProjectModel, c
   // envFrom: the container gets the ConfigMap's variables (after every file is read: the map may come later)
   for (const r of refs) {
     if (r.kind !== 'env-from') continue;
-    for (const a of model.envAssignments.filter((x) => x.scope === r.source)) model.envAssignments.push({ ...a, scope: r.scope });
+    for (const a of model.envAssignments.filter((x) => x.scope === r.source)) model.envAssignments.push({ ...a, scope: r.scope, scopeFile: r.from.file });
   }
 
   for (const w of model.workerCommands) {
@@ -150,7 +150,7 @@ async function followEnvFile(ref: EnvRef, model: ProjectModel, ctx: FollowContex
     env = readEnvFile({ file: p, kind: 'env', text }, model, ctx.integration, false);
   }
   for (const v of env.vars) {
-    model.envAssignments.push({ key: v.key, value: v.value, file: p, loc: v.loc, source: ref.source, ...(ref.scope ? { scope: ref.scope } : {}) });
+    model.envAssignments.push({ key: v.key, value: v.value, file: p, loc: v.loc, source: ref.source, ...(ref.scope ? { scope: ref.scope, scopeFile: ref.from.file } : {}) });
   }
 }
 
@@ -163,7 +163,8 @@ function lookupFor(model: ProjectModel, file: string, launchers: Launcher[], doc
   const local = (name: string): string[] => model.envAssignments.filter((a) => a.source === 'shell' && a.scope === file && a.key === name).map((a) => a.value);
   const image = (name: string): string[] => model.envAssignments.filter((a) => a.source === 'dockerfile' && dockerfiles.has(a.file) && a.key === name).map((a) => a.value);
   const fromLauncher = (l: Launcher, name: string): string[] => {
-    const own = l.processName === undefined ? [] : model.envAssignments.filter((a: EnvAssignment) => a.scope === l.processName && a.source !== 'shell' && a.key === name).map((a) => a.value);
+    // the same service name in two compose files is two services: match the file that defines it too
+    const own = l.processName === undefined ? [] : model.envAssignments.filter((a: EnvAssignment) => a.scope === l.processName && (a.scopeFile ?? a.file) === l.file && a.source !== 'shell' && a.key === name).map((a) => a.value);
     return own.length > 0 ? own : image(name);
   };
   return (name, outer) => {
