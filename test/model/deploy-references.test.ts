@@ -172,3 +172,16 @@ test('the same service name in two compose files is two services: one file\'s en
   const prodOnly = await buildProjectModel(project({ ...files, 'docker-compose.yml': 'services: {}\n' }));
   assert.deepEqual(prodOnly.workerCommands[0]!.queues, ['antenna']);
 });
+
+test('rules see through references: a start script that backgrounds the worker, run by compose, is JC402; the same script on a host is not', async () => {
+  const { runAudit } = await import('../../src/engine/audit.js');
+  const files = {
+    'docker-compose.yml': 'services:\n  app:\n    build: .\n    command: /start\n',
+    Dockerfile: 'FROM python:3.12\nCOPY ./scripts/start.sh /start\n',
+    'scripts/start.sh': '#!/bin/sh\ncelery -A proj worker -c 2 &\nexec gunicorn proj.wsgi\n',
+  };
+  const inContainer = await runAudit(project(files));
+  assert.deepEqual(inContainer.findings.filter((f) => f.ruleId.startsWith('JC4')).map((f) => `${f.location.file}:${f.location.line} ${f.ruleId}`), ['scripts/start.sh:2 JC402']);
+  const onHost = await runAudit(project({ 'scripts/start.sh': files['scripts/start.sh'] }));
+  assert.deepEqual(onHost.findings.filter((f) => f.ruleId.startsWith('JC4')), []);
+});
