@@ -185,3 +185,15 @@ test('rules see through references: a start script that backgrounds the worker, 
   const onHost = await runAudit(project({ 'scripts/start.sh': files['scripts/start.sh'] }));
   assert.deepEqual(onHost.findings.filter((f) => f.ruleId.startsWith('JC4')), []);
 });
+
+test('an env_file that is not in the project may override the image ENV: the value is unknown; an optional one that is absent is not', async () => {
+  const files = (envFile: string): Record<string, string> => ({
+    'docker-compose.yml': `services:\n  worker:\n    build: .\n    command: /start-worker\n    env_file:\n${envFile}`,
+    Dockerfile: 'FROM python:3.12\nENV POOL=threads\nCOPY ./start-worker /start-worker\n',
+    'start-worker': '#!/bin/sh\nexec celery -A proj worker -P "$POOL"\n',
+  });
+  const missing = await buildProjectModel(project(files('      - ./.envs/.production/.django\n')));
+  assert.deepEqual(missing.workerCommands[0]!.options!.worker_pool, { state: 'unknown', text: '${POOL}', reason: '`$POOL` is set at deploy time' });
+  const optional = await buildProjectModel(project(files('      - path: ./.env.local\n        required: false\n')));
+  assert.equal(optional.workerCommands[0]!.pool, 'threads');
+});

@@ -97,11 +97,13 @@ export function renderHelm(text: string, values: Record<string, unknown> | null)
     } else if (word === 'end') {
       stack.pop();
       out += tag.replace(/[^\n]/g, '');
-    } else if (active() === 'off') {
+    } else if (active() !== 'on') {
+      // inside a block that is not rendered (or not known to be): its text is blanked, so is the value
       out += tag.replace(/[^\n]/g, '');
+      if (active() === 'unknown') unknownLines.add(tagLine);
     } else {
       const v = evaluate(body, resolve);
-      if (v === null || active() === 'unknown') {
+      if (v === null) {
         // alone on its line (`{{- include "labels" . | nindent 4 }}`) it would yield map entries: leave nothing
         const end = m.index + tag.length;
         const alone = /^[ \t]*$/.test(text.slice(text.lastIndexOf('\n', m.index - 1) + 1, m.index)) && /^[ \t]*(\r?\n|$)/.test(text.slice(end));

@@ -80,8 +80,11 @@ function readWorkload(doc: Document, file: SourceFileInfo, model: ProjectModel, 
     if (!isMap(c)) continue;
     const name = String(c.get('name') ?? '');
     const processName = name && !name.includes(TEMPLATE_VALUE) ? name : undefined;
-    for (const cm of envFromConfigMaps(c)) {
-      if (processName && !templated(cm.node) && !cm.name.includes(TEMPLATE_VALUE)) references.push({ kind: 'env-from', source: `ConfigMap/${cm.name}`, scope: processName, from: at(cm.node) });
+    for (const src of envFromSources(c)) {
+      if (!processName) continue;
+      // a Secret, or a ConfigMap whose name is templated: its variables exist but are not readable here
+      const readable = src.kind === 'ConfigMap' && !templated(src.node) && !src.name.includes(TEMPLATE_VALUE);
+      references.push({ kind: 'env-from', source: readable ? `ConfigMap/${src.name}` : null, scope: processName, from: at(src.node) });
     }
     for (const e of envEntries(c)) {
       if (templated(e.node)) continue;
@@ -166,15 +169,17 @@ function readConfigMap(doc: Document, file: SourceFileInfo, model: ProjectModel,
   }
 }
 
-function envFromConfigMaps(c: YAMLMap): { name: string; node: Node }[] {
+function envFromSources(c: YAMLMap): { kind: 'ConfigMap' | 'Secret'; name: string; node: Node }[] {
   const from = c.get('envFrom', true);
   if (!isSeq(from)) return [];
-  const out: { name: string; node: Node }[] = [];
+  const out: { kind: 'ConfigMap' | 'Secret'; name: string; node: Node }[] = [];
   for (const e of from.items as Node[]) {
     if (!isMap(e)) continue;
-    const ref = e.get('configMapRef', true);
-    const name = isMap(ref) ? ref.get('name') : undefined;
-    if (typeof name === 'string') out.push({ name, node: e });
+    for (const [key, kind] of [['configMapRef', 'ConfigMap'], ['secretRef', 'Secret']] as const) {
+      const ref = e.get(key, true);
+      const name = isMap(ref) ? ref.get('name') : undefined;
+      if (typeof name === 'string') out.push({ kind, name, node: e });
+    }
   }
   return out;
 }

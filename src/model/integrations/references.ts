@@ -92,11 +92,13 @@ export async function followReferences(refs: Reference[], model: ProjectModel, c
   };
 
   const launchersOf = new Map<string, Launcher[]>();
+  /** `file#scope` of services/containers with an env source jobctl could not read (missing env_file, Secret) */
+  const opaque = new Set<string>();
   const queue: { ref: Reference; depth: number }[] = refs.map((ref) => ({ ref, depth: 0 }));
   const readAlready = new Set(model.files.filter((f) => f.kind === 'shell').map((f) => f.file));
   while (queue.length > 0) {
     const { ref, depth } = queue.shift()!;
-    if (ref.kind === 'env-file') await followEnvFile(ref, model, ctx, files);
+    if (ref.kind === 'env-file' && !(await followEnvFile(ref, model, ctx, files)) && ref.scope) opaque.add(`${ref.from.file}#${ref.scope}`);
     if (ref.kind !== 'run') continue;
     const targets = resolveRun(ref);
     if (targets.length === 0) {
@@ -121,10 +123,13 @@ export async function followReferences(refs: Reference[], model: ProjectModel, c
     }
   }
 
-  // envFrom: the container gets the ConfigMap's variables (after every file is read: the map may come later)
+  // envFrom: the container gets the ConfigMap's variables (after every file is read: the map may come later);
+  // a Secret, a templated name or a map not in the project makes the container's env partly unknown
   for (const r of refs) {
     if (r.kind !== 'env-from') continue;
-    for (const a of model.envAssignments.filter((x) => x.scope === r.source)) model.envAssignments.push({ ...a, scope: r.scope, scopeFile: r.from.file });
+    const provided = r.source === null ? [] : model.envAssignments.filter((x) => x.scope === r.source);
+    if (provided.length === 0) opaque.add(`${r.from.file}#${r.scope}`);
+    for (const a of provided) model.envAssignments.push({ ...a, scope: r.scope, scopeFile: r.from.file });
   }
 
   for (const w of model.workerCommands) {
@@ -135,23 +140,25 @@ export async function followReferences(refs: Reference[], model: ProjectModel, c
     }
     const launchers = w.launchedBy ?? [{ source: w.source, file: w.file, loc: w.loc, ...(w.processName ? { processName: w.processName } : {}) }];
     const dockerfiles = w.source === 'dockerfile' ? new Set([w.file]) : (images.get(w.file) ?? new Set<string>());
-    applyCommandOptions(w, lookupFor(model, w.file, launchers, dockerfiles));
+    applyCommandOptions(w, lookupFor(model, w.file, launchers, dockerfiles, opaque));
   }
 }
 
-async function followEnvFile(ref: EnvRef, model: ProjectModel, ctx: FollowContext, files: Set<string>): Promise<void> {
+/** read an env file a service loads; false when it is not in the project (its values stay unknown) */
+async function followEnvFile(ref: EnvRef, model: ProjectModel, ctx: FollowContext, files: Set<string>): Promise<boolean> {
   const p = norm(path.posix.join(ref.base, ref.path));
-  if (!files.has(p)) return; // not in the project (often git-ignored): its values stay unknown
+  if (!files.has(p)) return ref.optional === true; // often git-ignored; `required: false` may simply be absent
   let env = model.envFiles.find((e) => e.file === p);
   if (!env) {
     const text = await ctx.read(p);
-    if (text === null) return;
+    if (text === null) return false;
     model.files.push({ file: p, kind: 'env', text });
     env = readEnvFile({ file: p, kind: 'env', text }, model, ctx.integration, false);
   }
   for (const v of env.vars) {
     model.envAssignments.push({ key: v.key, value: v.value, file: p, loc: v.loc, source: ref.source, ...(ref.scope ? { scope: ref.scope, scopeFile: ref.from.file } : {}) });
   }
+  return true;
 }
 
 /**
@@ -159,13 +166,15 @@ async function followEnvFile(ref: EnvRef, model: ProjectModel, ctx: FollowContex
  * launcher gives it (its compose service, k8s container, unit). A variable one launcher leaves unset
  * is unknown: it may come from an env file outside the project or the host.
  */
-function lookupFor(model: ProjectModel, file: string, launchers: Launcher[], dockerfiles: Set<string>): VarLookup {
+function lookupFor(model: ProjectModel, file: string, launchers: Launcher[], dockerfiles: Set<string>, opaque: Set<string>): VarLookup {
   const local = (name: string): string[] => model.envAssignments.filter((a) => a.source === 'shell' && a.scope === file && a.key === name).map((a) => a.value);
   const image = (name: string): string[] => model.envAssignments.filter((a) => a.source === 'dockerfile' && dockerfiles.has(a.file) && a.key === name).map((a) => a.value);
   const fromLauncher = (l: Launcher, name: string): string[] => {
     // the same service name in two compose files is two services: match the file that defines it too
     const own = l.processName === undefined ? [] : model.envAssignments.filter((a: EnvAssignment) => a.scope === l.processName && (a.scopeFile ?? a.file) === l.file && a.source !== 'shell' && a.key === name).map((a) => a.value);
-    return own.length > 0 ? own : image(name);
+    if (own.length > 0) return own;
+    // an unreadable env source of this service may set it, over the image's ENV
+    return opaque.has(`${l.file}#${l.processName}`) ? [] : image(name);
   };
   return (name, outer) => {
     if (!outer) {

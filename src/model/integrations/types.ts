@@ -43,7 +43,7 @@ export type Reference =
   | { kind: 'copy'; src: string; dest: string; dockerfile: string; from: Location }
   /** the image's working directory after a WORKDIR (a relative script path runs from there) */
   | { kind: 'workdir'; dockerfile: string; path: string; from: Location }
-  /** a container takes every variable of another env source (k8s `envFrom: configMapRef`): `source` is that scope */
-  | { kind: 'env-from'; source: string; scope: string; from: Location }
+  /** a container takes every variable of another env source (k8s `envFrom`): `source` is that scope, null when unreadable (a Secret, a templated name) */
+  | { kind: 'env-from'; source: string | null; scope: string; from: Location }
   /** a compose service built from this Dockerfile with this context */
   | { kind: 'build'; dockerfile: string; context: string; service: string; from: Location };
