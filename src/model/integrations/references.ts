@@ -102,7 +102,8 @@ export async function followReferences(refs: Reference[], model: ProjectModel, c
     if (ref.kind !== 'run') continue;
     const targets = resolveRun(ref);
     if (targets.length === 0) {
-      if (/celery|worker|beat|flower/i.test(`${ref.path} ${ref.launcher.processName ?? ''}`)) {
+      // only when it is surely Celery (a `worker` service may run Sentry, RQ, Dramatiq …)
+      if (/celery|flower/i.test(`${ref.path} ${ref.launcher.processName ?? ''}`)) {
         model.unread.push({ file: ref.from.file, loc: ref.from, what: `\`${ref.path}\`${ref.launcher.processName ? ` (run by ${ref.launcher.processName})` : ''}`, reason: 'the script is not in the project (no Dockerfile here copies it): the worker options it sets were not read' });
       }
       continue;
