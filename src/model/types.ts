@@ -137,9 +137,47 @@ export interface TaskDef {
   bodyText: string;
 }
 
-/** A worker/beat command line found in compose, Procfile, Dockerfile, systemd, shell scripts. */
+/** What runs a script: the compose service, Dockerfile, k8s container, unit or process that names it. */
+export interface Launcher {
+  source: 'compose' | 'procfile' | 'dockerfile' | 'systemd' | 'shell' | 'k8s' | 'other';
+  file: string;
+  loc: Location;
+  /** compose service / k8s container / Procfile process / supervisord program */
+  processName?: string;
+}
+
+/**
+ * A worker option read from its command line, keyed by the Celery setting it overrides
+ * (`-c` → worker_concurrency, `--time-limit` → task_time_limit). `unknown` when the value comes from a
+ * variable (`-c $WORKERS`) or a template jobctl could not resolve: the option is set, its value is not known.
+ */
+export type CommandOption =
+  | { state: 'known'; value: string; text: string }
+  | { state: 'unknown'; text: string; reason: string };
+
+/** A container probe (Kubernetes livenessProbe/readinessProbe/startupProbe, compose healthcheck). */
+export interface ProbeFact {
+  kind: 'exec' | 'httpGet' | 'tcpSocket' | 'grpc' | 'none';
+  /** the exec command as one string, or the path/port probed */
+  command: string;
+  loc: Location;
+}
+
+/** How the platform stops and checks the process (Kubernetes pod spec, compose service). */
+export interface DeployFacts {
+  /** seconds between SIGTERM and SIGKILL: terminationGracePeriodSeconds / stop_grace_period */
+  gracePeriodSeconds?: number;
+  livenessProbe?: ProbeFact;
+  readinessProbe?: ProbeFact;
+  startupProbe?: ProbeFact;
+  /** Kubernetes kind running it: Deployment, StatefulSet, DaemonSet, Job, CronJob, Pod */
+  kind?: string;
+  replicas?: number;
+}
+
+/** A worker/beat command line found in compose, Procfile, Dockerfile, systemd, shell scripts, k8s. */
 export interface WorkerCommand {
-  source: 'compose' | 'procfile' | 'dockerfile' | 'systemd' | 'shell' | 'other';
+  source: 'compose' | 'procfile' | 'dockerfile' | 'systemd' | 'shell' | 'k8s' | 'other';
   file: string;
   loc: Location;
   /** the whole command text as written */
@@ -156,6 +194,12 @@ export interface WorkerCommand {
   processName?: string;
   /** the celery invocation runs in the background of a shell (`a & celery ...`) */
   backgrounded?: boolean;
+  /** for a command in a script: what runs that script (compose `command: /start-celeryworker`, ExecStart=, …) */
+  launchedBy?: Launcher[];
+  /** worker options given on the command line, by the Celery setting they override (CLI beats config) */
+  options?: Record<string, CommandOption>;
+  /** stop and health facts of the container/unit that runs it */
+  deploy?: DeployFacts;
 }
 
 export interface Dependency {
@@ -244,6 +288,8 @@ export interface EnvAssignment {
   source: 'dockerfile' | 'compose' | 'dotenv' | 'systemd' | 'supervisord' | 'k8s' | 'python' | 'pytest' | 'shell' | 'other';
   /** the compose service / k8s container / systemd unit it applies to, when there is one */
   scope?: string;
+  /** the deploy file that defines that scope, when it is not `file` (the compose file whose env_file: loads this .env) */
+  scopeFile?: string;
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { Rule } from './types.js';
+import { onlyInDevelopment, runsInContainer } from './lib/deploy.js';
 import { effectiveSettings } from './lib/settings.js';
 import { hasOption } from '../model/integrations/celery-command.js';
 
@@ -20,7 +21,8 @@ export const rule: Rule = {
       if (w.subcommand !== 'worker' || w.concurrency !== null) continue;
       // `-c $WORKERS` or `--autoscale` is an explicit choice even when the number is not written here
       if (hasOption(w.argv, ['-c', '--concurrency', '--autoscale'])) continue;
-      if (w.source !== 'compose' && w.source !== 'dockerfile') continue;
+      // a developer's local compose stack runs on a laptop, not under a container CPU limit
+      if (!runsInContainer(w) || onlyInDevelopment(w)) continue;
       const pool = (w.pool ?? 'prefork').toLowerCase();
       if (pool !== 'prefork' && pool !== 'processes') continue;
       ctx.report({ loc: w.loc, key: w.raw, message: 'this containerised worker sets no concurrency: prefork starts one child per host CPU, not per container CPU limit', hint: 'add `-c N` for the container\'s budget' });

@@ -1,4 +1,5 @@
 import type { Rule } from './types.js';
+import { everyWorkerSets } from './lib/deploy.js';
 import { appImportDir } from '../model/app-root.js';
 import { effectiveSettings } from './lib/settings.js';
 
@@ -16,6 +17,8 @@ export const rule: Rule = {
   },
   check(ctx) {
     if (ctx.model.tasks.length === 0) return;
+    // `celery worker --time-limit=N` on every worker sets task_time_limit for all of them
+    if (everyWorkerSets(ctx.model.workerCommands, 'task_time_limit')) return;
     const settings = effectiveSettings(ctx.model, ctx.knowledge);
     // with several apps in one tree (examples/, monorepos) a task or config file belongs to the app
     // whose import folder is the deepest one containing it; a single app owns everything
