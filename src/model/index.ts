@@ -94,9 +94,8 @@ export async function buildProjectModel(rootArg: string, opts: BuildOptions = {}
   }
 
   const tRead = performance.now();
-  await readPython(python, model);
-  await readTypeScript(typescript, model);
-  const tPython = performance.now();
+  // deploy files first: the Python reader resolves config_from_envvar / DJANGO_SETTINGS_MODULE through
+  // the env vars they set (model.envAssignments)
   for (const { info, integ } of pending) {
     for (const integration of integ) {
       try {
@@ -107,8 +106,11 @@ export async function buildProjectModel(rootArg: string, opts: BuildOptions = {}
       }
     }
   }
+  const tIntegrations = performance.now();
+  await readPython(python, model);
+  await readTypeScript(typescript, model);
   const r = (n: number): number => Math.round(n);
-  timingsByModel.set(model, { discover: r(tDiscovered - t0), read: r(tRead - tDiscovered), python: r(tPython - tRead), integrations: r(performance.now() - tPython) });
+  timingsByModel.set(model, { discover: r(tDiscovered - t0), read: r(tRead - tDiscovered), integrations: r(tIntegrations - tRead), python: r(performance.now() - tIntegrations) });
   return model;
 }
 
