@@ -19,11 +19,15 @@ export const rule: Rule = {
     ],
   },
   check(ctx) {
+    const texts = new Map(ctx.model.files.map((f) => [f.file, f.text]));
     for (const source of ctx.model.configSources) {
       if (source.kind !== 'django-settings') continue;
       for (const a of source.settings) {
         const st = classifyKey(a.name, source, ctx.knowledge);
         if (st.kind !== 'dropped-by-django') continue;
+        // a helper the settings module uses itself (`redis_host = …` then f"redis://{redis_host}"), not a setting
+        const text = texts.get(a.loc.file) ?? '';
+        if ((text.match(new RegExp(`\\b${a.name}\\b`, 'g')) ?? []).length > 1) continue;
         const use = st.working ? `\`${st.working}\`` : `namespace='CELERY' and \`CELERY_${st.newName.toUpperCase()}\``;
         ctx.report({ loc: a.keyLoc, key: a.name, message: `\`${a.name}\` is lowercase: Django keeps only upper-case settings, so Celery never sees \`${st.newName}\`${source.chosenBy ? ` (settings chosen by ${source.chosenBy})` : ''}`, hint: `rename to ${use}` });
       }

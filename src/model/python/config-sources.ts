@@ -42,17 +42,16 @@ export class ConfigReader {
         this.unread({ file: facts.pf.file, loc: at(star.node), what: `\`from ${star.module} import *\` in ${facts.pf.file}`, reason: 'a module not in the project (installed package or generated file)', holds: 'config', ...(appId ? { appId } : {}) });
       }
     }
-    for (const a of facts.assigns) {
-      out.delete(a.name);
-      out.set(a.name, { facts, a });
-    }
+    // every own assignment stays (if/else variants are all possible); an own name hides the imported one
+    const own = facts.assigns.map((a) => ({ facts, a }));
+    for (const e of own) out.delete(e.a.name);
     for (const d of facts.dynamicGlobals) {
-      this.unread({ file: facts.pf.file, loc: at(d), what: `names set at run time in ${facts.pf.file} (\`${textOf(facts.pf, d).split('(')[0]}(…)\`)`, reason: 'the values come from outside the code (a file, the environment)', holds: 'config', ...(appId ? { appId } : {}) });
+      this.unread({ file: facts.pf.file, loc: at(d), what: `names set at run time in ${facts.pf.file} (\`${textOf(facts.pf, child(d, 'function') ?? d)}(…)\`)`, reason: 'the values come from outside the code (a file, the environment)', holds: 'config', ...(appId ? { appId } : {}) });
     }
     if (facts.pf.errorAt !== null) {
-      this.unread({ file: facts.pf.file, loc: { file: facts.pf.file, line: lineOf(facts.pf, facts.pf.errorAt), column: 1 }, what: `config module ${facts.pf.file}`, reason: `Python syntax error near line ${lineOf(facts.pf, facts.pf.errorAt)}; settings from there on were not read`, holds: 'config', ...(appId ? { appId } : {}) });
+      this.unread({ file: facts.pf.file, loc: { file: facts.pf.file, line: lineOf(facts.pf, facts.pf.errorAt), column: 1 }, what: `config module ${facts.pf.file}`, reason: `Python syntax error (near line ${lineOf(facts.pf, facts.pf.errorAt)}); settings in the part that does not parse were not read`, holds: 'config', ...(appId ? { appId } : {}) });
     }
-    return [...out.values()];
+    return [...out.values(), ...own];
   }
 
   /** Settings of a module (with its star imports), each at its own file and line. */
@@ -171,6 +170,11 @@ export class ConfigReader {
                 settings.push(...this.dictSettings(dict.facts, dict.node));
                 continue;
               }
+              const key = this.flask.keyOf(facts, c.fn, p);
+              if (key && this.flask.readKey(facts, key, rec, loc, settings)) {
+                viaFlask = true;
+                continue;
+              }
               const w = dottedName(facts.pf, p);
               if (w && w.endsWith('.config') && this.flask.read(facts, c.fn, p, w, rec, loc)) {
                 viaFlask = true;
@@ -260,8 +264,10 @@ export class ConfigReader {
       return;
     }
     const w = dottedName(facts.pf, obj);
-    if (w && this.fromSym({ facts, loc, ref: w, rec, namespace }, this.l.lookupName(facts, fn, w))) return;
-    this.unread({ file: facts.pf.file, loc, what: `config_from_object(${textOf(facts.pf, obj)})`, reason: w ? 'names nothing found in the project (an installed package, or built at run time)' : 'an object built at run time', holds: 'config', ...(rec ? { appId: rec.app.id } : {}) });
+    const sym = w ? this.l.lookupName(facts, fn, w) : null;
+    if (w && this.fromSym({ facts, loc, ref: w, rec, namespace }, sym)) return;
+    const reason = sym?.kind === 'assign' ? `an object built at run time (\`${w} = ${textOf(sym.facts.pf, sym.assign.value).replace(/\s+/g, ' ').slice(0, 60)}\` in ${sym.facts.pf.file})` : w ? 'names nothing found in the project (an installed package, or built at run time)' : 'an object built at run time';
+    this.unread({ file: facts.pf.file, loc, what: `config_from_object(${textOf(facts.pf, obj)})`, reason, holds: 'config', ...(rec ? { appId: rec.app.id } : {}) });
   }
 
   /** A source named by a string, as Celery imports it: 'pkg.mod', 'pkg.mod:Obj', 'pkg.mod.Obj', 'django.conf:settings'. */
@@ -331,7 +337,24 @@ export class ConfigReader {
 
   /** Distinct values an env var gets from the code and the deploy files, each with where it is set. */
   private candidates(name: string): EnvCandidate[] {
-    return envCandidates(name, this.l.model.envAssignments);
+    return envCandidates(name, this.envSources());
+  }
+
+  /** model.envAssignments plus what compose `environment:` and .env files already hold (same key, file and line once). */
+  private envSources(): EnvCandidateSource[] {
+    const m = this.l.model;
+    const out = [...m.envAssignments];
+    const seen = new Set(out.map((e) => `${e.key}\0${e.file}\0${e.loc.line}`));
+    const push = (e: EnvCandidateSource): void => {
+      const k = `${e.key}\0${e.file}\0${e.loc.line}`;
+      if (!seen.has(k)) {
+        seen.add(k);
+        out.push(e);
+      }
+    };
+    for (const svc of m.composeServices) for (const v of svc.environment) push({ key: v.key, value: v.value, file: v.loc.file || svc.file, loc: v.loc, source: 'compose', scope: svc.name });
+    for (const f of m.envFiles) for (const v of f.vars) push({ key: v.key, value: v.value, file: f.file, loc: v.loc, source: 'dotenv' });
+    return out;
   }
 
   /** Record os.environ.setdefault('X', 'v') / os.environ['X'] = 'v' of every file read so far as env assignments. */
@@ -365,7 +388,7 @@ export class ConfigReader {
    */
   private djangoSources(facts: FileFacts, loc: Location, namespace: string | null, rec: AppRec | null, ref: string, chosenBy?: string): void {
     const appId = rec?.app.id ?? null;
-    const dsm = djangoModuleCandidates(facts, this.l.all, this.l.model.envAssignments);
+    const dsm = djangoModuleCandidates(facts, this.l.all, this.envSources());
     const add = (t: FileFacts, settings: SettingAssignment[], by: string | undefined, file = t.pf.file): void => {
       this.referencedConfigFiles.add(t.pf.file);
       this.addSource({ kind: 'django-settings', file, loc, namespace, appId, objectRef: ref, isDjangoConfSettings: ref === 'django.conf:settings', settings, ...(by ?? chosenBy ? { chosenBy: by ?? chosenBy } : {}) }, rec, `@${facts.pf.file}:${loc.line}`);
@@ -388,7 +411,7 @@ export class ConfigReader {
         continue;
       }
       // django-configurations: the class named by DJANGO_CONFIGURATION holds the settings
-      const wanted = envCandidates('DJANGO_CONFIGURATION', this.l.model.envAssignments).map((x) => x.value);
+      const wanted = envCandidates('DJANGO_CONFIGURATION', this.envSources()).map((x) => x.value);
       const chosen = classes.filter((k) => wanted.includes(k.cls.name));
       for (const k of chosen.length > 0 ? chosen : classes) add(k.facts, this.classAttrs(k.facts, k.cls, appId), `${c.by}, class ${k.cls.name}`);
     }
