@@ -95,6 +95,16 @@ export interface StarImport {
   inTry: boolean;
 }
 
+/** `app.task(fn)` / `app.task(name='x')(fn)` / `shared_task(fn)` called as a function (not a decorator). */
+export interface TaskCall {
+  /** the `X.task(...)` / `shared_task(...)` call */
+  call: PNode;
+  /** the function made a task: the call's first argument, or the argument of the call applied to it */
+  target: PNode;
+  written: string;
+  fn: RawFunction | null;
+}
+
 export interface FileFacts {
   pf: PFile;
   info: ModuleInfo;
@@ -118,6 +128,7 @@ export interface FileFacts {
   starImports: StarImport[];
   /** module-level `vars().update(...)` / `globals().update(...)` / `exec(...)`: names set at run time */
   dynamicGlobals: PNode[];
+  taskCalls: TaskCall[];
 }
 
 interface Ctx {
@@ -157,7 +168,7 @@ export function extractFile(pf: PFile, info: ModuleInfo): FileFacts {
   const facts: FileFacts = {
     pf, info, imports: new Map(), importsCelery: false, defs: new Map(), classes: new Map(), allClasses: [], functions: [],
     assigns: [], assignByName: new Map(), moduleCalls: [], moduleCallsWritten: [], appCtors: [], appCalls: [], confAttrs: [],
-    djangoSettingsModule: null, decorated: [], envDefaults: [], flaskConfig: [], starImports: [], dynamicGlobals: [],
+    djangoSettingsModule: null, decorated: [], envDefaults: [], flaskConfig: [], starImports: [], dynamicGlobals: [], taskCalls: [],
   };
   // module-level assignments first, so constants can be substituted anywhere in the file
   collectModuleAssigns(pf, pf.root, facts);
@@ -381,6 +392,12 @@ export function extractFile(pf: PFile, info: ModuleInfo): FileFacts {
       }
     }
     if (!fn && /^(vars|globals)\(\)\.update$|^exec$/.test(written)) facts.dynamicGlobals.push(n);
+    if ((/\.task$/.test(written) || written === 'shared_task') && n.parent?.type !== 'decorator') {
+      // app.task(opts)(fn): this call is the function of the outer call
+      const outer = n.parent?.type === 'call' && n.field === 'function' ? n.parent : null;
+      const target = outer ? callArgs(outer).positional[0] : positional[0];
+      if (target && (target.type === 'identifier' || target.type === 'attribute')) facts.taskCalls.push({ call: n, target, written, fn });
+    }
     const flask = /^(.+)\.config\.(update|from_object|from_mapping|from_pyfile|from_envvar|from_file|from_prefixed_env)$/.exec(written);
     if (flask && !written.includes('(')) {
       const m = flask[2]!;

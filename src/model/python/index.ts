@@ -10,6 +10,7 @@ import { ModuleIndex, moduleNames, type ModuleInfo } from './modules.js';
 import { calleeText, extractFile, type FileFacts, type ModuleAssign, type RawClass, type RawFunction } from './extract.js';
 import { callArgs, dottedName, evalValue, type ValueContext } from './values.js';
 import { ConfigReader } from './config-sources.js';
+import { TaskReader } from './tasks.js';
 export { byLoc, cmp };
 
 export interface ModuleGlobal {
@@ -54,7 +55,6 @@ export function getModuleLevelCalls(model: ProjectModel): Map<string, CallSite[]
 /** Names that must never be mapped onto a project file by the path-suffix fallback. */
 const EXTERNAL_HEADS = new Set(['os', 'sys', 'asyncio', 'celery', 'kombu', 'django', 'typing', 'logging', 'json', 'time', 'datetime', 're', 'httpx', 'requests', 'redis', 'nest_asyncio', 'asgiref', 'concurrent', 'threading', 'functools', 'collections', 'pydantic', 'sqlalchemy']);
 
-const TASK_BASES = new Set(['celery.Task', 'celery.app.task.Task', 'celery.task.Task', 'celery.task.base.Task', 'celery.app.Task']);
 
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
@@ -227,7 +227,9 @@ export class Linker {
     this.buildApps();
     const config = new ConfigReader(this);
     config.build();
-    this.buildTasks();
+    const tasks = new TaskReader(this).build();
+    for (const t of tasks) this.taskFunctionIds.add(t.functionId);
+    this.model.tasks.push(...tasks);
     this.buildFunctions();
     this.buildModuleTables();
     const apps = [...this.apps.values()].map((r) => r.app);
@@ -331,7 +333,7 @@ export class Linker {
   }
 
   /** Imports visible from `fn` (its own function-level imports, its parents', the module's). */
-  private importTarget(facts: FileFacts, fn: RawFunction | null, head: string): string | undefined {
+  importTarget(facts: FileFacts, fn: RawFunction | null, head: string): string | undefined {
     for (let f = fn; f; f = f.parent) {
       const t = f.imports.get(head);
       if (t !== undefined) return t;
@@ -414,105 +416,6 @@ export class Linker {
       }
     }
     return null;
-  }
-
-  // ---------- tasks ----------
-
-  private buildTasks(): void {
-    const tasks: TaskDef[] = [];
-    for (const facts of this.all) {
-      for (const fn of facts.decorated) {
-        const t = this.decoratedTask(facts, fn);
-        if (t) tasks.push(t);
-      }
-      for (const cls of facts.allClasses) {
-        const run = cls.methods.get('run');
-        if (!run || !this.isTaskClass(facts, cls, 0)) continue;
-        const opts: Record<string, PyValue> = {};
-        const optionLocs: Record<string, Location> = {};
-        const vc = this.vctx(facts);
-        for (const a of cls.attrs) {
-          opts[a.name] = evalValue(vc, a.value);
-          optionLocs[a.name] = locOf(facts.pf, a.stmt);
-        }
-        const nameOpt = opts['name'];
-        tasks.push({
-          name: nameOpt?.kind === 'str' ? nameOpt.value : `${facts.info.module}.${cls.name}`, explicitName: nameOpt?.kind === 'str', functionId: run.def.id, functionName: run.def.name,
-          module: facts.info.module, file: facts.pf.file, loc: locOf(facts.pf, cls.node), decorator: 'class', appVariable: null, options: opts, optionLocs,
-          isAsync: run.def.isAsync, params: run.def.params, bodyText: this.bodyText(facts.pf, run),
-        });
-      }
-    }
-    for (const t of tasks) this.taskFunctionIds.add(t.functionId);
-    this.model.tasks.push(...tasks.sort((a, b) => byLoc(a.loc, b.loc)));
-  }
-
-  private isTaskClass(facts: FileFacts, cls: RawClass, depth: number): boolean {
-    if (depth > 6) return false;
-    for (const b of cls.bases) {
-      const r = this.resolveWritten(facts, null, b);
-      if (TASK_BASES.has(r)) return true;
-      if (r === 'Task' && facts.importsCelery) return true;
-      if (b.endsWith('.Task') && this.appFor(facts, null, b.slice(0, -5))) return true;
-      const s = this.lookupName(facts, null, b);
-      if (s?.kind === 'class' && s.cls !== cls && this.isTaskClass(s.facts, s.cls, depth + 1)) return true;
-    }
-    return false;
-  }
-
-  private decoratedTask(facts: FileFacts, fn: RawFunction): TaskDef | null {
-    const pf = facts.pf;
-    for (const d of fn.decorators) {
-      const expr = d.children[0];
-      if (!expr) continue;
-      const isCall = expr.type === 'call';
-      const fnode = isCall ? child(expr, 'function') : expr;
-      const written = fnode ? dottedName(pf, fnode) : null;
-      if (!written) continue;
-      const resolved = this.resolveWritten(facts, fn.parent, written);
-      let decorator: TaskDecorator | null = null;
-      let appVariable: string | null = null;
-      const fromImport = this.importTarget(facts, fn.parent, written.split('.')[0]!) !== undefined;
-      if (written === 'shared_task' || resolved.endsWith('.shared_task') || (resolved === 'celery.task' && fromImport)) {
-        decorator = 'shared_task';
-      } else if (written.endsWith('.task') && written.length > 5) {
-        const receiver = written.slice(0, -5);
-        const rec = this.appFor(facts, fn.parent, receiver);
-        const last = receiver.split('.').pop()!;
-        const rs = rec ? null : this.lookupName(facts, fn.parent, receiver);
-        if (rec || facts.importsCelery || rs?.kind === 'assign' || /celery|^app$|_app$|^app_/i.test(last)) {
-          decorator = 'app.task';
-          appVariable = receiver;
-        }
-      }
-      if (!decorator) continue;
-      const options: Record<string, PyValue> = {};
-      const optionLocs: Record<string, Location> = {};
-      if (isCall) {
-        const vc = this.vctx(facts, fn.parent);
-        for (const k of callArgs(expr).keywords) {
-          const key = textOf(pf, k.name);
-          options[key] = evalValue(vc, k.value);
-          optionLocs[key] = locOf(pf, k.node);
-        }
-      }
-      const nameOpt = options['name'];
-      return {
-        name: nameOpt?.kind === 'str' ? nameOpt.value : `${facts.info.module}.${fn.def.name}`, explicitName: nameOpt?.kind === 'str', functionId: fn.def.id,
-        functionName: fn.def.name, module: facts.info.module, file: pf.file, loc: locOf(pf, d), decorator, appVariable, options, optionLocs,
-        isAsync: fn.def.isAsync, params: fn.def.params, bodyText: this.bodyText(pf, fn),
-      };
-    }
-    return null;
-  }
-
-  private bodyText(pf: PFile, fn: RawFunction): string {
-    const body = fn.body;
-    if (!body) return '';
-    const defLine = lineOf(pf, fn.node.start);
-    const bodyLine = lineOf(pf, body.start);
-    const start = bodyLine > defLine ? pf.lineStarts[bodyLine - 1]! : body.start;
-    return pf.text.slice(start, body.end);
   }
 
   // ---------- functions ----------
