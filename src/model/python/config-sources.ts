@@ -359,7 +359,14 @@ export class ConfigReader {
 
   /** Record os.environ.setdefault('X', 'v') / os.environ['X'] = 'v' of every file read so far as env assignments. */
   collectEnvDefaults(needles: string[]): void {
-    for (const n of needles) for (const file of this.l.loader.filesContaining(n)) this.l.loader.load(file);
+    // only files that set it (os.environ.setdefault / os.environ[...] =), not the many that merely mention it
+    for (const n of needles) {
+      for (const file of this.l.loader.filesContaining(n)) {
+        const text = this.l.loader.textOf(file) ?? '';
+        if (/(^|\/)(tests?|docs?)\/|(^|\/)(test_[^/]*|conftest)\.py$/.test(file)) continue;
+        if (new RegExp(`setdefault\\(\\s*['"]?${n}|environ\\[\\s*['"]${n}['"]\\s*\\]\\s*=[^=]`).test(text)) this.l.loader.load(file);
+      }
+    }
     for (const facts of this.l.all) {
       if (this.envDone.has(facts)) continue;
       this.envDone.add(facts);

@@ -174,6 +174,11 @@ export class FileLoader {
     return out.sort(cmp);
   }
 
+  /** The source text of a project file (never parses). */
+  textOf(file: string): string | undefined {
+    return this.sources.get(file)?.src.text;
+  }
+
   /** Facts of a file only if it is already loaded (never parses). */
   peek(file: string): FileFacts | null {
     return this.byFile.get(file) ?? null;

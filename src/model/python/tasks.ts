@@ -135,20 +135,28 @@ export class TaskReader {
 
   private classTasks(): TaskDef[] {
     const registered = this.registeredClasses();
+    const candidates: { facts: FileFacts; cls: RawClass; run: RawFunction }[] = [];
+    for (const facts of this.l.all) {
+      for (const cls of facts.allClasses) {
+        const run = cls.methods.get('run');
+        if (run && this.isTaskClass(facts, cls, 0)) candidates.push({ facts, cls, run });
+      }
+    }
+    // which candidates other project classes subclass (only bases named like a candidate are looked up)
+    const names = new Set(candidates.map((c) => c.cls.name));
     const bases = new Set<RawClass>();
     for (const facts of this.l.all) {
       for (const cls of facts.allClasses) {
         for (const b of cls.bases) {
+          if (!names.has(b.split('.').pop()!)) continue;
           const s = this.l.lookupName(facts, null, b);
           if (s?.kind === 'class') bases.add(s.cls);
         }
       }
     }
     const out: TaskDef[] = [];
-    for (const facts of this.l.all) {
-      for (const cls of facts.allClasses) {
-        const run = cls.methods.get('run');
-        if (!run || !this.isTaskClass(facts, cls, 0)) continue;
+    for (const { facts, cls, run } of candidates) {
+      {
         const abstract = cls.attrs.some((a) => a.name === 'abstract' && textOf(facts.pf, a.value) === 'True');
         // an abstract base, or a base only subclassed and never registered, is not a task
         if (!registered.has(cls) && (abstract || bases.has(cls))) continue;
