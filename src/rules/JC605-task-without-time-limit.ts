@@ -2,7 +2,6 @@ import type { Rule } from './types.js';
 import { appImportDir } from '../model/app-root.js';
 import { effectiveSettings } from './lib/settings.js';
 import { settingState } from './lib/fact-state.js';
-import { hasOption } from '../model/integrations/celery-command.js';
 
 export const rule: Rule = {
   meta: {
@@ -31,8 +30,6 @@ export const rule: Rule = {
       return best;
     };
     const single = ctx.model.apps.length === 1;
-    // `celery worker --time-limit=N` sets it for every task that worker runs
-    if (ctx.model.workerCommands.some((w) => w.subcommand === 'worker' && hasOption(w.argv, ['--time-limit']))) return;
     for (const app of ctx.model.apps) {
       const mine = (file: string): boolean => single || owner(file) === app;
       const state = settingState(ctx.model, ctx.knowledge, 'task_time_limit', { app, cli: true, where: (s) => app.configSourceIds.includes(s.source.id) || mine(s.source.file) }, settings);

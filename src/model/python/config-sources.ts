@@ -284,7 +284,7 @@ export class ConfigReader {
       const m = this.l.findModule(ref) ?? this.findModuleLoose(ref);
       ok = m ? this.fromSym(r, { kind: 'module', facts: m }) : this.fromSym(r, this.l.lookup(ref));
     }
-    if (!ok) this.unread({ file: r.facts.pf.file, loc: r.loc, what: r.what, reason: `'${ref}' is not a module or object of the project`, holds: 'config', ...(r.rec ? { appId: r.rec.app.id } : {}) });
+    if (!ok) this.unread({ file: r.facts.pf.file, loc: r.loc, what: r.what, reason: templated(ref) ? 'a template expression jobctl does not render' : `'${ref}' is not a module or object of the project`, holds: 'config', ...(r.rec ? { appId: r.rec.app.id } : {}) });
     return ok;
   }
 
@@ -409,7 +409,7 @@ export class ConfigReader {
     for (const c of dsm) {
       const t = this.l.findModule(c.value) ?? this.findModuleLoose(c.value);
       if (!t) {
-        this.unread({ file: facts.pf.file, loc, what: `Django settings module chosen by DJANGO_SETTINGS_MODULE (${c.by})`, reason: `'${c.value}' is not a module of the project`, holds: 'config', ...(appId ? { appId } : {}) });
+        this.unread({ file: facts.pf.file, loc, what: `Django settings module chosen by DJANGO_SETTINGS_MODULE (${c.by})`, reason: templated(c.value) ? 'a template expression jobctl does not render' : `'${c.value}' is not a module of the project`, holds: 'config', ...(appId ? { appId } : {}) });
         continue;
       }
       const classes = this.configurationClasses(t);
@@ -458,6 +458,11 @@ interface RefCtx {
   rec: AppRec | null;
   namespace: string | null;
   chosenBy?: string;
+}
+
+/** A value from a cookiecutter/Jinja template: `{{ project_slug }}.settings`, or the name the template reader puts in its place. */
+function templated(value: string): boolean {
+  return /\{\{|\{%|jobctl_template_value/.test(value);
 }
 
 /** Base classes known to add no Celery settings. */
