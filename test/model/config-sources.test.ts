@@ -119,3 +119,24 @@ test('Flask: conf.update(flask_app.config["CELERY"]) reads the dict the project 
     ['conf-update', ['broker_url@config/settings.py:2', 'worker_concurrency@config/settings.py:2']],
   ]);
 });
+
+test('config_from_object(settings) with `from django.conf import settings`: the Django settings module, not unread', async () => {
+  const m = await read({
+    'proj/__init__.py': '',
+    'proj/celery.py': `
+      import os
+      from celery import Celery
+      from django.conf import settings
+      os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'proj.settings')
+      app = Celery('proj')
+      app.config_from_object(settings, namespace='CELERY')
+    `,
+    'proj/settings.py': `
+      CELERY_TASK_TIME_LIMIT = 60
+    `,
+  });
+  assert.deepEqual(m.unread, []);
+  assert.deepEqual(m.configSources.map((s) => [s.kind, s.file, s.namespace, s.isDjangoConfSettings, s.settings.map((a) => a.name)]), [
+    ['django-settings', 'proj/settings.py', 'CELERY', false, ['CELERY_TASK_TIME_LIMIT']],
+  ]);
+});

@@ -258,12 +258,18 @@ export class ConfigReader {
   private configFromObject(facts: FileFacts, fn: RawFunction | null, call: PNode, obj: PNode, rec: AppRec | null, namespace: string | null): void {
     const loc = locOf(facts.pf, call);
     const v = evalValue(this.l.vctx(facts, fn), obj);
-    const ref = v.kind === 'str' ? v.value : this.strOf(facts, fn, obj);
+    // config_from_object(__name__): the module itself
+    const ref = v.kind === 'str' ? v.value : textOf(facts.pf, obj) === '__name__' ? facts.info.module : this.strOf(facts, fn, obj);
     if (ref !== null) {
       this.configFromRef({ facts, loc, ref, rec, namespace, what: `config_from_object('${ref}')` });
       return;
     }
     const w = dottedName(facts.pf, obj);
+    // from django.conf import settings; app.config_from_object(settings, namespace='CELERY')
+    if (w && this.l.resolveWritten(facts, fn, w) === 'django.conf.settings') {
+      this.configFromRef({ facts, loc, ref: 'django.conf.settings', rec, namespace, what: `config_from_object(${w})` });
+      return;
+    }
     const sym = w ? this.l.lookupName(facts, fn, w) : null;
     if (w && this.fromSym({ facts, loc, ref: w, rec, namespace }, sym)) return;
     const reason = sym?.kind === 'assign' ? `an object built at run time (\`${w} = ${textOf(sym.facts.pf, sym.assign.value).replace(/\s+/g, ' ').slice(0, 60)}\` in ${sym.facts.pf.file})` : w ? 'names nothing found in the project (an installed package, or built at run time)' : 'an object built at run time';
