@@ -3,8 +3,9 @@
 // defaults), celeryconfig.py. Whatever names a source jobctl cannot read becomes a model.unread entry.
 import type { ConfigSource, Location, SettingAssignment, UnreadSource } from '../types.js';
 import { child, locOf, lineOf, textOf, type PNode } from './tree.js';
-import { envCandidates, type EnvCandidate } from './env-defaults.js';
+import { envCandidates, templated, type EnvCandidate } from './env-defaults.js';
 import { FlaskConfig } from './flask-config.js';
+import { DjangoSettings } from './django-settings.js';
 import type { FileFacts, ModuleAssign, RawClass, RawFunction } from './extract.js';
 import { callArgs, dottedName, evalValue, stringValue } from './values.js';
 import type { AppRec, Linker, Sym } from './index.js';
@@ -14,9 +15,16 @@ export class ConfigReader {
   private referencedConfigFiles = new Set<string>();
 
   private flask: FlaskConfig;
+  private django: DjangoSettings;
 
   constructor(private l: Linker) {
     this.flask = new FlaskConfig(l, this);
+    this.django = new DjangoSettings(l, this);
+  }
+
+  /** A file Celery loads as config (so the default loader does not also read it as celeryconfig.py). */
+  markReferenced(file: string): void {
+    this.referencedConfigFiles.add(file);
   }
 
   /** Something the project uses that jobctl cannot read: one model.unread entry (JC001), once. */
@@ -280,7 +288,7 @@ export class ConfigReader {
   private configFromRef(r: RefCtx & { what: string }): boolean {
     const { ref } = r;
     if (ref === 'django.conf:settings' || ref === 'django.conf.settings') {
-      this.djangoSources(r.facts, r.loc, r.namespace, r.rec, ref, r.chosenBy);
+      this.django.read(r.facts, r.loc, r.namespace, r.rec, ref, r.chosenBy);
       return true;
     }
     const [modPart, attr] = ref.includes(':') ? ref.split(':', 2) as [string, string] : [ref, undefined];
@@ -347,7 +355,7 @@ export class ConfigReader {
   }
 
   /** model.envAssignments plus what compose `environment:` and .env files already hold (same key, file and line once). */
-  private envSources(): EnvCandidateSource[] {
+  envSources(): EnvCandidateSource[] {
     const m = this.l.model;
     const out = [...m.envAssignments];
     const seen = new Set(out.map((e) => `${e.key}\0${e.file}\0${e.loc.line}`));
@@ -387,74 +395,12 @@ export class ConfigReader {
   private envDone = new Set<FileFacts>();
 
   /** 'celeryconfig' when the project computes 'proj.celeryconfig' (or the reverse) */
-  private findModuleLoose(ref: string): FileFacts | undefined {
+  findModuleLoose(ref: string): FileFacts | undefined {
     const last = ref.split('.').pop()!;
     const cands = [...this.l.index.all()].filter((f) => f.module === ref || f.module.endsWith(`.${ref}`) || ref.endsWith(`.${f.module}`) || (f.module.split('.').pop() === last && ref.split('.').length === 1));
     return cands.length === 1 ? (this.l.loader.load(cands[0]!.file) ?? undefined) : undefined;
   }
 
-  /**
-   * Django settings as DJANGO_SETTINGS_MODULE names them: every value it gets in deploy files, plus the
-   * default the Celery module (else manage.py/wsgi/asgi) sets; each module with its `from .base import *`
-   * chain; django-configurations classes chosen by DJANGO_CONFIGURATION. Test settings (pytest) are not
-   * the worker's. With no DJANGO_SETTINGS_MODULE anywhere, settings files found by name are read.
-   */
-  private djangoSources(facts: FileFacts, loc: Location, namespace: string | null, rec: AppRec | null, ref: string, chosenBy?: string): void {
-    const appId = rec?.app.id ?? null;
-    const dsm = djangoModuleCandidates(facts, this.l.all, this.envSources());
-    const add = (t: FileFacts, settings: SettingAssignment[], by: string | undefined, file = t.pf.file): void => {
-      this.referencedConfigFiles.add(t.pf.file);
-      this.addSource({ kind: 'django-settings', file, loc, namespace, appId, objectRef: ref, isDjangoConfSettings: ref === 'django.conf:settings', settings, ...(by ?? chosenBy ? { chosenBy: by ?? chosenBy } : {}) }, rec, `@${facts.pf.file}:${loc.line}`);
-    };
-    if (dsm.length === 0) {
-      const targets = this.l.filesWhere((f) => /(^|\/)settings\.py$/.test(f) || /(^|\/)settings\/[^/]+\.py$/.test(f));
-      if (targets.length === 0) this.unread({ file: facts.pf.file, loc, what: `Django settings read by config_from_object('${ref}')`, reason: 'no DJANGO_SETTINGS_MODULE and no settings module found in the project', holds: 'config', ...(appId ? { appId } : {}) });
-      for (const t of targets) add(t, this.moduleSettings(t, appId), undefined);
-      return;
-    }
-    for (const c of dsm) {
-      const t = this.l.findModule(c.value) ?? this.findModuleLoose(c.value);
-      if (!t) {
-        this.unread({ file: facts.pf.file, loc, what: `Django settings module chosen by DJANGO_SETTINGS_MODULE (${c.by})`, reason: templated(c.value) ? 'a template expression jobctl does not render' : `'${c.value}' is not a module of the project`, holds: 'config', ...(appId ? { appId } : {}) });
-        continue;
-      }
-      const classes = this.configurationClasses(t);
-      if (classes.length === 0) {
-        add(t, this.moduleSettings(t, appId), dsm.length > 1 ? c.by : undefined);
-        continue;
-      }
-      // django-configurations: the class named by DJANGO_CONFIGURATION holds the settings
-      const wanted = envCandidates('DJANGO_CONFIGURATION', this.envSources()).map((x) => x.value);
-      const chosen = classes.filter((k) => wanted.includes(k.cls.name));
-      for (const k of chosen.length > 0 ? chosen : classes) add(k.facts, this.classAttrs(k.facts, k.cls, appId), `${c.by}, class ${k.cls.name}`);
-    }
-  }
-
-  /** django-configurations classes (subclasses of configurations.Configuration) visible in a settings module. */
-  private configurationClasses(t: FileFacts): { facts: FileFacts; cls: RawClass }[] {
-    const out: { facts: FileFacts; cls: RawClass }[] = [];
-    const isConf = (f: FileFacts, cls: RawClass, depth: number): boolean => depth < 6 && cls.bases.some((b) => {
-      if (/^configurations(\.base)?\.Configuration$/.test(this.l.resolveWritten(f, null, b))) return true;
-      const s = this.l.lookupName(f, null, b);
-      return s?.kind === 'class' && isConf(s.facts, s.cls, depth + 1);
-    });
-    const visit = (f: FileFacts, seen: Set<FileFacts>): void => {
-      if (seen.has(f)) return;
-      seen.add(f);
-      for (const cls of f.classes.values()) if (isConf(f, cls, 0)) out.push({ facts: f, cls });
-      for (const star of f.starImports) {
-        const m = this.l.findModule(star.module);
-        if (m) visit(m, seen);
-      }
-      for (const [name, target] of f.imports) {
-        if (name.startsWith('\0')) continue;
-        const s = this.l.lookup(target);
-        if (s?.kind === 'class' && isConf(s.facts, s.cls, 0) && !out.some((o) => o.cls === s.cls)) out.push({ facts: s.facts, cls: s.cls });
-      }
-    };
-    visit(t, new Set());
-    return out;
-  }
 }
 
 interface RefCtx {
@@ -466,23 +412,7 @@ interface RefCtx {
   chosenBy?: string;
 }
 
-/** A value from a cookiecutter/Jinja template: `{{ project_slug }}.settings`, or the name the template reader puts in its place. */
-function templated(value: string): boolean {
-  return /\{\{|\{%|jobctl_template_value/.test(value);
-}
-
 /** Base classes known to add no Celery settings. */
 const EMPTY_BASES = /^(object|configurations(\.base)?\.Configuration|pydantic(_settings)?(\.main|\.env_settings)?\.(BaseSettings|BaseModel)|abc\.ABC|typing\..+|enum\..+|dataclasses\..+)$/;
 
-/** DJANGO_SETTINGS_MODULE values the worker may run with (deploy files first, then the code's default). */
-function djangoModuleCandidates(celeryFile: FileFacts, all: FileFacts[], env: EnvCandidateSource[]): EnvCandidate[] {
-  const deploy = envCandidates('DJANGO_SETTINGS_MODULE', env.filter((e) => e.source !== 'python' && e.source !== 'pytest'));
-  const base = (f: FileFacts): string => f.pf.file.slice(f.pf.file.lastIndexOf('/') + 1);
-  const order = [celeryFile, ...all.filter((f) => base(f) === 'manage.py'), ...all.filter((f) => base(f) === 'wsgi.py' || base(f) === 'asgi.py'), ...all];
-  const py = order.find((f) => f.djangoSettingsModule);
-  const out = [...deploy];
-  if (py && !out.some((c) => c.value === py.djangoSettingsModule)) out.push({ value: py.djangoSettingsModule!, by: `os.environ.setdefault in ${py.pf.file}` });
-  return out;
-}
-
-type EnvCandidateSource = import('../types.js').EnvAssignment;
+export type EnvCandidateSource = import('../types.js').EnvAssignment;

@@ -24,3 +24,8 @@ export function envCandidates(name: string, env: EnvAssignment[]): EnvCandidate[
   }
   return out;
 }
+
+/** A value from a cookiecutter/Jinja template: `{{ project_slug }}.settings`, or the name the template reader puts in its place. */
+export function templated(value: string): boolean {
+  return /\{\{|\{%|jobctl_template_value/.test(value);
+}
