@@ -35,7 +35,8 @@ export type ConfigSourceKind =
   | 'conf-attr' // app.conf.task_serializer = 'json' / app.conf['x'] = ...
   | 'config-module' // module-level assignments of a module named by config_from_object('mod') or celeryconfig.py
   | 'config-object' // attributes of a class named by config_from_object(Config)
-  | 'django-settings'; // Django settings read through config_from_object('django.conf:settings', namespace=...)
+  | 'django-settings' // Django settings read through config_from_object('django.conf:settings', namespace=...)
+  | 'flask-config'; // a Flask app's config handed to app.conf.update(flask_app.config): its CELERY_*/old-style keys
 
 export interface SettingAssignment {
   /** the key exactly as written: 'CELERY_BROKER_URL', 'task_serializer', 'BROKER_URL' */
@@ -63,6 +64,11 @@ export interface ConfigSource {
   objectRef?: string;
   /** true when the source string is exactly 'django.conf:settings' (Celery then suppresses deprecation warnings) */
   isDjangoConfSettings?: boolean;
+  /**
+   * How this module was chosen when more than one could be: 'CELERY_CONFIG_MODULE=proj.prod (Dockerfile:4)'.
+   * Findings in a candidate say which one it is; each candidate is read.
+   */
+  chosenBy?: string;
   settings: SettingAssignment[];
 }
 
@@ -308,7 +314,22 @@ export interface UnreadSource {
   reason: string;
   /** the app it concerns, when known (CeleryApp.id) */
   appId?: string;
+  /**
+   * What the unread source could hold: 'config' (Celery settings), 'deploy' (worker command lines and their
+   * flags), 'code' (tasks). Absent = could hold anything; rules then treat every fact of the app as unknown.
+   */
+  holds?: 'config' | 'deploy' | 'code';
 }
+
+/**
+ * The state of one fact as far as jobctl read the project: known (with where), absent (everything that
+ * could hold it was read and it is not there), or unknown (something that could hold it was not read).
+ * Rules that assert an absence report only on 'absent'.
+ */
+export type FactState<T> =
+  | { state: 'known'; value: T; loc: Location }
+  | { state: 'absent' }
+  | { state: 'unknown'; reasons: string[] };
 
 export interface SourceFileInfo {
   file: string;
