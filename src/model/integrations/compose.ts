@@ -38,7 +38,7 @@ export const composeIntegration: Integration = {
   kind: 'compose',
   matches: isComposeFile,
   read(file, model) {
-    const view = templateView(file, model);
+    const view = templateView(file);
     const lc = new LineCounter();
     let doc: Document;
     try {

@@ -73,7 +73,7 @@ export const dockerfileIntegration: Integration = {
   kind: 'dockerfile',
   matches: isDockerfile,
   read(file, model) {
-    const view = templateView(file, model);
+    const view = templateView(file);
     // ARG defaults and ENV values, for `$APP_HOME` in WORKDIR/COPY and `${PY}` in FROM
     const vars = new Map<string, string>();
     const subst = (t: string): string | null => {

@@ -10,7 +10,7 @@ export const procfileIntegration: Integration = {
   kind: 'procfile',
   matches: (rel) => /^Procfile(\.[\w.-]+)?$/.test(basename(rel)),
   read(file, model) {
-    const view = templateView(file, model);
+    const view = templateView(file);
     const lines = view.text.split(/\r?\n/);
     const references: Reference[] = [];
     for (let i = 0; i < lines.length; i++) {

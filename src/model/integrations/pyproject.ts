@@ -13,7 +13,7 @@ type Table = Record<string, unknown>;
 const isTable = (v: unknown): v is Table => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export function readToml(file: SourceFileInfo, model: ProjectModel): Table | null {
-  const view = templateView(file, model);
+  const view = templateView(file);
   try {
     return parseToml(view.text) as Table;
   } catch (err) {

@@ -21,7 +21,7 @@ export const requirementsIntegration: Integration = {
   read(file, model) {
     const head = file.text.split(/\r?\n/, 12).join('\n');
     const isLock = LOCK_HEADER.test(head);
-    const view = templateView(file, model);
+    const view = templateView(file);
     for (const ll of logicalLines(view.text)) {
       if (view.unknownLines.has(ll.line)) continue; // `{{ cookiecutter.x }}==1.2`: not a requirement jobctl can name
       // a comment starts at `#` at line start or after whitespace (`pkg==1  # note`)

@@ -21,7 +21,7 @@ export const supervisordIntegration: Integration = {
     return /^supervisord?([.-][\w.-]+)?\.(conf|ini)$/i.test(basename(r)) || /(^|\/)supervisor(d)?(\/conf\.d)?\/[^/]+\.(conf|ini)$/i.test(r);
   },
   read(file, model) {
-    const view = templateView(file, model);
+    const view = templateView(file);
     const lines = view.text.split(/\r?\n/);
     const references: Reference[] = [];
     let program: string | null = null;

@@ -30,7 +30,7 @@ export const systemdIntegration: Integration = {
   kind: 'systemd',
   matches: (rel) => /\.service(\.(j2|jinja2?|tmpl|template))?$/.test(rel),
   read(file, model) {
-    const view = templateView(file, model);
+    const view = templateView(file);
     const unit = basename(file.file).replace(/\.(j2|jinja2?|tmpl|template)$/, '').replace(/\.service$/, '');
     const dir = file.file.includes('/') ? file.file.slice(0, file.file.lastIndexOf('/')) : '';
     const references: Reference[] = [];

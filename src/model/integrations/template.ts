@@ -26,7 +26,7 @@ export function looksTemplated(text: string): boolean {
 }
 
 /** The file's text with Jinja tags blanked; cached per file. */
-export function templateView(file: SourceFileInfo, _model?: ProjectModel): TemplateView {
+export function templateView(file: SourceFileInfo): TemplateView {
   const hit = cache.get(file);
   if (hit) return hit;
   const view = blankJinja(file.text);
