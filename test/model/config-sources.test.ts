@@ -140,3 +140,37 @@ test('config_from_object(settings) with `from django.conf import settings`: the 
     ['django-settings', 'proj/settings.py', 'CELERY', false, ['CELERY_TASK_TIME_LIMIT']],
   ]);
 });
+
+test('an optional star import (try/except ImportError or `with suppress(ImportError)`) of a module not shipped is not unread', async () => {
+  const files = (guard: 'try' | 'suppress' | 'bare') => ({
+    'proj/__init__.py': '',
+    'proj/celery.py': `
+      from celery import Celery
+      app = Celery('proj')
+      app.config_from_object('proj.settings')
+    `,
+    'proj/settings.py': {
+      try: `
+        task_time_limit = 60
+        try:
+            from proj.local_settings import *
+        except ImportError:
+            pass
+      `,
+      suppress: `
+        from contextlib import suppress
+        task_time_limit = 60
+        with suppress(ImportError):
+            from proj.local_settings import *
+      `,
+      bare: `
+        task_time_limit = 60
+        from proj.local_settings import *
+      `,
+    }[guard],
+  });
+  assert.deepEqual((await read(files('try'))).unread, []);
+  assert.deepEqual((await read(files('suppress'))).unread, []);
+  // the twin: an unguarded import of a module that is not there can hold any setting
+  assert.deepEqual((await read(files('bare'))).unread.map((u) => u.what), ['`from proj.local_settings import *` in proj/settings.py']);
+});

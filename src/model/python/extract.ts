@@ -519,6 +519,12 @@ function bindNames(pf: PFile, n: PNode, into: Set<string>): void {
   }
 }
 
+/** `with suppress(ImportError)` / `with contextlib.suppress(ModuleNotFoundError, …)`: an optional import block. */
+function suppressesImportError(pf: PFile, withStmt: PNode): boolean {
+  const clause = withStmt.children.find((c) => c.type === 'with_clause');
+  return clause !== undefined && /\bsuppress\s*\([^)]*\b(ImportError|ModuleNotFoundError)\b/.test(textOf(pf, clause));
+}
+
 /** Module-level `NAME = value` / `NAME: T = value`, including inside top-level if/try/with blocks. */
 function collectModuleAssigns(pf: PFile, block: PNode, facts: FileFacts, inTry = false): void {
   for (const stmt of block.children) {
@@ -546,8 +552,11 @@ function collectModuleAssigns(pf: PFile, block: PNode, facts: FileFacts, inTry =
       case 'try_statement':
         collectModuleAssigns(pf, stmt, facts, true);
         break;
-      case 'if_statement':
       case 'with_statement':
+        // `with suppress(ImportError):` (contextlib) makes the imports in its body optional, like try/except
+        collectModuleAssigns(pf, stmt, facts, inTry || suppressesImportError(pf, stmt));
+        break;
+      case 'if_statement':
       case 'elif_clause':
       case 'else_clause':
       case 'except_clause':
