@@ -50,17 +50,20 @@ export default class Audit extends JobctlCommand {
       ...(flags.select ? { select: flags.select } : {}),
       ...(flags.ignore ? { ignore: flags.ignore } : {}),
     });
-    let result = files.length > 0 ? onlyFiles(full, args.path, files) : full;
+    let result = full;
     if (flags['write-baseline']) {
-      await writeBaseline(flags['write-baseline'], result.findings);
-      this.progress(`jobctl: wrote ${result.findings.length} finding${result.findings.length === 1 ? '' : 's'} to the baseline ${flags['write-baseline']}; commit it, and \`jobctl audit\` fails only on new findings`);
-      return result;
+      // the whole project's findings, even when FILES narrowed the report: a baseline is of the project
+      await writeBaseline(flags['write-baseline'], full.findings);
+      this.progress(`jobctl: wrote ${full.findings.length} finding${full.findings.length === 1 ? '' : 's'} to the baseline ${flags['write-baseline']}; commit it, and \`jobctl audit\` fails only on new findings`);
+      return full;
     }
     if (!flags['no-baseline']) {
       const where = resolveBaselinePath(args.path, flags.baseline, config.baseline);
       const baseline = await readBaseline(where.file, where.display, where.required);
       if (baseline) result = withBaseline(result, baseline);
     }
+    // narrowed after the baseline, so its stale entries are judged against the whole project
+    if (files.length > 0) result = onlyFiles(result, args.path, files);
     const failOn = (flags['fail-on'] ?? config.failOn ?? 'error') as 'error' | 'warning' | 'info';
     if (flags['sarif-output']) await writeFile(flags['sarif-output'], `${JSON.stringify(buildAuditSarif(result), null, 2)}\n`);
     if (!this.jsonEnabled()) {

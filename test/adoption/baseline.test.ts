@@ -99,6 +99,13 @@ test('adopting on 20 legacy findings: --write-baseline, commit, green until a ne
     const red = await jobctl(['audit', dir, '--json']);
     assert.equal(red.code, 1, show(red));
     assert.deepEqual(reported(red.stdout).map((l) => l.replace(/:\d+ /, ' ')), ['celeryconfig.py JC101']);
+    // SARIF marks it new against the baseline; naming files (pre-commit) narrows the report to them
+    const sarif = await jobctl(['audit', dir, path.join(dir, 'celeryconfig.py'), '--format', 'sarif']);
+    assert.equal(sarif.code, 1, show(sarif));
+    const results = (JSON.parse(sarif.stdout) as { runs: { results: { ruleId: string; baselineState?: string }[] }[] }).runs[0]!.results;
+    assert.deepEqual(results.map((x) => `${x.ruleId} ${x.baselineState}`), ['JC101 new']);
+    const otherFile = await jobctl(['audit', dir, path.join(dir, 'worker.py')]);
+    assert.equal(otherFile.code, 0, show(otherFile));
 
     // the code of a baselined finding changes: it is new again, and its old entry is stale
     edit(dir, 'celeryconfig.py', (s) => s.replace('CELERYD_POOL_RESTARTS = True\n', '').replace('CELERYD_CONCURRENCY  =  8', 'CELERYD_CONCURRENCY = 4'));
