@@ -94,13 +94,15 @@ export function loadToJUnit(r: LoadTestResult): JUnitSuite[] {
 export function verifyToJUnit(r: VerifyResult): JUnitSuite[] {
   const cases: JUnitCase[] = [];
   for (const s of r.stages) {
+    // verify's titles already start with the stage id ("import — the app loads …")
+    const title = s.title.startsWith(s.id) ? s.title : `${s.id}: ${s.title}`;
     const sides = r.rehearsal ? ([['current', s.current], ['target', s.target]] as const).filter(([, o]) => o !== undefined) : [];
     if (sides.length === 0) {
-      cases.push({ name: `${s.id}: ${s.title}`, classname: 'jobctl.verify', timeMs: s.durationMs, status: s.status, message: s.reason ?? s.evidence[0] ?? s.status, details: [s.reason, ...s.evidence].filter(Boolean).join('\n') });
+      cases.push({ name: title, classname: 'jobctl.verify', timeMs: s.durationMs, status: s.status, message: s.reason ?? s.evidence[0] ?? s.status, details: [s.reason, ...s.evidence].filter(Boolean).join('\n') });
       continue;
     }
     for (const [side, o] of sides) {
-      cases.push({ name: `${s.id} (celery ${o!.celery}): ${s.title}`, classname: `jobctl.verify.${side}`, timeMs: o!.durationMs, status: o!.status, message: (o!.status === s.status ? s.reason : undefined) ?? o!.evidence[0] ?? o!.status, details: o!.evidence.join('\n') });
+      cases.push({ name: `${title} (celery ${o!.celery})`, classname: `jobctl.verify.${side}`, timeMs: o!.durationMs, status: o!.status, message: (o!.status === s.status ? s.reason : undefined) ?? o!.evidence[0] ?? o!.status, details: o!.evidence.join('\n') });
     }
   }
   return [{ name: `jobctl verify${r.target ? ` → ${r.target}` : ''}`, timeMs: r.durationMs, properties: { ...(r.current.version ? { celery: r.current.version } : {}), ...(r.target ? { target: r.target } : {}), python: r.python }, cases }];

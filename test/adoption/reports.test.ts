@@ -124,7 +124,7 @@ test('JUnit for load-test (one testcase per threshold) and verify (per stage, pe
     comparison: [], ok: false, exitCode: 1, interrupted: false, durationMs: 60_000,
     stages: [
       { id: 'static', title: 'static audit', status: 'pass', durationMs: 800, evidence: ['0 errors'] },
-      { id: 'import', title: 'import the app', status: 'fail', durationMs: 3000, reason: 'ImportError on the target', evidence: [],
+      { id: 'import', title: 'import — the app loads', status: 'fail', durationMs: 3000, reason: 'ImportError on the target', evidence: [],
         current: { celery: '5.3.6', status: 'pass', durationMs: 1000, evidence: ['imported proj'], figures: {} },
         target: { celery: '5.6.3', status: 'fail', durationMs: 2000, evidence: ['ImportError: cannot import name X'], figures: {} } },
       { id: 'load', title: 'load', status: 'skip', durationMs: 0, reason: 'not requested', evidence: [] },
@@ -132,10 +132,10 @@ test('JUnit for load-test (one testcase per threshold) and verify (per stage, pe
   };
   const vCases = assertJUnitStructure(parseXml(renderJUnit('jobctl verify', verifyToJUnit(verify)))).cases;
   assert.deepEqual(vCases.map((c) => `${c.attrib.classname} ${c.attrib.name} ${c.children.map((x) => x.tag).join(',')}`), [
-    'jobctl.verify static: static audit ',
-    'jobctl.verify.current import (celery 5.3.6): import the app ',
-    'jobctl.verify.target import (celery 5.6.3): import the app failure',
-    'jobctl.verify load: load skipped',
+    'jobctl.verify static audit ',
+    'jobctl.verify.current import — the app loads (celery 5.3.6) ',
+    'jobctl.verify.target import — the app loads (celery 5.6.3) failure',
+    'jobctl.verify load skipped',
   ]);
   assert.equal(vCases[2]!.children[0]!.attrib.message, 'ImportError on the target');
 });
