@@ -93,6 +93,10 @@ test('pre-commit: the hook builds from this checkout and fails only on findings 
     t.skip(pc.skip);
     return;
   }
+  if (spawnSync('git', ['rev-parse', '--is-inside-work-tree'], { cwd: repoRoot }).status !== 0) {
+    t.skip('this checkout is not a git work tree, so there is no hook repository to install from');
+    return;
+  }
   const dir = checkoutFixture('legacy-adoption');
   const cleanup = [dir];
   try {
