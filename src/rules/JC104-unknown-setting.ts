@@ -14,7 +14,7 @@ export const rule: Rule = {
     examples: { bad: "app.conf.update(worker_concurency=8)", good: "app.conf.update(worker_concurrency=8)" },
     sources: [
       { title: 'Every setting Celery knows', ref: 'celery@v5.6.3:celery/app/defaults.py' },
-      { title: 'Docs table vs code (22 rows differ)', ref: 'shared/research/celery-settings-map.tsv (DOC-TABLE rows)' },
+      { title: 'Docs table of old names (22 rows differ from the code map at 5.6.3)', ref: 'celery@v5.6.3:docs/userguide/configuration.rst vs celery@v5.6.3:celery/app/defaults.py (_TO_NEW_KEY)' },
     ],
   },
   check(ctx) {

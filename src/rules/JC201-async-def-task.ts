@@ -8,11 +8,11 @@ export const rule: Rule = {
     severity: 'error',
     confidence: 'high',
     title: '`async def` task: no released Celery runs coroutine tasks',
-    description: `No Celery 5.x release awaits a coroutine task: neither \`celery\` nor \`kombu\` imports \`asyncio\`, and the task tracer has no coroutine detection. Calling an \`async def\` task returns a coroutine object, which is never run and cannot be serialized as the result: the task fails with \`kombu.exceptions.EncodeError: Object of type coroutine is not JSON serializable\` (verified on 5.6.3, prefork). Support is an open feature request (#6552) and an unmerged PR (#10634).`,
+    description: `No Celery 5.x release awaits a coroutine task: neither \`celery\` nor \`kombu\` imports \`asyncio\`, and the task tracer has no coroutine detection. Calling an \`async def\` task returns a coroutine object, which is never run and cannot be serialized as the result: the task fails with \`kombu.exceptions.EncodeError: Object of type coroutine is not JSON serializable\` (executed on 5.6.3 and 5.7.0, prefork and threads pools). Support is an open feature request (#6552) and an unmerged PR (#10634).`,
     fix: 'Make the task a plain `def` and run the coroutine inside it with `asyncio.run(...)` (prefork/threads/solo pools).',
     examples: { bad: '@app.task\nasync def fetch(url):\n    return await client.get(url)', good: '@app.task\ndef fetch(url):\n    return asyncio.run(_fetch(url))' },
     sources: [
-      { title: 'No asyncio in celery/kombu; coroutine task fails with EncodeError (verified 5.6.3)', ref: 'shared/research/celery-knowledge.md §4.1' },
+      { title: 'No asyncio import in celery; coroutine task fails with EncodeError (executed on 5.6.3 and 5.7.0, prefork and threads)', ref: 'docs/evidence/asyncio-in-celery-tasks.txt' },
       { title: 'Feature request: asyncio task support', ref: 'celery/celery#6552' },
     ],
   },

@@ -21,7 +21,7 @@ export const rule: Rule = {
     sources: [
       { title: 'asyncio.run() calls set_event_loop(None) on exit', ref: 'cpython@3.13:Lib/asyncio/runners.py' },
       { title: 'get_event_loop(): deprecated implicit loop creation (3.12), raises (3.14)', ref: 'cpython@3.14:Doc/library/asyncio-eventloop.rst (versionchanged 3.14)' },
-      { title: 'Verified inside a Celery 5.6.3 prefork task', ref: 'shared/research/celery-knowledge.md §4.1 (3), §4.2' },
+      { title: 'Executed inside Celery 5.6.3 and 5.7.0 tasks (prefork and threads pools)', ref: 'docs/evidence/asyncio-in-celery-tasks.txt' },
     ],
   },
   check(ctx) {

@@ -18,7 +18,7 @@ export const rule: Rule = {
       good: "async def ask(q):\n    async with httpx.AsyncClient() as client:\n        return await client.post('/v1', json=q)\n\n@app.task\ndef answer(q):\n    return asyncio.run(ask(q))",
     },
     sources: [
-      { title: 'Loop-bound objects reused across asyncio.run() (verified 3.9/3.11/3.13)', ref: 'shared/research/celery-knowledge.md §4.1 (1), (2)' },
+      { title: 'A module-level asyncio.Lock used by two asyncio.run() calls: "is bound to a different event loop" (executed, CPython 3.10–3.13)', ref: 'docs/evidence/asyncio-in-celery-tasks.txt' },
       { title: 'Report: global pooled asyncpg engine across per-task asyncio.run()', ref: 'mishrasanjeev/agentic-org PR #993' },
       { title: 'Report: "Event loop is closed" in Celery (multiprocessing)', ref: 'VirusTotal/vt-py#46' },
     ],

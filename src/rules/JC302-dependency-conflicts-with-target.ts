@@ -15,7 +15,7 @@ export const rule: Rule = {
     fix: 'Relax or bump the pin to the range the message gives (or remove it and let the resolver choose).',
     sources: [
       { title: 'Requires-Dist of each Celery/kombu release (wheel METADATA)', ref: 'src/knowledge/data (scripts/gen-release-data.py)' },
-      { title: 'Pins per line', ref: 'shared/research/celery-knowledge.md §1.1, §1.2' },
+      { title: 'Pins per release (Requires-Dist of each wheel, generated)', ref: 'https://pypi.org/project/celery/#history (METADATA; src/knowledge/data/releases.json)' },
     ],
   },
   check(ctx) {

@@ -1,7 +1,8 @@
 // How Celery reads a setting key from a config source: new name, old alias, namespaced, ignored, unknown.
-// Facts (verified on Celery 5.6.3, see docs/evidence/ and ../shared/research/celery-knowledge.md §3):
+// Facts (verified on Celery 5.6.3, see docs/evidence/settings-mixing-trial.celery-5.6.3.txt and namespace-old-names.*):
 // - without a namespace, new lowercase names and old uppercase aliases (defaults._TO_NEW_KEY) both work;
-// - with namespace='CELERY', only CELERY_ + NEW_NAME.upper() works; old names are silently ignored;
+// - with namespace='CELERY', CELERY_ + NEW_NAME.upper() works; old names are ignored up to 5.6.3 and applied from
+//   5.7.0 (lib/namespace.ts);
 // - any other key is silently ignored (no error, no warning).
 import { distance } from 'fastest-levenshtein';
 import type { ConfigSource, ProjectModel, SettingAssignment } from '../../model/types.js';
