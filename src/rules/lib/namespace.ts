@@ -38,8 +38,10 @@ export function namespacedOldKey(model: ProjectModel, source: ConfigSource, a: S
   const ns = source.namespace ?? 'CELERY';
   const firstTried = new Set([`${ns}_${newName.toUpperCase()}`, newName]);
   let shadowedBy: SettingAssignment | null = null;
+  const test = isTestFile(source.file);
   for (const s of model.configSources) {
-    if (!s.namespace || s.appId !== source.appId) continue;
+    // test settings do not shadow a key of the production settings (they are another settings module)
+    if (!s.namespace || s.appId !== source.appId || (!test && s.file !== source.file && isTestFile(s.file))) continue;
     for (const other of s.settings) if (firstTried.has(other.name)) shadowedBy ??= other;
   }
   return { activates: k.oldToNew.get(a.name) === newName, shadowedBy, defaultRepr: k.settings.get(newName)?.default ?? null };

@@ -114,7 +114,14 @@ export function intendedSettings(model: ProjectModel, k: Knowledge): ResolvedSet
   return out;
 }
 
-/** Is this file a test settings module (tests/, *test*settings*, conftest)? */
+/**
+ * Is this file test code rather than production: tests/ folders, test_*.py / *_test(s).py, conftest.py, test settings
+ * (settings/test*.py, *test*settings*), test runners (compose files for tests/CI), test doubles (fakes/mocks/stubs)?
+ */
 export function isTestFile(file: string): boolean {
-  return /(^|\/)(tests?|testing)\//.test(file) || /(^|\/)(test_[^/]*|[^/]*_tests?|conftest)\.py$/.test(file) || /test[^/]*settings|settings[^/]*test/i.test(file);
+  return /(^|\/)(tests?|testing|__tests__|test_utils|testutils|fakes?|mocks?|stubs?)\//.test(file)
+    || /(^|\/)(test_[^/]*|[^/]*_tests?|tests?|testing|conftest|fakes?_[^/]*|mocks?_[^/]*|[^/]*_(fakes?|mocks?|stubs?))\.py$/.test(file)
+    || /(^|\/)settings\/(test|testing|ci)[^/]*\.py$/i.test(file)
+    || /test[^/]*settings|settings[^/]*test/i.test(file)
+    || /(^|\/)[^/]*[.-](tests?|testing|integration[-_]tests?|ci)(\.[\w-]+)*\.ya?ml$/i.test(file);
 }
