@@ -1,6 +1,6 @@
 import type { Rule } from './types.js';
 import { distance } from 'fastest-levenshtein';
-import { classifyKey } from './lib/settings.js';
+import { classifyKey, isTestFile } from './lib/settings.js';
 
 export const rule: Rule = {
   meta: {
@@ -24,7 +24,14 @@ export const rule: Rule = {
       for (const a of source.settings) {
         if (seen.has(a.name)) continue; // one key set in both branches of an if: one finding
         seen.add(a.name);
+        // test code overrides settings for its own runs: not the production config
+        if (isTestFile(a.loc.file)) continue;
         const st = classifyKey(a.name, source, ctx.knowledge);
+        const removed = ctx.knowledge.settings.get(a.name)?.removedIn;
+        if (st.kind === 'unknown' && removed) {
+          ctx.report({ loc: a.keyLoc, key: a.name, message: `\`${a.name}\` was removed in Celery ${removed}: it is silently ignored`, hint: 'delete it' });
+          continue;
+        }
         if (st.kind === 'doc-only') {
           ctx.report({ loc: a.keyLoc, key: a.name, message: `\`${a.name}\` is not read by Celery (the docs table lists it, the code does not): it is silently ignored`, hint: `use \`${st.newName}\`` });
         } else if (st.kind === 'unknown') {
