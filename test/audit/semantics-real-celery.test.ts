@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { runAudit } from '../../src/engine/audit.js';
+import { planUpgrade } from '../../src/plan/index.js';
 import { removeDir, repoRoot, writeProject } from '../support/fixtures.js';
 
 const pythons = new Map<string, string>();
@@ -73,6 +74,15 @@ for (const [current, target] of [['5.6.3', '5.6.3'], ['5.6.3', '5.7.0'], ['5.7.0
           assert.match(f.message, /ignored on every Celery version|is never read|is ignored today/, `${key}: ignored by ${current} and ${target} (${setting}=${after[setting]})`);
           assert.doesNotMatch(f.message, /becomes active|is applied by/);
         }
+      }
+      // the upgrade plan says the same, per target: never "rename it so that it takes effect"
+      if (current !== target) {
+        const plan = await planUpgrade(dir, { to: target });
+        const edit = plan.manualEdits.find((m) => m.title.includes('CELERY_ALWAYS_EAGER'));
+        assert.ok(edit, 'the plan lists CELERY_ALWAYS_EAGER');
+        if (after.task_always_eager === 'True') assert.match(`${edit.title} ${edit.why}`, /becomes active on the upgrade to/);
+        assert.doesNotMatch(edit.why, /Renaming it makes Celery apply/);
+        assert.match(edit.suggestion, /delete `CELERY_ALWAYS_EAGER`/);
       }
       // the evidence behind the rule, so that this test cannot pass against a Celery that behaves otherwise
       if (target === '5.7.0') assert.equal(after.task_always_eager, 'True', 'Celery 5.7.0 applies CELERY_ALWAYS_EAGER under the namespace');
