@@ -52,6 +52,9 @@ export function getModuleLevelCalls(model: ProjectModel): Map<string, CallSite[]
 /** Names that must never be mapped onto a project file by the path-suffix fallback. */
 const EXTERNAL_HEADS = new Set(['os', 'sys', 'asyncio', 'celery', 'kombu', 'django', 'typing', 'logging', 'json', 'time', 'datetime', 're', 'httpx', 'requests', 'redis', 'nest_asyncio', 'asgiref', 'concurrent', 'threading', 'functools', 'collections', 'pydantic', 'sqlalchemy']);
 
+/** Named parameters of Celery.__init__ that are not settings (everything else in **kwargs is autoset as one). */
+const CTOR_PARAMS = new Set(['main', 'loader', 'amqp', 'events', 'log', 'control', 'set_as_current', 'tasks', 'changes', 'config_source', 'fixups', 'task_cls', 'autofinalize', 'namespace', 'strict_typing']);
+
 const TASK_BASES = new Set(['celery.Task', 'celery.app.task.Task', 'celery.task.Task', 'celery.task.base.Task', 'celery.app.Task']);
 
 function cmp(a: string, b: string): number {
@@ -438,7 +441,8 @@ class Linker {
       const vc = this.vctx(facts, ctor.fn);
       for (const k of keywords) {
         const key = textOf(facts.pf, k.name);
-        const name = key === 'broker' ? 'broker_url' : key === 'backend' ? 'result_backend' : key === 'include' ? 'include' : null;
+        // any other keyword is a setting too: Celery.__init__ autosets **kwargs (celery@v5.6.3:celery/app/base.py)
+        const name = key === 'broker' ? 'broker_url' : key === 'backend' ? 'result_backend' : key === 'include' ? 'include' : CTOR_PARAMS.has(key) ? null : key;
         if (!name) continue;
         settings.push({ name, value: evalValue(vc, k.value), valueText: textOf(facts.pf, k.value), loc: locOf(facts.pf, k.node), keyLoc: locOf(facts.pf, k.name) });
       }
