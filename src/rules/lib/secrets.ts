@@ -56,13 +56,15 @@ export function notASecret(value: string): string | null {
   if (/^(change[-_ ]?me|changeme|change[-_ ]?this|replace[-_ ]?me|replace[-_ ]?this|xxx+|example|placeholder|dummy|fake|sample|secret|password|passwd|none|null|nil|todo|tbd|fixme|test|testing|default|foo|bar|foobar|not[-_ ]?set|unset|redacted)$/i.test(v)) return 'a placeholder';
   if (/^(your|my|insert|enter|put|add|set)[-_ ]?.*(key|token|secret|password|here)/i.test(v) || /(_here|-here| here)$/i.test(v) || /replace[-_ ]?(me|this|with)/i.test(v) || /^(fake|dummy|test|example|sample|placeholder)[-_]/i.test(v)) return 'a placeholder';
   if (/^[A-Z][A-Z0-9]*(_[A-Z0-9]+)+$/.test(v)) return "an environment variable's name";
-  if (/^_*[a-z][a-z0-9]*([_-][a-z0-9]+)+[_:.-]?$/.test(v)) return 'an identifier (a key or field name)';
+  // snake_case names (`change_password_attempts`) and hyphenated words (`api-token`); `kiwi-1s-aw3s0m3` is a password
+  if (/^_*[a-z][a-z0-9]*(_[a-z][a-z0-9]*)+[_:]?$/.test(v) || /^[a-z]+(-[a-z]+)+$/.test(v)) return 'an identifier (a key or field name)';
   if (/^(to[-_ ]?be[-_ ]?(defined|set|changed|replaced|filled)|undefined|not[-_ ]?defined|notset|n\/?a)$/i.test(v)) return 'a placeholder';
   if (/^\d+$/.test(v)) return 'a number';
   if (/^[a-z][a-z0-9+.-]*:\/\/[^\s@]+$/i.test(v)) return 'a URL without credentials';
   if (/^[A-Z]+(-[A-Z]+){2,}$/.test(v)) return 'a placeholder';
   if (/^[A-Za-z_]\w*(\.[A-Za-z_]\w*){2,}$/.test(v) && !/^eyJ/.test(v)) return 'a dotted path';
-  if (/\{[\w]*\}|%[sdr]|%\([\w]+\)[sd]/.test(v) || /^[\w-]+(:[\w{}*-]+)+:?$/.test(v) && !isHighEntropyToken(v)) return 'a key template';
+  // a random token can contain "%s" or "{}" by chance: templates are judged only on low-entropy text
+  if (!isHighEntropyToken(v.replace(/\{[\w]*\}|%[sdr]|%\([\w]+\)[sd]/g, '')) && (/\{[\w]*\}|%[sdr]|%\([\w]+\)[sd]/.test(v) || /^[\w-]+(:[\w{}*-]+)+:?$/.test(v))) return 'a key template';
   // prose, not a credential: INVALID_TOKEN = "Invalid or expired token." (three or more words)
   if (/^[A-Za-z'’,]+(\s+[A-Za-z'’,.!?]+){2,}$/.test(v)) return 'prose';
   return null;
