@@ -7,7 +7,7 @@ test('not secrets: class paths, env var names, key templates, scripts, masks, pl
   for (const v of [
     'django.contrib.auth.hashers.Argon2PasswordHasher', 'OPENAI_API_KEY', 'AWS_SECRET_ACCESS_KEY', 'session:token:{}', 'cache:%s:token',
     "if redis.call('get', KEYS[1]) == ARGV[1] then\n  return 1\nend", '********', 'changeme', 'your-api-key-here', 'replace me', '',
-    'ToBeDefined', 'RANDOM-STRING-FOR-SECRET-KEYS', 'change_password_attempts', 'api-token', '4111111111111112',
+    'ToBeDefined', 'RANDOM-STRING-FOR-SECRET-KEYS', 'change_password_attempts', 'change_password_attempts-', 'api-token', '4111111111111112',
     'https://oauth2.googleapis.com/token',
   ]) assert.equal(isLiteralSecretValue(v), false, JSON.stringify(v));
 });

@@ -57,7 +57,7 @@ export function notASecret(value: string): string | null {
   if (/^(your|my|insert|enter|put|add|set)[-_ ]?.*(key|token|secret|password|here)/i.test(v) || /(_here|-here| here)$/i.test(v) || /replace[-_ ]?(me|this|with)/i.test(v) || /^(fake|dummy|test|example|sample|placeholder)[-_]/i.test(v)) return 'a placeholder';
   if (/^[A-Z][A-Z0-9]*(_[A-Z0-9]+)+$/.test(v)) return "an environment variable's name";
   // snake_case names (`change_password_attempts`) and hyphenated words (`api-token`); `kiwi-1s-aw3s0m3` is a password
-  if (/^_*[a-z][a-z0-9]*(_[a-z][a-z0-9]*)+[_:]?$/.test(v) || /^[a-z]+(-[a-z]+)+$/.test(v)) return 'an identifier (a key or field name)';
+  if (/^_*[a-z][a-z0-9]*(_[a-z][a-z0-9]*)+[_:.-]?$/.test(v) || /^[a-z]+(-[a-z]+)+$/.test(v)) return 'an identifier (a key or field name)';
   if (/^(to[-_ ]?be[-_ ]?(defined|set|changed|replaced|filled)|undefined|not[-_ ]?defined|notset|n\/?a)$/i.test(v)) return 'a placeholder';
   if (/^\d+$/.test(v)) return 'a number';
   if (/^[a-z][a-z0-9+.-]*:\/\/[^\s@]+$/i.test(v)) return 'a URL without credentials';
