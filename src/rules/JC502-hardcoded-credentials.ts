@@ -28,7 +28,7 @@ export const rule: Rule = {
     title: 'Credential written into code or compose files (broker/backend URL password, API key, SMTP password)',
     description: `A password in a broker or result-backend URL, a known key format (AWS, GitHub, Slack, Google, Stripe, OpenAI-style, private keys, Telegram bot tokens) or a high-entropy token is in every clone, image layer and CI log of the repository, and rotating it needs a code change. Celery itself masks broker passwords in its own banner, but not in your files. jobctl never prints the value: messages show \`redis://:****@host\` (and the user name too when it equals the password).
 
-Judged by value and context, not by name alone: a dotted class path, an environment variable's *name*, a Redis key template (\`"session:{}"\`, \`%s\`), a multi-line script, a mask (\`****\`) and obvious placeholders (\`changeme\`, \`your-api-key-here\`, \`replace me\`, empty) are not secrets. A value repeated in many files is one finding that lists the other places. Test code is skipped. A word-like (low-entropy) password set by name in a compose file, a URL inside a \`\${VAR:-…}\` fallback, and anything in development-only files (\`.devcontainer/\`, \`*.dev.yml\`, \`*.local.yml\`, \`.env.local\`) are reported at lower severity: usually throw-away local defaults, still worth keeping out of production.`,
+Judged by value and context, not by name alone: a dotted class path, an environment variable's *name*, a Redis key template (\`"session:{}"\`, \`%s\`), a multi-line script, a mask (\`****\`) and obvious placeholders (\`changeme\`, \`your-api-key-here\`, \`replace me\`, empty) are not secrets. A value repeated in many files is one finding that lists the other places. Test code is skipped. A word-like (low-entropy) password set by name in a compose file, a URL inside a \`\${VAR:-…}\` fallback, and anything in development-only files or examples to copy (\`*_example.py\`, \`.devcontainer/\`, \`*.dev.yml\`, \`*.local.yml\`, \`.env.local\`) are reported at lower severity: usually throw-away local defaults, still worth keeping out of production.`,
     fix: 'Read it from the environment or a secret store (`os.environ["CELERY_BROKER_URL"]`, compose `${REDIS_PASSWORD}` from an untracked .env), and rotate the exposed credential.',
     sources: [
       { title: 'Celery masks broker URLs it logs (maybe_sanitize_url)', ref: 'celery@v5.6.3:celery/app/utils.py' },
@@ -98,7 +98,7 @@ Judged by value and context, not by name alone: a dotted class path, an environm
         continue;
       }
       if (uniq.every((c) => isDevOnlyFile(c.loc.file))) {
-        ctx.report({ ...base, severity: 'info', message: `${first.what} (a development-only file)${also}`, hint: 'fine for a throw-away local default; make sure production reads this value from a secret store' });
+        ctx.report({ ...base, severity: 'info', message: `${first.what} (a development-only or example file)${also}`, hint: 'fine for a throw-away local default; make sure production reads this value from a secret store' });
         continue;
       }
       let severity: Severity = 'error';

@@ -109,9 +109,10 @@ export function maskedUrl(value: string): string {
 }
 
 /**
- * Files that only configure a developer's machine (dev containers, *.dev/*.local compose and env files):
+ * Files that only configure a developer's machine or are examples to copy (dev containers, *.dev/*.local compose and
+ * env files, *_example.py settings):
  * literal credentials there are usually throw-away defaults, so they are reported as info, not errors.
  */
 export function isDevOnlyFile(file: string): boolean {
-  return /(^|\/)\.devcontainer\//.test(file) || /(^|\/)[^/]*[.-](dev|development|local)(\.[\w-]+)*\.(ya?ml|env)$/i.test(file) || /(^|\/)\.env\.(dev|development|local)$/i.test(file);
+  return /(^|\/)\.devcontainer\//.test(file) || /(^|\/)[^/]*[._-](example|sample|template)\.py$/i.test(file) || /(^|\/)[^/]*[.-](dev|development|local)(\.[\w-]+)*\.(ya?ml|env)$/i.test(file) || /(^|\/)\.env\.(dev|development|local)$/i.test(file);
 }
