@@ -1,6 +1,8 @@
 // runAudit: model -> rules -> suppressions -> one AuditResult. Usable without the CLI.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { createHash } from 'node:crypto';
+import { isTestFile } from '../rules/lib/settings.js';
 import { buildProjectModel, modelTimings } from '../model/index.js';
 import type { ProjectModel } from '../model/types.js';
 import { loadKnowledge } from '../knowledge/index.js';
@@ -44,7 +46,8 @@ export async function runAudit(root: string, opts: AuditOptions = {}): Promise<A
     if (rule.meta.needsTarget && !target) continue;
     const ctx: RuleContext = {
       model, knowledge, target, current,
-      report: (input) => raw.push({ rule, input }),
+      // test code is not production: readiness findings in tests, conftest, test settings and test doubles are noise
+      report: (input) => { if (!(rule.meta.band === 'readiness' && isTestFile(input.loc.file))) raw.push({ rule, input }); },
     };
     try {
       rule.check(ctx);

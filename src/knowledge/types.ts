@@ -119,7 +119,7 @@ export interface UnpublishedRelease {
  *  - 'async-def-task'              a task function is `async def`
  *  - 'asyncio-in-task'             task code uses asyncio (asyncio.run, get_event_loop, ...)
  * Entries whose id starts with 'false-claim-' record claims from upgrade write-ups that are wrong
- * (celery-knowledge.md §6); their title starts with 'Myth:'.
+ * (each rebutted with a public source); their title starts with 'Myth:'.
  */
 export interface BehaviourChange {
   id: string;

@@ -15,6 +15,7 @@ import { createPatch } from 'diff';
 import type { ConfigSource, Dependency, ProjectModel, SettingAssignment } from '../model/types.js';
 import type { Knowledge, ReleaseFacts } from '../knowledge/types.js';
 import { classifyKey } from '../rules/lib/settings.js';
+import { activationText, appliesIn, namespacedOldKey } from '../rules/lib/namespace.js';
 import { reorderCeleryArgv } from '../rules/lib/cli.js';
 import type { DependencyRow, EditKind, ManualEdit, PlanEdit, PlanSource, RiskLevel, TextReplacement } from './types.js';
 
@@ -147,6 +148,19 @@ function addTo(pending: Map<string, PendingFileEdit>, file: string, kind: EditKi
   pending.set(file, p);
 }
 
+/** A dormant old name under a namespace: ignored up to 5.6.x, applied from 5.7.0 (src/rules/lib/namespace.ts). */
+function namespacedOldKeyEdit(model: ProjectModel, source: ConfigSource, a: SettingAssignment, st: { newName: string; working: string }, k: Knowledge, target: ReleaseFacts): ManualEdit {
+  const info = namespacedOldKey(model, source, a, st.newName, k);
+  const at = { file: source.file, line: a.keyLoc.line };
+  if (!info.activates || info.shadowedBy) {
+    return { ...at, title: `\`${a.name}\` is ignored under namespace '${source.namespace}' on every version`, why: info.shadowedBy ? `\`${info.shadowedBy.name}\` is read first, on 5.7 too.` : `Not the old alias of \`${st.newName}\`: no Celery version reads it.`, suggestion: `delete \`${a.name}\`` };
+  }
+  if (appliesIn(target.version)) {
+    return { ...at, title: `\`${a.name}\` becomes active on the upgrade to ${target.version}`, why: `${activationText(a, st.newName, info, target.version)}. Celery ${target.version} reads old names under a namespace; up to 5.6.x it ignored them (changelog-5.7 #10597, #10586; docs/evidence/namespace-old-names.celery-5.6.3-5.7.0.txt).`, suggestion: `before upgrading, delete \`${a.name}\` (keeps today's behaviour), or set \`${st.working}\` if you want this value to apply` };
+  }
+  return { ...at, title: `\`${a.name}\` is ignored under namespace '${source.namespace}'`, why: `With \`namespace='${source.namespace}'\` Celery ${target.version} reads only \`${source.namespace}_\` + the new name in upper case; this key has no effect on ${target.version}. From 5.7.0 Celery applies it.`, suggestion: `delete \`${a.name}\` to keep today's behaviour, or set \`${st.working}\` if you want its value to apply` };
+}
+
 function settingRenames(model: ProjectModel, k: Knowledge, target: ReleaseFacts, pending: Map<string, PendingFileEdit>, manual: ManualEdit[]): void {
   const textOf = new Map(model.files.map((f) => [f.file, f.text]));
   const targetSettings = new Set(target.settings);
@@ -160,11 +174,7 @@ function settingRenames(model: ProjectModel, k: Knowledge, target: ReleaseFacts,
       const st = classifyKey(a.name, source, k);
       if (st.kind === 'old') olds.push({ a, newName: st.newName });
       else if (st.kind === 'ignored-by-namespace') {
-        manual.push({
-          file: a.keyLoc.file, line: a.keyLoc.line, title: `\`${a.name}\` is ignored under namespace '${source.namespace}'`,
-          why: `With \`namespace='${source.namespace}'\` Celery reads only \`${source.namespace}_\` + the new name in upper case; this key has no effect today. Renaming it makes Celery apply its value, which changes runtime behaviour: review the value first.`,
-          suggestion: `rename \`${a.name}\` to \`${st.working}\``,
-        });
+        manual.push(namespacedOldKeyEdit(model, source, a, st, k, target));
       } else if (st.kind === 'doc-only') {
         manual.push({
           file: a.keyLoc.file, line: a.keyLoc.line, title: `\`${a.name}\` is not read by Celery`,

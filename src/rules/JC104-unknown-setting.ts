@@ -1,5 +1,6 @@
 import type { Rule } from './types.js';
-import { classifyKey } from './lib/settings.js';
+import { distance } from 'fastest-levenshtein';
+import { classifyKey, isTestFile } from './lib/settings.js';
 
 export const rule: Rule = {
   meta: {
@@ -9,32 +10,64 @@ export const rule: Rule = {
     severity: 'warning',
     confidence: 'medium',
     title: 'Setting name Celery does not know: silently ignored',
-    description: `Celery accepts any key in its configuration and ignores the ones it does not know, without a warning. A typo (\`worker_concurency\`), a name from another tool, or a name copied from Celery's docs table of old settings (which is wrong in 22 rows: e.g. \`CELERY_TASK_ALWAYS_EAGER\` without a namespace is ignored, the code reads \`CELERY_ALWAYS_EAGER\` / \`task_always_eager\`) leaves the default in force. Verified on Celery 5.6.3 (docs/evidence/settings-mixing-trial.celery-5.6.3.txt). A \`CELERY_\`-prefixed Django setting that the project's own code reads elsewhere and that is close to no Celery setting is taken as the project's own and not reported.`,
+    description: `Celery accepts any key in its configuration and ignores the ones it does not know, without a warning. A typo (\`worker_concurency\`), a name from another tool, or a name copied from Celery's docs table of old settings (which is wrong in 22 rows: e.g. \`CELERY_TASK_ALWAYS_EAGER\` without a namespace is ignored, the code reads \`CELERY_ALWAYS_EAGER\` / \`task_always_eager\`) leaves the default in force. Verified on Celery 5.6.3 (docs/evidence/settings-mixing-trial.celery-5.6.3.txt). A \`CELERY_\`-prefixed setting that the project's own code reads (in another module, or by its bare name in the same settings module: \`CELERY_BROKER_URL = CELERY_REDIS_URL\`) and that is no typo of a Celery setting is taken as the project's own and not reported. "Did you mean" is offered only for a typo-sized difference.`,
     fix: 'Use the name suggested in the message, or delete the key.',
     examples: { bad: "app.conf.update(worker_concurency=8)", good: "app.conf.update(worker_concurrency=8)" },
     sources: [
       { title: 'Every setting Celery knows', ref: 'celery@v5.6.3:celery/app/defaults.py' },
-      { title: 'Docs table vs code (22 rows differ)', ref: 'shared/research/celery-settings-map.tsv (DOC-TABLE rows)' },
+      { title: 'Docs table of old names (22 rows differ from the code map at 5.6.3)', ref: 'celery@v5.6.3:docs/userguide/configuration.rst vs celery@v5.6.3:celery/app/defaults.py (_TO_NEW_KEY)' },
     ],
   },
   check(ctx) {
     for (const source of ctx.model.configSources) {
+      const seen = new Set<string>();
       for (const a of source.settings) {
+        if (seen.has(a.name)) continue; // one key set in both branches of an if: one finding
+        seen.add(a.name);
+        // test code overrides settings for its own runs: not the production config
+        if (isTestFile(a.loc.file)) continue;
         const st = classifyKey(a.name, source, ctx.knowledge);
+        const removed = ctx.knowledge.settings.get(a.name)?.removedIn;
+        if (st.kind === 'unknown' && removed) {
+          ctx.report({ loc: a.keyLoc, key: a.name, message: `\`${a.name}\` was removed in Celery ${removed}: it is silently ignored`, hint: 'delete it' });
+          continue;
+        }
         if (st.kind === 'doc-only') {
           ctx.report({ loc: a.keyLoc, key: a.name, message: `\`${a.name}\` is not read by Celery (the docs table lists it, the code does not): it is silently ignored`, hint: `use \`${st.newName}\`` });
         } else if (st.kind === 'unknown') {
-          // a CELERY_-prefixed Django setting the project reads itself (settings.CELERY_RESTRICT_WRITER_METHOD)
-          // is its own setting, not a typo of Celery's — unless it is close to a real one
-          if (!st.suggestion && source.kind === 'django-settings' && readElsewhere(ctx.model, a.name, a.loc.file)) continue;
-          ctx.report({ loc: a.keyLoc, key: a.name, message: `\`${a.name}\` is not a Celery setting: it is silently ignored${st.suggestion ? `; did you mean \`${st.suggestion}\`?` : ''}`, hint: st.suggestion ? `rename to \`${st.suggestion}\`` : 'delete it, or check the name against `celery.app.defaults`' });
+          // "did you mean" only for a true near-miss (a typo), not for another setting that shares words
+          const suggestion = st.suggestion && nearMiss(a.name, st.suggestion) ? st.suggestion : null;
+          // a CELERY_-prefixed setting the project reads itself (settings.CELERY_REDIS_URL elsewhere, or
+          // CELERY_BROKER_URL = CELERY_REDIS_URL in the same module) is its own setting, not a typo of Celery's
+          if (!suggestion && readByProject(ctx.model, a.name, source.file, a.keyLoc.line)) continue;
+          ctx.report({ loc: a.keyLoc, key: a.name, message: `\`${a.name}\` is not a Celery setting: it is silently ignored${suggestion ? `; did you mean \`${suggestion}\`?` : ''}`, hint: suggestion ? `rename to \`${suggestion}\`` : 'delete it, or check the name against `celery.app.defaults`' });
         }
       }
     }
   },
 };
 
-function readElsewhere(model: import('../model/types.js').ProjectModel, name: string, definedIn: string): boolean {
-  const re = new RegExp(`\\b${name}\\b`);
-  return model.files.some((f) => f.kind === 'python' && f.file !== definedIn && re.test(f.text));
+/** A typo-sized difference: at most 2 edits (1 for short names). */
+function nearMiss(name: string, suggestion: string): boolean {
+  return distance(name.toLowerCase(), suggestion.toLowerCase()) <= (name.length < 12 ? 1 : 2);
+}
+
+/** The name is read somewhere other than where it is assigned: another Python file, or the same module. */
+function readByProject(model: import('../model/types.js').ProjectModel, name: string, definedIn: string, assignedLine: number): boolean {
+  const word = new RegExp(`\\b${name}\\b`);
+  for (const f of model.files) {
+    if (f.kind !== 'python') continue;
+    if (f.file !== definedIn) {
+      if (word.test(f.text)) return true;
+      continue;
+    }
+    // same module: a bare-name read, i.e. the name on a line where it is not the assignment target
+    const lines = f.text.split(/\r?\n/);
+    for (let i = 0; i < lines.length; i++) {
+      if (i + 1 === assignedLine || !word.test(lines[i]!)) continue;
+      if (new RegExp(`^\\s*${name}\\s*(:[^=]*)?=[^=]`).test(lines[i]!)) continue; // another assignment of it
+      return true;
+    }
+  }
+  return false;
 }

@@ -15,10 +15,10 @@ export const rule: Rule = {
     description: `Celery 5.3.0 added \`broker_connection_retry_on_startup\` (default \`None\`). In 5.3.x–5.4.x the worker emits a \`CPendingDeprecationWarning\` whenever it is unset ("The broker_connection_retry configuration setting will no longer determine whether broker connection retries are made during startup in Celery 6.0 and above…"), on every (re)connect. From 5.5.0 the warning appears only when it is unset **and** \`broker_connection_retry\` is False (#9227).
 
 Do not add the uppercase \`BROKER_CONNECTION_RETRY_ON_STARTUP\` to a lowercase config to silence it: that mixes styles and the worker refuses to start (JC102).`,
-    fix: 'Set broker_connection_retry_on_startup = True (in the config\'s own naming style) to keep retrying the broker at start-up.',
+    fix: 'Celery 5.3.x–5.4.x: set broker_connection_retry_on_startup to the value of broker_connection_retry (True to keep retrying at start-up), as Celery\'s warning says. Celery ≥ 5.5: the warning only appears when broker_connection_retry is False — set broker_connection_retry_on_startup = False, as Celery\'s own warning says, to keep not retrying. Use the config\'s own naming style.',
     sources: [
       { title: 'Consumer.ensure_connected warning (5.3.0–5.4.0)', ref: 'celery@v5.4.0:celery/worker/consumer/consumer.py' },
-      { title: 'Show the warning only if it evaluates as False (#9227)', ref: 'celery@v5.5.0:celery/worker/consumer/consumer.py; docs/history/changelog-5.5.rst' },
+      { title: 'Show the warning only if it evaluates as False (#9227); text: "you should set broker_connection_retry_on_startup to False instead"', ref: 'celery@v5.5.0:celery/worker/consumer/consumer.py; docs/history/changelog-5.5.rst' },
     ],
   },
   check(ctx) {
@@ -34,7 +34,9 @@ Do not add the uppercase \`BROKER_CONNECTION_RETRY_ON_STARTUP\` to a lowercase c
     for (const app of ctx.model.apps) {
       // set, or in a config source jobctl could not read (JC001 names it)
       if (settingState(ctx.model, ctx.knowledge, 'broker_connection_retry_on_startup', { app }, settings).state !== 'absent') continue;
-      ctx.report({ loc: app.loc, key: app.id, message: `Celery ${v} warns at worker start that broker_connection_retry_on_startup is unset${compareVersions(v, '5.5.0') >= 0 ? ' (broker_connection_retry is False)' : ''}`, hint: 'set broker_connection_retry_on_startup = True' });
+      ctx.report({ loc: app.loc, key: app.id, message: `Celery ${v} warns at worker start that broker_connection_retry_on_startup is unset${compareVersions(v, '5.5.0') >= 0 ? ' (broker_connection_retry is False)' : ''}`, hint: compareVersions(v, '5.5.0') >= 0
+        ? 'set broker_connection_retry_on_startup = False, as Celery\'s own warning says ("If you wish to refrain from retrying connections on startup, you should set broker_connection_retry_on_startup to False instead")'
+        : `set broker_connection_retry_on_startup = ${asBool(retry?.assignment.value) === false ? 'False' : 'True'} (the value of broker_connection_retry, as Celery's warning says)` });
     }
   },
 };

@@ -13,7 +13,7 @@ export const rule: Rule = {
     description: `\`nest_asyncio.apply()\` monkey-patches asyncio's event loop so that \`run_until_complete()\` can be re-entered. In a Celery worker there is no outer asyncio loop to nest into (the worker's loop is kombu's hub, not asyncio), so it fixes nothing there; it changes asyncio's behaviour for every library in the process and is no longer maintained (its repository is archived). It is usually added on the false belief that \`asyncio.run()\` conflicts with "Celery's event loop".`,
     fix: 'Remove nest_asyncio; call `asyncio.run(coro())` once per task (prefork/threads/solo), and create async clients inside the coroutine.',
     sources: [
-      { title: 'No asyncio loop in Celery worker processes (kombu hub is not asyncio)', ref: 'kombu@v5.6.2:kombu/asynchronous/hub.py; shared/research/celery-knowledge.md §4.1' },
+      { title: 'No asyncio loop in Celery worker processes (kombu hub is not asyncio)', ref: 'kombu@v5.6.2:kombu/asynchronous/hub.py; docs/evidence/asyncio-in-celery-tasks.txt' },
       { title: 'nest_asyncio project (archived)', ref: 'https://github.com/erdewit/nest_asyncio' },
     ],
   },

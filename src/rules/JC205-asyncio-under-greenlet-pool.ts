@@ -15,7 +15,7 @@ export const rule: Rule = {
     sources: [
       { title: 'gevent pool + AsyncToSync error', ref: 'celery/celery#7465' },
       { title: 'Root-cause analysis (greenlets share the thread\'s loop)', ref: 'django/asgiref#443' },
-      { title: 'jobctl research', ref: 'shared/research/celery-knowledge.md §4.1 (5)' },
+      { title: 'gevent pool: task_join_will_block False and greenlets in one thread', ref: 'celery@v5.6.3:celery/concurrency/gevent.py' },
     ],
   },
   check(ctx) {

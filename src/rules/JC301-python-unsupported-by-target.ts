@@ -14,7 +14,7 @@ export const rule: Rule = {
     fix: 'Change the Python version, or choose a target release that supports it.',
     sources: [
       { title: 'Requires-Python and classifiers of each release (wheel METADATA)', ref: 'src/knowledge/data (scripts/gen-release-data.py)' },
-      { title: 'Python support per line', ref: 'shared/research/celery-knowledge.md §1.1' },
+      { title: 'Requires-Python and classifiers of each wheel (generated)', ref: 'https://pypi.org/project/celery/#history (METADATA; src/knowledge/data/releases.json)' },
     ],
   },
   check(ctx) {

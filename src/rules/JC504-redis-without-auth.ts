@@ -14,6 +14,7 @@ export const rule: Rule = {
     sources: [
       { title: 'Redis security: authentication, protected mode', ref: 'https://redis.io/docs/latest/operate/oss_and_stack/management/security/' },
       { title: 'Celery docs: Security — broker access', ref: 'celery@v5.6.3:docs/userguide/security.rst' },
+      { title: 'Compose file reference: ports short syntax ("3000" publishes on an ephemeral host port)', ref: 'https://docs.docker.com/reference/compose-file/services/#ports' },
     ],
   },
   check(ctx) {
@@ -31,7 +32,10 @@ export const rule: Rule = {
       for (const p of svc.ports) {
         const v = p.value.replace(/\/(tcp|udp)$/, '');
         if (/^(127\.0\.0\.1|localhost|\[::1\]):/.test(v)) continue;
-        ctx.report({ loc: p.loc, key: `${svc.name}:${p.value}`, message: `compose service \`${svc.name}\` publishes Redis on ${p.value} with no password: reachable from outside the host`, hint: 'drop the port mapping (services reach redis over the compose network) or bind it to 127.0.0.1, and set --requirepass' });
+        // short syntax "6379" (container port only): Docker publishes it on an ephemeral host port
+        const ephemeral = /^\d+(-\d+)?$/.test(v);
+        const where = ephemeral ? `container port ${v} on an ephemeral (random) host port` : `on ${p.value}`;
+        ctx.report({ loc: p.loc, key: `${svc.name}:${p.value}`, message: `compose service \`${svc.name}\` publishes Redis ${where} with no password: reachable from outside the host`, hint: 'drop the port mapping (services reach redis over the compose network) or bind it to 127.0.0.1, and set --requirepass' });
       }
     }
   },

@@ -9,10 +9,10 @@ export const rule: Rule = {
     severity: 'warning',
     confidence: 'medium',
     title: 'Stub task: it reports success without doing the work',
-    description: 'A task whose body only logs and returns a status (often `"queued"` or `"sent"`), with a NOTE/TODO saying the real work is still to be written, succeeds in every monitoring view while nothing is sent. Notification tasks are the usual case: alerts "go out" and nobody receives them.',
+    description: 'A task whose body only logs and returns a status (often `"queued"` or `"sent"`), with a NOTE/TODO saying the real work is still to be written — or whose body has no effect at all (`pass`, or a bare name/attribute such as `self.request` as its only statement) — succeeds in every monitoring view while nothing is done: Celery marks a task SUCCESS when its function returns. Notification tasks are the usual case: alerts "go out" and nobody receives them.',
     fix: 'Implement the task (with retries and a timeout), or make it raise NotImplementedError so the failure is visible.',
     examples: { bad: '@shared_task\ndef send_email(to, subject, body):\n    logger.info("Sending email to %s", to)\n    # NOTE: Implement email sending here\n    return {"status": "queued"}', good: '@shared_task(bind=True, max_retries=3)\ndef send_email(self, to, subject, body):\n    try:\n        smtp_send(to, subject, body)\n    except SMTPException as exc:\n        raise self.retry(exc=exc)' },
-    sources: [{ title: 'Seed: a production checklist listing stubbed email/webhook tasks as "Critical"', ref: 'shared/seeds/001 (Celery Production Implementation Checklist)' }],
+    sources: [{ title: 'Celery docs, Tasks: built-in states — SUCCESS when the task returns', ref: 'celery@v5.6.3:docs/userguide/tasks.rst' }],
   },
   check(ctx) {
     for (const t of ctx.model.tasks) {
@@ -28,8 +28,10 @@ export const rule: Rule = {
       const doesWork = (l: string): boolean => /\b(send|post|request|urlopen|smtp|client\.|session\.|requests\.|httpx\.)/i.test(l);
       const trivial = code.every((l) => logging(l) || (/^(pass|\.\.\.|return\b.*|[\w.]+\s*=\s*[^()]*|[)\]}],?|["'][^"']*["']\s*:\s*.*,?|\w+\s*=\s*\w+\(.*\),?)$/.test(l) && !doesWork(l)));
       const onlyPass = code.length > 0 && code.every((l) => l === 'pass' || l === '...');
-      if (!(onlyPass || (marker && trivial))) continue;
-      ctx.report({ loc: t.loc, key: t.name, message: `task \`${t.name}\` is a stub: it ${onlyPass ? 'does nothing' : 'only logs and returns a status'}${marker ? ' (its body says the real work is still to be written)' : ''}, yet every run reports SUCCESS`, hint: 'implement it, or raise NotImplementedError until it is' });
+      // a bare name / attribute expression (`self.request`, `payload`) evaluates and discards: no effect
+      const noEffect = !onlyPass && code.length > 0 && code.every((l) => l === 'pass' || l === '...' || /^[A-Za-z_][\w.]*$/.test(l));
+      if (!(onlyPass || noEffect || (marker && trivial))) continue;
+      ctx.report({ loc: t.loc, key: t.name, message: `task \`${t.name}\` is a stub: it ${onlyPass ? 'does nothing' : noEffect ? `has no effect (its body only evaluates \`${code.find((l) => l !== 'pass' && l !== '...')}\` and discards it)` : 'only logs and returns a status'}${marker ? ' (its body says the real work is still to be written)' : ''}, yet every run reports SUCCESS`, hint: 'implement it, or raise NotImplementedError until it is' });
     }
   },
 };

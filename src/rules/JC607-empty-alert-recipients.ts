@@ -14,7 +14,7 @@ export const rule: Rule = {
     title: 'Alert recipient list is empty: alerts go to nobody',
     description: 'An alert or notification recipient list that is empty in code (`RESILIENCE_ALERT_RECIPIENTS: list[str] = []`) means every alert task runs, succeeds, and reaches no one unless production overrides it — which nothing checks. jobctl flags the empty default; confirm the production value in `jobctl checklist`.',
     fix: 'Require the value in production (fail start-up when it is empty), or set a real default distribution list.',
-    sources: [{ title: 'Seed: production checklist "Alert Recipients Configuration — Empty list in config"', ref: 'shared/seeds/001 (item 3)' }],
+    sources: [{ title: 'Why an empty recipient default is reported (pattern and detection)', ref: 'docs/evidence/readiness-patterns.md' }],
   },
   check(ctx) {
     const seen = new Set<string>();

@@ -36,6 +36,7 @@ import { rule as JC501 } from './JC501-pickle-serializer.js';
 import { rule as JC502 } from './JC502-hardcoded-credentials.js';
 import { rule as JC503 } from './JC503-env-file-committed.js';
 import { rule as JC504 } from './JC504-redis-without-auth.js';
+import { rule as JC505 } from './JC505-tls-verification-disabled.js';
 import { rule as JC601 } from './JC601-blocking-result-in-task.js';
 import { rule as JC602 } from './JC602-always-eager-enabled.js';
 import { rule as JC603 } from './JC603-eta-exceeds-visibility-timeout.js';
@@ -84,6 +85,7 @@ export const allRules: Rule[] = [
   JC502,
   JC503,
   JC504,
+  JC505,
   JC601,
   JC602,
   JC603,

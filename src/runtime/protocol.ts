@@ -1,6 +1,6 @@
 // Celery task message protocol v2 and kombu's virtual-transport envelope, built in TypeScript so
 // jobctl can publish tasks without a Python producer. Verified wire format and sources:
-// /work/shared/research/celery-protocol.md §1-§2 (celery@v5.2.6..v5.6.3:celery/app/amqp.py as_task_v2,
+// (celery@v5.2.6..v5.6.3:celery/app/amqp.py as_task_v2,
 // kombu transport/virtual/base.py). Pure functions: no I/O here, so AMQP can reuse them.
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';

@@ -1,7 +1,7 @@
 // CeleryTransport over Redis (kombu's Redis transport + Celery's Redis result backend), with ioredis.
 // Key and channel names verified against kombu 5.3.x/5.7.0 (transport/redis.py keyprefix_fanout
 // '/{db}.', pidbox.py exchange_fmt '%s.pidbox', reply_exchange_fmt 'reply.%s.pidbox') and
-// /work/shared/research/celery-protocol.md §2, §3, §6.
+// Sources: celery@v5.6.3:celery/app/amqp.py (as_task_v2), kombu@v5.6.2:kombu/transport/redis.py, docs/userguide/protocol.rst.
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { buildEnvelope, buildTaskMessage, decodeEnvelopeBody, priorityQueueKey, type TaskCall, type TaskResult } from './protocol.js';

@@ -19,7 +19,7 @@ test('ts-node-producer: celery-node and raw lpush producers with names, argument
       ['celery-node-createTask', 'media.resize_image', 3, ['keep_ratio'], 'celery', 'producer/src/jobs.ts:19'],
       ['celery-node-sendTask', 'mail.send_welcome', 2, [], 'celery', 'producer/src/jobs.ts:23'],
       ['celery-node-createTask', 'media.resize_image', 2, ['quality'], 'celery', 'producer/src/jobs.ts:27'],
-      ['celery-node-createTask', 'reports.generate', 2, [], 'exports', 'producer/src/jobs.ts:31'],
+      ['celery-node-createTask', 'reports.generate', 2, [], 'celery', 'producer/src/jobs.ts:31'], // celery-node ignores routingKey: the client queue
       ['raw-redis-lpush', 'reports.generate', 1, [], 'celery', 'producer/src/legacy-enqueue.js:16'],
     ]);
     assert.deepEqual(m.ts!.celeryResultWaits.map((w) => [w.loc.line, w.timeoutText]), [[6, '30_000'], [32, null]]);

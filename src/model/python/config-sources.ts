@@ -10,6 +10,9 @@ import type { FileFacts, ModuleAssign, RawClass, RawFunction } from './extract.j
 import { callArgs, dottedName, evalValue, stringValue } from './values.js';
 import type { AppRec, Linker, Sym } from './index.js';
 
+/** Named parameters of Celery.__init__ that are not settings (everything else in **kwargs is autoset as one). */
+const CTOR_PARAMS = new Set(['main', 'loader', 'amqp', 'events', 'log', 'control', 'set_as_current', 'tasks', 'changes', 'config_source', 'fixups', 'task_cls', 'autofinalize', 'namespace', 'strict_typing']);
+
 export class ConfigReader {
   readonly sources: ConfigSource[] = [];
   private referencedConfigFiles = new Set<string>();
@@ -107,7 +110,8 @@ export class ConfigReader {
       const vc = this.l.vctx(facts, ctor.fn);
       for (const k of keywords) {
         const key = textOf(facts.pf, k.name);
-        const name = key === 'broker' ? 'broker_url' : key === 'backend' ? 'result_backend' : key === 'include' ? 'include' : null;
+        // any other keyword is a setting too: Celery.__init__ autosets **kwargs (celery@v5.6.3:celery/app/base.py)
+        const name = key === 'broker' ? 'broker_url' : key === 'backend' ? 'result_backend' : key === 'include' ? 'include' : CTOR_PARAMS.has(key) ? null : key;
         if (!name) continue;
         settings.push({ name, value: evalValue(vc, k.value), valueText: textOf(facts.pf, k.value), loc: locOf(facts.pf, k.node), keyLoc: locOf(facts.pf, k.name) });
       }

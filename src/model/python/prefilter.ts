@@ -21,6 +21,8 @@ const WORDS = new RegExp([
   'asyncio|event_loop|run_until_complete',
   // countdown at any call site (JC603 reads every function's calls)
   'countdown',
+  // custom serializers registered with kombu (JC501), per-process loops made in worker_process_init (JC204)
+  'kombu|worker_process_init',
 ].join('|'));
 
 // module-level / class-level `SECRET_NAME = 'literal'` (JC502 reads every module's globals); the name

@@ -281,7 +281,7 @@ function readCeleryNode(ctx: FileCtx, out: TsModel, projectUsesCeleryNode: boole
         kind: 'celery-node-createTask', taskName: task.name, loc: locOf(ctx, call), nameLoc: task.nameLoc,
         positionalCount: method === 'delay' ? (args.some((a) => Node.isSpreadElement(a)) ? null : args.length) : arrayLength(ctx, args[0]),
         kwargNames: method === 'delay' ? [] : kwargNames(ctx, args[1]),
-        queue: opts ? routingKeyOf(ctx, opts) : null, clientQueue: task.clientQueue,
+        queue: task.queue, clientQueue: task.clientQueue, ignoredRoutingKey: opts ? routingKeyOf(ctx, opts) : null,
       };
     } else if (method === 'sendTask') {
       const client = isClient(recv);
@@ -290,7 +290,7 @@ function readCeleryNode(ctx: FileCtx, out: TsModel, projectUsesCeleryNode: boole
       producer = {
         kind: 'celery-node-sendTask', taskName: stringValue(ctx, args[0]), loc: locOf(ctx, call), nameLoc: locOf(ctx, args[0] ?? call),
         positionalCount: arrayLength(ctx, args[1]), kwargNames: kwargNames(ctx, args[2]),
-        queue: opts ? routingKeyOf(ctx, opts) : null, clientQueue: client.queue,
+        queue: null, clientQueue: client.queue, ignoredRoutingKey: opts ? routingKeyOf(ctx, opts) : null,
       };
     }
     if (producer) {
@@ -318,7 +318,12 @@ function readCeleryNode(ctx: FileCtx, out: TsModel, projectUsesCeleryNode: boole
   }
 }
 
-/** celery-node publishes to `routingKey` (its `queue` option is not read when sending). */
+/**
+ * A `routingKey` the caller passed. celery-node 0.5.9 ignores it: `Task.applyAsync(args, kwargs)` and
+ * `Client.sendTask(name, args, kwargs, taskId)` take no options, and `sendTaskMessage` publishes to
+ * `this.conf.CELERY_QUEUE` (npm celery-node@0.5.9 dist/app/client.js); `options.routingKey` exists only in an unmerged
+ * pull request (actumn/celery.node#100).
+ */
 function routingKeyOf(ctx: FileCtx, opts: ObjectLiteralExpression): string | null {
   return stringValue(ctx, property(opts, 'routingKey') ?? undefined);
 }

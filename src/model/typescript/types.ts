@@ -38,6 +38,8 @@ export interface CeleryProducerCall {
   queue: string | null;
   /** queue the client was created with (createClient's third argument); 'celery' when omitted; null when unknown */
   clientQueue: string | null;
+  /** a `routingKey` passed in an options argument that celery-node (0.5.9) does not read: the message still goes to clientQueue */
+  ignoredRoutingKey?: string | null;
 }
 
 /** `result.get()` on a celery-node AsyncResult. */

@@ -8,34 +8,111 @@ export function isSecretName(name: string): boolean {
   return SECRET_NAME.test(name);
 }
 
+/** Formats of real keys, recognised whatever the variable is called. */
+const KNOWN_KEY_FORMATS: { name: string; re: RegExp }[] = [
+  { name: 'AWS access key id', re: /^(AKIA|ASIA)[0-9A-Z]{16}$/ },
+  { name: 'GitHub token', re: /^(ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36,}$|^github_pat_[A-Za-z0-9_]{40,}$/ },
+  { name: 'Slack token', re: /^xox[abposr]-[A-Za-z0-9-]{10,}$/ },
+  { name: 'Google API key', re: /^AIza[0-9A-Za-z_-]{35}$/ },
+  { name: 'OpenAI/Anthropic-style API key', re: /^sk-(ant-|proj-)?[A-Za-z0-9_-]{20,}$/ },
+  { name: 'Stripe key', re: /^(sk|rk)_(live|test)_[A-Za-z0-9]{16,}$/ },
+  { name: 'SendGrid key', re: /^SG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}$/ },
+  { name: 'private key', re: /-----BEGIN [A-Z ]*PRIVATE KEY-----/ },
+  { name: 'Telegram bot token', re: /^\d{8,10}:[A-Za-z0-9_-]{35}$/ },
+];
+
+export function knownKeyFormat(value: string): string | null {
+  const v = value.trim();
+  return KNOWN_KEY_FORMATS.find((k) => k.re.test(v))?.name ?? null;
+}
+
+/** Shannon entropy in bits per character. */
+function entropy(v: string): number {
+  const counts = new Map<string, number>();
+  for (const ch of v) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  let h = 0;
+  for (const n of counts.values()) h -= (n / v.length) * Math.log2(n / v.length);
+  return h;
+}
+
+/** A random-looking token: long enough, mixed character classes, high entropy. */
+export function isHighEntropyToken(value: string): boolean {
+  const v = value.trim();
+  if (v.length < 16 || /\s/.test(v)) return false;
+  const classes = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^A-Za-z0-9]/].filter((re) => re.test(v)).length;
+  return classes >= 2 && entropy(v) >= 3.5;
+}
+
+/**
+ * Why a literal is NOT a secret, judged by its value: a placeholder, a mask, a reference to something else (an
+ * environment variable's name, a dotted class path, a Redis key template), or a script. null = it may be a secret.
+ */
+export function notASecret(value: string): string | null {
+  const v = value.trim();
+  if (v.length === 0) return 'empty';
+  if (/\n/.test(value)) return 'a multi-line text (script or template)';
+  if (/^\$\{?[A-Za-z_]/.test(v) || /^<.*>$/.test(v) || /^\{\{.*\}\}$/.test(v) || /^%\(.*\)s$/.test(v)) return 'a reference';
+  if (/^[*•xX#.-]+$/.test(v) || /\*{3,}/.test(v)) return 'a mask';
+  if (/^(change[-_ ]?me|changeme|change[-_ ]?this|replace[-_ ]?me|replace[-_ ]?this|xxx+|example|placeholder|dummy|fake|sample|secret|password|passwd|none|null|nil|todo|tbd|fixme|test|testing|default|foo|bar|foobar|not[-_ ]?set|unset|redacted)$/i.test(v)) return 'a placeholder';
+  if (/^(your|my|insert|enter|put|add|set)[-_ ]?.*(key|token|secret|password|here)/i.test(v) || /(_here|-here| here)$/i.test(v) || /replace[-_ ]?(me|this|with)/i.test(v) || /^(fake|dummy|test|example|sample|placeholder)[-_]/i.test(v)) return 'a placeholder';
+  if (/^[A-Z][A-Z0-9]*(_[A-Z0-9]+)+$/.test(v)) return "an environment variable's name";
+  // snake_case names (`change_password_attempts`) and hyphenated words (`api-token`); `kiwi-1s-aw3s0m3` is a password
+  if (/^_*[a-z][a-z0-9]*(_[a-z][a-z0-9]*)+[_:.-]?$/.test(v) || /^[a-z]+(-[a-z]+)+$/.test(v)) return 'an identifier (a key or field name)';
+  if (/^(to[-_ ]?be[-_ ]?(defined|set|changed|replaced|filled)|undefined|not[-_ ]?defined|notset|n\/?a)$/i.test(v)) return 'a placeholder';
+  if (/^\d+$/.test(v)) return 'a number';
+  if (/^[a-z][a-z0-9+.-]*:\/\/[^\s@]+$/i.test(v)) return 'a URL without credentials';
+  if (/^[A-Z]+(-[A-Z]+){2,}$/.test(v)) return 'a placeholder';
+  if (/^[A-Za-z_]\w*(\.[A-Za-z_]\w*){2,}$/.test(v) && !/^eyJ/.test(v)) return 'a dotted path';
+  // a random token can contain "%s" or "{}" by chance: templates are judged only on low-entropy text
+  if (!isHighEntropyToken(v.replace(/\{[\w]*\}|%[sdr]|%\([\w]+\)[sd]/g, '')) && (/\{[\w]*\}|%[sdr]|%\([\w]+\)[sd]/.test(v) || /^[\w-]+(:[\w{}*-]+)+:?$/.test(v))) return 'a key template';
+  // prose, not a credential: INVALID_TOKEN = "Invalid or expired token." (three or more words)
+  if (/^[A-Za-z'’,]+(\s+[A-Za-z'’,.!?]+){2,}$/.test(v)) return 'prose';
+  return null;
+}
+
 /** A value that is a real literal secret, not a placeholder or a reference. */
 export function isLiteralSecretValue(value: string): boolean {
   const v = value.trim();
+  if (knownKeyFormat(v)) return true;
   if (v.length < 6) return false;
-  if (/^\$\{?[A-Za-z_]/.test(v) || /^<.*>$/.test(v) || /^\{\{.*\}\}$/.test(v) || /^%\(.*\)s$/.test(v)) return false;
-  if (/^(change[-_ ]?me|changeme|your[-_].*|xxx+|\*+|example|placeholder|dummy|secret|password|none|null|todo)$/i.test(v)) return false;
-  // prose, not a credential: INVALID_TOKEN = "Invalid or expired token." (three or more words)
-  if (/^[A-Za-z'’,]+(\s+[A-Za-z'’,.!?]+){2,}$/.test(v)) return false;
-  return true;
+  return notASecret(value) === null;
+}
+
+/** A literal that looks weak (a word, not a random token): still a credential, but likely a local default. */
+export function isLowEntropy(value: string): boolean {
+  return !isHighEntropyToken(value) && !knownKeyFormat(value);
 }
 
 /** The password part of a URL when it is a literal (not ${VAR}); null otherwise. */
 export function urlPassword(value: string): string | null {
   const m = URL_WITH_PASSWORD.exec(value);
   if (!m) return null;
-  const pw = decodeURIComponent(m[1]!);
+  let pw = m[1]!;
+  try { pw = decodeURIComponent(pw); } catch { /* keep as written */ }
   if (/^\$\{?[A-Za-z_]|^%\(|^\{/.test(pw) || pw.length === 0) return null;
+  const why = notASecret(pw);
+  if (why === 'a placeholder' || why === 'a mask' || why === 'a reference') return null;
   return pw;
 }
 
+/** The URL sits in a shell/compose fallback `${VAR:-url}`: it applies only when VAR is unset. */
+export function inFallbackDefault(text: string): boolean {
+  return /\$\{[A-Za-z_]\w*:?-[^}]*:\/\//.test(text);
+}
+
+/** The URL with its password masked (util/mask.ts); where the user name equals the password, the user name too. */
 export function maskedUrl(value: string): string {
-  return maskUrlCredentials(value);
+  const masked = maskUrlCredentials(value);
+  const m = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s:@/'"]*):([^\s@/'"]+)@/i.exec(value);
+  if (!m || !m[2] || decodeURIComponent(m[2]) !== decodeURIComponent(m[3]!)) return masked;
+  return masked.replace(`${m[1]}${m[2]}:****@`, `${m[1]}****:****@`);
 }
 
 /**
- * Files that only configure a developer's machine (dev containers, *.dev/*.local compose and env files):
+ * Files that only configure a developer's machine or are examples to copy (dev containers, *.dev/*.local compose and
+ * env files, *_example.py settings):
  * literal credentials there are usually throw-away defaults, so they are reported as info, not errors.
  */
 export function isDevOnlyFile(file: string): boolean {
-  return /(^|\/)\.devcontainer\//.test(file) || /(^|\/)[^/]*[.-](dev|development|local)(\.[\w-]+)*\.(ya?ml|env)$/i.test(file) || /(^|\/)\.env\.(dev|development|local)$/i.test(file);
+  return /(^|\/)\.devcontainer\//.test(file) || /(^|\/)[^/]*[._-](example|sample|template)\.py$/i.test(file) || /(^|\/)[^/]*[.-](dev|development|local)(\.[\w-]+)*\.(ya?ml|env)$/i.test(file) || /(^|\/)\.env\.(dev|development|local)$/i.test(file);
 }

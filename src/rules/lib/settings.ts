@@ -1,7 +1,8 @@
 // How Celery reads a setting key from a config source: new name, old alias, namespaced, ignored, unknown.
-// Facts (verified on Celery 5.6.3, see docs/evidence/ and ../shared/research/celery-knowledge.md §3):
+// Facts (verified on Celery 5.6.3, see docs/evidence/settings-mixing-trial.celery-5.6.3.txt and namespace-old-names.*):
 // - without a namespace, new lowercase names and old uppercase aliases (defaults._TO_NEW_KEY) both work;
-// - with namespace='CELERY', only CELERY_ + NEW_NAME.upper() works; old names are silently ignored;
+// - with namespace='CELERY', CELERY_ + NEW_NAME.upper() works; old names are ignored up to 5.6.3 and applied from
+//   5.7.0 (lib/namespace.ts);
 // - any other key is silently ignored (no error, no warning).
 import { distance } from 'fastest-levenshtein';
 import type { ConfigSource, ProjectModel, SettingAssignment } from '../../model/types.js';
@@ -126,7 +127,14 @@ export function intendedSettings(model: ProjectModel, k: Knowledge): ResolvedSet
   return out;
 }
 
-/** Is this file a test settings module (tests/, *test*settings*, conftest)? */
+/**
+ * Is this file test code rather than production: tests/ folders, test_*.py / *_test(s).py, conftest.py, test settings
+ * (settings/test*.py, *test*settings*), test runners (compose files for tests/CI), test doubles (fakes/mocks/stubs)?
+ */
 export function isTestFile(file: string): boolean {
-  return /(^|\/)(tests?|testing)\//.test(file) || /(^|\/)(test_[^/]*|[^/]*_tests?|conftest)\.py$/.test(file) || /test[^/]*settings|settings[^/]*test/i.test(file);
+  return /(^|\/)(tests?|testing|__tests__|test_utils|testutils|fakes?|mocks?|stubs?)\//.test(file)
+    || /(^|\/)(test_[^/]*|[^/]*_tests?|tests?|testing|conftest|fakes?_[^/]*|mocks?_[^/]*|[^/]*_(fakes?|mocks?|stubs?))\.py$/.test(file)
+    || /(^|\/)settings\/(test|testing|ci)[^/]*\.py$/i.test(file)
+    || /test[^/]*settings|settings[^/]*test/i.test(file)
+    || /(^|\/)[^/]*[.-](tests?|testing|integration[-_]tests?|ci)(\.[\w-]+)*\.ya?ml$/i.test(file);
 }

@@ -1,0 +1,29 @@
+// JC502 judges a literal by its value: what is and what is not a secret (rules/lib/secrets.ts).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { isLiteralSecretValue, knownKeyFormat, maskedUrl, urlPassword } from '../../src/rules/lib/secrets.js';
+
+test('not secrets: class paths, env var names, key templates, scripts, masks, placeholders, identifiers, numbers, plain URLs', () => {
+  for (const v of [
+    'django.contrib.auth.hashers.Argon2PasswordHasher', 'OPENAI_API_KEY', 'AWS_SECRET_ACCESS_KEY', 'session:token:{}', 'cache:%s:token',
+    "if redis.call('get', KEYS[1]) == ARGV[1] then\n  return 1\nend", '********', 'changeme', 'your-api-key-here', 'replace me', '',
+    'ToBeDefined', 'RANDOM-STRING-FOR-SECRET-KEYS', 'change_password_attempts', 'change_password_attempts-', 'api-token', '4111111111111112',
+    'https://oauth2.googleapis.com/token',
+  ]) assert.equal(isLiteralSecretValue(v), false, JSON.stringify(v));
+});
+
+test('secrets: high-entropy tokens (even with "%s" inside by chance), known key formats, leetspeak passwords', () => {
+  for (const v of ['q8ZrT3vL0pXk2N7wYb4Hc9JdF6mQsA1e', 'w7x#k2%sPq9!zL4$vB8&nM3^rT6*yH1(', 'kiwi-1s-aw3s0m3', 'AKIAZ7Q2XKLM4PNR8TVW']) {
+    assert.equal(isLiteralSecretValue(v), true, JSON.stringify(v));
+  }
+  assert.equal(knownKeyFormat('AKIAZ7Q2XKLM4PNR8TVW'), 'AWS access key id');
+  assert.equal(knownKeyFormat('123456789:AAHk3vQz9xLr2PmN8sTw4YbC6dJfG1eHiKo'), 'Telegram bot token');
+});
+
+test('URL passwords: placeholders are not secrets; user == password masks both', () => {
+  assert.equal(urlPassword('amqp://user:changeme@rabbit//'), null);
+  assert.equal(urlPassword('redis://:${REDIS_PASSWORD}@redis:6379/0'), null);
+  assert.equal(urlPassword('redis://:Sup3rS3cret@redis:6379/0'), 'Sup3rS3cret');
+  assert.equal(maskedUrl('postgres://orders:orders@db/orders'), 'postgres://****:****@db/orders');
+  assert.equal(maskedUrl('postgres://orders:Xy7pQ2@db/orders'), 'postgres://orders:****@db/orders');
+});
