@@ -34,6 +34,12 @@ interface Failure {
   constraints: Constraint[];
   /** candidates that fit the constraints but that current pip refuses to install, and why */
   rejected?: string[];
+  /** every requirement source ('celery 5.7.0', 'kombu[redis] 5.7.0', a project line) the failure depends on (for backjumping) */
+  causes: Set<string>;
+}
+
+function failure(name: string, constraints: Constraint[], extra: Partial<Failure> = {}): Failure {
+  return { name, constraints, causes: new Set(constraints.map((c) => c.from)), ...extra };
 }
 
 const invalid = new WeakMap<Candidate, string | null>();
@@ -129,7 +135,7 @@ function solve(s: State, env: MarkerEnv, k: LoadedKnowledge, data: DependencyDat
       const cands = candidatesOf(name, k, data);
       if (!cands) continue;
       const best = [...cands].reverse().find((c) => allowed(c, cons, env.python_full_version));
-      if (!best) return { fail: { name, constraints: cons } };
+      if (!best) return { fail: failure(name, cons) };
       s.chosen.set(name, best.version);
     }
     return { ok: s };
@@ -153,17 +159,21 @@ function solve(s: State, env: MarkerEnv, k: LoadedKnowledge, data: DependencyDat
     const r = solve(t, env, k, data);
     if ('ok' in r) return r;
     first ??= r.fail;
+    // backjump: a conflict that depends on no requirement of this package cannot be fixed by another release of it
+    if (![...r.fail.causes].some((c) => c.startsWith(`${next} `) || c.startsWith(`${next}[`))) return { fail: r.fail };
   }
-  return { fail: first ?? { name: next, constraints: cons, ...(rejected.length ? { rejected } : {}) } };
+  // every candidate failed: the failure also depends on whatever narrowed this package's candidates
+  const out = first ?? failure(next, cons, rejected.length ? { rejected } : {});
+  return { fail: { ...out, causes: new Set([...out.causes, ...cons.map((c) => c.from)]) } };
 }
 
 /** the first chosen package a constraint of the state excludes */
 function conflictAt(s: State): Failure {
   for (const [name, v] of s.chosen) {
     const cons = s.cons.get(name) ?? [];
-    if (cons.some((x) => !fits(v, x.spec))) return { name, constraints: cons };
+    if (cons.some((x) => !fits(v, x.spec))) return failure(name, cons);
   }
-  return { name: '?', constraints: [] };
+  return failure('?', []);
 }
 
 /**
@@ -180,7 +190,7 @@ export function resolveOffline(reqs: Requirement[], python: string, k: LoadedKno
   const out = solve(s, env, k, data);
   if ('fail' in out) {
     const f = out.fail;
-    return { ok: false, mode: 'offline', python, conflict: [`no ${f.name} release fits every requirement:`, ...f.constraints.map((c) => `${c.from} requires ${f.name}${c.spec || ' (any version)'}`), ...(f.rejected ?? [])], failure: f };
+    return { ok: false, mode: 'offline', python, conflict: [`no ${f.name} release fits every requirement:`, ...f.constraints.map((c) => `${c.from} requires ${f.name}${c.spec || ' (any version)'}`), ...(f.rejected ?? [])], failure: { name: f.name, constraints: f.constraints } };
   }
   const versions: Record<string, string> = {};
   for (const [n, v] of [...out.ok.chosen].sort(([a], [b]) => a.localeCompare(b))) versions[n] = v;

@@ -7,6 +7,7 @@ import type { LoadedKnowledge, ReleaseFacts } from '../knowledge/index.js';
 import type { DependencyRow } from './types.js';
 import { checkInstall, loadDependencyData, requirementLine, requirementsOf, type InstallCheck } from '../deps/index.js';
 import { projectPython } from '../rules/lib/install.js';
+import { usesRedisBroker } from '../rules/lib/broker.js';
 
 /** libraries always shown (Celery's own pins), plus whatever else the target requires that the project lists */
 const CORE = ['celery', 'kombu', 'billiard', 'vine', 'click'];
@@ -48,7 +49,7 @@ interface Need {
  * of the kombu the resolver picked (5.5.3+), or, without the extra, the redis-py floor the picked
  * kombu's Redis transport checks when the worker connects.
  */
-function needOf(k: LoadedKnowledge, t: ReleaseFacts, name: string, check: InstallCheck, celeryExtras: string[]): Need | null {
+function needOf(k: LoadedKnowledge, t: ReleaseFacts, name: string, check: InstallCheck, celeryExtras: string[], redisBroker: boolean): Need | null {
   const direct = t.requires[name];
   if (direct !== undefined && direct !== '') return { spec: stripMarker(direct), via: `celery ${t.version} Requires-Dist` };
   if (name !== 'redis') return null;
@@ -62,7 +63,8 @@ function needOf(k: LoadedKnowledge, t: ReleaseFacts, name: string, check: Instal
   if (kombu && kombuRedis && (requested || (celeryExtras.includes('redis') && 'kombu' in extra))) {
     return { spec: stripMarker(kombuRedis), via: `kombu[redis] ${kombu.version} (the kombu a fresh install picks)` };
   }
-  const floor = kombuVersion ? loadDependencyData(k.dataDir).kombuRedisTransport[kombuVersion]?.minRedis : null;
+  // the transport's floor binds only when the broker is Redis (redis-py used as a cache is not checked by kombu)
+  const floor = kombuVersion && redisBroker ? loadDependencyData(k.dataDir).kombuRedisTransport[kombuVersion]?.minRedis : null;
   if (kombuVersion && floor) return { spec: `>=${floor}`, via: `kombu ${kombuVersion} Redis transport, checked when the worker connects (no [redis] extra requested)` };
   return null;
 }
@@ -71,7 +73,9 @@ export function dependencyMatrix(model: ProjectModel, k: LoadedKnowledge, target
   // the one resolver: what a fresh install of the manifests with the target Celery gets, and whether it runs
   // the Python a fresh install runs on (the newest the project allows), not the lowest: kombu 5.7 needs >= 3.10
   void python;
-  const check = checkInstall(requirementsOf(model, { celery: target.version }), { python: projectPython(model).python, usesRedis }, k);
+  // the broker as the audit sees it (JC306): kombu's Redis transport is loaded for a Redis broker only, not for a Redis result backend
+  const redisBroker = usesRedisBroker(model, k);
+  const check = checkInstall(requirementsOf(model, { celery: target.version }), { python: projectPython(model).python, usesRedis: redisBroker }, k);
   const celeryExtras = [...new Set(model.dependencies.filter((d) => d.name === 'celery' && !d.isLock).flatMap((d) => d.extras))];
   const failedAt = new Set(!check.resolution.ok ? (check.resolution.failure?.constraints ?? []).flatMap((c) => (c.where ? [c.where] : [])) : []);
   const trapNote = check.traps.filter((t) => t.certain).map((t) => t.symptom).join('; ');
@@ -86,7 +90,7 @@ export function dependencyMatrix(model: ProjectModel, k: LoadedKnowledge, target
     // a requirement the dependency fix adds to the manifest, where it does not list the library (or only its lock does)
     const addToManifest = manifests.length === 0 ? check.fix?.edits.find((e) => e.name === name && e.action === 'add') : undefined;
     if (addToManifest) {
-      const need = needOf(k, target, name, check, celeryExtras);
+      const need = needOf(k, target, name, check, celeryExtras, redisBroker);
       rows.push({
         name, currentSpecifier: null, currentVersion: null, where: null, isLock: false, targetNeeds: need?.spec ?? null, via: need?.via ?? null,
         status: 'not-listed', suggestedLine: addToManifest.line, suggestedVersion: null, note: `add it: ${check.fix!.summary} (otherwise: ${trapNote})`,
@@ -94,7 +98,7 @@ export function dependencyMatrix(model: ProjectModel, k: LoadedKnowledge, target
     }
     if (deps.length === 0) {
       if (addToManifest) continue;
-      const need = needOf(k, target, name, check, celeryExtras);
+      const need = needOf(k, target, name, check, celeryExtras, redisBroker);
       if (name === 'celery' || need) {
         rows.push({
           name, currentSpecifier: null, currentVersion: null, where: null, isLock: false,
@@ -122,7 +126,7 @@ export function dependencyMatrix(model: ProjectModel, k: LoadedKnowledge, target
         });
         continue;
       }
-      const need = needOf(k, target, name, check, celeryExtras);
+      const need = needOf(k, target, name, check, celeryExtras, redisBroker);
       const fixEdit = lock ? undefined : check.fix?.edits.find((e) => e.name === name && e.where === where);
       if (fixEdit) {
         const exact = /^==\s*([^,;\s]+)$/.exec(fixEdit.pep508.slice(fixEdit.pep508.search(/[=<>!~]/)));

@@ -33,6 +33,9 @@ const CASES: [string[], string, string][] = [
   [['celery[redis]==5.6.3', 'redis==5.0.1'], '3.11', 'celery 5.6.3, kombu 5.6.2, redis 5.0.1'],
   [['celery==5.6.3', 'redis==5.0.1'], '3.11', 'celery 5.6.3, kombu 5.7.0, redis 5.0.1 | redis-transport-refuses-redis-py,redis-transport-import-missing'],
   [['celery==5.4.0', 'redis==5.0.1', 'kombu<5.7'], '3.11', 'celery 5.4.0, kombu 5.6.2, redis 5.0.1'],
+  // backtracking across Celery releases (checked with pip): the newest Celery whose kombu accepts the pin
+  [['celery[redis]', 'redis==5.0.1'], '3.11', 'celery 5.6.3, kombu 5.6.2, redis 5.0.1'],
+  [['celery', 'kombu==5.5.4'], '3.11', 'celery 5.5.3, kombu 5.5.4, redis -'],
   // an unpinned kombu line changes nothing: pip still takes the newest
   [['celery==5.4.0', 'redis==5.0.1', 'kombu'], '3.11', 'celery 5.4.0, kombu 5.7.0, redis 5.0.1 | redis-transport-refuses-redis-py,redis-transport-import-missing'],
   // kombu 5.7.0 needs Python >= 3.10: on 3.9 the same pins are fine
