@@ -1,3 +1,5 @@
+import { handleInterrupts } from '../runtime/lifecycle.js';
+import { killAllManagedSync } from '../runtime/process-group.js';
 import { Args, Flags } from '@oclif/core';
 import { promises as fs } from 'node:fs';
 import { JobctlCommand } from '../cli/base-command.js';
@@ -42,9 +44,7 @@ export default class Verify extends JobctlCommand {
       }
     }
     const abort = new AbortController();
-    const onSignal = (): void => abort.abort();
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
+    const interrupts = handleInterrupts({ onFirst: () => abort.abort(), forceKill: killAllManagedSync, announce: (l) => this.progress(l) });
     try {
       const tty = Boolean(process.stderr.isTTY) && !this.jsonEnabled();
       const result = await runVerify({
@@ -54,6 +54,7 @@ export default class Verify extends JobctlCommand {
         ...(stages ? { stages: stages as StageId[] } : {}), ...(flags.app ? { app: flags.app } : {}),
         ...(flags['base-python'] ? { basePython: flags['base-python'] } : {}),
       });
+      if (interrupts.exitCode !== null) Object.assign(result, { interrupted: true, exitCode: interrupts.exitCode });
       if (!this.jsonEnabled()) {
         const text = flags.format === 'markdown' ? renderVerifyMarkdown(result) : renderVerifyText(result, { color: !flags['output-file'] && useColor(process.stdout) });
         if (flags['output-file']) {
@@ -67,8 +68,7 @@ export default class Verify extends JobctlCommand {
       this.setExitCode(result.exitCode);
       return result;
     } finally {
-      process.removeListener('SIGINT', onSignal);
-      process.removeListener('SIGTERM', onSignal);
+      interrupts.dispose();
     }
   }
 }

@@ -12,7 +12,8 @@ import type { ProjectModel } from '../model/types.js';
 import { JobctlError } from '../util/errors.js';
 import { findPythonEnv, type PythonEnv } from './python-env.js';
 import { inspectApp, type AppSettings } from './app-inspect.js';
-import { resolveBroker, type BrokerHandle } from './broker.js';
+import { checkBrokerFlag, resolveBroker, type BrokerHandle } from './broker.js';
+import { deleteOwnKeys } from './broker-guard.js';
 import { RedisCeleryTransport } from './redis-transport.js';
 import { startWorker, randomSuffix, type WorkerHandle, scrub } from './worker.js';
 import { readException, type TaskCall, type TaskResult } from './protocol.js';
@@ -34,7 +35,7 @@ export interface SmokeCheck {
 
 export interface SmokeResult {
   ok: boolean;
-  exitCode: 0 | 1 | 3 | 130;
+  exitCode: 0 | 1 | 3 | 130 | 143;
   interrupted: boolean;
   root: string;
   app: string;
@@ -65,6 +66,8 @@ export interface SmokeOptions {
   concurrency?: number;
   broker?: string;
   allowRemote?: boolean;
+  /** run on a --broker database that holds other keys (jobctl's worker still uses its own unacked keys) */
+  allowSharedBroker?: boolean;
   config?: JobctlConfig;
   /** time for the worker to answer its first ping */
   readyTimeoutMs?: number;
@@ -153,10 +156,11 @@ export async function runSmokeTest(opts: SmokeOptions): Promise<SmokeResult> {
   if (!existsSync(root)) throw new JobctlError(`${opts.root}: no such directory; pass the project folder`);
   if (!statSync(root).isDirectory()) throw new JobctlError(`${opts.root}: not a directory; pass the project's folder, not a file`);
   const env = opts.env ?? process.env;
+  checkBrokerFlag({ ...(opts.broker !== undefined ? { broker: opts.broker } : {}), ...(opts.allowRemote ? { allowRemote: true } : {}) });
   const smokeTasks = readSmokeTasks(opts.config);
   const pyEnv: PythonEnv = await findPythonEnv(root, { ...(opts.python ? { flag: opts.python } : {}), ...(opts.config?.python ? { config: opts.config.python } : {}) }, env);
   const { spec: app, dir: appDir } = opts.app && opts.appDir ? { spec: opts.app, dir: path.resolve(opts.appDir) } : await resolveApp(root, opts.app, opts.config);
-  const settings = await inspectApp({ python: pyEnv.python, app, root: appDir, env });
+  const settings = await inspectApp({ python: pyEnv.python, app, root: appDir, env, ...(opts.signal ? { signal: opts.signal } : {}) });
   const warnings: string[] = [];
   if (!settings.accept_content.includes('json') && !settings.accept_content.includes('application/json')) {
     throw new JobctlError(`app ${app}: accept_content is ${JSON.stringify(settings.accept_content)}; jobctl's producer speaks JSON only, so add 'json' to accept_content to smoke-test it`);
@@ -171,7 +175,7 @@ export async function runSmokeTest(opts: SmokeOptions): Promise<SmokeResult> {
   const pool = choosePool(opts.pool, settings);
   const concurrency = opts.concurrency ?? 2;
   const taskTimeoutMs = opts.taskTimeoutMs ?? 15_000;
-  const broker: BrokerHandle = await resolveBroker({ ...(opts.broker ? { broker: opts.broker } : {}), ...(opts.allowRemote ? { allowRemote: true } : {}) });
+  const broker: BrokerHandle = await resolveBroker({ ...(opts.broker ? { broker: opts.broker } : {}), ...(opts.allowRemote ? { allowRemote: true } : {}), ...(opts.allowSharedBroker ? { allowShared: true } : {}) });
   const queue = `jobctl.smoke.${randomSuffix()}`;
   const checks: SmokeCheck[] = [];
   let worker: WorkerHandle | null = null;
@@ -408,9 +412,10 @@ export async function runSmokeTest(opts: SmokeOptions): Promise<SmokeResult> {
         }
       }
     } finally {
-      if (transport && !broker.owned) await transport.deleteOwnQueue(queue).catch(() => undefined);
-      await transport?.close().catch(() => undefined);
       await worker?.stop(1000).catch(() => undefined);
+      if (transport && !broker.owned) await transport.deleteOwnQueue(queue, worker?.nodename).catch(() => undefined);
+      await transport?.close().catch(() => undefined);
+      if (worker && !broker.owned) await deleteOwnKeys(broker.url, worker.ownKeys).catch(() => undefined);
       await broker.stop().catch(() => undefined);
     }
   }
