@@ -34,7 +34,7 @@ export default class LoadTest extends JobctlCommand {
     app: Flags.string({ char: 'A', summary: 'your Celery app (as for `celery -A`); its worker also loads jobctl\'s probe module' }),
     project: Flags.string({ char: 'p', summary: 'project folder (same as the PATH argument)' }),
     python: Flags.string({ summary: 'Python interpreter with Celery installed (default: the project\'s venv, then python3)' }),
-    broker: Flags.string({ summary: 'use this Redis broker instead of a private redis-server (loopback only unless --allow-remote)' }),
+    broker: Flags.string({ env: 'JOBCTL_BROKER', summary: 'use this Redis broker instead of a private redis-server (loopback only unless --allow-remote; or set JOBCTL_BROKER, which keeps the password off the command line)' }),
     'allow-remote': Flags.boolean({ summary: 'allow a non-loopback --broker' }),
     'allow-shared-broker': Flags.boolean({ summary: 'allow a --broker database that already holds keys (jobctl still touches only its own)' }),
     pool: Flags.string({ summary: 'worker pool', default: 'prefork', options: ['prefork', 'solo', 'threads', 'gevent', 'eventlet'] }),

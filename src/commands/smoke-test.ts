@@ -23,7 +23,7 @@ export default class SmokeTest extends JobctlCommand {
     python: Flags.string({ summary: "the project's Python (default: --python, jobctl.yaml `python`, $VIRTUAL_ENV, .venv, venv, Poetry env, python3)" }),
     pool: Flags.string({ char: 'P', summary: "worker pool (default: the app's worker_pool, else prefork)", options: ['prefork', 'solo', 'threads', 'gevent', 'eventlet'] }),
     concurrency: Flags.integer({ char: 'c', summary: 'worker concurrency', default: 2, min: 1, max: 64 }),
-    broker: Flags.string({ summary: "use this Redis broker instead of jobctl's own (loopback only unless --allow-remote)" }),
+    broker: Flags.string({ env: 'JOBCTL_BROKER', summary: "use this Redis broker instead of jobctl's own (loopback only unless --allow-remote; or set JOBCTL_BROKER, which keeps the password off the command line)" }),
     'allow-remote': Flags.boolean({ summary: 'allow a --broker that is not on this machine' }),
     'allow-shared-broker': Flags.boolean({ summary: 'allow a --broker database that already holds keys (jobctl still touches only its own)' }),
     'ready-timeout': Flags.integer({ summary: 'seconds for the worker to answer its first ping', default: 30, min: 1 }),

@@ -64,3 +64,21 @@ export async function deleteOwnKeys(url: string, keys: string[]): Promise<void> 
   for (const k of keys) if (!k.startsWith('jobctl') && !k.startsWith('celery-task-meta-') && !k.startsWith('_kombu.binding.jobctl')) throw new Error(`refusing to delete ${k}: not a key jobctl created`);
   await withClient(url, async (c) => { await c.del(...keys); });
 }
+
+/** kombu >= 5.7 keeps one deadline per expiring exchange in this sorted set, shared by every worker
+ * on the database (kombu/transport/redis.py keyprefix_binding_deadlines, REFRESH_BINDING). */
+const DEADLINES = '_kombu.binding_deadlines';
+const PIDBOX_EXCHANGES = ['celery.pidbox', 'reply.celery.pidbox'];
+
+/** Record the shared entries jobctl's worker will refresh; the returned function puts them back. */
+export async function captureSharedEntries(url: string): Promise<() => Promise<void>> {
+  const before = await withClient(url, async (c) => Promise.all(PIDBOX_EXCHANGES.map(async (m) => [m, await c.zscore(DEADLINES, m)] as const)));
+  return async () => {
+    await withClient(url, async (c) => {
+      for (const [member, score] of before) {
+        if (score === null) await c.zrem(DEADLINES, member);
+        else await c.zadd(DEADLINES, score, member);
+      }
+    });
+  };
+}

@@ -3,7 +3,7 @@
 import { JobctlError } from '../util/errors.js';
 import { maskUrlCredentials } from '../util/mask.js';
 import { startOwnRedis, type OwnRedis } from './redis-server.js';
-import { guardSharedBroker } from './broker-guard.js';
+import { captureSharedEntries, guardSharedBroker } from './broker-guard.js';
 
 export interface BrokerHandle {
   /** broker URL with the password (never print: use `masked`) */
@@ -53,7 +53,8 @@ export async function resolveBroker(opts: { broker?: string; allowRemote?: boole
     checkBrokerFlag(opts);
     const p = parseBrokerUrl(opts.broker);
     await guardSharedBroker(opts.broker, { ...(opts.allowShared ? { allowShared: true } : {}) });
-    return { url: opts.broker, backendUrl: opts.broker, masked: maskUrlCredentials(opts.broker), owned: false, password: p.password, kind: 'redis', stop: async () => undefined };
+    const restore = await captureSharedEntries(opts.broker);
+    return { url: opts.broker, backendUrl: opts.broker, masked: maskUrlCredentials(opts.broker), owned: false, password: p.password, kind: 'redis', stop: restore };
   }
   const own: OwnRedis = await startOwnRedis();
   // broker on db 0, results on db 1 of jobctl's private server
