@@ -3,7 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import { Command } from '@oclif/core';
 import { JobctlError, type ExitCode } from '../util/errors.js';
-import { maskUrlCredentials } from '../util/mask.js';
+import { maskDeep, maskText } from '../util/mask.js';
 
 export abstract class JobctlCommand extends Command {
   static override enableJsonFlag = true;
@@ -11,7 +11,9 @@ export abstract class JobctlCommand extends Command {
   /** with --json and -o FILE, the JSON document is written to FILE as well as stdout */
   protected jsonOutputFile: string | undefined;
 
-  override logJson(json: unknown): void {
+  override logJson(raw: unknown): void {
+    // every JSON document passes the one masking step (results are masked already; this is the net)
+    const json = maskDeep(raw);
     super.logJson(json);
     if (this.jsonOutputFile) {
       try {
@@ -45,7 +47,7 @@ export abstract class JobctlCommand extends Command {
     // and with --json nothing on stdout at all).
     if (!(err instanceof JobctlError) && err.oclif !== undefined && !isParseError(err)) throw err;
     const code: ExitCode = err instanceof JobctlError ? err.exitCode : 2;
-    const message = maskUrlCredentials(err instanceof JobctlError ? err.message
+    const message = maskText(err instanceof JobctlError ? err.message
       : isParseError(err) ? usageLine(err.message, this.id)
         : `internal error: ${err.message} (set DEBUG=jobctl* for details)`);
     if (process.env.DEBUG?.includes('jobctl') && err.stack) process.stderr.write(`${err.stack}\n`);

@@ -8,6 +8,7 @@ import { fmtBytes, fmtMs, fmtNum } from '../loadtest/format.js';
 import { killAllManagedSync } from '../runtime/process-group.js';
 import { handleInterrupts } from '../runtime/lifecycle.js';
 import { JobctlError } from '../util/errors.js';
+import { maskDeep } from '../util/mask.js';
 
 export default class LoadTest extends JobctlCommand {
   static override summary = 'Put a real Celery worker under load and gate on latency, errors, lost tasks and memory growth';
@@ -101,6 +102,7 @@ export default class LoadTest extends JobctlCommand {
       if (!quiet) process.stderr.write('\r\x1b[K');
     }
     if (interrupts.exitCode !== null) Object.assign(result, { interrupted: true, passed: false });
+    result = maskDeep(result);
     if (flags.report) await writeReport(flags.report, renderLoadTestHtml(result));
     if (!this.jsonEnabled()) process.stdout.write(renderLoadTestText(result));
     else if (result.interrupted) this.progress(`jobctl: interrupted after ${fmtMs(result.durationMs)}; ${result.counts.published} published, ${result.counts.succeeded + result.counts.failed} finished`);

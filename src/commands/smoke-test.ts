@@ -7,6 +7,7 @@ import { useColor } from '../report/index.js';
 import { handleInterrupts } from '../runtime/lifecycle.js';
 import { killAllManagedSync } from '../runtime/process-group.js';
 import { JobctlError } from '../util/errors.js';
+import { maskDeep } from '../util/mask.js';
 
 export default class SmokeTest extends JobctlCommand {
   static override summary = "Start the project's real Celery worker against a throwaway broker and run staged checks through it";
@@ -37,7 +38,7 @@ export default class SmokeTest extends JobctlCommand {
     const abort = new AbortController();
     const interrupts = handleInterrupts({ onFirst: () => abort.abort(), forceKill: killAllManagedSync, announce: (l) => this.progress(l) });
     try {
-      const result = await runSmokeTest({
+      const result = maskDeep(await runSmokeTest({
         root: args.path,
         config,
         concurrency: flags.concurrency,
@@ -52,7 +53,7 @@ export default class SmokeTest extends JobctlCommand {
         ...(flags.broker ? { broker: flags.broker } : {}),
         ...(flags['allow-remote'] ? { allowRemote: true } : {}),
         ...(flags['allow-shared-broker'] ? { allowSharedBroker: true } : {}),
-      });
+      }));
       // a signal after the checks (during the warm shutdown or the clean-up) still means "interrupted"
       if (interrupts.exitCode !== null) Object.assign(result, { interrupted: true, ok: false, exitCode: interrupts.exitCode });
       if (!this.jsonEnabled()) process.stdout.write(renderSmokeText(result, { color: useColor(process.stdout) }));

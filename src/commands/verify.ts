@@ -1,3 +1,4 @@
+import { maskDeep } from '../util/mask.js';
 import { handleInterrupts } from '../runtime/lifecycle.js';
 import { killAllManagedSync } from '../runtime/process-group.js';
 import { Args, Flags } from '@oclif/core';
@@ -47,13 +48,13 @@ export default class Verify extends JobctlCommand {
     const interrupts = handleInterrupts({ onFirst: () => abort.abort(), forceKill: killAllManagedSync, announce: (l) => this.progress(l) });
     try {
       const tty = Boolean(process.stderr.isTTY) && !this.jsonEnabled();
-      const result = await runVerify({
+      const result = maskDeep(await runVerify({
         root: args.path, signal: abort.signal, renderer: tty ? 'default' : 'simple',
         loadTasks: flags['load-tasks'], loadConcurrency: flags['load-concurrency'],
         ...(flags.to ? { to: flags.to } : {}), ...(flags.from ? { from: flags.from } : {}),
         ...(stages ? { stages: stages as StageId[] } : {}), ...(flags.app ? { app: flags.app } : {}),
         ...(flags['base-python'] ? { basePython: flags['base-python'] } : {}),
-      });
+      }));
       if (interrupts.exitCode !== null) Object.assign(result, { interrupted: true, exitCode: interrupts.exitCode });
       if (!this.jsonEnabled()) {
         const text = flags.format === 'markdown' ? renderVerifyMarkdown(result) : renderVerifyText(result, { color: !flags['output-file'] && useColor(process.stdout) });

@@ -59,6 +59,22 @@ interface Need {
   via: string;
 }
 
+/** Whether some version satisfies both specifiers: tried on the known releases and on every version
+ * either specifier names (and its next patch); null when nothing could be decided. */
+function rangesMeet(a: string, b: string, known: string[]): boolean | null {
+  const named = [...`${a},${b}`.matchAll(/(\d+(?:\.\d+)*)/g)].map((m) => m[1]!);
+  const bumped = named.map((v) => { const p = v.split('.').map(Number); while (p.length < 3) p.push(0); p[p.length - 1]! += 1; return p.join('.'); });
+  let decided = false;
+  for (const v of [...known, ...named, ...bumped]) {
+    const x = safe(v, a);
+    const y = safe(v, b);
+    if (x === null || y === null) continue;
+    decided = true;
+    if (x && y) return true;
+  }
+  return decided ? false : null;
+}
+
 /**
  * What the target needs of `name`. redis-py comes through the redis extra: directly (celery[redis]
  * up to 5.5.2) or through kombu[redis] (5.5.3+), where pip may pick any kombu the celery pin allows,
@@ -128,7 +144,10 @@ export function dependencyMatrix(model: ProjectModel, k: LoadedKnowledge, target
       if (!need) continue;
       const fits = d.version ? safe(d.version, need.spec) : null;
       let status: DependencyRow['status'];
-      if (d.version === null) status = d.specifier ? 'fine' : 'not-pinned';
+      // a range is fine only when some release satisfies both it and the target (kombu>=5.3.4,<5.4
+      // under celery 5.6's kombu>=5.6.0 is a conflict pip reports as ResolutionImpossible)
+      if (d.version === null && d.specifier && rangesMeet(d.specifier, need.spec, name === 'kombu' ? k.kombuReleases.map((r) => r.version) : []) === false) status = lock ? 'regenerate-lock' : 'conflict';
+      else if (d.version === null) status = d.specifier ? 'fine' : 'not-pinned';
       else if (fits === false) status = lock ? 'regenerate-lock' : 'conflict';
       else status = 'fine';
       // for kombu, the release a fresh install resolves to is known; other libraries get the range
