@@ -38,6 +38,10 @@ export function renderAuditGithub(result: AuditResult): string {
     props.push(`title=${escapeProperty(`${f.ruleId} ${f.ruleName}`)}`);
     out.push(`::${level} ${props.join(',')}::${escapeData(`${f.message}${f.hint ? `\nFix: ${f.hint}` : ''}`)}`);
   }
+  // what jobctl could not read (a file over the size limit, NUL bytes, an alias bomb): never silent
+  for (const n of result.notes.filter((x) => x.level === 'warning')) {
+    out.push(`::warning ${n.file ? `file=${escapeProperty(n.file)},` : ''}title=jobctl::${escapeData(n.message)}`);
+  }
   if (skipped > 0) out.push(`::notice title=jobctl::${escapeData(`${skipped} more findings were not annotated (GitHub shows 10 per kind per step); see the SARIF or --format markdown output`)}`);
   return out.length ? `${out.join('\n')}\n` : '';
 }

@@ -54,7 +54,10 @@ export const composeIntegration: Integration = {
       let js: Record<string, unknown>;
       try {
         js = (svcNode.toJS(doc, { maxAliasCount: 1000 }) ?? {}) as Record<string, unknown>;
-      } catch {
+      } catch (err) {
+        // e.g. a YAML alias bomb ("Excessive alias count"): this service was not read
+        model.notes.push({ level: 'warning', file: file.file, message: `service ${name} not read: ${(err as Error).message.split('\n')[0]}` });
+        model.unread.push({ file: file.file, loc: svcLoc, what: `compose service ${name}`, reason: (err as Error).message.split('\n')[0] ?? 'not valid YAML' });
         continue;
       }
       const nodeOf = (key: string): Node | undefined => (svcNode.get(key, true) as Node | undefined) ?? undefined;
