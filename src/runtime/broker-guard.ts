@@ -82,3 +82,17 @@ export async function captureSharedEntries(url: string): Promise<() => Promise<v
     });
   };
 }
+
+/** Does the broker still answer a PING (within 1.5 s)? Used to tell a dead broker from a failed check. */
+export async function brokerAnswers(url: string): Promise<boolean> {
+  const c = new Redis(url, { lazyConnect: true, connectTimeout: 1500, commandTimeout: 1500, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  c.on('error', () => undefined);
+  try {
+    await c.connect();
+    return (await c.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    c.disconnect();
+  }
+}

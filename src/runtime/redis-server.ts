@@ -82,7 +82,7 @@ export async function startOwnRedis(opts: { binary?: string; timeoutMs?: number 
       `port ${port}`, 'bind 127.0.0.1', `requirepass ${password}`, 'save ""', 'appendonly no', `dir ${JSON.stringify(dir)}`,
       'daemonize no', 'protected-mode yes', 'loglevel warning', '',
     ].join('\n'), { mode: 0o600 });
-    const proc = spawnGroup(binary, [conf], { label: 'redis-server', cwd: dir, tempDir: dir, env: { PATH: process.env.PATH }, onOutput: (c) => { lastOutput = (lastOutput + c).slice(-2000); } });
+    const proc = spawnGroup(binary, [conf], { label: 'redis-server', cwd: dir, tempDir: dir, env: { PATH: process.env.PATH, TMPDIR: os.tmpdir() }, onOutput: (c) => { lastOutput = (lastOutput + c).slice(-2000); } });
     if (await waitForPort(port, opts.timeoutMs ?? 5000, proc)) {
       const stop = async (): Promise<void> => {
         await proc.stopGroup(2000);

@@ -13,7 +13,7 @@ import { JobctlError } from '../util/errors.js';
 import { findPythonEnv, type PythonEnv } from './python-env.js';
 import { inspectApp, type AppSettings } from './app-inspect.js';
 import { checkBrokerFlag, resolveBroker, type BrokerHandle } from './broker.js';
-import { deleteOwnKeys } from './broker-guard.js';
+import { brokerAnswers, deleteOwnKeys } from './broker-guard.js';
 import { RedisCeleryTransport } from './redis-transport.js';
 import { startWorker, randomSuffix, type WorkerHandle, scrub } from './worker.js';
 import { readException, type TaskCall, type TaskResult } from './protocol.js';
@@ -182,13 +182,15 @@ export async function runSmokeTest(opts: SmokeOptions): Promise<SmokeResult> {
   let transport: RedisCeleryTransport | null = null;
   let interrupted = false;
   let workerGone = false;
+  /** the broker stopped answering during the checks: exit 3 (unavailable), not a failed check */
+  let brokerLost = false;
   const onAbort = (): void => { interrupted = true; void worker?.stop(1000); };
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   const secrets = broker.password ? [broker.password] : [];
 
   const result = (): SmokeResult => {
     const requiredFailed = checks.some((c) => c.required && c.status === 'fail');
-    const exitCode: SmokeResult['exitCode'] = interrupted ? 130 : requiredFailed ? 1 : 0;
+    const exitCode: SmokeResult['exitCode'] = interrupted ? 130 : brokerLost ? 3 : requiredFailed ? 1 : 0;
     const logs = worker?.logs() ?? '';
     return {
       ok: exitCode === 0,
@@ -363,6 +365,7 @@ export async function runSmokeTest(opts: SmokeOptions): Promise<SmokeResult> {
           checks.push({ id: d.id, title: d.title, status, required: d.required, durationMs: Math.round(performance.now() - s), evidence: scrub(evidence, secrets) });
         };
         if (interrupted) { record('skip', 'interrupted'); task.skip('interrupted'); return; }
+        if (brokerLost) { record('skip', 'the broker is gone'); task.skip('the broker is gone'); return; }
         if (workerGone) { record('skip', 'worker is gone'); task.skip('worker is gone'); return; }
         try {
           const evidence = await d.run();
@@ -370,7 +373,12 @@ export async function runSmokeTest(opts: SmokeOptions): Promise<SmokeResult> {
           task.title = `${d.title}: ${scrub(evidence, secrets)}`;
         } catch (err) {
           if (err instanceof CheckSkipped) { record('skip', err.message); task.skip(`${d.title}: ${err.message}`); return; }
-          const msg = err instanceof CheckFailed ? err.message : `error: ${(err as Error).message}`;
+          let msg = err instanceof CheckFailed ? err.message : `error: ${(err as Error).message}`;
+          if (!interrupted && !(await brokerAnswers(broker.url))) {
+            brokerLost = true;
+            msg = `the broker ${broker.masked} stopped answering during this check (${msg})`;
+            warnings.push(`lost the connection to the broker ${broker.masked} during the smoke test; is it still running? (exit 3: the checks after it were not run)`);
+          }
           record(interrupted ? 'skip' : 'fail', interrupted ? 'interrupted' : msg);
           if (!interrupted) throw new Error(`${d.title}: ${scrub(msg, secrets)}`);
         }
@@ -385,7 +393,7 @@ export async function runSmokeTest(opts: SmokeOptions): Promise<SmokeResult> {
     opts.signal?.removeEventListener('abort', onAbort);
     try {
       if (worker) {
-        if (!interrupted && !workerGone && !worker.process.hasExited()) {
+        if (!interrupted && !workerGone && !brokerLost && !worker.process.hasExited()) {
           const limit = opts.shutdownLimitMs ?? 10_000;
           const s = performance.now();
           const sd = await worker.warmShutdown(limit);

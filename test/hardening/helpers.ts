@@ -1,7 +1,7 @@
 // Shared by the hardening tests: the real CLI started in the background (so a test can signal it
 // and watch /proc while it runs), a scratch TMPDIR per run, and process-table checks.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { repoRoot } from '../support/fixtures.js';
@@ -82,7 +82,7 @@ export function liveMatching(needle: string): string[] {
   return out;
 }
 
-/** Processes jobctl started for a run under `tmp`: redis-server (config in tmp), watchdogs and workers (TMPDIR in tmp). */
+/** Processes jobctl started for a run under `tmp`: redis-server (cwd in tmp), watchdogs and workers (TMPDIR in tmp). */
 export function survivorsOf(tmp: string): string[] {
   const out: string[] = [];
   for (const name of readdirSync('/proc')) {
@@ -91,8 +91,11 @@ export function survivorsOf(tmp: string): string[] {
       if (/\) Z /.test(readFileSync(`/proc/${name}/stat`, 'utf8'))) continue;
       const cmd = readFileSync(`/proc/${name}/cmdline`, 'utf8').replace(/\0/g, ' ');
       let env = '';
+      let cwd = '';
       try { env = readFileSync(`/proc/${name}/environ`, 'utf8'); } catch { /* other user */ }
-      if (cmd.includes(tmp) || env.includes(`TMPDIR=${tmp}`)) out.push(`${name} ${cmd}`);
+      // redis-server rewrites its title over argv and environ: its cwd (jobctl's folder for it) says whose it is
+      try { cwd = readlinkSync(`/proc/${name}/cwd`); } catch { /* other user */ }
+      if (cmd.includes(tmp) || env.includes(`TMPDIR=${tmp}`) || cwd.startsWith(tmp)) out.push(`${name} ${cmd}`);
     } catch { /* gone */ }
   }
   return out;

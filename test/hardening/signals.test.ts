@@ -44,6 +44,8 @@ async function assertNothingLeft(b: Background): Promise<void> {
 test('D3: a second Ctrl-C during smoke-test kills redis-server and the worker, exit 130', async () => {
   const b = startJobctl(['smoke-test', good, '--python', py]);
   assert.ok(await b.waitFor(/✔ remote-control ping/), b.stderr());
+  const running = survivorsOf(b.tmp);
+  assert.ok(running.some((l) => /redis-server/.test(l)) && running.some((l) => / -m celery /.test(l)), running.join('\n'));
   b.child.kill('SIGINT');
   await settle(300);
   b.child.kill('SIGINT');
@@ -55,6 +57,7 @@ test('D3: a second Ctrl-C during smoke-test kills redis-server and the worker, e
 test('D12: SIGKILL of jobctl itself: its watchdogs end redis-server, the worker and its pool', async () => {
   const b = startJobctl(['smoke-test', good, '--python', py]);
   assert.ok(await b.waitFor(/✔ remote-control ping/), b.stderr());
+  assert.ok(survivorsOf(b.tmp).some((l) => /redis-server/.test(l)), 'redis-server not seen');
   b.child.kill('SIGKILL');
   assert.equal(await b.done, 137);
   await assertNothingLeft(b);
@@ -98,5 +101,17 @@ test('load-test: SIGTERM mid-load reports what was measured, exit 143', async ()
   b.child.kill('SIGTERM');
   assert.equal(await b.done, 143, b.stderr());
   assert.match(b.stdout(), /INTERRUPTED/);
+  await assertNothingLeft(b);
+});
+
+test("D14: jobctl's redis-server killed mid-run: exit 3 naming the broker, not a failed check", async () => {
+  const b = startJobctl(['smoke-test', good, '--python', py]);
+  assert.ok(await b.waitFor(/✔ remote-control ping/), b.stderr());
+  const redis = survivorsOf(b.tmp).find((l) => /redis-server/.test(l));
+  assert.ok(redis, 'redis-server not found');
+  process.kill(Number(redis.split(' ')[0]), 'SIGKILL');
+  assert.equal(await b.done, 3, b.stdout() + b.stderr());
+  assert.match(b.stdout(), /the broker stopped answering/);
+  assert.doesNotMatch(b.stdout(), /all required checks passed/);
   await assertNothingLeft(b);
 });
