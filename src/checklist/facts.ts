@@ -7,7 +7,7 @@ import type { Finding } from '../engine/types.js';
 import type { DetectContext, Evidence } from './types.js';
 import type { ResolvedSetting } from '../rules/lib/settings.js';
 import { isTestFile } from '../rules/lib/settings.js';
-import { maskText, maskValue } from '../util/mask.js';
+import { maskUrlCredentials, maskValue } from '../util/mask.js';
 import { getModuleLevelCalls } from '../model/python/index.js';
 
 /** The assignment Celery ends up with for a setting (the last one read wins). */
@@ -27,11 +27,11 @@ export function findings(ctx: DetectContext, ruleId: string): Finding[] {
 }
 
 export function findingEvidence(f: Finding): Evidence {
-  return { file: f.location.file, line: f.location.line, text: maskText(f.message), ruleId: f.ruleId };
+  return { file: f.location.file, line: f.location.line, text: maskUrlCredentials(f.message), ruleId: f.ruleId };
 }
 
 export function locEvidence(loc: Location, text: string): Evidence {
-  return { file: loc.file, line: loc.line, text: oneLine(maskText(text)) };
+  return { file: loc.file, line: loc.line, text: oneLine(maskUrlCredentials(text)) };
 }
 
 export function dependency(ctx: DetectContext, ...names: string[]): Dependency | undefined {
@@ -47,7 +47,7 @@ export function commands(ctx: DetectContext, subcommand?: string): WorkerCommand
 }
 
 export function commandEvidence(w: WorkerCommand): Evidence {
-  return { file: w.file, line: w.loc.line, text: oneLine(maskText(w.raw)) };
+  return { file: w.file, line: w.loc.line, text: oneLine(maskUrlCredentials(w.raw)) };
 }
 
 export function redisServices(ctx: DetectContext): ComposeService[] {

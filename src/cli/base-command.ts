@@ -3,7 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import { Command } from '@oclif/core';
 import { JobctlError, type ExitCode } from '../util/errors.js';
-import { maskDeep, maskText } from '../util/mask.js';
+import { maskDeep, maskUrlCredentials } from '../util/mask.js';
 
 export abstract class JobctlCommand extends Command {
   static override enableJsonFlag = true;
@@ -62,7 +62,7 @@ export abstract class JobctlCommand extends Command {
     // and with --json nothing on stdout at all).
     if (!(err instanceof JobctlError) && err.oclif !== undefined && !isParseError(err)) throw err;
     const code: ExitCode = err instanceof JobctlError ? err.exitCode : 2;
-    const message = maskText(err instanceof JobctlError ? err.message
+    const message = maskUrlCredentials(err instanceof JobctlError ? err.message
       : isParseError(err) ? usageLine(err.message, this.id)
         : `internal error: ${err.message} (set DEBUG=jobctl* for details)`);
     if (process.env.DEBUG?.includes('jobctl') && err.stack) process.stderr.write(`${err.stack}\n`);

@@ -7,7 +7,7 @@ import type { Knowledge, ReleaseFacts } from '../knowledge/types.js';
 import { allRules } from '../rules/index.js';
 import type { ReportInput, Rule, RuleContext } from '../rules/types.js';
 import { JobctlError } from '../util/errors.js';
-import { maskText } from '../util/mask.js';
+import { maskUrlCredentials } from '../util/mask.js';
 import { loadConfig, type JobctlConfig } from './config.js';
 import { detectPackageVersion } from './versions.js';
 import { isSuppressed, parseSuppressions, type FileSuppressions } from './suppressions.js';
@@ -79,8 +79,8 @@ export async function runAudit(root: string, opts: AuditOptions = {}): Promise<A
       severity: input.severity ?? rule.meta.severity,
       confidence: input.confidence ?? rule.meta.confidence,
       // rules mask values themselves; this is a second net for URL credentials
-      message: maskText(input.message),
-      hint: maskText(input.hint ?? firstLine(rule.meta.fix)),
+      message: maskUrlCredentials(input.message),
+      hint: maskUrlCredentials(input.hint ?? firstLine(rule.meta.fix)),
       location: input.loc,
       fingerprint,
       docs: ruleDocsPath(rule.meta.id),
@@ -101,7 +101,7 @@ export async function runAudit(root: string, opts: AuditOptions = {}): Promise<A
     current: current && currentDetected ? { version: current.version, source: currentDetected.source } : null,
     findings,
     suppressed: { count: Object.values(suppressed).reduce((a, b) => a + b, 0), byRule: suppressed },
-    notes: model.notes.map((n) => ({ ...n, message: maskText(n.message) })),
+    notes: model.notes.map((n) => ({ ...n, message: maskUrlCredentials(n.message) })),
     summary: {
       errors: findings.filter((f) => f.severity === 'error').length,
       warnings: findings.filter((f) => f.severity === 'warning').length,

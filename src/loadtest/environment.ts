@@ -13,7 +13,7 @@ import { RedisCeleryTransport } from '../runtime/redis-transport.js';
 import { lastPythonError, randomSuffix, startWorker, type WorkerHandle } from '../runtime/worker.js';
 import { UnavailableError } from '../util/errors.js';
 import { JobctlError } from '../util/errors.js';
-import { maskText } from '../util/mask.js';
+import { maskUrlCredentials } from '../util/mask.js';
 import type { LoadTarget } from './run.js';
 
 export const LOAD_PROBE_MODULE = 'jobctl_loadprobe';
@@ -129,7 +129,7 @@ export async function startLoadEnvironment(opts: EnvironmentOptions): Promise<Lo
       workerPid: w.process.pid,
       environment: {
         broker: broker.masked,
-        backend: maskText(broker.backendUrl),
+        backend: maskUrlCredentials(broker.backendUrl),
         queue,
         worker: 'private',
         pool,

@@ -9,7 +9,7 @@
 import { Redis } from 'ioredis';
 import { buildEnvelope, buildTaskMessage, priorityQueueKey } from '../runtime/protocol.js';
 import { UnavailableError } from '../util/errors.js';
-import { maskText } from '../util/mask.js';
+import { maskUrlCredentials } from '../util/mask.js';
 
 const RESULT_PREFIX = 'celery-task-meta-';
 const FINAL = new Set(['SUCCESS', 'FAILURE', 'REVOKED']);
@@ -72,7 +72,7 @@ export class LoadClient {
       await Promise.all([c.broker.connect(), c.backend.connect(), c.sub.connect()]);
     } catch (err) {
       c.close();
-      throw new UnavailableError(`broker ${maskText(opts.brokerUrl)} is not reachable (${(err as Error).message}); start it or pass a reachable --broker`, { cause: err });
+      throw new UnavailableError(`broker ${maskUrlCredentials(opts.brokerUrl)} is not reachable (${(err as Error).message}); start it or pass a reachable --broker`, { cause: err });
     }
     c.sub.on('pmessage', (_p: string, channel: string, message: string) => c.onMessage(channel, message));
     await c.sub.psubscribe(`${RESULT_PREFIX}*`);

@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { maskText } from '../util/mask.js';
+import { maskUrlCredentials } from '../util/mask.js';
 import type { PlanSource, RiskLevel, UpgradePlan } from './types.js';
 
 /** templates/ in a checkout or an installed package (dist/src/plan -> ../../../templates; src/plan -> ../../templates). */
@@ -118,5 +118,5 @@ export function renderPlanMarkdown(plan: UpgradePlan, template: string = readFil
     notes: plan.notes.length === 0 ? '' : ['## Notes', '', ...plan.notes.map((n) => `- ${n}`)].join('\n'),
   };
   const out = template.replace(/\{\{(\w+)\}\}/g, (m, key: string) => sections[key] ?? m);
-  return `${maskText(out).replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
+  return `${maskUrlCredentials(out).replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
 }

@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { execa } from 'execa';
 import { JobctlError, UnavailableError } from '../util/errors.js';
-import { maskText } from '../util/mask.js';
+import { maskUrlCredentials } from '../util/mask.js';
 import { templatesPythonDir } from './paths.js';
 import { fixForPythonError, importFailureReason } from './python-errors.js';
 
@@ -53,7 +53,7 @@ export async function inspectApp(opts: { python: string; app: string; root: stri
   if (r.exitCode !== 0) {
     const reason = importFailureReason(stderr, r.exitCode);
     const fix = fixForPythonError(reason, opts.root, opts.python, opts.app);
-    throw new UnavailableError(`app ${opts.app} does not import: ${maskText(reason)}; ${fix}`);
+    throw new UnavailableError(`app ${opts.app} does not import: ${maskUrlCredentials(reason)}; ${fix}`);
   }
   const line = stdout.trim().split('\n').pop() ?? '';
   try {

@@ -11,7 +11,7 @@
 // - Afterwards jobctl deletes exactly the keys it created, by name.
 import { Redis } from 'ioredis';
 import { JobctlError, UnavailableError } from '../util/errors.js';
-import { maskText } from '../util/mask.js';
+import { maskUrlCredentials } from '../util/mask.js';
 
 export const ISOLATE_MODULE = 'jobctl_isolate';
 
@@ -36,7 +36,7 @@ async function withClient<T>(url: string, fn: (c: Redis) => Promise<T>): Promise
     return await fn(c);
   } catch (err) {
     const cause = lastError ?? err;
-    const masked = maskText(url);
+    const masked = maskUrlCredentials(url);
     if (describeRedisError(cause) === 'auth' || describeRedisError(err) === 'auth') {
       throw new UnavailableError(`broker ${masked}: authentication failed (the broker answered but refused the ${/:\/\/[^@/]*:[^@/]*@/.test(url) ? 'password' : 'connection without a password'}); check the password in --broker`);
     }
@@ -53,7 +53,7 @@ export async function guardSharedBroker(url: string, opts: { allowShared?: boole
     await c.ping();
     const size = await c.dbsize();
     if (size > 0 && !opts.allowShared) {
-      throw new JobctlError(`--broker ${maskText(url)}: the database holds ${size} key(s) of other applications; a Celery worker started there restores and can drop their unacked messages, so jobctl refuses it. Point --broker at an empty database (e.g. redis://127.0.0.1:6379/15), omit --broker to use jobctl's own redis-server, or pass --allow-shared-broker`);
+      throw new JobctlError(`--broker ${maskUrlCredentials(url)}: the database holds ${size} key(s) of other applications; a Celery worker started there restores and can drop their unacked messages, so jobctl refuses it. Point --broker at an empty database (e.g. redis://127.0.0.1:6379/15), omit --broker to use jobctl's own redis-server, or pass --allow-shared-broker`);
     }
   });
 }

@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import { buildEnvelope, buildTaskMessage, decodeEnvelopeBody, priorityQueueKey, type TaskCall, type TaskResult } from './protocol.js';
 import { FINAL_STATES, type CallOptions, type CeleryTransport, type ControlOptions, type ControlReplies, type PublishOptions } from './transport.js';
 import { UnavailableError } from '../util/errors.js';
-import { maskText } from '../util/mask.js';
+import { maskUrlCredentials } from '../util/mask.js';
 
 const SEP = '\x06\x16';
 const RESULT_PREFIX = 'celery-task-meta-';
@@ -66,7 +66,7 @@ export class RedisCeleryTransport implements CeleryTransport {
       await t.broker.ping();
     } catch (err) {
       await t.close();
-      throw new UnavailableError(`broker ${maskText(opts.brokerUrl)} is not reachable (${(err as Error).message}); start it or pass a reachable --broker`, { cause: err });
+      throw new UnavailableError(`broker ${maskUrlCredentials(opts.brokerUrl)} is not reachable (${(err as Error).message}); start it or pass a reachable --broker`, { cause: err });
     }
     // One PSUBSCRIBE for every result: Redis pub/sub ignores the DB number (protocol.md §3).
     t.sub.on('pmessage', (_pattern: string, channel: string, message: string) => {

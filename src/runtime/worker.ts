@@ -14,7 +14,7 @@ import type { CeleryTransport } from './transport.js';
 import { pythonPathFor } from './app-inspect.js';
 import { fixForPythonError } from './python-errors.js';
 import { UnavailableError } from '../util/errors.js';
-import { maskText } from '../util/mask.js';
+import { maskUrlCredentials } from '../util/mask.js';
 import { ISOLATE_MODULE, isolationKeys } from './broker-guard.js';
 
 export const PROBE_MODULE = 'jobctl_probe';
@@ -96,7 +96,7 @@ export function lastPythonError(logs: string): string | null {
 }
 
 export function scrub(text: string, secrets: string[]): string {
-  let out = maskText(text);
+  let out = maskUrlCredentials(text);
   for (const s of secrets) if (s.length >= 4) out = out.split(s).join('****');
   return out;
 }

@@ -130,6 +130,10 @@ export function maskText(text: string): string {
   return maskKeyValues(maskDirectives(maskUrls(text)));
 }
 
+/** The name every caller has used since the first version: the same one step (all credential positions,
+ * not only URLs). */
+export const maskUrlCredentials = maskText;
+
 /** Deep copy of value with maskText applied to every string (keys are kept). */
 export function maskDeep<T>(value: T): T {
   const walk = (v: unknown): unknown => {
@@ -155,18 +159,4 @@ export function maskValue(key: string, value: string): string {
     return `${quote}${MASK}${quote}`;
   }
   return maskText(value);
-}
-
-/** The literal password of the first URL in value that has one; null otherwise. */
-export function urlPassword(value: string): string | null {
-  const re = /([a-z][a-z0-9+.-]*)(\\?:\\?\/\\?\/)/gi;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(value)) !== null) {
-    const a = parseAuthority(value, m.index + m[0].length);
-    if (!a || a.colon < 0) continue;
-    const raw = unescape(value.slice(a.colon + a.colonLen, a.at));
-    if (raw === '' || isReference(raw) || /^\{/.test(raw)) continue;
-    try { return decodeURIComponent(raw); } catch { return raw; }
-  }
-  return null;
 }

@@ -4,7 +4,7 @@ import type { DetectContext, Detection, Evidence, ItemDef } from '../types.js';
 import type { ComposeService, RedisConf, RedisConfDirective } from '../../model/types.js';
 import { findingEvidence, findings, locEvidence, redisServices, setting, settingEvidence, allEnvVars, envEvidence } from '../facts.js';
 import { brokerUrls, usesRedisBroker } from '../../rules/lib/broker.js';
-import { maskText } from '../../util/mask.js';
+import { maskUrlCredentials } from '../../util/mask.js';
 
 const REDIS_SECURITY = { title: 'Redis docs: Security', ref: 'https://redis.io/docs/latest/operate/oss_and_stack/management/security/' };
 const REDIS_ACL = { title: 'Redis docs: ACL', ref: 'https://redis.io/docs/latest/operate/oss_and_stack/management/security/acl/' };
@@ -66,7 +66,7 @@ export const redisAuth: ItemDef = {
     }
     if (ok.length > 0) return { status: 'pass', detail: 'Redis requires a password / ACL user', evidence: ok };
     const withPw = f.urls.filter((u) => /^(redis|rediss|valkey):\/\/[^@/]*:[^@/]+@/i.test(u));
-    if (withPw.length > 0) return { status: 'pass', detail: `the broker URL authenticates (${maskText(withPw[0]!)}); Redis refuses AUTH when no password is set, so the server requires one` };
+    if (withPw.length > 0) return { status: 'pass', detail: `the broker URL authenticates (${maskUrlCredentials(withPw[0]!)}); Redis refuses AUTH when no password is set, so the server requires one` };
     return managed('that AUTH/ACLs are enabled');
   },
 };
@@ -168,7 +168,7 @@ export const redisTls: ItemDef = {
       const ev: Evidence[] = [];
       for (const { v } of allEnvVars(ctx)) if (plain.includes(v.value)) ev.push(envEvidence(v));
       for (const s of ctx.settings) if (/^(broker_url|result_backend)$/.test(s.newName)) ev.push(settingEvidence(s));
-      return { status: 'fail', detail: `plain-text Redis URL${plain.length === 1 ? '' : 's'} (${plain.map(maskText).join(', ')}): task arguments, results and the password cross the network unencrypted`, evidence: ev };
+      return { status: 'fail', detail: `plain-text Redis URL${plain.length === 1 ? '' : 's'} (${plain.map(maskUrlCredentials).join(', ')}): task arguments, results and the password cross the network unencrypted`, evidence: ev };
     }
     return { status: 'unconfirmed', detail: 'the broker URL is not in the repository: confirm production uses rediss:// (TLS)' };
   },

@@ -3,7 +3,7 @@
 import type { Evidence, ItemDef } from '../types.js';
 import { allEnvVars, findingEvidence, findings, locEvidence } from '../facts.js';
 import { urlPassword } from '../../rules/lib/secrets.js';
-import { maskText } from '../../util/mask.js';
+import { maskUrlCredentials } from '../../util/mask.js';
 import { allStrings } from '../../rules/lib/values.js';
 
 /** Passwords that ship as defaults or top every leaked-password list (RabbitMQ's guest, redis' foobared). */
@@ -63,7 +63,7 @@ export const weakBrokerPassword: ItemDef = {
     for (const { v } of allEnvVars(ctx)) if (/:\/\//.test(v.value)) urls.push({ url: v.value, loc: v.loc });
     for (const { url, loc } of urls) {
       const pw = urlPassword(url);
-      if (pw !== null && weak(pw)) evidence.push(locEvidence(loc, `${maskText(url)}: ${WEAK.test(pw) ? 'a well-known default password' : `a password shorter than ${MIN_LENGTH} characters`}`));
+      if (pw !== null && weak(pw)) evidence.push(locEvidence(loc, `${maskUrlCredentials(url)}: ${WEAK.test(pw) ? 'a well-known default password' : `a password shorter than ${MIN_LENGTH} characters`}`));
     }
     for (const conf of ctx.model.redisConfs) {
       for (const d of conf.directives) {

@@ -1,8 +1,12 @@
 // Finding literal secrets without ever returning them: callers get masked text only.
-import { isSecretName, maskText, urlPassword } from '../../util/mask.js';
+import { maskUrlCredentials } from '../../util/mask.js';
 
-export { isSecretName, urlPassword };
+const SECRET_NAME = /(PASSWORD|PASSWD|PWD|SECRET|TOKEN|API_?KEY|PRIVATE_KEY|ACCESS_KEY|AUTH_KEY|DSN)(?![A-Z_]*(URL|ENDPOINT|TIMEOUT|EXPIRE|VALIDATORS|HASHERS|FILE|PATH|LENGTH|AGE|NAME|HEADER|TYPE|PREFIX|SALT_FIELD|FIELD|TEMPLATE|SUBJECT|CLASS))/i;
+const URL_WITH_PASSWORD = /\b[a-z][a-z0-9+.-]*:\/\/[^\s:@/'"]*:([^\s@/'"]+)@/i;
 
+export function isSecretName(name: string): boolean {
+  return SECRET_NAME.test(name);
+}
 
 /** A value that is a real literal secret, not a placeholder or a reference. */
 export function isLiteralSecretValue(value: string): boolean {
@@ -15,8 +19,17 @@ export function isLiteralSecretValue(value: string): boolean {
   return true;
 }
 
+/** The password part of a URL when it is a literal (not ${VAR}); null otherwise. */
+export function urlPassword(value: string): string | null {
+  const m = URL_WITH_PASSWORD.exec(value);
+  if (!m) return null;
+  const pw = decodeURIComponent(m[1]!);
+  if (/^\$\{?[A-Za-z_]|^%\(|^\{/.test(pw) || pw.length === 0) return null;
+  return pw;
+}
+
 export function maskedUrl(value: string): string {
-  return maskText(value);
+  return maskUrlCredentials(value);
 }
 
 /**
