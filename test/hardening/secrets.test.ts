@@ -10,6 +10,7 @@ import path from 'node:path';
 import { jobctl, jobctlAll, show, type Run } from '../support/cli.js';
 import { maskText } from '../../src/util/mask.js';
 import { ensureCeleryVenv } from '../../src/runtime/venvs.js';
+import { removeTmp, startJobctl } from './helpers.js';
 
 const FILES: Record<string, string> = {
   'proj/__init__.py': '',
@@ -154,11 +155,22 @@ test('D6: runtime outputs (smoke-test text and --json, load-test --json and HTML
   const py = ensureCeleryVenv('5.7.0');
   const html = path.join(proj, '..', `${path.basename(proj)}-load.html`);
   try {
-    const runs = [
-      await jobctl(['smoke-test', proj, '--python', py], { timeoutMs: 120_000 }),
-      await jobctl(['smoke-test', proj, '--python', py, '--json'], { timeoutMs: 120_000 }),
-      await jobctl(['load-test', proj, '--python', py, '-A', 'proj.celery_app:app', '--task', 'proj.celery_app.add', '--args', '[1,2]', '-n', '50', '-c', '5', '--json', '--report', html], { timeoutMs: 120_000 }),
-    ];
+    // run in the background so that every /proc/*/cmdline is searched while they run
+    const runs: Run[] = [];
+    const cmdlines = new Set<string>();
+    for (const args of [
+      ['smoke-test', proj, '--python', py],
+      ['smoke-test', proj, '--python', py, '--json'],
+      ['load-test', proj, '--python', py, '-A', 'proj.celery_app:app', '--task', 'proj.celery_app.add', '--args', '[1,2]', '-n', '50', '-c', '5', '--json', '--report', html],
+    ]) {
+      const b = startJobctl(args);
+      const code = await b.done;
+      for (const c of b.cmdlines) cmdlines.add(c);
+      runs.push({ args, code, signal: null, stdout: b.stdout(), stderr: b.stderr() });
+      removeTmp(b);
+    }
+    assert.ok(cmdlines.size > 0);
+    assert.deepEqual([...cmdlines].filter((c) => LEAK.test(c)), [], 'a secret on a process command line');
     const found: string[] = [];
     for (const r of runs) found.push(...leaks(r).map((l) => `${r.args[0]} → ${l}`));
     for (const r of runs) assert.ok(r.code === 0 || r.code === 1, show(r));

@@ -105,3 +105,18 @@ test('D23: the Node version hint is the one README gives; README lists what npm 
   assert.match(readme, /package index/);
   assert.match(readme, /143/);
 });
+
+test('D19: a --baseline that is not JSON never suggests overwriting that file', async () => {
+  const r = await jobctl(['load-test', path.join(fixturesDir, 'runtime-good-app'), '--python', '/nonexistent/python', '--baseline', '/etc/passwd']);
+  assert.equal(r.code, 2, show(r));
+  assert.match(r.stderr, /\/etc\/passwd: not JSON/);
+  assert.doesNotMatch(r.stderr, />\s*\/etc\/passwd/);
+});
+
+test('D32: `jobctl rules` keeps the severity column aligned for long rule names', async () => {
+  const r = await jobctl(['rules']);
+  assert.equal(r.code, 0, show(r));
+  const cols = r.stdout.split('\n').filter((l) => /^JC\d{3}/.test(l)).map((l) => l.search(/ (error|warning|info) /));
+  assert.ok(cols.length > 10);
+  assert.equal(new Set(cols).size, 1, r.stdout);
+});
