@@ -24,7 +24,7 @@ export function renderAuditMarkdown(result: AuditResult): string {
   }
   const notes = result.notes.filter((n) => n.level === 'warning');
   if (notes.length > 0) {
-    out.push('', '## Notes', '', ...notes.map((n) => `- ${n.file ? `\`${n.file}\`: ` : ''}${cell(n.message)}`), '');
+    out.push('', '## Notes', '', ...notes.slice(0, 50).map((n) => `- ${n.file ? `\`${n.file}\`: ` : ''}${cell(n.message)}`), ...(notes.length > 50 ? [`- … ${notes.length - 50} more (see --json)`] : []), '');
   }
   let text = `${out.join('\n')}\n`;
   if (Buffer.byteLength(text) > STEP_SUMMARY_LIMIT) {

@@ -33,7 +33,7 @@ export function isSecretKey(key: string): boolean {
 /** A value that refers to a secret instead of holding one. */
 export function isReference(value: string): boolean {
   const v = value.trim().replace(/^(['"])(.*)\1$/s, '$2').trim();
-  return v === '' || v === MASK || /^\$\{?[A-Za-z_]|^%\(|^\{\{|^<[^>]*>$|^(os\.|env\(|getenv|config\(|settings\.)/.test(v) || /^(none|null|true|false|nil|~)$/i.test(v);
+  return v === '' || v === MASK || /^\{[A-Za-z_][A-Za-z0-9_]*\}$|^\$\{?[A-Za-z_]|^%\(|^\{\{|^<[^>]*>$|^(os\.|env\(|getenv|config\(|settings\.)/.test(v) || /^(none|null|true|false|nil|~)$/i.test(v);
 }
 
 const unescape = (s: string): string => s.replace(/\\(.)/g, '$1');
@@ -106,6 +106,11 @@ function maskKeyValues(text: string): string {
       const lineStart = text.lastIndexOf('\n', m.index) + 1;
       if (!/^[ \t]*(- )?$/.test(text.slice(lineStart, m.index + lead.length))) { skip(); continue; }
     }
+    // code, not configuration: `f(dsn=SENTRY_DSN, …)` names a variable (an identifier inside a call or dict)
+    const before = text.slice(0, m.index + lead.length).replace(/[ \t]+$/, '').slice(-1);
+    const lineSoFar = text.slice(text.lastIndexOf('\n', m.index) + 1, m.index + lead.length);
+    const inCall = (lineSoFar.match(/\(/g)?.length ?? 0) > (lineSoFar.match(/\)/g)?.length ?? 0);
+    if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(value) && inCall && (before === '(' || before === ',')) { skip(); continue; }
     const after = text[m.index + all.length];
     // a URL (its own positions), a reference, a call or an attribute: not a literal secret
     if (value.includes('://') || isReference(value) || after === '(' || after === '.' || after === '[') { skip(); continue; }
@@ -118,7 +123,8 @@ function maskKeyValues(text: string): string {
 
 function maskDirectives(text: string): string {
   return text
-    .replace(/(\b(?:--)?(?:requirepass|masterauth)\b[ \t=]+)("[^"\n]*"|'[^'\n]*'|[^\s'"]+)/gi, (all, head: string, value: string) => (isReference(value) ? all : `${head}${/^["']/.test(value) ? `${value[0]}${MASK}${value[0]}` : MASK}`))
+    // a directive (line start, after a quote or backtick, `config set`) or an option: not the word in prose
+    .replace(/((?:^|\n|\\n|[`'"]|--|config set )[ \t]*(?:requirepass|masterauth)\b[ \t=]+)("[^"\n]*"|'[^'\n]*'|[^\s'"`]+)/gi, (all, head: string, value: string) => (isReference(value) ? all : `${head}${/^["']/.test(value) ? `${value[0]}${MASK}${value[0]}` : MASK}`))
     .replace(/((?:^|\n|\\n)[ \t]*(?:user|ACL SETUSER)[ \t][^\n]*)/gi, (line) => line.replace(/(\s)>([^\s'"]+)/g, `$1>${MASK}`))
     .replace(/(--(?:password|passwd|pass|token|secret|api-key|auth)(?:[ \t]+|=))("[^"\n]*"|'[^'\n]*'|[^\s'"-][^\s'"]*)/gi, (all, head: string, value: string) => (isReference(value) ? all : `${head}${MASK}`))
     .replace(/(\bredis-cli\b[^\n]*?[ \t]-a[ \t]+)([^\s'"]+)/g, (all, head: string, value: string) => (isReference(value) ? all : `${head}${MASK}`));

@@ -93,6 +93,11 @@ test('maskText: positions, not values', () => {
     ['a password shorter than 8 characters; password: the word stays', 'a password shorter than 8 characters; password: the word stays'],
     ['PASSWORD_RESET_TIMEOUT=3600', 'PASSWORD_RESET_TIMEOUT=3600'],
     ['password=os.environ["X"]', 'password=os.environ["X"]'],
+    ['sentry_sdk.init(dsn=SENTRY_DSN, environment="prod")', 'sentry_sdk.init(dsn=SENTRY_DSN, environment="prod")'],
+    ['connect(host, password="hunter22")', 'connect(host, password="****")'],
+    ['Redis requires authentication (requirepass or ACL users)', 'Redis requires authentication (requirepass or ACL users)'],
+    ['`redis.conf:2` `requirepass hunter2`', '`redis.conf:2` `requirepass ****`'],
+    ['# Production readiness checklist — mozilla+kitsune@034efac789', '# Production readiness checklist — mozilla+kitsune@034efac789'],
   ];
   for (const [input, want] of cases) assert.equal(maskText(input), want, input);
 });
