@@ -3,7 +3,8 @@
 // for people, and a closing `N passed, N failed` line for CI. Pass area names to run a subset:
 //   node scripts/run-tests.mjs model rules
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
@@ -12,7 +13,6 @@ if (!existsSync(testRoot)) {
   console.error('jobctl tests: dist/test is missing; run `npm run build` first');
   process.exit(2);
 }
-mkdirSync(path.join(root, '.cache'), { recursive: true });
 const areas = process.argv.slice(2);
 const files = [];
 const walk = (dir) => {
@@ -33,7 +33,8 @@ const args = [
 ];
 // Every temp file of the run (test projects, jobctl's redis-server folders, Python's pymp-*) goes to one
 // scratch folder that is removed at the end: the tests leave nothing in /tmp, even when a test forgets.
-const scratch = mkdtempSync(path.join(root, '.cache', 'test-tmp-'));
+// (Outside the repository: test projects must not look like part of a git checkout.)
+const scratch = mkdtempSync(path.join(os.tmpdir(), 'jobctl-tests-'));
 let r;
 try {
   r = spawnSync(process.execPath, args, { stdio: 'inherit', cwd: root, env: { ...process.env, NO_COLOR: process.env.NO_COLOR ?? '1', TMPDIR: scratch } });

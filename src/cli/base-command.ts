@@ -37,7 +37,8 @@ export abstract class JobctlCommand extends Command {
       if (a === '') throw new JobctlError('an empty argument was given; pass the project folder (e.g. `.`) or leave it out');
     }
     const format = requestedFormat(this.argv);
-    if (this.argv.includes('--json') && format !== null && format !== 'json') throw new JobctlError(`--json and --format ${format} ask for two different outputs; use one of them`);
+    // --json wins (one JSON document on stdout, as documented), but never silently
+    if (this.argv.includes('--json') && format !== null && format !== 'json') process.stderr.write(`jobctl: --json is given, so --format ${format} is ignored (stdout is the JSON result)\n`);
   }
 
   /** Set the process exit code without exiting (so oclif can still print the JSON result). */

@@ -16,8 +16,10 @@ export interface Background {
   done: Promise<number>;
   /** resolves once stderr matches re */
   waitFor(re: RegExp, timeoutMs?: number): Promise<boolean>;
-  /** every /proc/<pid>/cmdline seen while polling (started by poll()) */
+  /** every /proc/<pid>/cmdline seen while it ran (all processes of the machine) */
   cmdlines: Set<string>;
+  /** the command lines of the processes of this run only (see survivorsOf) */
+  ownCmdlines: Set<string>;
 }
 
 const SIGNO: Record<string, number> = { SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
@@ -37,7 +39,11 @@ export function startJobctl(args: string[], opts: { env?: Record<string, string>
     for (const w of [...waiters]) if (w.re.test(err)) { waiters.splice(waiters.indexOf(w), 1); w.resolve(true); }
   });
   const cmdlines = new Set<string>();
-  const poll = setInterval(() => { for (const c of allCmdlines()) cmdlines.add(c); }, 100);
+  const ownCmdlines = new Set<string>();
+  const poll = setInterval(() => {
+    for (const c of allCmdlines()) cmdlines.add(c);
+    for (const l of survivorsOf(tmp)) ownCmdlines.add(l.slice(l.indexOf(' ') + 1));
+  }, 100);
   const killer = setTimeout(() => child.kill('SIGKILL'), 180_000);
   const done = new Promise<number>((resolve) => child.on('close', (code, signal) => {
     clearInterval(poll);
@@ -46,7 +52,7 @@ export function startJobctl(args: string[], opts: { env?: Record<string, string>
     resolve(code ?? 128 + (SIGNO[signal ?? ''] ?? 0));
   }));
   return {
-    child, pid: child.pid!, tmp, cmdlines, done,
+    child, pid: child.pid!, tmp, cmdlines, ownCmdlines, done,
     stdout: () => out,
     stderr: () => err,
     waitFor: (re, timeoutMs = 60_000) => new Promise<boolean>((resolve) => {
