@@ -3,7 +3,8 @@
 // for people, and a closing `N passed, N failed` line for CI. Pass area names to run a subset:
 //   node scripts/run-tests.mjs model rules
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
@@ -30,5 +31,14 @@ const args = [
   `--test-reporter=${path.join(root, 'scripts', 'summary-reporter.mjs')}`, '--test-reporter-destination=stdout',
   ...selected,
 ];
-const r = spawnSync(process.execPath, args, { stdio: 'inherit', cwd: root, env: { ...process.env, NO_COLOR: process.env.NO_COLOR ?? '1' } });
+// Every temp file of the run (test projects, jobctl's redis-server folders, Python's pymp-*) goes to one
+// scratch folder that is removed at the end: the tests leave nothing in /tmp, even when a test forgets.
+// (Outside the repository: test projects must not look like part of a git checkout.)
+const scratch = mkdtempSync(path.join(os.tmpdir(), 'jobctl-tests-'));
+let r;
+try {
+  r = spawnSync(process.execPath, args, { stdio: 'inherit', cwd: root, env: { ...process.env, NO_COLOR: process.env.NO_COLOR ?? '1', TMPDIR: scratch } });
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
+}
 process.exit(r.status ?? 1);

@@ -8,7 +8,7 @@ import { effectiveSettings } from '../rules/lib/settings.js';
 import { TOOL_VERSION } from '../util/version.js';
 import { allItems } from './items/index.js';
 import { readAnswers } from './answers.js';
-import { collectSecretValues, redact } from '../report/redact.js';
+import { maskDeep } from '../util/mask.js';
 import type { Checklist, ChecklistExtras, ChecklistItem, ChecklistSummary, DetectContext, Detection, ItemDef, ItemSeverity, ItemStatus } from './types.js';
 import { ITEM_SEVERITY_ORDER } from './types.js';
 import { gateOnUnread } from './unknown.js';
@@ -65,7 +65,7 @@ export function buildChecklist(model: ProjectModel, audit: AuditResult, config: 
     summary: summarize(items),
     ignoredAnswers,
   };
-  return redact(checklist, collectSecretValues(model));
+  return maskDeep(checklist);
 }
 
 export function summarize(items: ChecklistItem[]): ChecklistSummary {

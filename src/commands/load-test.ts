@@ -7,11 +7,13 @@ import { parseDuration, parseJsonArgs, parseJsonKwargs, parseRate } from '../loa
 import type { LoadShape, ProgressSnapshot } from '../loadtest/run.js';
 import { fmtBytes, fmtMs, fmtNum } from '../loadtest/format.js';
 import { killAllManagedSync } from '../runtime/process-group.js';
+import { handleInterrupts } from '../runtime/lifecycle.js';
 import { JobctlError } from '../util/errors.js';
+import { maskDeep } from '../util/mask.js';
 
 export default class LoadTest extends JobctlCommand {
   static override summary = 'Put a real Celery worker under load and gate on latency, errors, lost tasks and memory growth';
-  static override description = 'Starts a private loopback redis-server (unless --broker) and a worker on a queue of its own, drives it closed-loop (--concurrency) or open-loop (--rate), and measures queue wait, run time and end-to-end latency (HDR percentiles), throughput, errors, lost tasks, queue depth, worker RSS (whole process tree) with a leak verdict, and CPU. Exit 0 all thresholds passed, 1 a threshold failed, 2 usage/config error, 3 broker/worker unavailable, 130 interrupted.';
+  static override description = 'Starts a private loopback redis-server (unless --broker) and a worker on a queue of its own, drives it closed-loop (--concurrency) or open-loop (--rate), and measures queue wait, run time and end-to-end latency (HDR percentiles), throughput, errors, lost tasks, queue depth, worker RSS (whole process tree) with a leak verdict, and CPU. Exit 0 all thresholds passed, 1 a threshold failed, 2 usage/config error, 3 broker/worker unavailable, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).';
   static override examples = [
     '<%= config.bin %> load-test --concurrency 50 --tasks 5000',
     '<%= config.bin %> load-test --rate 200/s --duration 60s',
@@ -35,11 +37,12 @@ export default class LoadTest extends JobctlCommand {
     app: Flags.string({ char: 'A', summary: 'your Celery app (as for `celery -A`); its worker also loads jobctl\'s probe module' }),
     project: Flags.string({ char: 'p', summary: 'project folder (same as the PATH argument)' }),
     python: Flags.string({ summary: 'Python interpreter with Celery installed (default: the project\'s venv, then python3)' }),
-    broker: Flags.string({ summary: 'use this Redis broker instead of a private redis-server (loopback only unless --allow-remote)' }),
+    broker: Flags.string({ env: 'JOBCTL_BROKER', summary: 'use this Redis broker instead of a private redis-server (loopback only unless --allow-remote; or set JOBCTL_BROKER, which keeps the password off the command line)' }),
     'allow-remote': Flags.boolean({ summary: 'allow a non-loopback --broker' }),
+    'allow-shared-broker': Flags.boolean({ summary: 'allow a --broker database that already holds keys (jobctl still touches only its own)' }),
     pool: Flags.string({ summary: 'worker pool', default: 'prefork', options: ['prefork', 'solo', 'threads', 'gevent', 'eventlet'] }),
     'worker-concurrency': Flags.integer({ summary: 'worker pool size (-c of the worker)', default: 2, min: 1 }),
-    threshold: Flags.string({ char: 't', summary: "pass/fail gate, repeatable: 'p95<3s', 'queue_wait.p99<500ms', 'errors<2%', 'lost==0', 'throughput>100/s', 'rss_growth<10%', 'rss_per_1k<5MB'", multiple: true }),
+    threshold: Flags.string({ summary: "pass/fail gate, repeatable: 'p95<3s', 'queue_wait.p99<500ms', 'errors<2%', 'lost==0', 'throughput>100/s', 'rss_growth<10%', 'rss_per_1k<5MB'", multiple: true }),
     report: Flags.string({ summary: 'write a self-contained HTML report (inline SVG charts) to this file' }),
     baseline: Flags.string({ summary: 'an earlier run\'s --json output: report deltas against it' }),
     warmup: Flags.integer({ summary: 'tasks completed before memory growth is measured (default max(100, 10% of the run))', min: 0 }),
@@ -60,15 +63,14 @@ export default class LoadTest extends JobctlCommand {
     const kwargs = parseJsonKwargs(flags.kwargs);
     const durationMs = flags.duration !== undefined ? parseDuration(flags.duration) : undefined;
 
+    if (flags.report !== undefined) await assertWritable(flags.report);
     const quiet = this.jsonEnabled() || !process.stderr.isTTY;
     const controller = new AbortController();
-    const onSignal = (): void => {
-      if (controller.signal.aborted) { killAllManagedSync(); process.exit(130); } // second Ctrl-C: no more waiting
-      controller.abort();
-      this.progress('\njobctl: interrupted; stopping the load and the worker (Ctrl-C again to force) ...');
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+    const interrupts = handleInterrupts({
+      onFirst: () => controller.abort(),
+      forceKill: killAllManagedSync,
+      announce: (l) => this.progress(l.replace('stopping the worker and the broker', 'stopping the load and the worker')),
+    });
     let result: LoadTestResult;
     try {
       result = await loadTest({
@@ -77,6 +79,7 @@ export default class LoadTest extends JobctlCommand {
         ...(flags.python !== undefined ? { python: flags.python } : {}),
         ...(flags.broker !== undefined ? { broker: flags.broker } : {}),
         allowRemote: flags['allow-remote'],
+        allowSharedBroker: flags['allow-shared-broker'],
         pool: flags.pool,
         workerConcurrency: flags['worker-concurrency'],
         task: flags.task ?? probe!.task,
@@ -93,22 +96,40 @@ export default class LoadTest extends JobctlCommand {
         signal: controller.signal,
         ...(quiet ? {} : { onProgress: (p: ProgressSnapshot) => process.stderr.write(`\r\x1b[K${progressLine(p)}`), onStatus: (m: string) => this.progress(m) }),
       });
+    } catch (err) {
+      interrupts.dispose();
+      if (interrupts.exitCode !== null && !(err instanceof JobctlError && err.exitCode === 3)) throw new JobctlError(`interrupted (${interrupts.signal}) before the load started; every process jobctl started was stopped`, { exitCode: interrupts.exitCode });
+      throw err;
     } finally {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
       if (!quiet) process.stderr.write('\r\x1b[K');
     }
+    if (interrupts.exitCode !== null) Object.assign(result, { interrupted: true, passed: false });
+    result = maskDeep(result);
     if (flags.report) await writeReport(flags.report, renderLoadTestHtml(result));
     if (flags.junit) await writeJUnitFile(flags.junit, 'jobctl load-test', loadToJUnit(result));
     if (!this.jsonEnabled()) process.stdout.write(renderLoadTestText(result));
     else if (result.interrupted) this.progress(`jobctl: interrupted after ${fmtMs(result.durationMs)}; ${result.counts.published} published, ${result.counts.succeeded + result.counts.failed} finished`);
-    this.setExitCode(result.interrupted ? 130 : result.passed ? 0 : 1);
+    this.setExitCode(result.interrupted ? interrupts.exitCode ?? 130 : result.passed ? 0 : 1);
+    interrupts.dispose();
     return result;
   }
 }
 
 function progressLine(p: ProgressSnapshot): string {
   return `  ${fmtMs(p.elapsedMs)}  published ${p.published}  completed ${p.completed} (${fmtNum(p.completedPerSec)}/s)  failed ${p.failed}  p95 ${fmtMs(p.e2eP95)}  worker RSS ${fmtBytes(p.workerRssBytes)}`;
+}
+
+/** Refuse an unwritable --report before the run (the measured figures must never be lost to it). */
+async function assertWritable(file: string): Promise<void> {
+  if (file.trim() === '') throw new JobctlError('--report is empty; pass a file name such as load.html');
+  const existed = await fs.stat(file).then(() => true, () => false);
+  try {
+    const handle = await fs.open(file, 'a');
+    await handle.close();
+    if (!existed) await fs.unlink(file);
+  } catch (err) {
+    throw new JobctlError(`${file}: cannot write the report (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); choose a writable path`, { file });
+  }
 }
 
 async function writeReport(file: string, html: string): Promise<void> {

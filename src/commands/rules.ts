@@ -20,7 +20,9 @@ export default class Rules extends JobctlCommand {
       this.out(renderRuleDoc(rule.meta));
       return summarizeRule(rule);
     }
-    const rows = allRules.map((r) => `${r.meta.id}  ${r.meta.name.padEnd(36)} ${r.meta.severity.padEnd(8)} ${r.meta.title}`);
+    // the name column is as wide as the longest name, so severity stays aligned (JC110, JC403, JC611 have long names)
+    const width = Math.max(...allRules.map((r) => r.meta.name.length));
+    const rows = allRules.map((r) => `${r.meta.id}  ${r.meta.name.padEnd(width)} ${r.meta.severity.padEnd(8)} ${r.meta.title}`);
     this.out(rows.join('\n'));
     return allRules.map(summarizeRule);
   }

@@ -2,10 +2,11 @@ import { Args, Flags } from '@oclif/core';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { JobctlCommand } from '../cli/base-command.js';
-import { applyPlan, planDiffs, planUpgradeWithModel, renderPlanMarkdown, type ApplyResult, type UpgradePlan } from '../plan/index.js';
+import { applyPlan, planUpgradeWithModel, renderPlanMarkdown, type ApplyResult, type UpgradePlan } from '../plan/index.js';
 import { JobctlError } from '../util/errors.js';
-import { collectSecretValues, redact } from '../report/redact.js';
 import { checkTargetWithPip } from '../plan/check.js';
+import { maskDeep } from '../util/mask.js';
+import { appliablePatch } from '../plan/patch-secrets.js';
 
 export default class UpgradePlanCommand extends JobctlCommand {
   static override summary = 'Plan a Celery upgrade for this project: versions, pins, changes that touch it, edits, verification, rollback';
@@ -50,9 +51,15 @@ export default class UpgradePlanCommand extends JobctlCommand {
     // Edits carry whole lines of the files they touch, and their diff context shows the lines around
     // them: a renamed `BROKER_URL = 'redis://:pw@…'` or a neighbouring `PASSWORD = '…'` would be printed
     // in full. Only the output is redacted; --apply above worked on the real text.
-    const shown = redact(applied ? { ...plan, applied } : plan, collectSecretValues(model));
+    const shown = maskDeep(applied ? { ...plan, applied } : plan);
     if (!this.jsonEnabled()) {
-      const text = flags.format === 'diff' ? planDiffs(shown) : renderPlanMarkdown(shown);
+      // a masked patch would not apply: files whose hunks hold a credential are left out (and named)
+      let text: string;
+      if (flags.format === 'diff') {
+        const patch = appliablePatch(plan);
+        for (const f of patch.leftOut) this.progress(`jobctl: ${f} left out of the patch: its lines hold a credential, which jobctl never prints; apply that edit with \`jobctl upgrade-plan --apply\``);
+        text = patch.text;
+      } else text = renderPlanMarkdown(shown);
       if (flags['output-file']) await writeFile(flags['output-file'], text);
       else process.stdout.write(text);
     }

@@ -1,3 +1,6 @@
+import { maskDeep } from '../util/mask.js';
+import { handleInterrupts } from '../runtime/lifecycle.js';
+import { killAllManagedSync } from '../runtime/process-group.js';
 import { Args, Flags } from '@oclif/core';
 import { promises as fs } from 'node:fs';
 import { JobctlCommand } from '../cli/base-command.js';
@@ -44,18 +47,17 @@ export default class Verify extends JobctlCommand {
       }
     }
     const abort = new AbortController();
-    const onSignal = (): void => abort.abort();
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
+    const interrupts = handleInterrupts({ onFirst: () => abort.abort(), forceKill: killAllManagedSync, announce: (l) => this.progress(l) });
     try {
       const tty = Boolean(process.stderr.isTTY) && !this.jsonEnabled();
-      const result = await runVerify({
+      const result = maskDeep(await runVerify({
         root: args.path, signal: abort.signal, renderer: tty ? 'default' : 'simple',
         loadTasks: flags['load-tasks'], loadConcurrency: flags['load-concurrency'],
         ...(flags.to ? { to: flags.to } : {}), ...(flags.from ? { from: flags.from } : {}),
         ...(stages ? { stages: stages as StageId[] } : {}), ...(flags.app ? { app: flags.app } : {}),
         ...(flags['base-python'] ? { basePython: flags['base-python'] } : {}),
-      });
+      }));
+      if (interrupts.exitCode !== null) Object.assign(result, { interrupted: true, exitCode: interrupts.exitCode });
       if (flags.junit) await writeJUnitFile(flags.junit, 'jobctl verify', verifyToJUnit(result));
       if (!this.jsonEnabled()) {
         const text = flags.format === 'markdown' ? renderVerifyMarkdown(result) : renderVerifyText(result, { color: !flags['output-file'] && useColor(process.stdout) });
@@ -70,8 +72,7 @@ export default class Verify extends JobctlCommand {
       this.setExitCode(result.exitCode);
       return result;
     } finally {
-      process.removeListener('SIGINT', onSignal);
-      process.removeListener('SIGTERM', onSignal);
+      interrupts.dispose();
     }
   }
 }

@@ -28,7 +28,7 @@ export async function readBaseline(file: string): Promise<LoadTestResult> {
   try {
     data = JSON.parse(text);
   } catch {
-    throw new JobctlError(`${file}: not JSON; pass the output of \`jobctl load-test --json > ${file}\``, { file });
+    throw new JobctlError(`${file}: not JSON; pass a file saved from an earlier run (\`jobctl load-test --json > previous.json\`, then \`--baseline previous.json\`)`, { file });
   }
   const r = data as Partial<LoadTestResult>;
   if (!r || typeof r !== 'object' || r.schema !== LOAD_TEST_SCHEMA || !r.latency || !r.counts) {

@@ -6,7 +6,7 @@ import { existsSync, statSync } from 'node:fs';
 import { resolveAppDir } from '../runtime/smoke.js';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import { resolveBroker, type BrokerHandle } from '../runtime/broker.js';
+import { checkBrokerFlag, resolveBroker, type BrokerHandle } from '../runtime/broker.js';
 import { findPythonEnv, type PythonEnv } from '../runtime/python-env.js';
 import { inspectApp, type AppSettings } from '../runtime/app-inspect.js';
 import { RedisCeleryTransport } from '../runtime/redis-transport.js';
@@ -28,6 +28,7 @@ export interface EnvironmentOptions {
   python?: string;
   broker?: string;
   allowRemote?: boolean;
+  allowSharedBroker?: boolean;
   pool?: string;
   workerConcurrency?: number;
   /** worker log level; WARNING by default so per-task INFO lines do not cost worker CPU */
@@ -50,6 +51,7 @@ export async function startLoadEnvironment(opts: EnvironmentOptions): Promise<Lo
   const root = path.resolve(opts.root);
   if (!existsSync(root)) throw new JobctlError(`${opts.root}: no such directory; pass the project folder (PATH or --project)`);
   if (!statSync(root).isDirectory()) throw new JobctlError(`${opts.root}: not a directory; pass the project's folder (PATH or --project), not a file`);
+  checkBrokerFlag({ ...(opts.broker !== undefined ? { broker: opts.broker } : {}), ...(opts.allowRemote ? { allowRemote: true } : {}) });
   const python = await findPythonEnv(root, opts.python ? { flag: opts.python } : {});
   // the worker runs from the folder the app imports from (apps/backend for apps/backend/celery_config.py)
   const appDir = opts.app ? (opts.appDir ? path.resolve(opts.appDir) : await resolveAppDir(root, opts.app)) : root;
@@ -57,7 +59,7 @@ export async function startLoadEnvironment(opts: EnvironmentOptions): Promise<Lo
     const settings = await inspectApp({ python: python.python, app: opts.app, root: appDir, env: process.env });
     checkAppForLoad(settings, { app: opts.app, task: opts.task, celeryVersion: python.celeryVersion });
   }
-  const broker: BrokerHandle = await resolveBroker({ ...(opts.broker ? { broker: opts.broker } : {}), ...(opts.allowRemote ? { allowRemote: true } : {}) });
+  const broker: BrokerHandle = await resolveBroker({ ...(opts.broker ? { broker: opts.broker } : {}), ...(opts.allowRemote ? { allowRemote: true } : {}), ...(opts.allowSharedBroker ? { allowShared: true } : {}) });
   const suffix = randomSuffix();
   const queue = `jobctl-load-${suffix}`;
   const timingChannel = `jobctl-loadprobe-timing-${suffix}`;
@@ -66,7 +68,7 @@ export async function startLoadEnvironment(opts: EnvironmentOptions): Promise<Lo
   let worker: WorkerHandle | undefined;
   const stop = async (): Promise<void> => {
     if (worker) await worker.stop(3000);
-    if (!broker.owned) await cleanupExternal(broker, queue);
+    if (!broker.owned) await cleanupExternal(broker, queue, worker);
     await broker.stop();
   };
   try {
@@ -141,14 +143,15 @@ export async function startLoadEnvironment(opts: EnvironmentOptions): Promise<Lo
 }
 
 /** On a broker jobctl did not start: remove only what this run created (its queue and binding). */
-async function cleanupExternal(broker: BrokerHandle, queue: string): Promise<void> {
+async function cleanupExternal(broker: BrokerHandle, queue: string, worker: WorkerHandle | undefined): Promise<void> {
   const c = new Redis(broker.url, { lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 1, retryStrategy: () => null });
   c.on('error', () => undefined);
   try {
     await c.connect();
     // the queue's priority lists, its binding set, and (kombu >= 5.7, transport/redis.py
     // keyprefix_binding_permanent) its permanent-binding marker: all named after jobctl's own queue
-    await c.del(queue, `${queue}\x06\x163`, `${queue}\x06\x166`, `${queue}\x06\x169`, `_kombu.binding.${queue}`, `_kombu.binding_permanent.${queue}`);
+    await c.del(queue, `${queue}\x06\x163`, `${queue}\x06\x166`, `${queue}\x06\x169`, `_kombu.binding.${queue}`, `_kombu.binding_permanent.${queue}`, ...(worker?.ownKeys ?? []));
+    if (worker) await c.srem('_kombu.binding.celery.pidbox', `\x06\x16\x06\x16${worker.nodename}.celery.pidbox`);
   } catch { /* best effort: the broker may be gone */ } finally {
     c.disconnect();
   }

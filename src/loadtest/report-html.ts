@@ -106,7 +106,7 @@ ${Object.keys(r.errorTypes).length ? `<p>Errors: ${Object.entries(r.errorTypes).
 ${lat('end-to-end', r.latency.e2e)}${lat('queue wait', r.latency.queueWait)}${lat('run time', r.latency.runtime)}</table>
 <p>Throughput ${esc(fmtNum(r.throughput.completedPerSec))}/s completed (peak ${esc(fmtNum(r.throughput.peakCompletedPerSec))}/s) · queue depth max ${esc(r.queueDepth.max ?? '-')} ·
 CPU worker ${esc(r.cpu.workerMsPerTask ?? '-')} ms/task, jobctl ${esc(r.cpu.jobctlMsPerTask ?? '-')} ms/task</p>
-${m ? `<p id="memory">Worker RSS ${esc(fmtBytes(m.startBytes))} → ${esc(fmtBytes(m.endBytes))} (peak ${esc(fmtBytes(m.peakBytes))}), growth ${esc(fmtPct(m.growthPct))}: <strong>${esc(m.verdict)}</strong> — ${esc(m.reason)}</p>` : ''}
+${m ? `<p id="memory">Worker RSS ${esc(fmtBytes(m.startBytes))} → ${esc(fmtBytes(m.endBytes))} (peak ${esc(fmtBytes(m.peakBytes))})${m.growthPct === null ? '' : `, growth ${esc(fmtPct(m.growthPct))}`}: <strong>${esc(m.verdict === 'insufficient-data' ? 'not enough data for a leak verdict' : m.verdict)}</strong> — ${esc(m.reason)}</p>` : ''}
 ${baseline}
 <h2>Over time</h2>
 <div class="charts">${charts.join('\n')}</div>

@@ -78,15 +78,25 @@ export async function buildProjectModel(rootArg: string, opts: BuildOptions = {}
     }
     const buf = r.buf;
     if (buf.length > MAX_FILE_BYTES) {
-      model.notes.push({ level: 'info', file: rel, message: `skipped: larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB` });
+      // not read at all: a warning note in every format, and an unread entry (JC001) for the exit code
+      model.notes.push({ level: 'warning', file: rel, message: `not read: larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB (${(buf.length / 1024 / 1024).toFixed(1)} MiB); jobctl did not check it` });
+      model.unread.push({ file: rel, what: rel, reason: `larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB` });
       continue;
     }
+    let nulLines: number[] = [];
     if (buf.includes(0)) {
-      // binary: a compiled or corrupt file where source was expected
-      if (isPy) model.notes.push({ level: 'info', file: rel, message: 'skipped: binary content in a .py file' });
-      continue;
+      if (isPy || isTs) {
+        // binary: a compiled or corrupt file where source was expected
+        model.notes.push({ level: 'warning', file: rel, message: 'not read: binary content (NUL bytes) in a source file' });
+        model.unread.push({ file: rel, what: rel, reason: 'binary content (NUL bytes)' });
+        continue;
+      }
+      // a text file (requirements, .env, redis.conf, ...) with a stray NUL: read every other line
+      nulLines = buf.toString('latin1').split('\n').flatMap((l, i) => (l.includes('\0') ? [i + 1] : []));
+      model.notes.push({ level: 'warning', file: rel, message: `line${nulLines.length === 1 ? '' : 's'} ${nulLines.join(', ')} hold${nulLines.length === 1 ? 's' : ''} a NUL byte and ${nulLines.length === 1 ? 'was' : 'were'} not read` });
+      for (const line of nulLines) model.unread.push({ file: rel, loc: { file: rel, line, column: 1 }, what: `${rel} line ${line}`, reason: 'NUL byte' });
     }
-    const text = buf.toString('utf8');
+    const text = nulLines.length === 0 ? buf.toString('utf8') : buf.toString('utf8').split('\n').map((l, i) => (nulLines.includes(i + 1) ? '' : l)).join('\n');
     const kind = isPy && matching.length === 0 ? 'python' : (matching[0]?.kind ?? (isTs ? typeScriptKind(rel) : 'python'));
     const info: SourceFileInfo = { file: rel, kind, text };
     model.files.push(info);

@@ -6,6 +6,7 @@
 // - after writing, the file is re-read and must differ from the original in exactly the planned lines
 //   (and hold exactly the planned text); if not, the original is restored and the edit reported 'failed'.
 import { promises as fs } from 'node:fs';
+import { isUtf8 } from 'node:buffer';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { parsePython } from '../model/python/parser.js';
@@ -66,14 +67,21 @@ function changedLines(a: string, b: string): number[] | null {
 async function applyEdit(root: string, edit: PlanEdit): Promise<AppliedEdit> {
   const base = { file: edit.file, editId: edit.id };
   const abs = path.join(root, edit.file);
-  let text: string;
+  // Bytes, not text: a file that is not valid UTF-8 (Latin-1 comments, a `# coding: latin-1` module)
+  // is edited as Latin-1, where every byte maps to one character and back, so every byte outside the
+  // edited spans is written back as it was (BOM and CRLF included).
+  let buf: Buffer;
   try {
-    text = await fs.readFile(abs, 'utf8');
+    buf = await fs.readFile(abs);
   } catch (err) {
     return { ...base, status: 'skipped', reason: `cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` };
   }
-  if (sha256(text) !== edit.baseSha256) {
-    const undone = applyReplacements(text, reversed(edit.replacements));
+  const encoding: BufferEncoding = isUtf8(buf) ? 'utf8' : 'latin1';
+  const text = buf.toString(encoding);
+  // the model read the file as UTF-8 (invalid bytes as U+FFFD): its hash names the same bytes
+  const sameBase = sha256(text) === edit.baseSha256 || sha256(buf.toString('utf8')) === edit.baseSha256;
+  if (!sameBase) {
+    const undone = applyReplacements(text, reversed(edit.replacements)) ?? applyReplacements(buf.toString('utf8'), reversed(edit.replacements));
     if (undone !== null && sha256(undone) === edit.baseSha256) return { ...base, status: 'unchanged', reason: 'already applied' };
     return { ...base, status: 'skipped', reason: 'the file changed since the plan was made; run upgrade-plan again' };
   }
@@ -85,15 +93,15 @@ async function applyEdit(root: string, edit: PlanEdit): Promise<AppliedEdit> {
 
   const st = await fs.stat(abs);
   const tmp = path.join(path.dirname(abs), `.${path.basename(abs)}.jobctl-${process.pid}.tmp`);
-  await fs.writeFile(tmp, after, { mode: st.mode });
+  await fs.writeFile(tmp, Buffer.from(after, encoding), { mode: st.mode });
   await fs.rename(tmp, abs);
 
   // verify the round trip: exactly the planned text, and only the planned lines differ
-  const reread = await fs.readFile(abs, 'utf8');
+  const reread = (await fs.readFile(abs)).toString(encoding);
   const lines = changedLines(text, reread);
   const planned = [...new Set(edit.replacements.map((r) => r.line))].sort((a, b) => a - b);
   if (reread !== after || !lines || lines.join(',') !== planned.join(',')) {
-    await fs.writeFile(abs, text, { mode: st.mode });
+    await fs.writeFile(abs, buf, { mode: st.mode });
     return { ...base, status: 'failed', reason: 'after writing, the file did not hold exactly the planned change; the original was restored' };
   }
   return { ...base, status: 'written' };

@@ -251,9 +251,10 @@ function referencesModule(text: string, source: ConfigSource): boolean {
   return new RegExp(`\\b(from\\s+[\\w.]*${last}\\s+import|${last}\\.)`).test(text);
 }
 
-/** The line of a requirement with its version replaced, as a replacement (exact pins only). */
+/** The line of a requirement with its version replaced, as a replacement (an exact pin's version, or
+ * a whole range that the target refuses, e.g. kombu>=5.3.4,<5.4 -> kombu==5.7.0). */
 function pinReplacement(lines: string[], d: Dependency, newVersion: string): TextReplacement | null {
-  if (!d.version) return null;
+  if (!d.version) return rangeReplacement(lines, d, newVersion);
   const line = lines[d.loc.line - 1];
   if (line === undefined) return null;
   const nameAt = line.toLowerCase().indexOf(d.rawName.toLowerCase());
@@ -263,6 +264,17 @@ function pinReplacement(lines: string[], d: Dependency, newVersion: string): Tex
   // the version must stand alone ('5.3.4', not '5.3.40')
   if (/[0-9A-Za-z.]/.test(line[at + d.version.length] ?? '')) return null;
   return { line: d.loc.line, column: at + 1, from: d.version, to: newVersion };
+}
+
+function rangeReplacement(lines: string[], d: Dependency, newVersion: string): TextReplacement | null {
+  const line = lines[d.loc.line - 1];
+  if (line === undefined || !d.specifier) return null;
+  const m = new RegExp(`${d.rawName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*(\\[[^\\]]*\\])?\\s*`, 'i').exec(line);
+  if (!m) return null;
+  const start = m.index + m[0].length;
+  const span = /^[^;#"'\r\n]*/.exec(line.slice(start))![0].trimEnd();
+  if (!/^(==|>=|<=|~=|!=|<|>)/.test(span)) return null;
+  return { line: d.loc.line, column: start + 1, from: span, to: `==${newVersion}` };
 }
 
 function requirementBumps(model: ProjectModel, rows: DependencyRow[], pending: Map<string, PendingFileEdit>, manual: ManualEdit[]): void {
@@ -284,7 +296,7 @@ function requirementBumps(model: ProjectModel, rows: DependencyRow[], pending: M
         manual.push({ file: d.file, line: d.loc.line, title: `Change the \`${d.rawName}\` requirement`, why: `${d.rawName} ${d.specifier || '(unpinned)'} does not allow what Celery needs (${row.targetNeeds ?? 'the target'}).`, suggestion: row.suggestedLine ? `write \`${row.suggestedLine}\`` : `allow ${row.name}${row.targetNeeds ?? ''}` });
         continue;
       }
-      addTo(pending, d.file, 'bump-requirement', [rep], `${d.rawName} ${d.version} -> ${newVersion}${row.via ? ` (${row.via})` : ''}`, PIN_SOURCES);
+      addTo(pending, d.file, 'bump-requirement', [rep], `${d.rawName} ${d.version ?? d.specifier} -> ${newVersion}${row.via ? ` (${row.via})` : ''}`, PIN_SOURCES);
     }
   }
 }

@@ -38,6 +38,13 @@ export function renderAuditGithub(result: AuditResult): string {
     props.push(`title=${escapeProperty(`${f.ruleId} ${f.ruleName}`)}`);
     out.push(`::${level} ${props.join(',')}::${escapeData(`${f.message}${f.hint ? `\nFix: ${f.hint}` : ''}`)}`);
   }
+  // what jobctl could not read (a file over the size limit, NUL bytes, an alias bomb): never silent
+  // (a few: GitHub shows 10 warnings per step, and the findings come first)
+  const notes = result.notes.filter((x) => x.level === 'warning');
+  for (const n of notes.slice(0, 5)) {
+    out.push(`::warning ${n.file ? `file=${escapeProperty(n.file)},` : ''}title=jobctl::${escapeData(n.message)}`);
+  }
+  if (notes.length > 5) out.push(`::notice title=jobctl::${escapeData(`${notes.length - 5} more notes about files jobctl could not read fully; see --format markdown or --json`)}`);
   if (skipped > 0) out.push(`::notice title=jobctl::${escapeData(`${skipped} more findings were not annotated (GitHub shows 10 per kind per step); see the SARIF or --format markdown output`)}`);
   return out.length ? `${out.join('\n')}\n` : '';
 }

@@ -22,6 +22,10 @@ export function renderAuditMarkdown(result: AuditResult): string {
       out.push(`### ${r.id} ${r.name}`, '', r.title, '', `Sources: ${r.sources.map((x) => `${x.title} (\`${x.ref}\`)`).join('; ')}`, '');
     }
   }
+  const notes = result.notes.filter((n) => n.level === 'warning');
+  if (notes.length > 0) {
+    out.push('', '## Notes', '', ...notes.slice(0, 50).map((n) => `- ${n.file ? `\`${n.file}\`: ` : ''}${cell(n.message)}`), ...(notes.length > 50 ? [`- … ${notes.length - 50} more (see --json)`] : []), '');
+  }
   let text = `${out.join('\n')}\n`;
   if (Buffer.byteLength(text) > STEP_SUMMARY_LIMIT) {
     text = `${text.slice(0, STEP_SUMMARY_LIMIT - 200)}\n\n…truncated to fit GitHub's step-summary limit; see the SARIF or --json output for every finding.\n`;

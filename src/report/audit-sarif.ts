@@ -48,6 +48,15 @@ export function buildAuditSarif(result: AuditResult): Log {
       tool: { driver: { name: 'jobctl', version: result.tool.version, semanticVersion: result.tool.version, informationUri: 'https://www.npmjs.com/package/jobctl', rules } },
       originalUriBaseIds: { '%SRCROOT%': { uri: `file://${encodeURI(result.root.endsWith('/') ? result.root : `${result.root}/`)}` } },
       results,
+      // notes (files not read, YAML jobctl could not load) as tool execution notifications
+      invocations: [{
+        executionSuccessful: true,
+        toolExecutionNotifications: result.notes.filter((n) => n.level === 'warning').map((n) => ({
+          level: 'warning',
+          message: { text: n.message },
+          ...(n.file ? { locations: [{ physicalLocation: { artifactLocation: { uri: encodeURI(n.file), uriBaseId: '%SRCROOT%' } } }] } : {}),
+        })),
+      }],
       columnKind: 'unicodeCodePoints',
     }],
   };

@@ -3,7 +3,7 @@
 // line when the app (or a task module it includes) does not import.
 import path from 'node:path';
 import { execa } from 'execa';
-import { UnavailableError } from '../util/errors.js';
+import { JobctlError, UnavailableError } from '../util/errors.js';
 import { maskUrlCredentials } from '../util/mask.js';
 import { templatesPythonDir } from './paths.js';
 import { fixForPythonError, importFailureReason } from './python-errors.js';
@@ -35,7 +35,7 @@ export function pythonPathFor(root: string, extra: string | undefined): string {
   return [templatesPythonDir(), root, ...(extra ? [extra] : [])].join(path.delimiter);
 }
 
-export async function inspectApp(opts: { python: string; app: string; root: string; env: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<AppSettings> {
+export async function inspectApp(opts: { python: string; app: string; root: string; env: NodeJS.ProcessEnv; timeoutMs?: number; signal?: AbortSignal }): Promise<AppSettings> {
   const script = path.join(templatesPythonDir(), 'jobctl_inspect_app.py');
   const r = await execa(opts.python, [script, opts.app], {
     cwd: opts.root,
@@ -44,13 +44,15 @@ export async function inspectApp(opts: { python: string; app: string; root: stri
     reject: false,
     timeout: opts.timeoutMs ?? 60_000,
     stdin: 'ignore',
+    ...(opts.signal ? { cancelSignal: opts.signal } : {}),
   });
+  if (r.isCanceled || opts.signal?.aborted) throw new JobctlError(`interrupted while importing ${opts.app}`, { exitCode: 130 });
   const stdout = typeof r.stdout === 'string' ? r.stdout : '';
   const stderr = typeof r.stderr === 'string' ? r.stderr : '';
   if (r.timedOut) throw new UnavailableError(`app ${opts.app}: importing it took longer than ${Math.round((opts.timeoutMs ?? 60_000) / 1000)}s (does a module block at import time?)`);
   if (r.exitCode !== 0) {
     const reason = importFailureReason(stderr, r.exitCode);
-    const fix = fixForPythonError(reason, opts.root, opts.python);
+    const fix = fixForPythonError(reason, opts.root, opts.python, opts.app);
     throw new UnavailableError(`app ${opts.app} does not import: ${maskUrlCredentials(reason)}; ${fix}`);
   }
   const line = stdout.trim().split('\n').pop() ?? '';

@@ -3,6 +3,7 @@
 import { JobctlError } from '../util/errors.js';
 import { maskUrlCredentials } from '../util/mask.js';
 import { startOwnRedis, type OwnRedis } from './redis-server.js';
+import { captureSharedEntries, guardSharedBroker } from './broker-guard.js';
 
 export interface BrokerHandle {
   /** broker URL with the password (never print: use `masked`) */
@@ -37,13 +38,23 @@ export function isLoopbackHost(host: string): boolean {
   return LOOPBACK.has(host) || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
-export async function resolveBroker(opts: { broker?: string; allowRemote?: boolean }): Promise<BrokerHandle> {
+/** The --broker checks that need nothing but the flag: run them before anything else starts. */
+export function checkBrokerFlag(opts: { broker?: string; allowRemote?: boolean }): void {
+  if (opts.broker === undefined) return;
+  if (opts.broker.trim() === '') throw new JobctlError('--broker is empty; pass a URL such as redis://127.0.0.1:6379/15, or omit --broker to use jobctl\'s own redis-server');
+  const p = parseBrokerUrl(opts.broker);
+  if (!isLoopbackHost(p.host) && !opts.allowRemote) {
+    throw new JobctlError(`--broker ${maskUrlCredentials(opts.broker)}: ${p.host} is not a loopback address; jobctl only talks to remote brokers with --allow-remote`);
+  }
+}
+
+export async function resolveBroker(opts: { broker?: string; allowRemote?: boolean; allowShared?: boolean }): Promise<BrokerHandle> {
   if (opts.broker) {
+    checkBrokerFlag(opts);
     const p = parseBrokerUrl(opts.broker);
-    if (!isLoopbackHost(p.host) && !opts.allowRemote) {
-      throw new JobctlError(`--broker ${maskUrlCredentials(opts.broker)}: ${p.host} is not a loopback address; jobctl only talks to remote brokers with --allow-remote`);
-    }
-    return { url: opts.broker, backendUrl: opts.broker, masked: maskUrlCredentials(opts.broker), owned: false, password: p.password, kind: 'redis', stop: async () => undefined };
+    await guardSharedBroker(opts.broker, { ...(opts.allowShared ? { allowShared: true } : {}) });
+    const restore = await captureSharedEntries(opts.broker);
+    return { url: opts.broker, backendUrl: opts.broker, masked: maskUrlCredentials(opts.broker), owned: false, password: p.password, kind: 'redis', stop: restore };
   }
   const own: OwnRedis = await startOwnRedis();
   // broker on db 0, results on db 1 of jobctl's private server

@@ -3,6 +3,7 @@
 // live group is registered here and ended on normal exit, SIGINT, SIGTERM and uncaught errors,
 // so no run leaves orphans behind.
 import { execa, type ResultPromise } from 'execa';
+import { startWatchdog, type Watchdog } from './lifecycle.js';
 
 export interface ManagedProcess {
   readonly pid: number;
@@ -18,6 +19,7 @@ export interface ManagedProcess {
 }
 
 const live = new Set<ManagedProcess>();
+const watchdogs = new Map<ManagedProcess, Watchdog>();
 let hooksInstalled = false;
 
 function killGroup(pid: number, signal: NodeJS.Signals): void {
@@ -29,6 +31,8 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
 /** Synchronous last resort: SIGKILL every group still registered (used from 'exit'). */
 export function killAllManagedSync(): void {
   for (const p of live) killGroup(p.pid, 'SIGKILL');
+  for (const w of watchdogs.values()) w.disarm();
+  watchdogs.clear();
   live.clear();
 }
 
@@ -47,6 +51,8 @@ export interface SpawnOptions {
   cwd?: string;
   env?: Record<string, string | undefined>;
   label: string;
+  /** a folder that belongs to this process, removed by the watchdog if jobctl dies first */
+  tempDir?: string;
   /** receives stdout+stderr chunks as text */
   onOutput?: (chunk: string, stream: 'stdout' | 'stderr') => void;
 }
@@ -77,7 +83,7 @@ export function spawnGroup(file: string, args: string[], opts: SpawnOptions): Ma
     exited = true;
     // the leader is gone; make sure nothing it forked survives it
     killGroup(pid, 'SIGKILL');
-    live.delete(managed);
+    forget(managed);
     return r;
   });
   const managed: ManagedProcess = {
@@ -96,11 +102,18 @@ export function spawnGroup(file: string, args: string[], opts: SpawnOptions): Ma
         clearTimeout(timer);
       }
       killGroup(pid, 'SIGKILL');
-      live.delete(managed);
+      forget(managed);
     },
   };
   live.add(managed);
+  watchdogs.set(managed, startWatchdog(pid, opts.tempDir));
   return managed;
+}
+
+function forget(p: ManagedProcess): void {
+  watchdogs.get(p)?.disarm();
+  watchdogs.delete(p);
+  live.delete(p);
 }
 
 /** Stop every registered group (SIGTERM, then SIGKILL after graceMs). */

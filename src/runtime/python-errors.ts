@@ -2,10 +2,13 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 
-export function fixForPythonError(reason: string, root: string, python: string): string {
+export function fixForPythonError(reason: string, root: string, python: string, app?: string): string {
   const m = /No module named '([^']+)'/.exec(reason);
   if (m) {
     const top = m[1]!.split('.')[0]!;
+    // the app module itself is missing: a typo in --app, never an install suggestion for that name
+    const appModule = app?.split(':')[0] ?? '';
+    if (app !== undefined && (m[1] === app || m[1] === appModule || appModule.startsWith(`${m[1]}.`))) return `module ${m[1]} not found in ${root}; check --app (or jobctl.yaml \`app\`) and the project folder`;
     // a module of the project itself: the import is wrong, not the environment
     if (existsSync(path.join(root, top)) || existsSync(path.join(root, `${top}.py`))) return `fix the import (${m[1]} is not in the project) or check --app and the project folder`;
     return `install ${top} into ${python}'s environment (pip install ${top}) or pass --python with the project's interpreter`;

@@ -1,12 +1,13 @@
 // jobctl's own throwaway redis-server: loopback only, a free port, a random password, no
 // persistence, its own temp dir; stopped (process group) when the run ends.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnGroup, type ManagedProcess } from './process-group.js';
 import { UnavailableError } from '../util/errors.js';
+import { registerTempDir } from './lifecycle.js';
 
 export interface OwnRedis {
   host: '127.0.0.1';
@@ -71,23 +72,27 @@ export async function startOwnRedis(opts: { binary?: string; timeoutMs?: number 
   if (!binary) throw new UnavailableError(`redis-server not found on PATH or in /usr/bin; install it (${redisInstallHint()}) or pass --broker redis://127.0.0.1:<port>/0`);
   const password = randomBytes(18).toString('hex');
   const dir = mkdtempSync(path.join(os.tmpdir(), 'jobctl-redis-'));
+  const removeDir = registerTempDir(dir);
   let lastOutput = '';
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freeLoopbackPort();
-    const proc = spawnGroup(binary, [
-      '--port', String(port), '--bind', '127.0.0.1', '--requirepass', password,
-      '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no', '--protected-mode', 'yes', '--loglevel', 'warning',
-    ], { label: 'redis-server', cwd: dir, env: { PATH: process.env.PATH }, onOutput: (c) => { lastOutput = (lastOutput + c).slice(-2000); } });
+    // the password lives in a 0600 config file in jobctl's 0700 temp folder, never on the command line
+    const conf = path.join(dir, 'redis.conf');
+    writeFileSync(conf, [
+      `port ${port}`, 'bind 127.0.0.1', `requirepass ${password}`, 'save ""', 'appendonly no', `dir ${JSON.stringify(dir)}`,
+      'daemonize no', 'protected-mode yes', 'loglevel warning', '',
+    ].join('\n'), { mode: 0o600 });
+    const proc = spawnGroup(binary, [conf], { label: 'redis-server', cwd: dir, tempDir: dir, env: { PATH: process.env.PATH, TMPDIR: os.tmpdir() }, onOutput: (c) => { lastOutput = (lastOutput + c).slice(-2000); } });
     if (await waitForPort(port, opts.timeoutMs ?? 5000, proc)) {
       const stop = async (): Promise<void> => {
         await proc.stopGroup(2000);
-        rmSync(dir, { recursive: true, force: true });
+        removeDir();
       };
       return { host: '127.0.0.1', port, password, url: (db) => `redis://:${password}@127.0.0.1:${port}/${db}`, process: proc, stop };
     }
     await proc.stopGroup(1000);
     // a port taken between probe and bind: try another one
   }
-  rmSync(dir, { recursive: true, force: true });
+  removeDir();
   throw new UnavailableError(`redis-server (${binary}) did not start: ${lastOutput.trim().split('\n').pop() ?? 'no output'}`);
 }

@@ -46,6 +46,8 @@ export class RedisCeleryTransport implements CeleryTransport {
   private readonly waiters = new Map<string, (r: TaskResult | null) => void>();
   private readonly deleteResults: boolean;
   private subscribed = false;
+  /** ids of every task this transport published: their result keys are jobctl's own */
+  private readonly published = new Set<string>();
 
   private constructor(opts: RedisTransportOptions) {
     const t = opts.connectTimeoutMs ?? 3000;
@@ -83,6 +85,7 @@ export class RedisCeleryTransport implements CeleryTransport {
 
   async publish(call: TaskCall, opts: PublishOptions): Promise<string> {
     const msg = buildTaskMessage(call);
+    this.published.add(msg.id);
     const env = buildEnvelope({ headers: { ...msg.headers }, body: msg.body, exchange: '', routingKey: opts.queue, priority: call.priority ?? 0, correlationId: msg.id, replyTo: '' });
     await this.broker.lpush(priorityQueueKey(opts.queue, call.priority ?? 0), JSON.stringify(env));
     return msg.id;
@@ -165,9 +168,13 @@ export class RedisCeleryTransport implements CeleryTransport {
 
   /** Remove the queue jobctl created on a broker it does not own: the list (and its priority
    * lists), its binding-set members, and unacked entries routed to it. Nothing else is touched. */
-  async deleteOwnQueue(queue: string): Promise<void> {
+  async deleteOwnQueue(queue: string, nodename?: string): Promise<void> {
     if (!queue.startsWith('jobctl.')) throw new Error(`refusing to delete ${queue}: not a jobctl queue`);
-    await this.broker.del(queue, ...[3, 6, 9].map((p) => `${queue}${SEP}${p}`));
+    await this.broker.del(queue, ...[3, 6, 9].map((p) => `${queue}${SEP}${p}`), `_kombu.binding.${queue}`, `_kombu.binding_permanent.${queue}`);
+    // the results of the tasks jobctl sent (a timed-out or revoked probe leaves one behind), by id
+    const ids = [...this.published];
+    for (let i = 0; i < ids.length; i += 500) await this.backend.del(...ids.slice(i, i + 500).map((id) => `${RESULT_PREFIX}${id}`));
+    if (nodename) await this.broker.srem('_kombu.binding.celery.pidbox', `${SEP}${SEP}${nodename}.celery.pidbox`);
     let cursor = '0';
     do {
       const [next, keys] = await this.broker.scan(cursor, 'MATCH', '_kombu.binding.*', 'COUNT', 200);

@@ -12,7 +12,8 @@ import type { ProjectModel } from '../model/types.js';
 import { JobctlError } from '../util/errors.js';
 import { findPythonEnv, type PythonEnv } from './python-env.js';
 import { inspectApp, type AppSettings } from './app-inspect.js';
-import { resolveBroker, type BrokerHandle } from './broker.js';
+import { checkBrokerFlag, resolveBroker, type BrokerHandle } from './broker.js';
+import { brokerAnswers, deleteOwnKeys } from './broker-guard.js';
 import { RedisCeleryTransport } from './redis-transport.js';
 import { startWorker, randomSuffix, type WorkerHandle, scrub } from './worker.js';
 import { readException, type TaskCall, type TaskResult } from './protocol.js';
@@ -34,7 +35,7 @@ export interface SmokeCheck {
 
 export interface SmokeResult {
   ok: boolean;
-  exitCode: 0 | 1 | 3 | 130;
+  exitCode: 0 | 1 | 3 | 130 | 143;
   interrupted: boolean;
   root: string;
   app: string;
@@ -65,6 +66,8 @@ export interface SmokeOptions {
   concurrency?: number;
   broker?: string;
   allowRemote?: boolean;
+  /** run on a --broker database that holds other keys (jobctl's worker still uses its own unacked keys) */
+  allowSharedBroker?: boolean;
   config?: JobctlConfig;
   /** time for the worker to answer its first ping */
   readyTimeoutMs?: number;
@@ -153,10 +156,11 @@ export async function runSmokeTest(opts: SmokeOptions): Promise<SmokeResult> {
   if (!existsSync(root)) throw new JobctlError(`${opts.root}: no such directory; pass the project folder`);
   if (!statSync(root).isDirectory()) throw new JobctlError(`${opts.root}: not a directory; pass the project's folder, not a file`);
   const env = opts.env ?? process.env;
+  checkBrokerFlag({ ...(opts.broker !== undefined ? { broker: opts.broker } : {}), ...(opts.allowRemote ? { allowRemote: true } : {}) });
   const smokeTasks = readSmokeTasks(opts.config);
   const pyEnv: PythonEnv = await findPythonEnv(root, { ...(opts.python ? { flag: opts.python } : {}), ...(opts.config?.python ? { config: opts.config.python } : {}) }, env);
   const { spec: app, dir: appDir } = opts.app && opts.appDir ? { spec: opts.app, dir: path.resolve(opts.appDir) } : await resolveApp(root, opts.app, opts.config);
-  const settings = await inspectApp({ python: pyEnv.python, app, root: appDir, env });
+  const settings = await inspectApp({ python: pyEnv.python, app, root: appDir, env, ...(opts.signal ? { signal: opts.signal } : {}) });
   const warnings: string[] = [];
   if (!settings.accept_content.includes('json') && !settings.accept_content.includes('application/json')) {
     throw new JobctlError(`app ${app}: accept_content is ${JSON.stringify(settings.accept_content)}; jobctl's producer speaks JSON only, so add 'json' to accept_content to smoke-test it`);
@@ -171,20 +175,22 @@ export async function runSmokeTest(opts: SmokeOptions): Promise<SmokeResult> {
   const pool = choosePool(opts.pool, settings);
   const concurrency = opts.concurrency ?? 2;
   const taskTimeoutMs = opts.taskTimeoutMs ?? 15_000;
-  const broker: BrokerHandle = await resolveBroker({ ...(opts.broker ? { broker: opts.broker } : {}), ...(opts.allowRemote ? { allowRemote: true } : {}) });
+  const broker: BrokerHandle = await resolveBroker({ ...(opts.broker ? { broker: opts.broker } : {}), ...(opts.allowRemote ? { allowRemote: true } : {}), ...(opts.allowSharedBroker ? { allowShared: true } : {}) });
   const queue = `jobctl.smoke.${randomSuffix()}`;
   const checks: SmokeCheck[] = [];
   let worker: WorkerHandle | null = null;
   let transport: RedisCeleryTransport | null = null;
   let interrupted = false;
   let workerGone = false;
+  /** the broker stopped answering during the checks: exit 3 (unavailable), not a failed check */
+  let brokerLost = false;
   const onAbort = (): void => { interrupted = true; void worker?.stop(1000); };
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   const secrets = broker.password ? [broker.password] : [];
 
   const result = (): SmokeResult => {
     const requiredFailed = checks.some((c) => c.required && c.status === 'fail');
-    const exitCode: SmokeResult['exitCode'] = interrupted ? 130 : requiredFailed ? 1 : 0;
+    const exitCode: SmokeResult['exitCode'] = interrupted ? 130 : brokerLost ? 3 : requiredFailed ? 1 : 0;
     const logs = worker?.logs() ?? '';
     return {
       ok: exitCode === 0,
@@ -359,6 +365,7 @@ export async function runSmokeTest(opts: SmokeOptions): Promise<SmokeResult> {
           checks.push({ id: d.id, title: d.title, status, required: d.required, durationMs: Math.round(performance.now() - s), evidence: scrub(evidence, secrets) });
         };
         if (interrupted) { record('skip', 'interrupted'); task.skip('interrupted'); return; }
+        if (brokerLost) { record('skip', 'the broker is gone'); task.skip('the broker is gone'); return; }
         if (workerGone) { record('skip', 'worker is gone'); task.skip('worker is gone'); return; }
         try {
           const evidence = await d.run();
@@ -366,7 +373,12 @@ export async function runSmokeTest(opts: SmokeOptions): Promise<SmokeResult> {
           task.title = `${d.title}: ${scrub(evidence, secrets)}`;
         } catch (err) {
           if (err instanceof CheckSkipped) { record('skip', err.message); task.skip(`${d.title}: ${err.message}`); return; }
-          const msg = err instanceof CheckFailed ? err.message : `error: ${(err as Error).message}`;
+          let msg = err instanceof CheckFailed ? err.message : `error: ${(err as Error).message}`;
+          if (!interrupted && !(await brokerAnswers(broker.url))) {
+            brokerLost = true;
+            msg = `the broker ${broker.masked} stopped answering during this check (${msg})`;
+            warnings.push(`lost the connection to the broker ${broker.masked} during the smoke test; is it still running? (exit 3: the checks after it were not run)`);
+          }
           record(interrupted ? 'skip' : 'fail', interrupted ? 'interrupted' : msg);
           if (!interrupted) throw new Error(`${d.title}: ${scrub(msg, secrets)}`);
         }
@@ -381,7 +393,7 @@ export async function runSmokeTest(opts: SmokeOptions): Promise<SmokeResult> {
     opts.signal?.removeEventListener('abort', onAbort);
     try {
       if (worker) {
-        if (!interrupted && !workerGone && !worker.process.hasExited()) {
+        if (!interrupted && !workerGone && !brokerLost && !worker.process.hasExited()) {
           const limit = opts.shutdownLimitMs ?? 10_000;
           const s = performance.now();
           const sd = await worker.warmShutdown(limit);
@@ -408,9 +420,10 @@ export async function runSmokeTest(opts: SmokeOptions): Promise<SmokeResult> {
         }
       }
     } finally {
-      if (transport && !broker.owned) await transport.deleteOwnQueue(queue).catch(() => undefined);
-      await transport?.close().catch(() => undefined);
       await worker?.stop(1000).catch(() => undefined);
+      if (transport && !broker.owned) await transport.deleteOwnQueue(queue, worker?.nodename).catch(() => undefined);
+      await transport?.close().catch(() => undefined);
+      if (worker && !broker.owned) await deleteOwnKeys(broker.url, worker.ownKeys).catch(() => undefined);
       await broker.stop().catch(() => undefined);
     }
   }

@@ -1,14 +1,21 @@
-// The user's real worker, started by jobctl: `python -m celery -A <app> -b <broker>
-// --result-backend <backend> worker ...` (global options before the sub-command, as Celery 5's
-// click CLI requires: celery@v5.3.6/v5.7.0 `celery --help`), on jobctl's own queue, with jobctl's
-// probe tasks injected via --include. Readiness comes from the worker itself (pidbox ping).
+// The user's real worker, started by jobctl: `python -m celery -A <app> worker ...` on jobctl's
+// own queue, with jobctl's probe tasks injected via --include. The broker and result backend URLs
+// (with their passwords) go through the environment, never the command line: Celery reads
+// CELERY_BROKER_URL / CELERY_RESULT_BACKEND before its settings (celery/app/utils.py Settings.broker_url,
+// 5.3.6–5.7.0), the same variables its own `-b`/`--result-backend` options set. Readiness comes from
+// the worker itself (pidbox ping).
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { registerTempDir } from './lifecycle.js';
 import { spawnGroup, type ManagedProcess } from './process-group.js';
 import type { CeleryTransport } from './transport.js';
 import { pythonPathFor } from './app-inspect.js';
 import { fixForPythonError } from './python-errors.js';
 import { UnavailableError } from '../util/errors.js';
 import { maskUrlCredentials } from '../util/mask.js';
+import { ISOLATE_MODULE, isolationKeys } from './broker-guard.js';
 
 export const PROBE_MODULE = 'jobctl_probe';
 const MAX_LOG = 1_000_000;
@@ -40,6 +47,8 @@ export interface WorkerHandle {
   nodename: string;
   queue: string;
   argv: string[];
+  /** keys of the broker only this worker uses (its unacked bookkeeping): deleted by name afterwards */
+  ownKeys: string[];
   process: ManagedProcess;
   /** everything the worker printed so far, secrets replaced by **** */
   logs(): string;
@@ -60,13 +69,18 @@ export function randomSuffix(): string {
 }
 
 export function workerArgv(o: WorkerOptions, nodename: string): string[] {
+  // an --include in extraArgs replaces the probe module (click keeps the last value); the isolation
+  // module is always first
+  const extra = [...(o.extraArgs ?? [])];
+  const at = extra.indexOf('--include');
+  const include = at >= 0 ? extra.splice(at, 2)[1]! : PROBE_MODULE;
   return [
-    '-m', 'celery', '-A', o.app, '-b', o.brokerUrl, '--result-backend', o.backendUrl,
+    '-m', 'celery', '-A', o.app,
     'worker', '-n', nodename, '-Q', o.queue, '-P', o.pool, '-c', String(o.concurrency),
-    '--include', PROBE_MODULE, '-l', o.loglevel ?? 'INFO',
+    '--include', `${ISOLATE_MODULE},${include}`, '-l', o.loglevel ?? 'INFO',
     // no cross-talk with other workers on a shared broker, and a faster start
     '--without-mingle', '--without-gossip', '--without-heartbeat',
-    ...(o.extraArgs ?? []),
+    ...extra,
   ];
 }
 
@@ -91,18 +105,27 @@ export function startWorker(o: WorkerOptions): WorkerHandle {
   const nodename = o.nodename ?? `jobctl-smoke-${randomSuffix()}@jobctl`;
   const argv = workerArgv(o, nodename);
   let raw = '';
-  const env = { ...(o.env ?? process.env), PYTHONPATH: pythonPathFor(o.root, (o.env ?? process.env).PYTHONPATH), PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1' };
+  const isolation = isolationKeys(nodename.split('@')[0]!);
+  // the worker's temp files (billiard's pymp-*) go to a folder of jobctl's, removed even after a SIGKILL
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'jobctl-worker-'));
+  const removeTmp = registerTempDir(tmp);
+  const env = {
+    ...(o.env ?? process.env), TMPDIR: tmp, PYTHONPATH: pythonPathFor(o.root, (o.env ?? process.env).PYTHONPATH), PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1',
+    CELERY_BROKER_URL: o.brokerUrl, CELERY_RESULT_BACKEND: o.backendUrl, ...isolation.env,
+  };
   const proc = spawnGroup(o.python, argv, {
     cwd: o.root,
     env,
     label: `celery worker ${nodename}`,
+    tempDir: tmp,
     onOutput: (chunk) => { if (raw.length < MAX_LOG) raw += chunk; },
   });
-  const exited: Promise<WorkerExit> = proc.exited;
+  const exited: Promise<WorkerExit> = proc.exited.then((e) => { removeTmp(); return e; });
   const handle: WorkerHandle = {
     nodename,
     queue: o.queue,
     argv: argv.map((a) => scrub(a, o.secrets)),
+    ownKeys: isolation.keys,
     process: proc,
     logs: () => scrub(raw, o.secrets),
     rawLogs: () => raw,
@@ -122,7 +145,7 @@ export function startWorker(o: WorkerOptions): WorkerHandle {
         // give the pipes a moment to flush the traceback
         await new Promise((r) => setTimeout(r, 50));
         const why = lastPythonError(handle.logs()) ?? `exit code ${ex.exitCode ?? ex.signal}`;
-        throw new UnavailableError(`worker for ${o.app} exited before it was ready: ${why}; ${fixForPythonError(why, o.root, o.python)}`);
+        throw new UnavailableError(`worker for ${o.app} exited before it was ready: ${why}; ${fixForPythonError(why, o.root, o.python, o.app)}`);
       }
       await handle.stop(2000);
       throw new UnavailableError(`worker for ${o.app} did not answer a ping within ${Math.round(timeoutMs / 1000)}s; last log line: ${handle.logs().trim().split('\n').pop()?.slice(0, 200) ?? '(none)'}`);

@@ -1,5 +1,5 @@
 // Errors meant for users: one line, naming the file and the fix. Commands turn them into exit codes.
-export type ExitCode = 0 | 1 | 2 | 3 | 130;
+export type ExitCode = 0 | 1 | 2 | 3 | 130 | 143;
 
 export class JobctlError extends Error {
   readonly exitCode: ExitCode;

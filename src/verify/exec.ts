@@ -2,6 +2,7 @@
 // process group: pip and venv spawn children of their own (ensurepip, build backends), and an
 // interrupt must end all of them before jobctl removes the half-built venv they write into.
 import { execa, type Options, type Result } from 'execa';
+import { startWatchdog } from '../runtime/lifecycle.js';
 
 export type GroupResult = Result<{ all: true; reject: false }>;
 
@@ -17,9 +18,12 @@ export async function runInGroup(file: string, args: string[], opts: Omit<Option
   if (signal?.aborted) killGroup();
   signal?.addEventListener('abort', killGroup, { once: true });
   process.once('exit', killGroup);
+  // jobctl itself SIGKILLed (a CI timeout): the watchdog ends pip/venv/pytest and what they started
+  const watchdog = child.pid === undefined ? null : startWatchdog(child.pid);
   try {
     return (await child) as unknown as GroupResult;
   } finally {
+    watchdog?.disarm();
     signal?.removeEventListener('abort', killGroup);
     process.removeListener('exit', killGroup);
   }

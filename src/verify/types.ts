@@ -50,7 +50,7 @@ export interface VerifyResult {
   stages: StageResult[];
   comparison: ComparisonRow[];
   ok: boolean;
-  exitCode: 0 | 1 | 2 | 3 | 130;
+  exitCode: 0 | 1 | 2 | 3 | 130 | 143;
   interrupted: boolean;
   durationMs: number;
 }

@@ -126,7 +126,7 @@ test('--broker: on a broker jobctl did not start, it touches only its own keys',
   try {
     await c.set('user:key', 'keep');
     await c.lpush('user:queue', 'a message of someone else');
-    const r = jobctl(['--python', python, '--broker', redis.url(0), '-n', '200', '-c', '20', '--json']);
+    const r = jobctl(['--python', python, '--broker', redis.url(0), '--allow-shared-broker', '-n', '200', '-c', '20', '--json']);
     assert.equal(r.code, 0, r.stderr);
     const result = JSON.parse(r.stdout) as LoadTestResult;
     assert.equal(result.counts.succeeded, 200);

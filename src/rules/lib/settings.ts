@@ -24,7 +24,21 @@ const CELERY_UPPER = /^(CELERY|CELERYD|CELERYBEAT|CELERYMON|BROKER)_/;
 /** New-style namespaces (celery/app/defaults.py NAMESPACES) */
 const CELERY_LOWER = /^(accept_content|enable_utc|imports|include|timezone|beat|broker|result|task|worker|redis|database|cache|cassandra|s3|azureblockblob|gcs|arangodb|cosmosdbsql|couchbase|elasticsearch|mongodb|riak|control|event|security|sqlalchemy|email|deprecated)(_|$)/;
 
+// Every rule asks about the same keys: one classification per (knowledge, source, key). A config with
+// 10,000 settings costs one suggestion search per key instead of one per key per rule (probe.md D9).
+const classified = new WeakMap<Knowledge, WeakMap<ConfigSource, Map<string, KeyStatus>>>();
+
 export function classifyKey(name: string, source: ConfigSource, k: Knowledge): KeyStatus {
+  let bySource = classified.get(k);
+  if (!bySource) classified.set(k, (bySource = new WeakMap()));
+  let byName = bySource.get(source);
+  if (!byName) bySource.set(source, (byName = new Map()));
+  let status = byName.get(name);
+  if (status === undefined) byName.set(name, (status = classifyKeyUncached(name, source, k)));
+  return status;
+}
+
+function classifyKeyUncached(name: string, source: ConfigSource, k: Knowledge): KeyStatus {
   const ns = source.namespace;
   const isDjango = source.kind === 'django-settings';
   if (source.kind === 'celery-ctor') return { kind: 'new', newName: name };
@@ -83,7 +97,10 @@ export function closest(name: string, candidates: string[]): string | null {
   let best: string | null = null;
   let bestD = Infinity;
   const lower = name.toLowerCase();
+  const limit = Math.max(2, Math.floor(name.length / 3));
   for (const c of candidates) {
+    // the distance is at least the length difference: skip what cannot be a suggestion or beat the best
+    if (Math.abs(c.length - name.length) > Math.min(limit, bestD)) continue;
     const d = distance(lower, c.toLowerCase());
     if (d < bestD) {
       bestD = d;
@@ -91,7 +108,7 @@ export function closest(name: string, candidates: string[]): string | null {
     }
   }
   // a suggestion that shares less than half the name is noise
-  return best !== null && bestD <= Math.max(2, Math.floor(name.length / 3)) ? best : null;
+  return best !== null && bestD <= limit ? best : null;
 }
 
 export interface ResolvedSetting {

@@ -1,0 +1,177 @@
+// A shared broker stays untouched (probe.md D4, D25, D29, D15, D28, D16, D18): another app's
+// pending, unacked and delayed messages (direct, topic and fanout exchanges) and its other keys are
+// byte-identical after smoke-test and load-test; no password on any command line during the runs.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import { ensureCeleryVenv } from '../../src/runtime/venvs.js';
+import { startOwnRedis, type OwnRedis } from '../../src/runtime/redis-server.js';
+import { fixturesDir } from '../support/fixtures.js';
+import { jobctl, show } from '../support/cli.js';
+import { removeTmp, settle, startJobctl, survivorsOf } from './helpers.js';
+
+const PW = 'S3cr3tMarker_B1';
+let py = '';
+let redis: OwnRedis;
+let client: Redis;
+const good = path.join(fixturesDir, 'runtime-good-app');
+
+// another application's messages, through kombu itself: two pending per exchange type, one of each
+// fetched without ack by a consumer that then crashed (os._exit), and a Celery task with an ETA
+const SEED = `
+import os, sys, time
+from kombu import Connection, Exchange, Queue
+with Connection(sys.argv[1]) as c:
+    # fanout: Redis keeps only the binding (kombu PUBLISHes fanout messages, nothing is stored);
+    # on a channel of its own, since a channel with a fanout queue keeps no unacked entries for get()
+    fch = c.channel()
+    fq = Queue('audit_log', Exchange('broadcast', type='fanout'))
+    fq(fch).declare()
+    c.Producer(fch).publish({'audit': 1}, exchange=fq.exchange, declare=[fq])
+    ch = c.channel()
+    qs = [Queue('billing', Exchange('billing', type='direct'), routing_key='billing'),
+          Queue('billing_events', Exchange('events', type='topic'), routing_key='billing.#')]
+    p = c.Producer(ch)
+    for q in qs:
+        q(ch).declare()
+        rk = 'billing.charge' if q.name == 'billing_events' else q.routing_key
+        for i in range(2):
+            p.publish({'invoice': i, 'q': q.name}, exchange=q.exchange, routing_key=rk, declare=[q])
+    p.publish({'delayed': True}, exchange=qs[0].exchange, routing_key='billing', declare=[qs[0]],
+              headers={'eta': '2099-01-01T00:00:00+00:00', 'task': 'billing.charge', 'id': 'eta-1'})
+    held = [q(ch).get(no_ack=False) for q in qs]  # kept referenced: never acked, never rejected
+    client = ch.client
+    for tag in client.hkeys('unacked'):
+        client.zadd('unacked_index', {tag: time.time() - 7200})
+    client.set('app:config', 'x' * 100)
+    client.hset('app:hash', mapping={'a': '1', 'b': '2'})
+    client.set('app:ttl', 'v', ex=3600)
+    # another app's live worker: its pidbox binding and binding deadline (kombu >= 5.7)
+    client.sadd('_kombu.binding.celery.pidbox', '\\x06\\x16\\x06\\x16other@host.celery.pidbox')
+    client.zadd('_kombu.binding_deadlines', {'celery.pidbox': int(time.time() * 1000) + 3600_000})
+    os._exit(0)  # a crashed consumer: inside the with block, so kombu never restores its unacked messages
+`;
+
+async function snapshot(): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (let db = 0; db < 2; db++) {
+    await client.select(db);
+    let cursor = '0';
+    do {
+      const [next, keys] = await client.scanBuffer(cursor, 'COUNT', 500);
+      cursor = String(next);
+      for (const k of keys) {
+        const dump = await client.dumpBuffer(k);
+        const ttl = await client.pttl(k);
+        out.set(`${db}/${k.toString('latin1')}`, `${dump?.toString('base64')} ttl:${ttl > 0 ? 'yes' : ttl}`);
+      }
+    } while (cursor !== '0');
+  }
+  await client.select(0);
+  return out;
+}
+
+function diff(a: Map<string, string>, b: Map<string, string>): string[] {
+  const d: string[] = [];
+  for (const [k, v] of a) if (b.get(k) !== v) d.push(`${b.has(k) ? 'changed' : 'deleted'}: ${JSON.stringify(k)}`);
+  for (const k of b.keys()) if (!a.has(k)) d.push(`added: ${JSON.stringify(k)}`);
+  return d;
+}
+
+before(async () => {
+  py = ensureCeleryVenv('5.7.0');
+  redis = await startOwnRedis();
+  client = new Redis(redis.url(0));
+  await client.config('SET', 'requirepass', PW);
+  await client.auth(PW);
+  execFileSync(py, ['-c', SEED, `redis://:${PW}@127.0.0.1:${redis.port}/0`]);
+});
+after(async () => {
+  client.disconnect();
+  await redis.stop();
+});
+
+const broker = (): string => `redis://:${PW}@127.0.0.1:${redis.port}/0`;
+
+test('seeded: another app has pending, unacked (aged) and delayed messages', async () => {
+  assert.equal(await client.hlen('unacked'), 2);
+  assert.equal(await client.llen('billing_events'), 1);
+  assert.equal(await client.llen('billing'), 2);
+  assert.equal(await client.scard('_kombu.binding.broadcast'), 1);
+});
+
+test('D4: a non-empty --broker database is refused before anything starts (exit 2), keyspace identical', async () => {
+  const before = await snapshot();
+  const r = await jobctl(['smoke-test', good, '--python', py, '--broker', broker()], { timeoutMs: 60_000 });
+  assert.equal(r.code, 2, show(r));
+  assert.match(r.stderr, /holds \d+ key\(s\) of other applications.*--allow-shared-broker/);
+  assert.ok(!(r.stdout + r.stderr).includes(PW));
+  assert.deepEqual(diff(before, await snapshot()), []);
+});
+
+for (const cmd of [['smoke-test'], ['load-test', '-n', '300', '-c', '10']]) {
+  test(`D4/D25/D29: ${cmd[0]} --allow-shared-broker: the whole keyspace is byte-identical afterwards, no password in any argv`, async () => {
+    const before = await snapshot();
+    // the URL through the environment (JOBCTL_BROKER), so that not even jobctl's own argv holds it
+    const b = startJobctl([cmd[0]!, good, '--python', py, '--allow-shared-broker', ...cmd.slice(1)], { env: { JOBCTL_BROKER: broker() } });
+    const code = await b.done;
+    assert.equal(code, 0, b.stdout() + b.stderr());
+    assert.deepEqual(diff(before, await snapshot()), []);
+    const leaks = [...b.cmdlines].filter((c) => c.includes(PW));
+    assert.deepEqual(leaks, [], 'a password on a process command line');
+    assert.ok(b.cmdlines.size > 0);
+    assert.ok(!(b.stdout() + b.stderr()).includes(PW));
+    await settle(500);
+    assert.deepEqual(survivorsOf(b.tmp), []);
+    removeTmp(b);
+  });
+}
+
+test("D29: jobctl's own redis-server has no --requirepass on its command line", async () => {
+  const b = startJobctl(['smoke-test', good, '--python', py]);
+  await b.done;
+  // this run's processes only (other runs on the machine may have their own redis-server)
+  const redisLines = [...b.ownCmdlines].filter((c) => c.includes('redis-server'));
+  assert.ok(redisLines.length > 0, 'redis-server was not seen');
+  assert.deepEqual(redisLines.filter((c) => /requirepass|[0-9a-f]{36}/.test(c)), []);
+  assert.ok([...b.ownCmdlines].some((c) => / -m celery /.test(c)), 'the worker was not seen');
+  assert.deepEqual([...b.ownCmdlines].filter((c) => /celery .*(-b |--broker|--result-backend|redis:\/\/)/.test(c)), []);
+  removeTmp(b);
+});
+
+test('D15: a wrong password is "authentication failed" (exit 3), not "not reachable"', async () => {
+  for (const url of [`redis://:wrongpw@127.0.0.1:${redis.port}/0`, `redis://127.0.0.1:${redis.port}/0`]) {
+    const r = await jobctl(['smoke-test', good, '--python', py, '--broker', url], { timeoutMs: 60_000 });
+    assert.equal(r.code, 3, show(r));
+    assert.match(r.stderr, /authentication failed/);
+    assert.doesNotMatch(r.stderr, /not reachable/);
+  }
+});
+
+test('D28: a remote --broker is refused before Python or the app is looked at', async () => {
+  for (const cmd of ['smoke-test', 'load-test']) {
+    const t0 = Date.now();
+    const r = await jobctl([cmd, good, '--python', '/nonexistent/python', '--broker', 'redis://user:p@ss@10.0.0.1:6379/0']);
+    assert.equal(r.code, 2, show(r));
+    assert.match(r.stderr, /not a loopback address/);
+    assert.ok(!r.stderr.includes('ss@10.0.0.1'), r.stderr);
+    assert.ok(Date.now() - t0 < 15_000);
+  }
+});
+
+test('D16: a mistyped --app is "module not found", never "pip install <typo>"', async () => {
+  const r = await jobctl(['smoke-test', good, '--python', py, '--app', 'nonexistent.module'], { timeoutMs: 60_000 });
+  assert.equal(r.code, 3, show(r));
+  assert.match(r.stderr, /module nonexistent(\.module)? not found in .*check --app/);
+  assert.doesNotMatch(r.stderr, /pip install/);
+});
+
+test('D18: an unwritable --report is refused before the load test runs', async () => {
+  const t0 = Date.now();
+  const r = await jobctl(['load-test', good, '--python', py, '-n', '20', '--report', '/nonexistent/dir/x.html'], { timeoutMs: 60_000 });
+  assert.equal(r.code, 2, show(r));
+  assert.match(r.stderr, /cannot write the report \(ENOENT\)/);
+  assert.ok(Date.now() - t0 < 5000, 'the run happened before the refusal');
+});
