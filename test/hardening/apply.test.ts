@@ -59,5 +59,6 @@ test('D7: --apply on a `# coding: latin-1` module keeps the byte on the edited l
   assert.match(after.toString('latin1'), /^broker_url = /m, 'the setting was renamed');
   const req = readFileSync(path.join(d, 'requirements.txt'));
   assert.deepEqual([...req.subarray(0, 3)], [0xef, 0xbb, 0xbf], 'BOM kept');
-  assert.match(req.toString('utf8'), /^\ufeffcelery==5\.6\.\d+\r\nredis==4\.6\.0\r\n$/);
+  // (the redis pin may be bumped too: kombu 5.7's Redis transport needs redis-py >= 6.1 — the bytes around it are the point)
+  assert.match(req.toString('utf8'), /^\ufeffcelery==5\.6\.\d+\r\nredis==[\d.]+\r\n$/);
 });

@@ -63,6 +63,15 @@ export const composeIntegration: Integration = {
       if (!isMap(svcNode)) continue;
       const keyNode = (services.items as { key: Node }[]).find((p) => isScalar(p.key) && p.key.value === name)?.key;
       const svcLoc = locOf(file.file, lc, keyNode, { file: file.file, line: 1, column: 1 });
+      try {
+        svcNode.toJS(doc, { maxAliasCount: 1000 });
+      } catch (err) {
+        // e.g. a YAML alias bomb ("Excessive alias count"): this service was not read
+        const why = (err as Error).message.split('\n')[0] ?? 'not valid YAML';
+        model.notes.push({ level: 'warning', file: file.file, message: `service ${name} not read: ${why}` });
+        model.unread.push({ file: file.file, loc: svcLoc, what: `compose service ${name}`, reason: why });
+        continue;
+      }
       const get = (key: string): Node | undefined => deref(doc, getMerged(doc, svcNode, key));
       const js = (n: Node | undefined): unknown => {
         try {
