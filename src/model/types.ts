@@ -64,6 +64,11 @@ export interface ConfigSource {
   /** true when the source string is exactly 'django.conf:settings' (Celery then suppresses deprecation warnings) */
   isDjangoConfSettings?: boolean;
   settings: SettingAssignment[];
+  /**
+   * arguments whose keys could not be read (e.g. `celery.conf.update(flask_app.config)` or `**load()`), as
+   * written: the source holds more keys than `settings` shows, so nothing may assume it knows them all
+   */
+  opaque?: string[];
 }
 
 export interface CeleryApp {

@@ -147,80 +147,130 @@ function addTo(pending: Map<string, PendingFileEdit>, file: string, kind: EditKi
   pending.set(file, p);
 }
 
+interface SourceRenames {
+  source: ConfigSource;
+  olds: { a: SettingAssignment; newName: string }[];
+  reps: TextReplacement[];
+  blocked: string[];
+}
+
+/** The renames one source needs (and what blocks them); manual edits for keys that must not be renamed silently. */
+function sourceRenames(model: ProjectModel, k: Knowledge, source: ConfigSource, text: string, manual: ManualEdit[]): SourceRenames {
+  const lines = text.split('\n');
+  const olds: { a: SettingAssignment; newName: string }[] = [];
+  for (const a of source.settings) {
+    const st = classifyKey(a.name, source, k);
+    if (st.kind === 'old') olds.push({ a, newName: st.newName });
+    else if (st.kind === 'ignored-by-namespace') {
+      manual.push({
+        file: source.file, line: a.keyLoc.line, title: `\`${a.name}\` is ignored under namespace '${source.namespace}'`,
+        why: `With \`namespace='${source.namespace}'\` Celery reads only \`${source.namespace}_\` + the new name in upper case; this key has no effect today. Renaming it makes Celery apply its value, which changes runtime behaviour: review the value first.`,
+        suggestion: `rename \`${a.name}\` to \`${st.working}\``,
+      });
+    } else if (st.kind === 'doc-only') {
+      manual.push({
+        file: source.file, line: a.keyLoc.line, title: `\`${a.name}\` is not read by Celery`,
+        why: `\`${a.name}\` appears in Celery's docs table but not in the code's map (celery/app/defaults.py _TO_NEW_KEY), so Celery ignores it today. Renaming it makes Celery apply the value (a behaviour change): review the value first.`,
+        suggestion: `rename \`${a.name}\` to \`${st.newName}\``,
+      });
+    }
+  }
+  const given = new Set(source.settings.map((a) => a.name));
+  const reps: TextReplacement[] = [];
+  const blocked: string[] = [];
+  for (const { a, newName } of olds) {
+    if (given.has(newName)) {
+      blocked.push(`\`${a.name}\` and \`${newName}\` are both set: remove \`${a.name}\` after checking which value is meant`);
+      continue;
+    }
+    const rep = keyReplacement(lines, a, newName);
+    if (!rep) {
+      blocked.push(`\`${a.name}\` could not be located exactly on line ${a.keyLoc.line}`);
+      continue;
+    }
+    reps.push(rep);
+    if (source.kind === 'config-module') {
+      // module constants can refer to each other (`CELERY_RESULT_BACKEND = BROKER_URL`): rename those too
+      for (const o of identifierOccurrences(text, a.name)) {
+        if (o.line === rep.line && o.column === rep.column) continue;
+        reps.push({ line: o.line, column: o.column, from: a.name, to: newName });
+      }
+      const elsewhere = model.files.filter((f) => f.kind === 'python' && f.file !== source.file && new RegExp(`\\b${a.name}\\b`).test(f.text) && referencesModule(f.text, source));
+      if (elsewhere.length > 0) blocked.push(`\`${a.name}\` is also used in ${elsewhere.map((f) => f.file).join(', ')}`);
+    }
+  }
+  return { source, olds, reps, blocked };
+}
+
+/**
+ * Sources whose keys Celery checks together for a mix of old and new names (celery/app/base.py
+ * _load_config -> detect_settings): with config_from_object, the object's keys; without it, every key
+ * set before the config is read -- all conf.update(...) and conf.x = ... of the app plus the ctor's
+ * (verified on 5.3.6, 5.6.2, 5.7.0: two conf.update calls, one old and one new, raise ImproperlyConfigured).
+ * A rename is applied to a whole group or not at all.
+ */
+export function renameGroups(sources: ConfigSource[]): ConfigSource[][] {
+  const groups = new Map<string, ConfigSource[]>();
+  for (const s of sources) {
+    if (s.kind === 'celery-ctor') continue;
+    const side = s.kind === 'conf-update' || s.kind === 'conf-attr' ? 'preconf' : `object:${s.kind === 'django-settings' ? s.id : s.objectRef ?? s.file}`;
+    const key = `${s.appId ?? `file:${s.file}`}|${side}`;
+    const g = groups.get(key) ?? [];
+    g.push(s);
+    groups.set(key, g);
+  }
+  return [...groups.values()];
+}
+
 function settingRenames(model: ProjectModel, k: Knowledge, target: ReleaseFacts, pending: Map<string, PendingFileEdit>, manual: ManualEdit[]): void {
   const textOf = new Map(model.files.map((f) => [f.file, f.text]));
   const targetSettings = new Set(target.settings);
-  for (const source of model.configSources) {
-    if (source.kind === 'celery-ctor') continue;
-    const text = textOf.get(source.file);
-    if (text === undefined) continue;
-    const lines = text.split('\n');
-    const olds: { a: SettingAssignment; newName: string }[] = [];
-    for (const a of source.settings) {
-      const st = classifyKey(a.name, source, k);
-      if (st.kind === 'old') olds.push({ a, newName: st.newName });
-      else if (st.kind === 'ignored-by-namespace') {
-        manual.push({
-          file: source.file, line: a.keyLoc.line, title: `\`${a.name}\` is ignored under namespace '${source.namespace}'`,
-          why: `With \`namespace='${source.namespace}'\` Celery reads only \`${source.namespace}_\` + the new name in upper case; this key has no effect today. Renaming it makes Celery apply its value, which changes runtime behaviour: review the value first.`,
-          suggestion: `rename \`${a.name}\` to \`${st.working}\``,
-        });
-      } else if (st.kind === 'doc-only') {
-        manual.push({
-          file: source.file, line: a.keyLoc.line, title: `\`${a.name}\` is not read by Celery`,
-          why: `\`${a.name}\` appears in Celery's docs table but not in the code's map (celery/app/defaults.py _TO_NEW_KEY), so Celery ignores it today. Renaming it makes Celery apply the value (a behaviour change): review the value first.`,
-          suggestion: `rename \`${a.name}\` to \`${st.newName}\``,
-        });
+  for (const group of renameGroups(model.configSources)) {
+    const planned: SourceRenames[] = [];
+    const blocked: string[] = [];
+    for (const source of group) {
+      const text = textOf.get(source.file);
+      if (text === undefined) {
+        blocked.push(`${source.file} was not read`);
+        continue;
       }
+      const r = sourceRenames(model, k, source, text, manual);
+      if (r.olds.length === 0 && !source.opaque) continue;
+      if (source.opaque) blocked.push(`${source.file}:${source.loc.line} also passes ${source.opaque.map((o) => `\`${o}\``).join(', ')}, whose keys jobctl could not read; they are checked together with these`);
+      planned.push(r);
+      blocked.push(...r.blocked);
     }
+    const olds = planned.flatMap((r) => r.olds.map((o) => ({ ...o, file: r.source.file })));
     if (olds.length === 0) continue;
-    if (source.kind === 'django-settings' || source.isDjangoConfSettings) {
+    const django = planned.filter((r) => r.source.kind === 'django-settings' || r.source.isDjangoConfSettings);
+    for (const r of django) {
+      if (r.olds.length === 0) continue;
       // Django only exposes upper-case settings; lowercase names would be dropped
       manual.push({
-        file: source.file, line: olds[0]!.a.keyLoc.line, title: 'Old-style Celery keys in Django settings without a namespace',
-        why: `Django settings are read in upper case only, so these ${olds.length} key(s) cannot be renamed to lowercase names in place. Celery suppresses the deprecation warnings for 'django.conf:settings' but will stop reading the old names in 6.0.`,
-        suggestion: `call \`config_from_object('django.conf:settings', namespace='CELERY')\` and rename every Celery key to CELERY_<NEW_NAME_UPPER> (e.g. ${olds.filter((o) => o.a.name !== `CELERY_${o.newName.toUpperCase()}`).slice(0, 2).map((o) => `\`${o.a.name}\` -> \`CELERY_${o.newName.toUpperCase()}\``).join(', ')}) in one change`,
+        file: r.source.file, line: r.olds[0]!.a.keyLoc.line, title: 'Old-style Celery keys in Django settings without a namespace',
+        why: `Django settings are read in upper case only, so these ${r.olds.length} key(s) cannot be renamed to lowercase names in place. Celery suppresses the deprecation warnings for 'django.conf:settings' but will stop reading the old names in 6.0.`,
+        suggestion: `call \`config_from_object('django.conf:settings', namespace='CELERY')\` and rename every Celery key to CELERY_<NEW_NAME_UPPER> (e.g. ${r.olds.filter((o) => o.a.name !== `CELERY_${o.newName.toUpperCase()}`).slice(0, 2).map((o) => `\`${o.a.name}\` -> \`CELERY_${o.newName.toUpperCase()}\``).join(', ')}) in one change`,
       });
-      continue;
     }
-    const given = new Set(source.settings.map((a) => a.name));
-    const reps: TextReplacement[] = [];
-    const blocked: string[] = [];
-    for (const { a, newName } of olds) {
-      if (given.has(newName)) {
-        blocked.push(`\`${a.name}\` and \`${newName}\` are both set: remove \`${a.name}\` after checking which value is meant`);
-        continue;
-      }
-      const rep = keyReplacement(lines, a, newName);
-      if (!rep) {
-        blocked.push(`\`${a.name}\` could not be located exactly on line ${a.keyLoc.line}`);
-        continue;
-      }
-      reps.push(rep);
-      if (source.kind === 'config-module') {
-        // module constants can refer to each other (`CELERY_RESULT_BACKEND = BROKER_URL`): rename those too
-        for (const o of identifierOccurrences(text, a.name)) {
-          if (o.line === rep.line && o.column === rep.column) continue;
-          reps.push({ line: o.line, column: o.column, from: a.name, to: newName });
-        }
-        const elsewhere = model.files.filter((f) => f.kind === 'python' && f.file !== source.file && new RegExp(`\\b${a.name}\\b`).test(f.text) && referencesModule(f.text, source));
-        if (elsewhere.length > 0) blocked.push(`\`${a.name}\` is also used in ${elsewhere.map((f) => f.file).join(', ')}`);
-      }
-    }
+    if (django.length > 0) continue;
     if (blocked.length > 0) {
-      // never half-rename a source: a mixed config does not start
+      // never half-rename: a mixed config does not start
+      const first = olds[0]!;
       manual.push({
-        file: source.file, line: olds[0]!.a.keyLoc.line, title: `Old-style keys in ${source.file} need a manual rename`,
-        why: `Renaming only some keys of one config produces a mixed config that Celery refuses to load (ImproperlyConfigured). ${blocked.join('; ')}.`,
-        suggestion: `rename all of: ${olds.map((o) => `\`${o.a.name}\` -> \`${o.newName}\``).join(', ')}`,
+        file: first.file, line: first.a.keyLoc.line, title: `Old-style keys in ${[...new Set(olds.map((o) => o.file))].join(', ')} need a manual rename`,
+        why: `Celery checks these keys together; renaming only some of them produces a mixed config that Celery refuses to load (ImproperlyConfigured). ${blocked.join('; ')}.`,
+        suggestion: `rename all of them in one change: ${olds.map((o) => `\`${o.a.name}\` -> \`${o.newName}\` (${o.file}:${o.a.keyLoc.line})`).join(', ')}`,
       });
       continue;
     }
-    for (const { a, newName } of olds) {
-      const missing = !targetSettings.has(newName) ? ` (note: \`${newName}\` is not a setting of ${target.version})` : '';
-      addTo(pending, source.file, 'rename-settings', [], `rename \`${a.name}\` -> \`${newName}\`${missing}`, RENAME_SOURCES);
+    for (const r of planned) {
+      for (const { a, newName } of r.olds) {
+        const missing = !targetSettings.has(newName) ? ` (note: \`${newName}\` is not a setting of ${target.version})` : '';
+        addTo(pending, r.source.file, 'rename-settings', [], `rename \`${a.name}\` -> \`${newName}\`${missing}`, RENAME_SOURCES);
+      }
+      const together = planned.length > 1 ? ` together with ${planned.filter((x) => x !== r).map((x) => `${x.source.file}:${x.source.loc.line}`).join(', ')}` : '';
+      addTo(pending, r.source.file, 'rename-settings', r.reps, `all ${r.olds.length} old-style key(s) of this config renamed${together} (a mixed config fails with ImproperlyConfigured)`, []);
     }
-    addTo(pending, source.file, 'rename-settings', reps, `all ${olds.length} old-style key(s) of this config renamed together (a mixed config fails with ImproperlyConfigured)`, []);
   }
 }
 

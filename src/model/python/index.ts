@@ -492,12 +492,16 @@ class Linker {
             for (const k of keywords) {
               settings.push({ name: textOf(facts.pf, k.name), value: evalValue(vc, k.value), valueText: textOf(facts.pf, k.value), loc: locOf(facts.pf, k.node), keyLoc: locOf(facts.pf, k.name) });
             }
+            const opaque: string[] = [];
             for (const p of [...positional, ...splats.map((s) => s.children[0]).filter((x): x is PNode => !!x)]) {
               const dict = this.dictNode(facts, c.fn, p);
-              if (!dict) continue;
+              if (!dict) {
+                opaque.push(textOf(facts.pf, p));
+                continue;
+              }
               settings.push(...this.dictSettings(dict.facts, dict.node));
             }
-            this.addSource({ kind: 'conf-update', file: facts.pf.file, loc, namespace: null, appId: rec?.app.id ?? null, settings }, rec, `:${loc.line}`);
+            this.addSource({ kind: 'conf-update', file: facts.pf.file, loc, namespace: null, appId: rec?.app.id ?? null, settings, ...(opaque.length ? { opaque } : {}) }, rec, `:${loc.line}`);
             break;
           }
           default:
