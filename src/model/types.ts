@@ -69,6 +69,14 @@ export interface ConfigSource {
    * written: the source holds more keys than `settings` shows, so nothing may assume it knows them all
    */
   opaque?: string[];
+  /**
+   * set when the keys reach Celery through `conf.update(<this>)`: 'flask-config' for a Flask config class/
+   * module loaded with flask_app.config.from_object and handed over by celery.conf.update(flask_app.config).
+   * Celery checks them together with the app's other conf.update keys, not as a config_from_object object;
+   * Flask keeps only UPPER-CASE names in app.config (flask/config.py from_object), so they cannot be
+   * renamed to lowercase names in place
+   */
+  viaConfUpdate?: 'flask-config';
 }
 
 export interface CeleryApp {

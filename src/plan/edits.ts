@@ -213,7 +213,7 @@ export function renameGroups(sources: ConfigSource[]): ConfigSource[][] {
   const groups = new Map<string, ConfigSource[]>();
   for (const s of sources) {
     if (s.kind === 'celery-ctor') continue;
-    const side = s.kind === 'conf-update' || s.kind === 'conf-attr' ? 'preconf' : `object:${s.kind === 'django-settings' ? s.id : s.objectRef ?? s.file}`;
+    const side = s.kind === 'conf-update' || s.kind === 'conf-attr' || s.viaConfUpdate ? 'preconf' : `object:${s.kind === 'django-settings' ? s.id : s.objectRef ?? s.file}`;
     const key = `${s.appId ?? `file:${s.file}`}|${side}`;
     const g = groups.get(key) ?? [];
     g.push(s);
@@ -253,6 +253,19 @@ function settingRenames(model: ProjectModel, k: Knowledge, target: ReleaseFacts,
       });
     }
     if (django.length > 0) continue;
+    const flask = planned.filter((r) => r.source.viaConfUpdate === 'flask-config' && r.olds.length > 0);
+    if (flask.length > 0) {
+      // Flask's app.config keeps UPPER-CASE names only: lowercase names written there would be dropped
+      const first = flask[0]!;
+      const inFlask = flask.flatMap((r) => r.olds);
+      const others = planned.filter((r) => !flask.includes(r)).flatMap((r) => r.olds.map((o) => `\`${o.a.name}\` -> \`${o.newName}\` (${r.source.file}:${o.a.keyLoc.line})`));
+      manual.push({
+        file: first.source.file, line: first.olds[0]!.a.keyLoc.line, title: `Old-style Celery keys in a Flask config (${flask.map((r) => r.source.objectRef ?? r.source.file).join(', ')})`,
+        why: `These reach Celery through \`conf.update(<flask app>.config)\` (${first.source.file} -> ${first.source.loc.file}:${first.source.loc.line}). Flask keeps only UPPER-CASE names in app.config (flask/config.py from_object), so renaming them to lowercase in place would drop them, and renaming only the other keys Celery checks with them gives a mixed config (ImproperlyConfigured).`,
+        suggestion: `move them into one dict in the config class, \`CELERY = dict(${inFlask.map((o) => `${o.newName}=...`).join(', ')})\` (from ${inFlask.map((o) => `\`${o.a.name}\``).join(', ')}), pass it with \`celery.conf.update(app.config['CELERY'])\` (Flask's Celery pattern since Flask 2.3)${others.length ? `, and in the same change rename ${others.join(', ')}` : ''}`,
+      });
+      continue;
+    }
     if (blocked.length > 0) {
       // never half-rename: a mixed config does not start
       const first = olds[0]!;

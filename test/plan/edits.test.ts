@@ -8,6 +8,7 @@ import { checkoutFixture, removeDir } from '../support/fixtures.js';
 import { applyPlan, planUpgrade } from '../../src/plan/index.js';
 import { identifierOccurrences } from '../../src/plan/edits.js';
 import { requirementLine } from '../../src/plan/dependencies.js';
+import { globalOptionsAfterSubcommand, reorderCeleryArgv } from '../../src/rules/lib/cli.js';
 
 test('cli-and-deploy: global options moved before the sub-command in compose, Procfile and shell; idempotent', async () => {
   const dir = checkoutFixture('cli-and-deploy');
@@ -18,6 +19,9 @@ test('cli-and-deploy: global options moved before the sub-command in compose, Pr
     const procfile = cli.find((e) => e.file === 'Procfile')!;
     assert.match(procfile.diff, /^\+worker: celery --app=proj worker -l info$/m);
     assert.match(cli.find((e) => e.file === 'scripts/run_worker.sh')!.diff, /^\+exec celery -A proj worker -Q celery -l info --concurrency=2/m);
+    // `celery multi start w1 -A proj` is the documented 5.x form: not reordered
+    assert.ok(!plan.edits.some((e) => e.file === 'scripts/start_spare_workers.sh'));
+    assert.ok(!plan.manualEdits.some((e) => e.file === 'scripts/start_spare_workers.sh'));
     // the correctly ordered Dockerfile CMD and systemd unit are left alone
     assert.ok(!plan.edits.some((e) => e.file === 'Dockerfile' || e.file.endsWith('.service')));
 
@@ -52,6 +56,12 @@ test('apply skips a file that changed since the plan, and a file that does not p
   } finally {
     removeDir(dir);
   }
+});
+
+test('celery multi takes the global options after itself; worker does not', () => {
+  assert.equal(reorderCeleryArgv(['celery', 'multi', 'start', 'w1', '-A', 'proj', '-l', 'info']), null);
+  assert.deepEqual(globalOptionsAfterSubcommand(['celery', 'multi', 'start', 'w1', '-A', 'proj']), []);
+  assert.deepEqual(reorderCeleryArgv(['celery', 'worker', '-A', 'proj', '-l', 'info']), ['celery', '-A', 'proj', 'worker', '-l', 'info']);
 });
 
 test('identifierOccurrences ignores strings and comments', () => {

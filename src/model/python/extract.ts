@@ -52,10 +52,13 @@ export interface AppCtor {
 
 export interface AppMethodCall {
   receiver: string;
-  method: 'conf.update' | 'config_from_object' | 'config_from_envvar' | 'autodiscover_tasks' | 'register_task' | 'tasks.register';
+  method: 'conf.update' | 'config_from_object' | 'config_from_envvar' | 'autodiscover_tasks' | 'register_task' | 'tasks.register' | FlaskConfigMethod;
   call: PNode;
   fn: RawFunction | null;
 }
+
+/** Flask's app.config loaders: what `celery.conf.update(flask_app.config)` hands to Celery. */
+export type FlaskConfigMethod = 'flask:from_object' | 'flask:update' | 'flask:from_mapping' | 'flask:from_pyfile' | 'flask:from_envvar' | 'flask:from_prefixed_env' | 'flask:from_file';
 
 export interface ConfAttrSet {
   receiver: string;
@@ -100,6 +103,13 @@ const APP_METHODS: [string, AppMethodCall['method']][] = [
   ['.autodiscover_tasks', 'autodiscover_tasks'],
   ['.register_task', 'register_task'],
   ['.tasks.register', 'tasks.register'],
+  ['.config.from_object', 'flask:from_object'],
+  ['.config.update', 'flask:update'],
+  ['.config.from_mapping', 'flask:from_mapping'],
+  ['.config.from_pyfile', 'flask:from_pyfile'],
+  ['.config.from_envvar', 'flask:from_envvar'],
+  ['.config.from_prefixed_env', 'flask:from_prefixed_env'],
+  ['.config.from_file', 'flask:from_file'],
 ];
 
 /** The callee text as written: `a.b`, `f().get` for call chains, raw text otherwise. */

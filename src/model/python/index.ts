@@ -496,7 +496,11 @@ class Linker {
             for (const p of [...positional, ...splats.map((s) => s.children[0]).filter((x): x is PNode => !!x)]) {
               const dict = this.dictNode(facts, c.fn, p);
               if (!dict) {
-                opaque.push(textOf(facts.pf, p));
+                const written = textOf(facts.pf, p);
+                const flask = /^[A-Za-z_][\w.]*\.config$/.test(written) ? this.flaskConfig() : null;
+                if (flask) {
+                  for (const f of flask) this.addSource({ kind: 'config-object', file: f.file, loc, namespace: null, appId: rec?.app.id ?? null, objectRef: f.ref, settings: f.settings, viaConfUpdate: 'flask-config' }, rec, `:${loc.line}`);
+                } else opaque.push(written);
                 continue;
               }
               settings.push(...this.dictSettings(dict.facts, dict.node));
@@ -516,6 +520,55 @@ class Linker {
       if (base !== 'celeryconfig.py' || this.referencedConfigFiles.has(facts.pf.file)) continue;
       this.addSource({ kind: 'config-module', file: facts.pf.file, loc: { file: facts.pf.file, line: 1, column: 1 }, namespace: null, appId: null, objectRef: facts.info.module, settings: this.settingsFromAssigns(facts, facts.assigns) }, null, '');
     }
+  }
+
+  /**
+   * What Flask's app.config holds, from every `X.config.from_object(...)` / `X.config.update(...)` in the
+   * project (Flask apps are built in factories, so the receiver is not followed): one entry per source.
+   * null when any loader is one jobctl cannot read (from_pyfile, from_envvar, an object chosen at run time):
+   * then the keys are not all known.
+   */
+  private flaskConfig(): { file: string; ref: string; settings: SettingAssignment[] }[] | null {
+    const out: { file: string; ref: string; settings: SettingAssignment[] }[] = [];
+    for (const facts of this.all) {
+      for (const c of facts.appCalls) {
+        if (!c.method.startsWith('flask:')) continue;
+        const { positional, keywords, splats } = callArgs(c.call);
+        if (c.method === 'flask:update' || c.method === 'flask:from_mapping') {
+          if (splats.length > 0) return null;
+          const vc = this.vctx(facts, c.fn);
+          const settings: SettingAssignment[] = keywords.map((k) => ({ name: textOf(facts.pf, k.name), value: evalValue(vc, k.value), valueText: textOf(facts.pf, k.value), loc: locOf(facts.pf, k.node), keyLoc: locOf(facts.pf, k.name) }));
+          for (const p of positional) {
+            const dict = this.dictNode(facts, c.fn, p);
+            if (!dict) return null;
+            settings.push(...this.dictSettings(dict.facts, dict.node));
+          }
+          out.push({ file: facts.pf.file, ref: `${c.receiver}.config`, settings });
+          continue;
+        }
+        if (c.method !== 'flask:from_object' || positional.length !== 1) return null;
+        const obj = positional[0]!;
+        const v = evalValue(this.vctx(facts, c.fn), obj);
+        let sym: Sym | null = null;
+        let ref = textOf(facts.pf, obj);
+        if (v.kind === 'str') {
+          ref = v.value;
+          const [modPart, attr] = ref.includes(':') ? (ref.split(':', 2) as [string, string]) : [ref.slice(0, ref.lastIndexOf('.')), ref.slice(ref.lastIndexOf('.') + 1)];
+          sym = this.lookup(`${modPart}.${attr}`);
+          if (!sym) {
+            const m = this.findModule(ref);
+            if (m) sym = { kind: 'module', facts: m };
+          }
+        } else {
+          const w = dottedName(facts.pf, obj);
+          sym = w ? this.lookupName(facts, c.fn, w) : null;
+        }
+        if (sym?.kind === 'class') out.push({ file: sym.facts.pf.file, ref, settings: this.classAttrs(sym.facts, sym.cls) });
+        else if (sym?.kind === 'module') out.push({ file: sym.facts.pf.file, ref, settings: this.settingsFromAssigns(sym.facts, sym.facts.assigns).filter((a) => a.name === a.name.toUpperCase()) });
+        else return null;
+      }
+    }
+    return out.length > 0 ? out : null;
   }
 
   /** A dict literal for conf.update(...): inline, dict(...), or a module-level NAME = {...} */
