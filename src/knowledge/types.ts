@@ -72,6 +72,16 @@ export interface ReleaseFacts {
   defaults: Record<string, string>;
   /** where these facts were read */
   source: string;
+  /**
+   * Celery 3.1.x/4.x (legacy-releases.json): a release a plan can start FROM. Its `settings` are the new-style
+   * names of what it reads (3.1 only knows old names: mapped through the newest _TO_NEW_KEY); `defaults` and the
+   * _TO_NEW_KEY differences are not recorded. Not in `Knowledge.releases` (5.x only); `releaseFor` finds it.
+   */
+  legacy?: boolean;
+  /** legacy only: old names of that release with no 5.x counterpart (removed in 4.0/5.0) */
+  removedSettings?: string[];
+  /** legacy only: the release reads old uppercase names only (3.1) */
+  oldStyleOnly?: boolean;
 }
 
 /** Facts about one kombu release (the transport library Celery pins); same field semantics as ReleaseFacts. */
@@ -137,8 +147,10 @@ export interface BehaviourChange {
 }
 
 export interface Knowledge {
-  /** every release examined, oldest first */
+  /** every 5.x release examined, oldest first */
   releases: ReleaseFacts[];
+  /** Celery 3.1.x and 4.x (legacy-releases.json), oldest first: plans can start from them */
+  legacyReleases?: ReleaseFacts[];
   /** every setting known to the newest release (plus removed ones, with removedIn) */
   settings: Map<string, SettingFact>;
   /** old name (exact case as Celery compares: upper) -> new name, from defaults._TO_NEW_KEY */

@@ -50,7 +50,8 @@ const RULE_CONDITIONS: Record<string, string[]> = {
 function resolveVersions(model: ProjectModel, audit: AuditResult, k: LoadedKnowledge, opts: PlanOptions): { from: ReleaseFacts; fromSource: string; to: ReleaseFacts; requested: string } {
   const requested = opts.to ?? 'latest';
   const to = k.releaseFor(requested);
-  const lines = (): string => [...new Set(k.releases.map((r) => r.version.split('.').slice(0, 2).join('.')))].join(', ');
+  const every = [...k.legacyReleases, ...k.releases];
+  const lines = (): string => [...new Set(every.map((r) => r.version.split('.').slice(0, 2).join('.')))].join(', ');
   if (!to) throw new JobctlError(`--to ${requested}: not a Celery release jobctl knows (known lines: ${lines()}); pass e.g. --to ${k.newestVersion}`);
   let from: ReleaseFacts | null = null;
   let fromSource = 'given with --from';
@@ -58,10 +59,11 @@ function resolveVersions(model: ProjectModel, audit: AuditResult, k: LoadedKnowl
     from = k.releaseFor(opts.from);
     if (!from) throw new JobctlError(`--from ${opts.from}: not a Celery release jobctl knows (known lines: ${lines()}); pass the exact version the project runs, e.g. --from 5.3.4`);
   } else {
-    const detected = detectPackageVersion(model, 'celery', k.releases.map((r) => r.version));
+    const detected = detectPackageVersion(model, 'celery', every.map((r) => r.version));
     if (detected) {
       from = k.releaseFor(detected.version);
       fromSource = detected.source;
+      if (!from) throw new JobctlError(`${detected.source}: celery ${detected.version} is not a release jobctl knows (known lines: ${lines()}); pass --from with the nearest release, e.g. --from ${detected.version.split('.').slice(0, 2).join('.')}`);
     } else if (audit.current) {
       from = k.releaseFor(audit.current.version);
       fromSource = audit.current.source;
@@ -78,7 +80,7 @@ function resolveVersions(model: ProjectModel, audit: AuditResult, k: LoadedKnowl
 function linesCrossed(k: LoadedKnowledge, from: ReleaseFacts, to: ReleaseFacts): string[] {
   const lineOf = (v: string): string => v.split('.').slice(0, 2).join('.');
   const out: string[] = [];
-  for (const r of k.releases) {
+  for (const r of [...k.legacyReleases, ...k.releases]) {
     if (compare(r.version, from.version) <= 0 || compare(r.version, to.version) > 0) continue;
     const l = lineOf(r.version);
     if (l !== lineOf(from.version) && !out.includes(l)) out.push(l);

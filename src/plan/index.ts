@@ -25,7 +25,7 @@ export async function planUpgradeWithModel(root: string, opts: PlanOptions = {})
   const to = opts.to ?? config.target ?? 'latest';
   const target = k.releaseFor(to);
   if (!target) {
-    const lines = [...new Set(k.releases.map((r) => r.version.split('.').slice(0, 2).join('.')))].join(', ');
+    const lines = [...new Set([...k.legacyReleases, ...k.releases].map((r) => r.version.split('.').slice(0, 2).join('.')))].join(', ');
     throw new JobctlError(`--to ${to}: not a Celery release jobctl knows (known lines: ${lines}); pass e.g. --to ${k.newestVersion}`);
   }
   const model = await buildProjectModel(root, { exclude: config.exclude ?? [] });
