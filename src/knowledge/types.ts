@@ -128,6 +128,10 @@ export interface UnpublishedRelease {
  *  - 'canvas'                      chains/groups/chords are used
  *  - 'async-def-task'              a task function is `async def`
  *  - 'asyncio-in-task'             task code uses asyncio (asyncio.run, get_event_loop, ...)
+ *  - 'legacy-cli-option'           a worker/beat command uses an option of the current 3.1/4.x line that 5.0 renamed
+ *                                  or removed (legacy-releases.json `cli`)
+ *  - 'task-class'                  the project subclasses Celery's Task (custom base class or class-based task)
+ * 'import:<module>' also matches `from <parent> import <name>` (`from celery import task` is import:celery.task).
  * Entries whose id starts with 'false-claim-' record claims from upgrade write-ups that are wrong
  * (celery-knowledge.md §6); their title starts with 'Myth:'.
  */

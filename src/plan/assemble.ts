@@ -205,7 +205,7 @@ export function assembleUpgradePlan(model: ProjectModel, audit: AuditResult, k: 
       file: f.location.file, line: f.location.line, message: f.message, hint: f.hint, sources: ruleMeta.get(f.ruleId)?.sources ?? [], risk: riskOfFinding(f),
     }));
 
-  const { edits, manualEdits } = computeEdits(model, k, to, dependencies, (kinds, file) => editRisk(kinds, file, findings));
+  const { edits, manualEdits } = computeEdits(model, k, to, dependencies, (kinds, file) => editRisk(kinds, file, findings), from);
 
   const pyRisk: RiskLevel = python.status === 'unsupported' ? 'high' : python.status === 'untested' ? 'medium' : 'low';
   const items: { risk: RiskLevel; label: string }[] = [

@@ -16,6 +16,7 @@ import type { ConfigSource, Dependency, ProjectModel, SettingAssignment } from '
 import type { Knowledge, ReleaseFacts } from '../knowledge/types.js';
 import { classifyKey } from '../rules/lib/settings.js';
 import { reorderCeleryArgv } from '../rules/lib/cli.js';
+import { legacyCliChanges } from './facts.js';
 import type { DependencyRow, EditKind, ManualEdit, PlanEdit, PlanSource, RiskLevel, TextReplacement } from './types.js';
 
 export interface EditSet {
@@ -331,10 +332,35 @@ function requirementBumps(model: ProjectModel, rows: DependencyRow[], pending: M
   }
 }
 
-function cliReorders(model: ProjectModel, pending: Map<string, PendingFileEdit>, manual: ManualEdit[]): void {
+/** argv with the 3.1/4.x worker options Celery 5 renamed written the 5.x way (null when none). */
+function renameLegacyOptions(argv: string[], legacy: LegacyCli | null): { argv: string[]; removed: string[] } | null {
+  if (!legacy) return null;
+  let changed = false;
+  const removed: string[] = [];
+  const out = argv.map((word) => {
+    const [opt, ...rest] = word.split('=');
+    const to = legacy.renamed[opt!];
+    if (to) {
+      changed = true;
+      return [to, ...rest].join('=');
+    }
+    if (legacy.removed.includes(opt!)) removed.push(opt!);
+    return word;
+  });
+  return changed || removed.length ? { argv: out, removed } : null;
+}
+
+type LegacyCli = NonNullable<ReturnType<typeof legacyCliChanges>>;
+
+function cliReorders(model: ProjectModel, pending: Map<string, PendingFileEdit>, manual: ManualEdit[], legacy: LegacyCli | null): void {
   const textOf = new Map(model.files.map((f) => [f.file, f.text]));
   for (const w of model.workerCommands) {
-    const fixed = reorderCeleryArgv(w.argv);
+    const renamed = renameLegacyOptions(w.argv, legacy);
+    if (renamed?.removed.length) {
+      manual.push({ file: w.file, line: w.loc.line, title: `Drop ${renamed.removed.map((o) => `\`${o}\``).join(', ')} from the celery command`, why: `Celery 5's worker does not know ${renamed.removed.join(', ')} (${legacy!.source}): the worker exits with "No such option".`, suggestion: `remove ${renamed.removed.map((o) => `\`${o}\``).join(', ')} from \`${w.argv.join(' ')}\`` });
+    }
+    const reordered = reorderCeleryArgv(renamed?.argv ?? w.argv);
+    const fixed = reordered ?? (renamed && renamed.argv.join(' ') !== w.argv.join(' ') ? renamed.argv : null);
     if (!fixed) continue;
     const line = textOf.get(w.file)?.split('\n')[w.loc.line - 1];
     const plain = w.argv.join(' ');
@@ -357,16 +383,56 @@ function cliReorders(model: ProjectModel, pending: Map<string, PendingFileEdit>,
       manual.push({ file: w.file, line: w.loc.line, title: 'Move Celery global options before the sub-command', why: 'Celery 5 rejects global options (-A, --app, -b, --workdir, ...) after the sub-command ("No such option").', suggestion: `\`${fixed.join(' ')}\`` });
       continue;
     }
-    addTo(pending, w.file, 'reorder-cli', [rep], `\`${plain}\` -> \`${fixed.join(' ')}\` (Celery 5: global options before the sub-command)`, CLI_SOURCES);
+    const why = [reordered ? 'global options before the sub-command' : '', renamed && renamed.argv.join(' ') !== w.argv.join(' ') ? 'dashed worker option names' : ''].filter(Boolean).join('; ');
+    addTo(pending, w.file, 'reorder-cli', [rep], `\`${plain}\` -> \`${fixed.join(' ')}\` (Celery 5: ${why})`, CLI_SOURCES);
   }
 }
 
-export function computeEdits(model: ProjectModel, k: Knowledge, target: ReleaseFacts, rows: DependencyRow[], riskOf: (kinds: EditKind[], file: string) => RiskLevel): EditSet {
+/**
+ * The old task API and the argparse command classes are gone in 5.0: each import line that uses them is a
+ * manual edit with the line to write (the code around it may need more than the import).
+ */
+const OLD_API: { re: RegExp; title: string; suggestion: (line: string) => string }[] = [
+  { re: /^\s*from\s+celery\s+import\s+.*\btask\b/, title: '`from celery import task` fails in Celery 5 (celery.task removed)', suggestion: (l) => `\`${l.trim().replace(/\btask\b/, 'shared_task')}\` and decorate with \`@shared_task\` (or \`@app.task\`)` },
+  { re: /^\s*from\s+celery\.task\.schedules\s+import/, title: '`celery.task.schedules` is gone in Celery 5', suggestion: (l) => `\`${l.trim().replace('celery.task.schedules', 'celery.schedules')}\`` },
+  { re: /^\s*from\s+celery\.task\.control\s+import/, title: '`celery.task.control` is gone in Celery 5', suggestion: () => 'use the app\'s control API: `app.control.revoke(...)`, `app.control.inspect()`, ...' },
+  { re: /^\s*from\s+celery\.task\s+import\s+(.*)/, title: '`celery.task` is gone in Celery 5', suggestion: (l) => {
+    const names = /import\s+\(?([\w\s,]+)/.exec(l)?.[1]?.split(',').map((x) => x.trim()).filter(Boolean) ?? [];
+    const plain = names.filter((n) => n === 'Task' || n === 'task' || n === 'shared_task').map((n) => (n === 'task' ? 'shared_task' : n));
+    const periodic = names.filter((n) => /periodic/i.test(n));
+    return [plain.length ? `\`from celery import ${plain.join(', ')}\`${names.includes('task') ? ' (and `@shared_task` for `@task`)' : ''}` : '', periodic.length ? `move ${periodic.join(', ')} to \`app.conf.beat_schedule\` entries (\`crontab\` from \`celery.schedules\`)` : ''].filter(Boolean).join('; ') || 'import from `celery` instead';
+  } },
+  { re: /^\s*import\s+celery\.task\b/, title: '`celery.task` is gone in Celery 5', suggestion: () => 'import from `celery` (`Task`, `shared_task`) and `celery.schedules` instead' },
+  { re: /^\s*from\s+celery\.decorators\s+import/, title: '`celery.decorators` is gone (removed in 4.0)', suggestion: (l) => `\`${l.trim().replace('celery.decorators', 'celery').replace(/\btask\b/, 'shared_task').replace(/\bperiodic_task\b/, 'shared_task')}\` (periodic tasks go to \`beat_schedule\`)` },
+  { re: /^\s*(?:from\s+celery\.bin(?:\.\w+)?\s+import|import\s+celery\.bin)/, title: 'The old command classes of `celery.bin` are gone in Celery 5 (Click)', suggestion: () => "start the worker with `app.worker_main(argv=['worker', '--loglevel=INFO'])` (5.0.3+) or run the `celery` command" },
+];
+
+function oldApiImports(model: ProjectModel, from: ReleaseFacts | undefined, manual: ManualEdit[]): void {
+  if (!from || !from.legacy) return;
+  for (const f of model.files) {
+    if (f.kind !== 'python') continue;
+    f.text.split(/\r?\n/).forEach((line, i) => {
+      const code = line.replace(/\s+#.*$/, '');
+      const hit = OLD_API.find((o) => o.re.test(code));
+      if (!hit) return;
+      let suggestion = hit.suggestion(code);
+      if (/\bimport\b.*\btask\b/.test(code)) {
+        // the decorators that use the imported `task`
+        const uses = f.text.split(/\r?\n/).flatMap((l, j) => (/^\s*@task\b/.test(l) ? [j + 1] : []));
+        if (uses.length) suggestion += `; \`@task\` -> \`@shared_task\` at ${f.file}:${uses.join(', ')}`;
+      }
+      manual.push({ file: f.file, line: i + 1, title: hit.title, why: 'The module is not in the Celery 5 wheel: the import raises ImportError and the worker does not start (What\'s new in Celery 5.0; 757101358 "Remove the deprecated old tasks API").', suggestion });
+    });
+  }
+}
+
+export function computeEdits(model: ProjectModel, k: Knowledge, target: ReleaseFacts, rows: DependencyRow[], riskOf: (kinds: EditKind[], file: string) => RiskLevel, from?: ReleaseFacts): EditSet {
   const pending = new Map<string, PendingFileEdit>();
   const manualEdits: ManualEdit[] = [];
   settingRenames(model, k, target, pending, manualEdits);
   requirementBumps(model, rows, pending, manualEdits);
-  cliReorders(model, pending, manualEdits);
+  cliReorders(model, pending, manualEdits, from?.legacy ? legacyCliChanges(k, from.version) : null);
+  oldApiImports(model, from, manualEdits);
   const textOf = new Map(model.files.map((f) => [f.file, f.text]));
   const edits: PlanEdit[] = [];
   for (const [file, p] of [...pending.entries()].sort(([a], [b]) => a.localeCompare(b))) {
