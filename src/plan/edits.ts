@@ -379,8 +379,20 @@ function cliReorders(model: ProjectModel, pending: Map<string, PendingFileEdit>,
         }
       }
     }
+    if (!rep && line !== undefined && !reordered && renamed) {
+      // only option names change: replace each token where it stands (the line may hold ${VAR:-x} the argv lost)
+      const reps: TextReplacement[] = [];
+      for (const [from, to] of Object.entries(legacy!.renamed)) {
+        const re = new RegExp(`(^|[\\s"'])(${from.replace(/[-]/g, '\\-')})(?=[=\\s"']|$)`, 'g');
+        for (const m of line.matchAll(re)) reps.push({ line: w.loc.line, column: m.index + m[1]!.length + 1, from, to });
+      }
+      if (reps.length > 0) {
+        addTo(pending, w.file, 'reorder-cli', reps, `${reps.map((r) => `\`${r.from}\` -> \`${r.to}\``).join(', ')} (Celery 5: dashed worker option names)`, CLI_SOURCES);
+        continue;
+      }
+    }
     if (!rep) {
-      manual.push({ file: w.file, line: w.loc.line, title: 'Move Celery global options before the sub-command', why: 'Celery 5 rejects global options (-A, --app, -b, --workdir, ...) after the sub-command ("No such option").', suggestion: `\`${fixed.join(' ')}\`` });
+      manual.push({ file: w.file, line: w.loc.line, title: reordered ? 'Move Celery global options before the sub-command' : 'Use the Celery 5 names of the worker options', why: 'Celery 5 rejects global options (-A, --app, -b, --workdir, ...) after the sub-command ("No such option").', suggestion: `\`${fixed.join(' ')}\`` });
       continue;
     }
     const why = [reordered ? 'global options before the sub-command' : '', renamed && renamed.argv.join(' ') !== w.argv.join(' ') ? 'dashed worker option names' : ''].filter(Boolean).join('; ');
