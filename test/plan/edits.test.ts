@@ -76,3 +76,18 @@ test('requirement lines are written in the file format of the pin', () => {
   assert.equal(requirementLine({ ...base, kind: 'pyproject-poetry' }, 'celery', '==', '5.6.2'), 'celery = { version = "5.6.2", extras = ["redis"] }');
   assert.equal(requirementLine({ ...base, extras: [], kind: 'pyproject-poetry' }, 'celery', '==', '5.6.2'), 'celery = "5.6.2"');
 });
+
+test("extension-settings: celery-redbeat's and celery_once's keys are not Celery's: left alone, never unknown; Celery's own keys renamed together", async () => {
+  const dir = checkoutFixture('extension-settings');
+  try {
+    const plan = await planUpgrade(dir, { to: '5.6.2' });
+    const edit = plan.edits.find((e) => e.file === 'celeryconfig.py')!;
+    assert.deepEqual(edit.replacements.map((r) => r.from).sort(), ['BROKER_URL', 'CELERYBEAT_SCHEDULER', 'CELERY_ACKS_LATE', 'CELERY_TASK_SERIALIZER']);
+    const flagged = [...plan.findings, ...plan.changes.flatMap((c) => c.affected.map((a) => ({ ...a, message: a.message })))].filter((f) => /REDBEAT_|\bONCE\b/.test(f.message ?? ''));
+    assert.deepEqual(flagged, [], 'no finding or change about the extensions\' keys');
+    // the typo next to them is still reported (true negative twin of the extension rule)
+    assert.ok(plan.findings.some((f) => f.ruleId === 'JC104' && f.line === 11));
+  } finally {
+    removeDir(dir);
+  }
+});

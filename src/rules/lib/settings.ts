@@ -21,8 +21,32 @@ const CELERY_UPPER = /^(CELERY|CELERYD|CELERYBEAT|CELERYMON|BROKER)_/;
 /** New-style namespaces (celery/app/defaults.py NAMESPACES) */
 const CELERY_LOWER = /^(accept_content|enable_utc|imports|include|timezone|beat|broker|result|task|worker|redis|database|cache|cassandra|s3|azureblockblob|gcs|arangodb|cosmosdbsql|couchbase|elasticsearch|mongodb|riak|control|event|security|sqlalchemy|email|deprecated)(_|$)/;
 
+/**
+ * Settings that Celery extensions read from the app's config (not Celery's; left alone, never "unknown"):
+ * celery-redbeat (redbeat/schedulers.py: redbeat_redis_url, redbeat_key_prefix, ...; REDBEAT_* old style),
+ * celery-singleton (singleton_backend_url, ...), celery_once (app.conf.ONCE), django-celery-beat
+ * (DJANGO_CELERY_BEAT_TZ_AWARE), django-celery-results (DJANGO_CELERY_RESULTS_*), flower (FLOWER_* / flower_*).
+ */
+const EXTENSION_KEY = /^(redbeat_|singleton_|flower_|beatx_)|^(REDBEAT_|SINGLETON_|FLOWER_|BEATX_|DJANGO_CELERY_BEAT_|DJANGO_CELERY_RESULTS_)|^(ONCE|once)$/;
+
+/** The extension a config key belongs to, or null (see EXTENSION_KEY). */
+export function extensionOf(name: string, namespace: string | null = null): string | null {
+  const bare = namespace && name.startsWith(`${namespace}_`) ? name.slice(namespace.length + 1) : name;
+  const m = EXTENSION_KEY.exec(bare);
+  if (!m) return null;
+  const key = bare.toLowerCase();
+  if (key.startsWith('redbeat_')) return 'celery-redbeat';
+  if (key.startsWith('singleton_')) return 'celery-singleton';
+  if (key.startsWith('flower_')) return 'flower';
+  if (key.startsWith('beatx_')) return 'celery-beatx';
+  if (key.startsWith('django_celery_beat_')) return 'django-celery-beat';
+  if (key.startsWith('django_celery_results_')) return 'django-celery-results';
+  return 'celery_once';
+}
+
 export function classifyKey(name: string, source: ConfigSource, k: Knowledge): KeyStatus {
   const ns = source.namespace;
+  if (extensionOf(name, ns)) return { kind: 'not-celery' };
   const isDjango = source.kind === 'django-settings';
   if (source.kind === 'celery-ctor') return { kind: 'new', newName: name };
   if (ns) {
