@@ -379,6 +379,18 @@ function cliReorders(model: ProjectModel, pending: Map<string, PendingFileEdit>,
         }
       }
     }
+    if (!rep && line !== undefined && reordered && !renamed) {
+      // the command goes on over continuation lines or holds ${VAR} the argv lost: reorder the shortest
+      // prefix that holds every moved option, where it stands on the first line
+      for (let k = 2; k <= w.argv.length; k++) {
+        const head = w.argv.slice(0, k);
+        const tail = reorderCeleryArgv(head);
+        if (!tail || reorderCeleryArgv([...tail, ...w.argv.slice(k)]) !== null) continue;
+        const at = line.indexOf(head.join(' '));
+        if (at >= 0) rep = { line: w.loc.line, column: at + 1, from: head.join(' '), to: tail.join(' ') };
+        break;
+      }
+    }
     if (!rep && line !== undefined && !reordered && renamed) {
       // only option names change: replace each token where it stands (the line may hold ${VAR:-x} the argv lost)
       const reps: TextReplacement[] = [];
@@ -396,7 +408,7 @@ function cliReorders(model: ProjectModel, pending: Map<string, PendingFileEdit>,
       continue;
     }
     const why = [reordered ? 'global options before the sub-command' : '', renamed && renamed.argv.join(' ') !== w.argv.join(' ') ? 'dashed worker option names' : ''].filter(Boolean).join('; ');
-    addTo(pending, w.file, 'reorder-cli', [rep], `\`${plain}\` -> \`${fixed.join(' ')}\` (Celery 5: ${why})`, CLI_SOURCES);
+    addTo(pending, w.file, 'reorder-cli', [rep], `\`${rep.from}\` -> \`${rep.to}\` (Celery 5: ${why})`, CLI_SOURCES);
   }
 }
 

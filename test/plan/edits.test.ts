@@ -62,6 +62,9 @@ test('celery multi takes the global options after itself; worker does not', () =
   assert.equal(reorderCeleryArgv(['celery', 'multi', 'start', 'w1', '-A', 'proj', '-l', 'info']), null);
   assert.deepEqual(globalOptionsAfterSubcommand(['celery', 'multi', 'start', 'w1', '-A', 'proj']), []);
   assert.deepEqual(reorderCeleryArgv(['celery', 'worker', '-A', 'proj', '-l', 'info']), ['celery', '-A', 'proj', 'worker', '-l', 'info']);
+  // worker options written before the sub-command (Celery 4 took them; HackSoftware's Procfile) move after it
+  assert.deepEqual(reorderCeleryArgv(['celery', '--without-gossip', '--without-mingle', 'worker', '-A', 'x.tasks', '-l', 'info']), ['celery', '-A', 'x.tasks', 'worker', '-l', 'info', '--without-gossip', '--without-mingle']);
+  assert.equal(reorderCeleryArgv(['celery', '-A', 'proj', '--workdir', '/srv', 'worker', '-l', 'info']), null);
 });
 
 test('identifierOccurrences ignores strings and comments', () => {

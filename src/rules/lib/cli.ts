@@ -55,6 +55,21 @@ export function reorderCeleryArgv(argv: string[]): string[] | null {
   const globals: string[] = [];
   const rest: string[] = [];
   let moved = false;
+  // sub-command options written before the sub-command (`celery --without-gossip worker`, accepted by
+  // Celery 4's parser) belong after it in Celery 5: the `celery` group rejects them ("No such option")
+  const before: string[] = [];
+  const misplaced: string[] = [];
+  for (let i = 1; i < sub; i++) {
+    const w = argv[i]!;
+    const n = optionName(w);
+    if (isGlobal(w)) {
+      before.push(w);
+      if (GLOBAL_WITH_VALUE.has(n) && !w.includes('=') && !(n.length === 2 && w.length > 2) && i + 1 < sub) before.push(argv[++i]!);
+    } else if (w.startsWith('-')) {
+      misplaced.push(w);
+      moved = true;
+    } else before.push(w);
+  }
   for (let i = sub + 1; i < argv.length; i++) {
     const w = argv[i]!;
     if (isGlobal(w)) {
@@ -66,5 +81,5 @@ export function reorderCeleryArgv(argv: string[]): string[] | null {
     } else rest.push(w);
   }
   if (!moved) return null;
-  return [...argv.slice(0, sub), ...globals, argv[sub]!, ...rest];
+  return [argv[0]!, ...before, ...globals, argv[sub]!, ...rest, ...misplaced];
 }

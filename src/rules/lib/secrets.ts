@@ -23,7 +23,12 @@ export function isLiteralSecretValue(value: string): boolean {
 export function urlPassword(value: string): string | null {
   const m = URL_WITH_PASSWORD.exec(value);
   if (!m) return null;
-  const pw = decodeURIComponent(m[1]!);
+  let pw = m[1]!;
+  try {
+    pw = decodeURIComponent(pw);
+  } catch {
+    // a literal '%' that is not an escape (e.g. a password like 'p%ss'): the text as written is the password
+  }
   if (/^\$\{?[A-Za-z_]|^%\(|^\{/.test(pw) || pw.length === 0) return null;
   return pw;
 }
