@@ -17,6 +17,7 @@ import type { Knowledge, ReleaseFacts } from '../knowledge/types.js';
 import { classifyKey } from '../rules/lib/settings.js';
 import { reorderCeleryArgv } from '../rules/lib/cli.js';
 import { legacyCliChanges } from './facts.js';
+import { extensionBumps } from './extensions.js';
 import type { DependencyRow, EditKind, ManualEdit, PlanEdit, PlanSource, RiskLevel, TextReplacement } from './types.js';
 
 export interface EditSet {
@@ -457,6 +458,7 @@ export function computeEdits(model: ProjectModel, k: Knowledge, target: ReleaseF
   requirementBumps(model, rows, pending, manualEdits);
   cliReorders(model, pending, manualEdits, from?.legacy ? legacyCliChanges(k, from.version) : null);
   oldApiImports(model, from, manualEdits);
+  manualEdits.push(...extensionBumps(model, from, target));
   const textOf = new Map(model.files.map((f) => [f.file, f.text]));
   const edits: PlanEdit[] = [];
   for (const [file, p] of [...pending.entries()].sort(([a], [b]) => a.localeCompare(b))) {

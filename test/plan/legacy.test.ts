@@ -77,6 +77,9 @@ test('legacy-celery4: the plan names each 4.x -> 5.0 change at file:line with th
     assert.match(plan.edits.find((e) => e.file === 'requirements.txt')!.diff, /^-kombu==4\.6\.11/m);
     const m1 = plan.manualEdits.find((m) => m.file === 'proj/tasks.py' && m.line === 1);
     assert.match(m1!.suggestion, /`from celery import shared_task`.*`@task` -> `@shared_task` at proj\/tasks\.py:5/);
+    // an extension whose 1.x caps celery<5 (read from its wheel) is bumped with Celery
+    const ext = plan.manualEdits.find((m) => m.file === 'requirements.txt' && m.line === 4);
+    assert.match(ext!.suggestion, /^`django-celery-results>=2\.0\.0`/);
     const m2 = plan.manualEdits.find((m) => m.file === 'proj/tasks.py' && m.line === 2);
     assert.equal(m2!.suggestion, '`from celery.schedules import crontab`');
   } finally {
