@@ -15,6 +15,7 @@ import { changeApplies, collectFacts, type Hit, type ProjectFacts } from './fact
 import { dependencyMatrix } from './dependencies.js';
 import { computeEdits } from './edits.js';
 import { verificationSteps, rollbackSteps } from './steps.js';
+import type { TestedPython } from './python-tested.js';
 import type { AffectedLocation, DependencyRow, EditKind, FalseClaim, PlanChange, PlanFinding, PythonCompat, RiskLevel, UpgradePlan } from './types.js';
 
 export interface PlanOptions {
@@ -22,6 +23,8 @@ export interface PlanOptions {
   from?: string;
   /** a version ('5.6.2'), a line ('5.6') or 'latest' (default: the newest release) */
   to?: string;
+  /** Pythons the project tests/declares in CI matrices, tox and classifiers (read by python-tested.ts) */
+  tested?: TestedPython[];
 }
 
 const RISK_ORDER: Record<RiskLevel, number> = { low: 0, medium: 1, high: 2 };
@@ -75,6 +78,26 @@ function resolveVersions(model: ProjectModel, audit: AuditResult, k: LoadedKnowl
     throw new JobctlError(`nothing to plan: the project is on Celery ${from.version} (${fromSource}), newer than the target ${to.version}; pass a newer --to (newest known: ${k.newestVersion})`);
   }
   return { from, fromSource, to, requested };
+}
+
+/** CI matrix / tox / classifier entries for Pythons the target does not install on: each must go. */
+function pythonDrops(tested: TestedPython[], to: ReleaseFacts): import('./types.js').ManualEdit[] {
+  if (!to.requiresPython) return [];
+  const byLine = new Map<string, TestedPython[]>();
+  for (const t of tested) {
+    if (safeSatisfies(`${t.minor}.0`, to.requiresPython) !== false) continue;
+    const key = `${t.file}:${t.line}`;
+    byLine.set(key, [...(byLine.get(key) ?? []), t]);
+  }
+  return [...byLine.values()].map((ts) => {
+    const t = ts[0]!;
+    const what = { 'ci-matrix': 'the CI matrix', tox: 'the tox envlist', classifier: 'the classifiers' }[t.kind];
+    return {
+      file: t.file, line: t.line, title: `Python ${ts.map((x) => x.minor).join(', ')} in ${what}: Celery ${to.version} does not install there`,
+      why: `Celery ${to.version} requires Python ${to.requiresPython} (Requires-Python of its wheel): pip refuses it on ${ts.map((x) => x.minor).join(', ')}, so this ${t.kind === 'classifier' ? 'declaration is wrong' : 'job fails'} after the upgrade.`,
+      suggestion: `remove ${ts.map((x) => x.minor).join(', ')} from ${what} (${t.file}:${t.line})`,
+    };
+  });
 }
 
 function linesCrossed(k: LoadedKnowledge, from: ReleaseFacts, to: ReleaseFacts): string[] {
@@ -205,8 +228,11 @@ export function assembleUpgradePlan(model: ProjectModel, audit: AuditResult, k: 
       file: f.location.file, line: f.location.line, message: f.message, hint: f.hint, sources: ruleMeta.get(f.ruleId)?.sources ?? [], risk: riskOfFinding(f),
     }));
 
+  const droppedPython = pythonDrops(opts.tested ?? [], to);
   const { edits, manualEdits } = computeEdits(model, k, to, dependencies, (kinds, file) => editRisk(kinds, file, findings), from);
 
+  manualEdits.push(...droppedPython);
+  manualEdits.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line);
   const pyRisk: RiskLevel = python.status === 'unsupported' ? 'high' : python.status === 'untested' ? 'medium' : 'low';
   const items: { risk: RiskLevel; label: string }[] = [
     ...changes.map((c) => ({ risk: c.risk, label: `${c.title} (${c.riskReason})` })),

@@ -54,7 +54,12 @@ test('--from 3.1.25 and --from 4.4.7 plan, crossing the 4.x and 5.x lines', asyn
     assert.ok(from31.changes.some((c) => c.id === '4.0-lowercase-settings'));
     // the project sets task_serializer/accept_content itself: the JSON default does not bite
     assert.ok(from31.notApplicable.some((c) => c.id === '4.0-json-default-serializer'));
+    // the CI matrix tests Pythons 5.6.2 does not install on (Requires-Python >=3.9): named at its line
+    const ci = from31.manualEdits.find((m) => m.file === '.github/workflows/tests.yml');
+    assert.equal(ci?.line, 8);
+    assert.match(ci!.suggestion, /remove 3\.7, 3\.8 from the CI matrix/);
     const from44 = await planUpgrade(dir, { from: '4.4.7', to: '5.0.5' });
+    assert.ok(!from44.manualEdits.some((m) => m.file === '.github/workflows/tests.yml'), '5.0.5 installs on 3.7/3.8/3.10');
     assert.deepEqual(from44.linesCrossed, ['5.0']);
     assert.ok(!from44.changes.some((c) => c.version.startsWith('4.')));
   } finally {
