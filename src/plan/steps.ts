@@ -85,7 +85,8 @@ function lockPlan(file: string, command: string | null): LockPlan {
   let regen: string | null = null;
   if (command) {
     // `pip-compile --output-file=requirements/common.txt requirements/common.in` was run from the root
-    const fromRoot = dir !== '.' && command.includes(`${dir}/`);
+    // `make upgrade` / `tox -e upgrade` run where the Makefile/tox.ini is: the root
+    const fromRoot = (dir !== '.' && command.includes(`${dir}/`)) || /^(make|tox|nox)\s/.test(command);
     regen = fromRoot || !cd ? command : `(${cd}${command})`;
   }
   return { regen, install: `pip install -r ${shq(file)}`, check: 'pip check', celery: 'python -m celery --version' };
@@ -109,7 +110,7 @@ export function verificationSteps(model: ProjectModel, to: ReleaseFacts, rows: D
     // the project's own tool resolves and installs (its own virtualenv)
     command = [tool.regen!, tool.install, tool.check, tool.celery].join(' && ');
   } else {
-    const regen = lockList.map((l) => l.regen).filter((x): x is string => !!x);
+    const regen = [...new Set(lockList.map((l) => l.regen).filter((x): x is string => !!x))];
     const manifestFiles = manifests(rows);
     // the project's requirements WITH the target: installing Celery alone could not fail
     const installs = lockList.length > 0 ? lockList.map((l) => l.install) : manifestFiles.length > 0 ? manifestFiles.map(installCommand) : otherRequirementFiles(model).map((f) => `pip install -r ${shq(f)}`);
