@@ -16,6 +16,7 @@ import { dependencyMatrix } from './dependencies.js';
 import { computeEdits } from './edits.js';
 import { verificationSteps, rollbackSteps } from './steps.js';
 import type { TestedPython } from './python-tested.js';
+import { noDepsInstalls } from './no-deps.js';
 import type { AffectedLocation, DependencyRow, EditKind, FalseClaim, PlanChange, PlanFinding, PythonCompat, RiskLevel, UpgradePlan } from './types.js';
 
 export interface PlanOptions {
@@ -231,7 +232,7 @@ export function assembleUpgradePlan(model: ProjectModel, audit: AuditResult, k: 
   const droppedPython = pythonDrops(opts.tested ?? [], to);
   const { edits, manualEdits } = computeEdits(model, k, to, dependencies, (kinds, file) => editRisk(kinds, file, findings), from);
 
-  manualEdits.push(...droppedPython);
+  manualEdits.push(...droppedPython, ...noDepsInstalls(model, k, to, facts.lowestPython));
   manualEdits.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line);
   const pyRisk: RiskLevel = python.status === 'unsupported' ? 'high' : python.status === 'untested' ? 'medium' : 'low';
   const items: { risk: RiskLevel; label: string }[] = [

@@ -94,3 +94,21 @@ test("extension-settings: celery-redbeat's and celery_once's keys are not Celery
     removeDir(dir);
   }
 });
+
+test('no-deps-install: pip install --no-deps -r requirements.txt must list what the target newly requires', async () => {
+  const dir = checkoutFixture('no-deps-install');
+  try {
+    const plan = await planUpgrade(dir, { to: '5.6.2' });
+    const m = plan.manualEdits.find((x) => x.file === 'Dockerfile' && x.line === 4);
+    assert.ok(m, JSON.stringify(plan.manualEdits));
+    assert.match(m.suggestion, /^add to requirements\.txt: .*`python-dateutil>=2\.8\.2`/);
+    assert.match(m.suggestion, /`tzlocal`/);
+    // what the file already lists is not asked for again
+    assert.doesNotMatch(m.suggestion, /click-repl|billiard|`vine/);
+    // 5.2.7 -> 5.2.7: nothing new to list
+    const same = await planUpgrade(dir, { to: '5.2.7' });
+    assert.ok(!same.manualEdits.some((x) => x.file === 'Dockerfile'));
+  } finally {
+    removeDir(dir);
+  }
+});
