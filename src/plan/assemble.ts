@@ -17,6 +17,7 @@ import { computeEdits } from './edits.js';
 import { verificationSteps, rollbackSteps } from './steps.js';
 import type { TestedPython } from './python-tested.js';
 import { noDepsInstalls } from './no-deps.js';
+import { transportSystemPackages } from './system-packages.js';
 import type { AffectedLocation, DependencyRow, EditKind, FalseClaim, PlanChange, PlanFinding, PythonCompat, RiskLevel, UpgradePlan } from './types.js';
 
 export interface PlanOptions {
@@ -232,7 +233,8 @@ export function assembleUpgradePlan(model: ProjectModel, audit: AuditResult, k: 
   const droppedPython = pythonDrops(opts.tested ?? [], to);
   const { edits, manualEdits } = computeEdits(model, k, to, dependencies, (kinds, file) => editRisk(kinds, file, findings), from);
 
-  manualEdits.push(...droppedPython, ...noDepsInstalls(model, k, to, facts.lowestPython));
+  const usesSqs = facts.brokerSchemes.has('sqs') || facts.celeryExtras.has('sqs');
+  manualEdits.push(...droppedPython, ...noDepsInstalls(model, k, to, facts.lowestPython), ...transportSystemPackages(model, to, usesSqs));
   manualEdits.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line);
   const pyRisk: RiskLevel = python.status === 'unsupported' ? 'high' : python.status === 'untested' ? 'medium' : 'low';
   const items: { risk: RiskLevel; label: string }[] = [

@@ -112,3 +112,18 @@ test('no-deps-install: pip install --no-deps -r requirements.txt must list what 
     removeDir(dir);
   }
 });
+
+test('sqs-alpine: pycurl comes back with celery[sqs] 5.6 and needs curl-dev on Alpine; 5.5 (urllib3 only) needs nothing', async () => {
+  const dir = checkoutFixture('sqs-alpine');
+  try {
+    const to56 = await planUpgrade(dir, { to: '5.6.2' });
+    const m = to56.manualEdits.find((x) => x.file === 'Dockerfile');
+    assert.equal(m?.line, 1);
+    assert.match(m!.suggestion, /apk add --no-cache curl-dev/);
+    assert.ok(to56.changes.some((c) => c.id === '5.6-sqs-pycurl'));
+    const to55 = await planUpgrade(dir, { to: '5.5.3' });
+    assert.ok(!to55.manualEdits.some((x) => x.file === 'Dockerfile'));
+  } finally {
+    removeDir(dir);
+  }
+});
