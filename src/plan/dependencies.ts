@@ -78,13 +78,21 @@ export function dependencyMatrix(model: ProjectModel, k: LoadedKnowledge, target
   const names = new Set(CORE);
   if (usesRedis || model.dependencies.some((d) => d.name === 'redis')) names.add('redis');
   for (const d of model.dependencies) if (d.name in target.requires) names.add(d.name);
+  // amqp is kombu's, not Celery's: a pin of the 4.x line (amqp 2.x) blocks the kombu 5 that Celery 5 needs
+  if (model.dependencies.some((d) => d.name === 'amqp')) names.add('amqp');
+  const viaKombu = (name: string): Need | null => {
+    if (name !== 'amqp') return null;
+    const kombu = k.kombuFor(target.version, python);
+    const spec = kombu?.requires.amqp?.split(';')[0]!.trim();
+    return kombu && spec ? { spec, via: `kombu ${kombu.version} Requires-Dist (the kombu a fresh install picks)` } : null;
+  };
   const rows: DependencyRow[] = [];
   for (const name of names) {
     const deps = model.dependencies.filter((d) => d.name === name);
     const manifests = deps.filter((d) => !isLockFile(d, model));
     const locks = deps.filter((d) => isLockFile(d, model));
     if (deps.length === 0) {
-      const need = needOf(k, target, name, check, celeryExtras);
+      const need = needOf(k, target, name, check, celeryExtras) ?? viaKombu(name);
       const add = check.fix?.edits.find((e) => e.name === name && e.action === 'add');
       if (add) {
         rows.push({
@@ -120,7 +128,7 @@ export function dependencyMatrix(model: ProjectModel, k: LoadedKnowledge, target
         });
         continue;
       }
-      const need = needOf(k, target, name, check, celeryExtras);
+      const need = needOf(k, target, name, check, celeryExtras) ?? viaKombu(name);
       const fixEdit = lock ? undefined : check.fix?.edits.find((e) => e.name === name && e.where === where);
       if (fixEdit) {
         const exact = /^==\s*([^,;\s]+)$/.exec(fixEdit.pep508.slice(fixEdit.pep508.search(/[=<>!~]/)));
