@@ -52,6 +52,8 @@ test('--from 3.1.25 and --from 4.4.7 plan, crossing the 4.x and 5.x lines', asyn
     assert.equal(from31.from?.version, '3.1.25');
     assert.deepEqual(from31.linesCrossed.slice(0, 6), ['4.0', '4.1', '4.2', '4.3', '4.4', '5.0']);
     assert.ok(from31.changes.some((c) => c.id === '4.0-lowercase-settings'));
+    // the custom Task base class: 4.0 no longer registers subclasses automatically (cited change, at the class)
+    assert.deepEqual(from31.changes.find((c) => c.id === '4.0-task-class-registration')?.affected.map((a) => `${a.file}:${a.line}`), ['proj/tasks.py:11']);
     // the project sets task_serializer/accept_content itself: the JSON default does not bite
     assert.ok(from31.notApplicable.some((c) => c.id === '4.0-json-default-serializer'));
     // the CI matrix tests Pythons 5.6.2 does not install on (Requires-Python >=3.9): named at its line
@@ -73,7 +75,7 @@ test('legacy-celery4: the plan names each 4.x -> 5.0 change at file:line with th
     const plan = await planUpgrade(dir, { to: '5.0.5' });
     assert.equal(plan.from?.version, '4.4.7');
     const where = (id: string): string[] => plan.changes.find((c) => c.id === id)?.affected.map((a) => `${a.file}:${a.line}`) ?? [];
-    assert.deepEqual(where('5.0-old-task-api-removed'), ['proj/tasks.py:1', 'proj/tasks.py:2']);
+    assert.deepEqual(where('5.0-old-task-api-removed'), ['proj/tasks.py:1', 'proj/tasks.py:3']);
     assert.deepEqual(where('5.0-worker-options-renamed'), ['Procfile:1']);
     assert.ok(where('5.0-kombu-billiard-lines').includes('requirements.txt:2'));
     const procfile = plan.edits.find((e) => e.file === 'Procfile');
@@ -81,7 +83,7 @@ test('legacy-celery4: the plan names each 4.x -> 5.0 change at file:line with th
     assert.match(procfile!.diff, /^\+beat: celery -A proj\.celery beat --loglevel=info$/m);
     assert.match(plan.edits.find((e) => e.file === 'requirements.txt')!.diff, /^-kombu==4\.6\.11/m);
     const m1 = plan.manualEdits.find((m) => m.file === 'proj/tasks.py' && m.line === 1);
-    assert.match(m1!.suggestion, /`from celery import shared_task`.*`@task` -> `@shared_task` at proj\/tasks\.py:5/);
+    assert.match(m1!.suggestion, /`from celery import shared_task`.*`@task` -> `@shared_task` at proj\/tasks\.py:6/);
     // amqp 2.x (kombu 4's) blocks kombu 5: named with the range the kombu a fresh install picks needs
     const amqp = plan.dependencies.find((d) => d.name === 'amqp' && d.where === 'requirements.txt:5');
     assert.equal(amqp?.status, 'conflict');
@@ -89,7 +91,7 @@ test('legacy-celery4: the plan names each 4.x -> 5.0 change at file:line with th
     // an extension whose 1.x caps celery<5 (read from its wheel) is bumped with Celery
     const ext = plan.manualEdits.find((m) => m.file === 'requirements.txt' && m.line === 4);
     assert.match(ext!.suggestion, /^`django-celery-results>=2\.0\.0`/);
-    const m2 = plan.manualEdits.find((m) => m.file === 'proj/tasks.py' && m.line === 2);
+    const m2 = plan.manualEdits.find((m) => m.file === 'proj/tasks.py' && m.line === 3);
     assert.equal(m2!.suggestion, '`from celery.schedules import crontab`');
   } finally {
     removeDir(dir);
