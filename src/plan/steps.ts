@@ -24,7 +24,9 @@ interface AppRef {
 /** The app as the project's own worker command names it, else as the model found it. */
 export function appRef(model: ProjectModel): AppRef | null {
   const cmd = model.workerCommands.find((w) => w.subcommand === 'worker' && w.app);
-  const app = model.apps[0];
+  // never a test module (warehouse: tests/unit/test_tasks.py builds an app for its tests)
+  const isTest = (f: string): boolean => /(^|\/)(tests?|testing)\/|(^|\/)(test_[^/]*|[^/]*_tests?|conftest)\.py$/.test(f);
+  const app = model.apps.find((a) => !isTest(a.file)) ?? null;
   if (cmd?.app) {
     const [mod, variable] = cmd.app.split(':');
     const match = model.apps.find((a) => a.module === mod || a.module.endsWith(`.${mod}`));

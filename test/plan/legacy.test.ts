@@ -145,3 +145,19 @@ for (const target of ['5.0.5', '5.6.2']) {
     }
   });
 }
+
+test('verification commands point at the app, never at a test module that builds its own', async () => {
+  const dir = project({
+    'requirements.txt': 'celery==4.4.7\n',
+    'aaa_tests/test_tasks.py': "from celery import Celery\ntest_app = Celery('t')\n",
+    'tests/conftest.py': "from celery import Celery\nfixture_app = Celery('t')\n",
+  });
+  try {
+    const plan = await planUpgrade(dir, { to: '5.0.5' });
+    const worker = plan.verification.find((s) => s.stage === 'worker-start');
+    assert.equal(worker?.command, 'celery -A worker worker --pool=solo --loglevel=INFO');
+    assert.ok(!plan.verification.some((s) => /test_tasks|conftest/.test(s.command)));
+  } finally {
+    removeDir(dir);
+  }
+});
