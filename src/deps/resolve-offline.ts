@@ -4,7 +4,7 @@
 // backtracks when a later constraint fails. celery and kombu are followed (their Requires-Dist, with
 // extras and markers); the other known libraries are leaves (picked from their release lists); a
 // library outside the data is left out of the answer (never a conflict).
-import { compare, satisfies } from '@renovatebot/pep440';
+import { compare, satisfies, validRange } from '@renovatebot/pep440';
 import type { LoadedKnowledge } from '../knowledge/index.js';
 import { evaluateMarker, linuxCPython, normalizeName, parseRequirement, type MarkerEnv } from './pep508.js';
 import type { DependencyData, Requirement, Resolution } from './types.js';
@@ -32,6 +32,28 @@ interface State {
 interface Failure {
   name: string;
   constraints: Constraint[];
+  /** candidates that fit the constraints but that current pip refuses to install, and why */
+  rejected?: string[];
+}
+
+const invalid = new WeakMap<Candidate, string | null>();
+
+/**
+ * A Requires-Dist line current pip refuses (pip >= 24.1 dropped legacy specifiers: celery 5.0.0-5.2.0
+ * declare `pytz (>dev)`, and pip answers "Ignoring version ... since it has invalid metadata").
+ */
+function invalidMetadata(c: Candidate): string | null {
+  if (invalid.has(c)) return invalid.get(c)!;
+  let bad: string | null = null;
+  for (const line of c.requiresDist ?? []) {
+    const r = parseRequirement(line);
+    if (!r || (r.specifier && !validRange(r.specifier))) {
+      bad = line;
+      break;
+    }
+  }
+  invalid.set(c, bad);
+  return bad;
 }
 
 /** celery and kombu have dependencies the resolver follows, in this order */
@@ -114,8 +136,14 @@ function solve(s: State, env: MarkerEnv, k: LoadedKnowledge, data: DependencyDat
   }
   const cons = s.cons.get(next)!;
   let first: Failure | null = null;
+  const rejected: string[] = [];
   for (const c of [...candidatesOf(next, k, data)!].reverse()) {
     if (!allowed(c, cons, env.python_full_version)) continue;
+    const bad = invalidMetadata(c);
+    if (bad) {
+      rejected.push(`${next} ${c.version}: pip >= 24.1 ignores it ("invalid metadata": Requires-Dist \`${bad}\` is not a valid PEP 508 requirement)`);
+      continue;
+    }
     const t = clone(s);
     t.chosen.set(next, c.version);
     if (!addDependencies(t, next, c, env, k, data)) {
@@ -126,7 +154,7 @@ function solve(s: State, env: MarkerEnv, k: LoadedKnowledge, data: DependencyDat
     if ('ok' in r) return r;
     first ??= r.fail;
   }
-  return { fail: first ?? { name: next, constraints: cons } };
+  return { fail: first ?? { name: next, constraints: cons, ...(rejected.length ? { rejected } : {}) } };
 }
 
 /** the first chosen package a constraint of the state excludes */
@@ -152,7 +180,7 @@ export function resolveOffline(reqs: Requirement[], python: string, k: LoadedKno
   const out = solve(s, env, k, data);
   if ('fail' in out) {
     const f = out.fail;
-    return { ok: false, mode: 'offline', python, conflict: [`no ${f.name} release fits every requirement:`, ...f.constraints.map((c) => `${c.from} requires ${f.name}${c.spec || ' (any version)'}`)], failure: f };
+    return { ok: false, mode: 'offline', python, conflict: [`no ${f.name} release fits every requirement:`, ...f.constraints.map((c) => `${c.from} requires ${f.name}${c.spec || ' (any version)'}`), ...(f.rejected ?? [])], failure: f };
   }
   const versions: Record<string, string> = {};
   for (const [n, v] of [...out.ok.chosen].sort(([a], [b]) => a.localeCompare(b))) versions[n] = v;

@@ -165,13 +165,13 @@ function sourceRenames(model: ProjectModel, k: Knowledge, source: ConfigSource, 
     if (st.kind === 'old') olds.push({ a, newName: st.newName });
     else if (st.kind === 'ignored-by-namespace') {
       manual.push({
-        file: source.file, line: a.keyLoc.line, title: `\`${a.name}\` is ignored under namespace '${source.namespace}'`,
+        file: a.keyLoc.file, line: a.keyLoc.line, title: `\`${a.name}\` is ignored under namespace '${source.namespace}'`,
         why: `With \`namespace='${source.namespace}'\` Celery reads only \`${source.namespace}_\` + the new name in upper case; this key has no effect today. Renaming it makes Celery apply its value, which changes runtime behaviour: review the value first.`,
         suggestion: `rename \`${a.name}\` to \`${st.working}\``,
       });
     } else if (st.kind === 'doc-only') {
       manual.push({
-        file: source.file, line: a.keyLoc.line, title: `\`${a.name}\` is not read by Celery`,
+        file: a.keyLoc.file, line: a.keyLoc.line, title: `\`${a.name}\` is not read by Celery`,
         why: `\`${a.name}\` appears in Celery's docs table but not in the code's map (celery/app/defaults.py _TO_NEW_KEY), so Celery ignores it today. Renaming it makes Celery apply the value (a behaviour change): review the value first.`,
         suggestion: `rename \`${a.name}\` to \`${st.newName}\``,
       });
@@ -180,6 +180,13 @@ function sourceRenames(model: ProjectModel, k: Knowledge, source: ConfigSource, 
   const given = new Set(source.settings.map((a) => a.name));
   const reps: TextReplacement[] = [];
   const blocked: string[] = [];
+  // a module read with its `from .base import *` chain, or a class with bases in other files: the keys live
+  // in several files, and renaming one file's keys alone leaves a mixed config
+  const files = [...new Set(olds.map((o) => o.a.keyLoc.file))];
+  if (source.kind !== 'flask-config' && olds.length > 0 && (files.length > 1 || files[0] !== source.file)) {
+    blocked.push(`the keys Celery loads from ${source.file} are spread over ${files.join(', ')} (star imports or base classes)`);
+    return { source, olds, reps, blocked };
+  }
   for (const { a, newName } of olds) {
     if (given.has(newName)) {
       blocked.push(`\`${a.name}\` and \`${newName}\` are both set: remove \`${a.name}\` after checking which value is meant`);
@@ -215,7 +222,7 @@ export function renameGroups(sources: ConfigSource[]): ConfigSource[][] {
   const groups = new Map<string, ConfigSource[]>();
   for (const s of sources) {
     if (s.kind === 'celery-ctor') continue;
-    const side = s.kind === 'conf-update' || s.kind === 'conf-attr' || s.viaConfUpdate ? 'preconf' : `object:${s.kind === 'django-settings' ? s.id : s.objectRef ?? s.file}`;
+    const side = s.kind === 'conf-update' || s.kind === 'conf-attr' || s.kind === 'flask-config' ? 'preconf' : `object:${s.kind === 'django-settings' ? s.id : s.objectRef ?? s.file}`;
     const key = `${s.appId ?? `file:${s.file}`}|${side}`;
     const g = groups.get(key) ?? [];
     g.push(s);
@@ -237,33 +244,41 @@ function settingRenames(model: ProjectModel, k: Knowledge, target: ReleaseFacts,
         continue;
       }
       const r = sourceRenames(model, k, source, text, manual);
-      if (r.olds.length === 0 && !source.opaque) continue;
-      if (source.opaque) blocked.push(`${source.file}:${source.loc.line} also passes ${source.opaque.map((o) => `\`${o}\``).join(', ')}, whose keys jobctl could not read; they are checked together with these`);
+      if (r.olds.length === 0) continue;
       planned.push(r);
       blocked.push(...r.blocked);
     }
-    const olds = planned.flatMap((r) => r.olds.map((o) => ({ ...o, file: r.source.file })));
+    const olds = planned.flatMap((r) => r.olds.map((o) => ({ ...o, file: o.a.keyLoc.file })));
     if (olds.length === 0) continue;
+    // settings jobctl could not read that Celery checks with these (conf.update(<built at run time>), a Flask
+    // config loaded from a file or env var): renaming the visible keys could leave a mixed config
+    const appId = group[0]!.appId;
+    const preconf = group.every((g) => g.kind === 'conf-update' || g.kind === 'conf-attr' || g.kind === 'flask-config');
+    if (preconf) {
+      for (const u of model.unread.filter((x) => (x.holds === undefined || x.holds === 'config') && (appId ? x.appId === appId : x.file === group[0]!.file))) {
+        blocked.push(`${u.what} (${u.file}${u.loc ? `:${u.loc.line}` : ''}) could not be read (${u.reason}); Celery checks its keys together with these`);
+      }
+    }
     const django = planned.filter((r) => r.source.kind === 'django-settings' || r.source.isDjangoConfSettings);
     for (const r of django) {
       if (r.olds.length === 0) continue;
       // Django only exposes upper-case settings; lowercase names would be dropped
       manual.push({
-        file: r.source.file, line: r.olds[0]!.a.keyLoc.line, title: 'Old-style Celery keys in Django settings without a namespace',
+        file: r.olds[0]!.a.keyLoc.file, line: r.olds[0]!.a.keyLoc.line, title: 'Old-style Celery keys in Django settings without a namespace',
         why: `Django settings are read in upper case only, so these ${r.olds.length} key(s) cannot be renamed to lowercase names in place. Celery suppresses the deprecation warnings for 'django.conf:settings' but will stop reading the old names in 6.0.`,
         suggestion: `call \`config_from_object('django.conf:settings', namespace='CELERY')\` and rename every Celery key to CELERY_<NEW_NAME_UPPER> (e.g. ${r.olds.filter((o) => o.a.name !== `CELERY_${o.newName.toUpperCase()}`).slice(0, 2).map((o) => `\`${o.a.name}\` -> \`CELERY_${o.newName.toUpperCase()}\``).join(', ')}) in one change`,
       });
     }
     if (django.length > 0) continue;
-    const flask = planned.filter((r) => r.source.viaConfUpdate === 'flask-config' && r.olds.length > 0);
+    const flask = planned.filter((r) => r.source.kind === 'flask-config' && r.olds.length > 0);
     if (flask.length > 0) {
       // Flask's app.config keeps UPPER-CASE names only: lowercase names written there would be dropped
       const first = flask[0]!;
       const inFlask = flask.flatMap((r) => r.olds);
-      const others = planned.filter((r) => !flask.includes(r)).flatMap((r) => r.olds.map((o) => `\`${o.a.name}\` -> \`${o.newName}\` (${r.source.file}:${o.a.keyLoc.line})`));
+      const others = planned.filter((r) => !flask.includes(r)).flatMap((r) => r.olds.map((o) => `\`${o.a.name}\` -> \`${o.newName}\` (${o.a.keyLoc.file}:${o.a.keyLoc.line})`));
       manual.push({
-        file: first.source.file, line: first.olds[0]!.a.keyLoc.line, title: `Old-style Celery keys in a Flask config (${flask.map((r) => r.source.objectRef ?? r.source.file).join(', ')})`,
-        why: `These reach Celery through \`conf.update(<flask app>.config)\` (${first.source.file} -> ${first.source.loc.file}:${first.source.loc.line}). Flask keeps only UPPER-CASE names in app.config (flask/config.py from_object), so renaming them to lowercase in place would drop them, and renaming only the other keys Celery checks with them gives a mixed config (ImproperlyConfigured).`,
+        file: first.olds[0]!.a.keyLoc.file, line: first.olds[0]!.a.keyLoc.line, title: `Old-style Celery keys in a Flask config (${flask.map((r) => r.source.objectRef ?? r.source.file).join(', ')})`,
+        why: `These reach Celery through \`conf.update(<flask app>.config)\` (${first.source.loc.file}:${first.source.loc.line}). Flask keeps only UPPER-CASE names in app.config (flask/config.py from_object), so renaming them to lowercase in place would drop them, and renaming only the other keys Celery checks with them gives a mixed config (ImproperlyConfigured).`,
         suggestion: `move them into one dict in the config class, \`CELERY = dict(${inFlask.map((o) => `${o.newName}=...`).join(', ')})\` (from ${inFlask.map((o) => `\`${o.a.name}\``).join(', ')}), pass it with \`celery.conf.update(app.config['CELERY'])\` (Flask's Celery pattern since Flask 2.3)${others.length ? `, and in the same change rename ${others.join(', ')}` : ''}`,
       });
       continue;
