@@ -16,7 +16,24 @@ export const DEFAULT_VERSIONS = ['5.3.6', '5.7.0'];
 // kombu>=5.3.4,<6), whose transport/redis.py imports `packaging`, declared only in kombu's own
 // `redis` extra (kombu-5.7.0 METADATA) which celery 5.3.6's `redis` extra does not request, so the
 // worker dies with "No module named 'packaging'". Keep kombu on the 5.3 line, as 5.3.6 users have it.
-const EXTRA_PINS = { '5.3.6': ['kombu>=5.3.4,<5.4'] };
+// 5.0.5 (the last 5.0 on PyPI that is not yanked; 5.0.6 is): kombu/redis-py of its time -- kombu 5.7's Redis
+// transport imports `packaging`, which 5.0.5 does not request.
+const EXTRA_PINS = { '5.3.6': ['kombu>=5.3.4,<5.4'], '5.0.5': ['kombu>=5.0.2,<5.1', 'redis>=3.2,<4'] };
+
+// Releases before 5.1 do not import on Python 3.11 (4.4.7: `inspect.getargspec`), and pip >= 24.1 refuses the
+// metadata of 4.4.7 and 5.0.5/5.0.6 (invalid `pytz (>dev)` specifier): their venvs use Python 3.10 and pip < 24.1.
+function isLegacy(version) {
+  const [major, minor] = version.split('.').map(Number);
+  return major < 5 || (major === 5 && minor < 1);
+}
+function legacyPython() {
+  const home = process.env.PYENV_ROOT ?? path.join(process.env.HOME ?? '/root', '.pyenv');
+  for (const c of [process.env.JOBCTL_LEGACY_PYTHON, 'python3.10', path.join(home, 'versions', '3.10.13', 'bin', 'python3.10'), 'python3.9', 'python3.8'].filter(Boolean)) {
+    const r = spawnSync(c, ['-c', 'import venv'], { encoding: 'utf8' });
+    if (r.status === 0) return c;
+  }
+  return null;
+}
 
 function requirements(version) {
   return [`celery[redis]==${version}`, ...(EXTRA_PINS[version] ?? [])];
@@ -66,11 +83,12 @@ export function ensureVenv(version) {
   }
   try {
     if (ready()) return { version, python, dir };
-    const base = basePython();
-    if (!base) throw new Error('no Python 3 interpreter with the venv module found (install python3 and python3-venv)');
+    const base = isLegacy(version) ? legacyPython() : basePython();
+    if (!base) throw new Error(isLegacy(version) ? `celery ${version} needs Python 3.8-3.10 (none found; set JOBCTL_LEGACY_PYTHON)` : 'no Python 3 interpreter with the venv module found (install python3 and python3-venv)');
     rmSync(dir, { recursive: true, force: true });
     log(`creating ${path.relative(root, dir)} with ${base}`);
     run(base, ['-m', 'venv', dir]);
+    if (isLegacy(version)) run(python, ['-m', 'pip', 'install', '--disable-pip-version-check', '-q', 'pip<24.1']);
     log(`pip install ${want} (this takes a minute the first time)`);
     run(python, ['-m', 'pip', 'install', '--disable-pip-version-check', '-q', ...requirements(version)]);
     const check = spawnSync(python, ['-c', 'import celery, kombu, redis; print(celery.__version__)'], { encoding: 'utf8' });

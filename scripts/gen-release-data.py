@@ -585,6 +585,145 @@ def gen_dependency_data(cache: Path, out: Path, offline: bool, kombu_min: str) -
 
 
 # --------------------------------------------------------------------------------------------
+# Celery 3.1.x and 4.x (src/knowledge/data/legacy-releases.json): what a plan FROM those releases needs.
+# Kept in its own functions and output file: the 5.x data above is untouched by it. These wheels do not
+# import on a current Python, so celery/app/defaults.py is executed standalone (celery.five and the
+# celery.utils helpers it imports stubbed), and the CLI options are read from celery/bin/*.py as text.
+
+LEGACY_MIN, LEGACY_MAX = '3.1.0', '5.0.0'
+# the 5.x release the CLI of the old lines is compared with (5.0.6 is yanked)
+CLI_TARGET = '5.0.5'
+
+_LEGACY_STUBS = {
+    **_STUBS,
+    'celery/five.py': (
+        'import functools\n'
+        'def items(d):\n    return d.items()\n'
+        'def keys(d):\n    return d.keys()\n'
+        'def values(d):\n    return d.values()\n'
+        'def python_2_unicode_compatible(c):\n    return c\n'
+        'string_t = str\ntext_t = str\nlong_t = int\n'),
+    'celery/utils/__init__.py': (
+        "def strtobool(term, table=None):\n"
+        "    return str(term).lower() in ('true', '1', 'yes', 'on', 'y')\n"),
+}
+
+_LEGACY_DUMP = r"""
+import json, sys
+from celery.app import defaults as d
+names = {}
+for name, opt in d.flatten(d.NAMESPACES):
+    names[name] = {'type': getattr(opt, 'type', None) if isinstance(getattr(opt, 'type', None), str) else 'python',
+                   'deprecated': bool(getattr(opt, 'deprecate_by', None))}
+json.dump({'names': names, 'toNewKey': dict(getattr(d, '_TO_NEW_KEY', {}))}, sys.stdout)
+"""
+
+_OPT_CALL = re.compile(r"(?:add_argument|Option|click\.option|make_option)\(\s*((?:['\"]-{1,2}[A-Za-z0-9][\w-]*['\"]\s*,\s*)+)")
+_OPT = re.compile(r"['\"](-{1,2}[A-Za-z0-9][\w-]*)['\"]")
+
+
+def legacy_settings(whl: Path, newest_to_new: dict[str, str]) -> dict:
+    """Setting names a 3.1/4.x release reads: `settings` (new-style names, mapped through the newest
+    release's _TO_NEW_KEY for 3.1, whose defaults only know the old names) and `unmapped` (names of that
+    release with no 5.x counterpart, i.e. removed since)."""
+    with tempfile.TemporaryDirectory() as tmp, zipfile.ZipFile(whl) as z:
+        root = Path(tmp)
+        for rel, text in _LEGACY_STUBS.items():
+            (root / rel).parent.mkdir(parents=True, exist_ok=True)
+            (root / rel).write_text(text)
+        (root / 'celery/app/defaults.py').write_bytes(z.read('celery/app/defaults.py'))
+        env = dict(os.environ, PYTHONHASHSEED='0', PYTHONDONTWRITEBYTECODE='1', PYTHONPATH=str(root))
+        r = _run([sys.executable, '-c', _LEGACY_DUMP], env=env)
+        if r.returncode:
+            raise RuntimeError(f'exec defaults.py of {whl.name}: {r.stderr.strip()[-600:]}')
+        data = json.loads(r.stdout)
+    has_new = bool(data['toNewKey'])
+    settings, unmapped = set(), set()
+    for name in data['names']:
+        if has_new:
+            settings.add(name)
+        elif name in newest_to_new:
+            settings.add(newest_to_new[name])
+        else:
+            unmapped.add(name)
+    return {'settings': sorted(settings), 'unmapped': sorted(unmapped), 'oldStyleOnly': not has_new}
+
+
+def cli_options(whl: Path, module: str) -> list[list[str]]:
+    """Option groups (aliases of one option) declared in celery/bin/<module>.py of a wheel."""
+    with zipfile.ZipFile(whl) as z:
+        try:
+            text = z.read(f'celery/bin/{module}.py').decode('utf-8')
+        except KeyError:
+            return []
+    return [_OPT.findall(m.group(1)) for m in _OPT_CALL.finditer(text)]
+
+
+def cli_changes(old_whl: Path, new_whl: Path, old_version: str) -> dict:
+    """Options of `celery worker`/`celery beat` in an old release that the 5.x release no longer accepts:
+    renamed (an alias of the same option survives) or removed."""
+    out: dict = {'renamed': {}, 'removed': [], 'from': old_version, 'to': CLI_TARGET}
+    for module in ('worker', 'beat'):
+        new_groups = cli_options(new_whl, module)
+        new_all = {o for g in new_groups for o in g}
+        for g in cli_options(old_whl, module):
+            for o in g:
+                if o in new_all or not o.startswith('--'):
+                    continue
+                keep = [x for x in g if x in new_all and x.startswith('--')]
+                flat = o.replace('-', '')
+                same = [x for x in new_all if x.replace('-', '') == flat]
+                if keep or same:
+                    out['renamed'][o] = (keep or same)[0]
+                elif o not in out['removed']:
+                    out['removed'].append(o)
+    out['removed'].sort()
+    out['source'] = f'celery/bin/worker.py and beat.py of {old_whl.name} and {new_whl.name}'
+    return out
+
+
+def gen_legacy_data(cache: Path, out: Path, offline: bool) -> None:
+    index = simple_index('celery', cache, offline)
+    # the newest release's _TO_NEW_KEY, as the 5.x generation above recorded it
+    newest_to_new = json.loads((out / 'settings.json').read_text())['oldToNew']
+    target_whl = download(wheel_of(release_files(index, 'celery', Version(CLI_TARGET))), cache)
+    releases, cli = [], {}
+    versions = [v for v in final_versions(index, LEGACY_MIN) if v < Version(LEGACY_MAX)]
+    for v in versions:
+        whl_info = wheel_of(release_files(index, 'celery', v))
+        if whl_info is None:
+            log(f'celery {v}: no wheel on PyPI, skipped')
+            continue
+        whl = download(whl_info, cache)
+        meta = read_wheel_metadata(whl)
+        st = legacy_settings(whl, newest_to_new)
+        releases.append({
+            'version': str(v), **index_facts(index, 'celery', v),
+            'requiresPython': meta['requiresPython'], 'pythonClassifiers': meta['pythonClassifiers'],
+            'requires': meta['requires'], 'extras': meta['extras'], 'requiresDist': meta['requiresDist'],
+            'settings': st['settings'], 'defaults': {},
+            **({'removedSettings': st['unmapped']} if st['unmapped'] else {}),
+            **({'oldStyleOnly': True} if st['oldStyleOnly'] else {}),
+            'source': f'PyPI simple index + METADATA and celery/app/defaults.py of {whl_info["filename"]} '
+                      f'(sha256 {whl_info.get("hashes", {}).get("sha256", "?")[:12]}; defaults.py executed standalone)',
+        })
+        line = '.'.join(str(v).split('.')[:2])
+        cli[line] = cli_changes(whl, target_whl, str(v))  # the newest release of each line wins
+        log(f'celery {v}: {len(st["settings"])} settings')
+    doc = {
+        'about': 'Generated by scripts/gen-release-data.py (gen_legacy_data) from the PyPI simple index and the '
+                 'published wheels of Celery 3.1.x and 4.x; do not edit by hand (see docs/knowledge.md).',
+        'celery': releases,
+        'cli': cli,
+    }
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = out / 'legacy-releases.json.tmp'
+    tmp.write_text(json.dumps(doc, indent=1, ensure_ascii=False) + '\n')
+    tmp.replace(out / 'legacy-releases.json')
+    log(f'wrote {out / "legacy-releases.json"} ({len(releases)} releases, CLI of lines {", ".join(cli)})')
+
+
+# --------------------------------------------------------------------------------------------
 
 
 def main(argv: list[str]) -> int:
@@ -601,6 +740,8 @@ def main(argv: list[str]) -> int:
     ap.add_argument('--no-import', action='store_true',
                     help='do not install releases; execute defaults.py from the wheel instead (fallback mode)')
     ap.add_argument('--force', action='store_true', help='ignore cached per-release records')
+    ap.add_argument('--legacy-only', action='store_true',
+                    help='only (re)write legacy-releases.json (Celery 3.1.x and 4.x, and their CLI against 5.0)')
     ap.add_argument('--deps-only', action='store_true',
                     help='only (re)write dependencies.json (kombu Redis transport facts, release lists)')
     args = ap.parse_args(argv)
@@ -609,6 +750,9 @@ def main(argv: list[str]) -> int:
     out = Path(args.out).resolve()
     only = {v.strip() for chunk in args.only for v in chunk.split(',') if v.strip()}
     t0 = time.time()
+    if args.legacy_only:
+        gen_legacy_data(cache, out, args.offline)
+        return 0
     if args.deps_only:
         gen_dependency_data(cache, out, args.offline, args.kombu_min)
         return 0

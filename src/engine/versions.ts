@@ -16,9 +16,11 @@ export function detectPackageVersion(model: ProjectModel, name: string, knownVer
   if (best?.version) return { version: best.version, source: `${best.file}:${best.loc.line}`, dependency: best };
   // a range: the newest known release it allows is what a fresh install would get
   for (const d of deps) {
-    if (!d.specifier) continue;
+    // Poetry's `^4.4` / `~4.4` are kept as written in `specifier`; `pep440` is their PEP 440 form
+    const spec = d.pep440 ?? d.specifier;
+    if (!spec) continue;
     try {
-      const v = maxSatisfying(knownVersions, d.specifier);
+      const v = maxSatisfying(knownVersions, spec);
       if (v) return { version: v, source: `${d.file}:${d.loc.line} (newest release allowed by ${d.specifier})`, dependency: d };
     } catch { /* unparsable specifier: the versions rule reports it */ }
   }

@@ -35,6 +35,9 @@ export type {
 
 /** Knowledge as loaded: the optional parts of the contract are always present. */
 export interface LoadedKnowledge extends Knowledge {
+  legacyReleases: ReleaseFacts[];
+  /** per old line ('3.1', '4.4'): worker/beat options that 5.0 renamed or removed (legacy-releases.json) */
+  legacyCli: Record<string, LegacyCliChanges>;
   kombuReleases: KombuReleaseFacts[];
   unpublishedReleases: UnpublishedRelease[];
   kombuFor(celeryVersion: string, python?: string): KombuReleaseFacts | null;
@@ -46,6 +49,22 @@ interface ReleasesFile {
   celery: ReleaseFacts[];
   kombu: KombuReleaseFacts[];
   notOnIndex?: UnpublishedRelease[];
+}
+
+/** Options of `celery worker`/`celery beat` in an old line that Celery 5.0 no longer accepts. */
+export interface LegacyCliChanges {
+  renamed: Record<string, string>;
+  removed: string[];
+  /** the releases compared (newest of the old line, the 5.0 release) */
+  from: string;
+  to: string;
+  source: string;
+}
+
+/** Celery 3.1.x and 4.x (scripts/gen-release-data.py --legacy-only): releases a plan can start from. */
+interface LegacyFile {
+  celery: ReleaseFacts[];
+  cli: Record<string, LegacyCliChanges>;
 }
 
 interface SettingsFile {
@@ -86,9 +105,13 @@ export function buildKnowledge(dir: string): LoadedKnowledge {
   const behaviourChanges = readJson<BehaviourChange[]>(dir, 'behaviour-changes.json');
   // optional: generated separately (scripts/gen-removed-names.py)
   const removedNames = existsSync(join(dir, 'removed-names.json')) ? readJson<{ removed: RemovedNames[] }>(dir, 'removed-names.json').removed : [];
+  // optional: Celery 3.1.x/4.x, generated separately (gen-release-data.py --legacy-only)
+  const legacy = existsSync(join(dir, 'legacy-releases.json')) ? readJson<LegacyFile>(dir, 'legacy-releases.json') : { celery: [], cli: {} };
   const releases = [...rel.celery].sort(byVersion);
+  const legacyReleases = legacy.celery.map((r) => ({ ...r, legacy: true })).sort(byVersion);
+  const everyRelease = [...legacyReleases, ...releases];
   const kombuReleases = [...(rel.kombu ?? [])].sort(byVersion);
-  const byVer = new Map(releases.map((r) => [r.version, r]));
+  const byVer = new Map(everyRelease.map((r) => [r.version, r]));
   const settings = new Map(set.settings.map((s) => [s.name, s]));
   const oldToNew = new Map(Object.entries(set.oldToNew));
 
@@ -111,14 +134,14 @@ export function buildKnowledge(dir: string): LoadedKnowledge {
         const exact = byVer.get(parts.slice(0, 3).join('.'));
         if (exact) return exact;
         // '5.6.2.0' or a normalised spelling
-        return releases.find((r) => valid(r.version) !== null && compare(r.version, spec) === 0) ?? null;
+        return everyRelease.find((r) => valid(r.version) !== null && compare(r.version, spec) === 0) ?? null;
       }
       const prefix = `${spec}.`;
-      return newestOf(releases.filter((r) => r.version.startsWith(prefix)));
+      return newestOf(everyRelease.filter((r) => r.version.startsWith(prefix)));
     }
-    // a PEP 440 range such as '>=5.5', '~=5.5.0', '>=5.4,<5.6'
+    // a PEP 440 range such as '>=5.5', '~=5.5.0', '>=5.4,<5.6', '<5' (3.1/4.x included)
     try {
-      const usable = releases.filter((r) => !r.yanked).map((r) => r.version);
+      const usable = everyRelease.filter((r) => !r.yanked).map((r) => r.version);
       const best = maxSatisfying(usable, spec);
       return best ? byVer.get(best) ?? null : null;
     } catch {
@@ -148,6 +171,8 @@ export function buildKnowledge(dir: string): LoadedKnowledge {
     newestVersion,
     releaseFor,
     kombuReleases,
+    legacyReleases,
+    legacyCli: legacy.cli,
     unpublishedReleases: rel.notOnIndex ?? [],
     kombuFor,
     removedNames,

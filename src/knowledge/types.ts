@@ -72,6 +72,16 @@ export interface ReleaseFacts {
   defaults: Record<string, string>;
   /** where these facts were read */
   source: string;
+  /**
+   * Celery 3.1.x/4.x (legacy-releases.json): a release a plan can start FROM. Its `settings` are the new-style
+   * names of what it reads (3.1 only knows old names: mapped through the newest _TO_NEW_KEY); `defaults` and the
+   * _TO_NEW_KEY differences are not recorded. Not in `Knowledge.releases` (5.x only); `releaseFor` finds it.
+   */
+  legacy?: boolean;
+  /** legacy only: old names of that release with no 5.x counterpart (removed in 4.0/5.0) */
+  removedSettings?: string[];
+  /** legacy only: the release reads old uppercase names only (3.1) */
+  oldStyleOnly?: boolean;
 }
 
 /** Facts about one kombu release (the transport library Celery pins); same field semantics as ReleaseFacts. */
@@ -118,6 +128,10 @@ export interface UnpublishedRelease {
  *  - 'canvas'                      chains/groups/chords are used
  *  - 'async-def-task'              a task function is `async def`
  *  - 'asyncio-in-task'             task code uses asyncio (asyncio.run, get_event_loop, ...)
+ *  - 'legacy-cli-option'           a worker/beat command uses an option of the current 3.1/4.x line that 5.0 renamed
+ *                                  or removed (legacy-releases.json `cli`)
+ *  - 'task-class'                  the project subclasses Celery's Task (custom base class or class-based task)
+ * 'import:<module>' also matches `from <parent> import <name>` (`from celery import task` is import:celery.task).
  * Entries whose id starts with 'false-claim-' record claims from upgrade write-ups that are wrong
  * (each rebutted with a public source); their title starts with 'Myth:'.
  */
@@ -137,8 +151,10 @@ export interface BehaviourChange {
 }
 
 export interface Knowledge {
-  /** every release examined, oldest first */
+  /** every 5.x release examined, oldest first */
   releases: ReleaseFacts[];
+  /** Celery 3.1.x and 4.x (legacy-releases.json), oldest first: plans can start from them */
+  legacyReleases?: ReleaseFacts[];
   /** every setting known to the newest release (plus removed ones, with removedIn) */
   settings: Map<string, SettingFact>;
   /** old name (exact case as Celery compares: upper) -> new name, from defaults._TO_NEW_KEY */

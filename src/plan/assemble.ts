@@ -15,6 +15,9 @@ import { changeApplies, collectFacts, type Hit, type ProjectFacts } from './fact
 import { dependencyMatrix } from './dependencies.js';
 import { computeEdits } from './edits.js';
 import { verificationSteps, rollbackSteps } from './steps.js';
+import type { TestedPython } from './python-tested.js';
+import { noDepsInstalls } from './no-deps.js';
+import { transportSystemPackages } from './system-packages.js';
 import type { AffectedLocation, DependencyRow, EditKind, FalseClaim, PlanChange, PlanFinding, PythonCompat, RiskLevel, UpgradePlan } from './types.js';
 
 export interface PlanOptions {
@@ -22,6 +25,8 @@ export interface PlanOptions {
   from?: string;
   /** a version ('5.6.2'), a line ('5.6') or 'latest' (default: the newest release) */
   to?: string;
+  /** Pythons the project tests/declares in CI matrices, tox and classifiers (read by python-tested.ts) */
+  tested?: TestedPython[];
 }
 
 const RISK_ORDER: Record<RiskLevel, number> = { low: 0, medium: 1, high: 2 };
@@ -50,7 +55,8 @@ const RULE_CONDITIONS: Record<string, string[]> = {
 function resolveVersions(model: ProjectModel, audit: AuditResult, k: LoadedKnowledge, opts: PlanOptions): { from: ReleaseFacts; fromSource: string; to: ReleaseFacts; requested: string } {
   const requested = opts.to ?? 'latest';
   const to = k.releaseFor(requested);
-  const lines = (): string => [...new Set(k.releases.map((r) => r.version.split('.').slice(0, 2).join('.')))].join(', ');
+  const every = [...k.legacyReleases, ...k.releases];
+  const lines = (): string => [...new Set(every.map((r) => r.version.split('.').slice(0, 2).join('.')))].join(', ');
   if (!to) throw new JobctlError(`--to ${requested}: not a Celery release jobctl knows (known lines: ${lines()}); pass e.g. --to ${k.newestVersion}`);
   let from: ReleaseFacts | null = null;
   let fromSource = 'given with --from';
@@ -58,10 +64,11 @@ function resolveVersions(model: ProjectModel, audit: AuditResult, k: LoadedKnowl
     from = k.releaseFor(opts.from);
     if (!from) throw new JobctlError(`--from ${opts.from}: not a Celery release jobctl knows (known lines: ${lines()}); pass the exact version the project runs, e.g. --from 5.3.4`);
   } else {
-    const detected = detectPackageVersion(model, 'celery', k.releases.map((r) => r.version));
+    const detected = detectPackageVersion(model, 'celery', every.map((r) => r.version));
     if (detected) {
       from = k.releaseFor(detected.version);
       fromSource = detected.source;
+      if (!from) throw new JobctlError(`${detected.source}: celery ${detected.version} is not a release jobctl knows (known lines: ${lines()}); pass --from with the nearest release, e.g. --from ${detected.version.split('.').slice(0, 2).join('.')}`);
     } else if (audit.current) {
       from = k.releaseFor(audit.current.version);
       fromSource = audit.current.source;
@@ -75,10 +82,30 @@ function resolveVersions(model: ProjectModel, audit: AuditResult, k: LoadedKnowl
   return { from, fromSource, to, requested };
 }
 
+/** CI matrix / tox / classifier entries for Pythons the target does not install on: each must go. */
+function pythonDrops(tested: TestedPython[], to: ReleaseFacts): import('./types.js').ManualEdit[] {
+  if (!to.requiresPython) return [];
+  const byLine = new Map<string, TestedPython[]>();
+  for (const t of tested) {
+    if (safeSatisfies(`${t.minor}.0`, to.requiresPython) !== false) continue;
+    const key = `${t.file}:${t.line}`;
+    byLine.set(key, [...(byLine.get(key) ?? []), t]);
+  }
+  return [...byLine.values()].map((ts) => {
+    const t = ts[0]!;
+    const what = { 'ci-matrix': 'the CI matrix', tox: 'the tox envlist', classifier: 'the classifiers' }[t.kind];
+    return {
+      file: t.file, line: t.line, title: `Python ${ts.map((x) => x.minor).join(', ')} in ${what}: Celery ${to.version} does not install there`,
+      why: `Celery ${to.version} requires Python ${to.requiresPython} (Requires-Python of its wheel): pip refuses it on ${ts.map((x) => x.minor).join(', ')}, so this ${t.kind === 'classifier' ? 'declaration is wrong' : 'job fails'} after the upgrade.`,
+      suggestion: `remove ${ts.map((x) => x.minor).join(', ')} from ${what} (${t.file}:${t.line})`,
+    };
+  });
+}
+
 function linesCrossed(k: LoadedKnowledge, from: ReleaseFacts, to: ReleaseFacts): string[] {
   const lineOf = (v: string): string => v.split('.').slice(0, 2).join('.');
   const out: string[] = [];
-  for (const r of k.releases) {
+  for (const r of [...k.legacyReleases, ...k.releases]) {
     if (compare(r.version, from.version) <= 0 || compare(r.version, to.version) > 0) continue;
     const l = lineOf(r.version);
     if (l !== lineOf(from.version) && !out.includes(l)) out.push(l);
@@ -203,8 +230,12 @@ export function assembleUpgradePlan(model: ProjectModel, audit: AuditResult, k: 
       file: f.location.file, line: f.location.line, message: f.message, hint: f.hint, sources: ruleMeta.get(f.ruleId)?.sources ?? [], risk: riskOfFinding(f),
     }));
 
-  const { edits, manualEdits } = computeEdits(model, k, to, dependencies, (kinds, file) => editRisk(kinds, file, findings));
+  const droppedPython = pythonDrops(opts.tested ?? [], to);
+  const { edits, manualEdits } = computeEdits(model, k, to, dependencies, (kinds, file) => editRisk(kinds, file, findings), from);
 
+  const usesSqs = facts.brokerSchemes.has('sqs') || facts.celeryExtras.has('sqs');
+  manualEdits.push(...droppedPython, ...noDepsInstalls(model, k, to, facts.lowestPython), ...transportSystemPackages(model, to, usesSqs));
+  manualEdits.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line);
   const pyRisk: RiskLevel = python.status === 'unsupported' ? 'high' : python.status === 'untested' ? 'medium' : 'low';
   const items: { risk: RiskLevel; label: string }[] = [
     ...changes.map((c) => ({ risk: c.risk, label: `${c.title} (${c.riskReason})` })),

@@ -17,6 +17,8 @@ import type { Knowledge, ReleaseFacts } from '../knowledge/types.js';
 import { classifyKey } from '../rules/lib/settings.js';
 import { activationText, appliesIn, namespacedOldKey } from '../rules/lib/namespace.js';
 import { reorderCeleryArgv } from '../rules/lib/cli.js';
+import { legacyCliChanges } from './facts.js';
+import { extensionBumps } from './extensions.js';
 import type { DependencyRow, EditKind, ManualEdit, PlanEdit, PlanSource, RiskLevel, TextReplacement } from './types.js';
 
 export interface EditSet {
@@ -161,87 +163,154 @@ function namespacedOldKeyEdit(model: ProjectModel, source: ConfigSource, a: Sett
   return { ...at, title: `\`${a.name}\` is ignored under namespace '${source.namespace}'`, why: `With \`namespace='${source.namespace}'\` Celery ${target.version} reads only \`${source.namespace}_\` + the new name in upper case; this key has no effect on ${target.version}. From 5.7.0 Celery applies it.`, suggestion: `delete \`${a.name}\` to keep today's behaviour, or set \`${st.working}\` if you want its value to apply` };
 }
 
+interface SourceRenames {
+  source: ConfigSource;
+  olds: { a: SettingAssignment; newName: string }[];
+  reps: TextReplacement[];
+  blocked: string[];
+}
+
+/** The renames one source needs (and what blocks them); manual edits for keys that must not be renamed silently. */
+function sourceRenames(model: ProjectModel, k: Knowledge, target: ReleaseFacts, source: ConfigSource, text: string, manual: ManualEdit[]): SourceRenames {
+  const lines = text.split('\n');
+  const olds: { a: SettingAssignment; newName: string }[] = [];
+  for (const a of source.settings) {
+    const st = classifyKey(a.name, source, k);
+    if (st.kind === 'old') olds.push({ a, newName: st.newName });
+    else if (st.kind === 'ignored-by-namespace') {
+      manual.push(namespacedOldKeyEdit(model, source, a, st, k, target));
+    } else if (st.kind === 'doc-only') {
+      manual.push({
+        file: a.keyLoc.file, line: a.keyLoc.line, title: `\`${a.name}\` is not read by Celery`,
+        why: `\`${a.name}\` appears in Celery's docs table but not in the code's map (celery/app/defaults.py _TO_NEW_KEY), so Celery ignores it today. Renaming it makes Celery apply the value (a behaviour change): review the value first.`,
+        suggestion: `rename \`${a.name}\` to \`${st.newName}\``,
+      });
+    }
+  }
+  const given = new Set(source.settings.map((a) => a.name));
+  const reps: TextReplacement[] = [];
+  const blocked: string[] = [];
+  // a module read with its `from .base import *` chain, or a class with bases in other files: the keys live
+  // in several files, and renaming one file's keys alone leaves a mixed config
+  const files = [...new Set(olds.map((o) => o.a.keyLoc.file))];
+  if (source.kind !== 'flask-config' && olds.length > 0 && (files.length > 1 || files[0] !== source.file)) {
+    blocked.push(`the keys Celery loads from ${source.file} are spread over ${files.join(', ')} (star imports or base classes)`);
+    return { source, olds, reps, blocked };
+  }
+  for (const { a, newName } of olds) {
+    if (given.has(newName)) {
+      blocked.push(`\`${a.name}\` and \`${newName}\` are both set: remove \`${a.name}\` after checking which value is meant`);
+      continue;
+    }
+    const rep = keyReplacement(lines, a, newName);
+    if (!rep) {
+      blocked.push(`\`${a.name}\` could not be located exactly on line ${a.keyLoc.line}`);
+      continue;
+    }
+    reps.push(rep);
+    if (source.kind === 'config-module') {
+      // module constants can refer to each other (`CELERY_RESULT_BACKEND = BROKER_URL`): rename those too
+      for (const o of identifierOccurrences(text, a.name)) {
+        if (o.line === rep.line && o.column === rep.column) continue;
+        reps.push({ line: o.line, column: o.column, from: a.name, to: newName });
+      }
+      const elsewhere = model.files.filter((f) => f.kind === 'python' && f.file !== source.file && new RegExp(`\\b${a.name}\\b`).test(f.text) && referencesModule(f.text, source));
+      if (elsewhere.length > 0) blocked.push(`\`${a.name}\` is also used in ${elsewhere.map((f) => f.file).join(', ')}`);
+    }
+  }
+  return { source, olds, reps, blocked };
+}
+
+/**
+ * Sources whose keys Celery checks together for a mix of old and new names (celery/app/base.py
+ * _load_config -> detect_settings): with config_from_object, the object's keys; without it, every key
+ * set before the config is read -- all conf.update(...) and conf.x = ... of the app plus the ctor's
+ * (verified on 5.3.6, 5.6.2, 5.7.0: two conf.update calls, one old and one new, raise ImproperlyConfigured).
+ * A rename is applied to a whole group or not at all.
+ */
+export function renameGroups(sources: ConfigSource[]): ConfigSource[][] {
+  const groups = new Map<string, ConfigSource[]>();
+  for (const s of sources) {
+    if (s.kind === 'celery-ctor') continue;
+    const side = s.kind === 'conf-update' || s.kind === 'conf-attr' || s.kind === 'flask-config' ? 'preconf' : `object:${s.kind === 'django-settings' ? s.id : s.objectRef ?? s.file}`;
+    const key = `${s.appId ?? `file:${s.file}`}|${side}`;
+    const g = groups.get(key) ?? [];
+    g.push(s);
+    groups.set(key, g);
+  }
+  return [...groups.values()];
+}
+
 function settingRenames(model: ProjectModel, k: Knowledge, target: ReleaseFacts, pending: Map<string, PendingFileEdit>, manual: ManualEdit[]): void {
   const textOf = new Map(model.files.map((f) => [f.file, f.text]));
   const targetSettings = new Set(target.settings);
-  for (const source of model.configSources) {
-    if (source.kind === 'celery-ctor') continue;
-    const text = textOf.get(source.file);
-    if (text === undefined) continue;
-    const lines = text.split('\n');
-    const olds: { a: SettingAssignment; newName: string }[] = [];
-    for (const a of source.settings) {
-      const st = classifyKey(a.name, source, k);
-      if (st.kind === 'old') olds.push({ a, newName: st.newName });
-      else if (st.kind === 'ignored-by-namespace') {
-        manual.push(namespacedOldKeyEdit(model, source, a, st, k, target));
-      } else if (st.kind === 'doc-only') {
-        manual.push({
-          file: a.keyLoc.file, line: a.keyLoc.line, title: `\`${a.name}\` is not read by Celery`,
-          why: `\`${a.name}\` appears in Celery's docs table but not in the code's map (celery/app/defaults.py _TO_NEW_KEY), so Celery ignores it today. Renaming it makes Celery apply the value (a behaviour change): review the value first.`,
-          suggestion: `rename \`${a.name}\` to \`${st.newName}\``,
-        });
+  for (const group of renameGroups(model.configSources)) {
+    const planned: SourceRenames[] = [];
+    const blocked: string[] = [];
+    for (const source of group) {
+      const text = textOf.get(source.file);
+      if (text === undefined) {
+        blocked.push(`${source.file} was not read`);
+        continue;
+      }
+      const r = sourceRenames(model, k, target, source, text, manual);
+      if (r.olds.length === 0) continue;
+      planned.push(r);
+      blocked.push(...r.blocked);
+    }
+    const olds = planned.flatMap((r) => r.olds.map((o) => ({ ...o, file: o.a.keyLoc.file })));
+    if (olds.length === 0) continue;
+    // settings jobctl could not read that Celery checks with these (conf.update(<built at run time>), a Flask
+    // config loaded from a file or env var): renaming the visible keys could leave a mixed config
+    const appId = group[0]!.appId;
+    const preconf = group.every((g) => g.kind === 'conf-update' || g.kind === 'conf-attr' || g.kind === 'flask-config');
+    if (preconf) {
+      for (const u of model.unread.filter((x) => (x.holds === undefined || x.holds === 'config') && (appId ? x.appId === appId : x.file === group[0]!.file))) {
+        blocked.push(`${u.what} (${u.file}${u.loc ? `:${u.loc.line}` : ''}) could not be read (${u.reason}); Celery checks its keys together with these`);
       }
     }
-    if (olds.length === 0) continue;
-    if (source.kind === 'django-settings' || source.isDjangoConfSettings) {
+    const django = planned.filter((r) => r.source.kind === 'django-settings' || r.source.isDjangoConfSettings);
+    for (const r of django) {
+      if (r.olds.length === 0) continue;
       // Django only exposes upper-case settings; lowercase names would be dropped
       manual.push({
-        file: olds[0]!.a.keyLoc.file, line: olds[0]!.a.keyLoc.line, title: 'Old-style Celery keys in Django settings without a namespace',
-        why: `Django settings are read in upper case only, so these ${olds.length} key(s) cannot be renamed to lowercase names in place. Celery suppresses the deprecation warnings for 'django.conf:settings' but will stop reading the old names in 6.0.`,
-        suggestion: `call \`config_from_object('django.conf:settings', namespace='CELERY')\` and rename every Celery key to CELERY_<NEW_NAME_UPPER> (e.g. ${olds.filter((o) => o.a.name !== `CELERY_${o.newName.toUpperCase()}`).slice(0, 2).map((o) => `\`${o.a.name}\` -> \`CELERY_${o.newName.toUpperCase()}\``).join(', ')}) in one change`,
+        file: r.olds[0]!.a.keyLoc.file, line: r.olds[0]!.a.keyLoc.line, title: 'Old-style Celery keys in Django settings without a namespace',
+        why: `Django settings are read in upper case only, so these ${r.olds.length} key(s) cannot be renamed to lowercase names in place. Celery suppresses the deprecation warnings for 'django.conf:settings' but will stop reading the old names in 6.0.`,
+        suggestion: `call \`config_from_object('django.conf:settings', namespace='CELERY')\` and rename every Celery key to CELERY_<NEW_NAME_UPPER> (e.g. ${r.olds.filter((o) => o.a.name !== `CELERY_${o.newName.toUpperCase()}`).slice(0, 2).map((o) => `\`${o.a.name}\` -> \`CELERY_${o.newName.toUpperCase()}\``).join(', ')}) in one change`,
       });
-      continue;
     }
-    // a module read with its `from .base import *` chain, or a class with bases in other files: the keys live
-    // in several files, and renaming one file's keys alone leaves a mixed config
-    const files = [...new Set(olds.map((o) => o.a.keyLoc.file))];
-    if (files.length > 1 || files[0] !== source.file) {
+    if (django.length > 0) continue;
+    const flask = planned.filter((r) => r.source.kind === 'flask-config' && r.olds.length > 0);
+    if (flask.length > 0) {
+      // Flask's app.config keeps UPPER-CASE names only: lowercase names written there would be dropped
+      const first = flask[0]!;
+      const inFlask = flask.flatMap((r) => r.olds);
+      const others = planned.filter((r) => !flask.includes(r)).flatMap((r) => r.olds.map((o) => `\`${o.a.name}\` -> \`${o.newName}\` (${o.a.keyLoc.file}:${o.a.keyLoc.line})`));
       manual.push({
-        file: olds[0]!.a.keyLoc.file, line: olds[0]!.a.keyLoc.line, title: `Old-style keys of ${source.file} are spread over ${files.join(', ')}`,
-        why: 'The config Celery loads takes these keys from several files (star imports or base classes). Renaming them file by file produces a mixed config that Celery refuses to load (ImproperlyConfigured).',
-        suggestion: `rename all of them in one change: ${olds.map((o) => `\`${o.a.name}\` -> \`${o.newName}\` (${o.a.keyLoc.file}:${o.a.keyLoc.line})`).join(', ')}`,
+        file: first.olds[0]!.a.keyLoc.file, line: first.olds[0]!.a.keyLoc.line, title: `Old-style Celery keys in a Flask config (${flask.map((r) => r.source.objectRef ?? r.source.file).join(', ')})`,
+        why: `These reach Celery through \`conf.update(<flask app>.config)\` (${first.source.loc.file}:${first.source.loc.line}). Flask keeps only UPPER-CASE names in app.config (flask/config.py from_object), so renaming them to lowercase in place would drop them, and renaming only the other keys Celery checks with them gives a mixed config (ImproperlyConfigured).`,
+        suggestion: `move them into one dict in the config class, \`CELERY = dict(${inFlask.map((o) => `${o.newName}=...`).join(', ')})\` (from ${inFlask.map((o) => `\`${o.a.name}\``).join(', ')}), pass it with \`celery.conf.update(app.config['CELERY'])\` (Flask's Celery pattern since Flask 2.3)${others.length ? `, and in the same change rename ${others.join(', ')}` : ''}`,
       });
       continue;
-    }
-    const given = new Set(source.settings.map((a) => a.name));
-    const reps: TextReplacement[] = [];
-    const blocked: string[] = [];
-    for (const { a, newName } of olds) {
-      if (given.has(newName)) {
-        blocked.push(`\`${a.name}\` and \`${newName}\` are both set: remove \`${a.name}\` after checking which value is meant`);
-        continue;
-      }
-      const rep = keyReplacement(lines, a, newName);
-      if (!rep) {
-        blocked.push(`\`${a.name}\` could not be located exactly on line ${a.keyLoc.line}`);
-        continue;
-      }
-      reps.push(rep);
-      if (source.kind === 'config-module') {
-        // module constants can refer to each other (`CELERY_RESULT_BACKEND = BROKER_URL`): rename those too
-        for (const o of identifierOccurrences(text, a.name)) {
-          if (o.line === rep.line && o.column === rep.column) continue;
-          reps.push({ line: o.line, column: o.column, from: a.name, to: newName });
-        }
-        const elsewhere = model.files.filter((f) => f.kind === 'python' && f.file !== source.file && new RegExp(`\\b${a.name}\\b`).test(f.text) && referencesModule(f.text, source));
-        if (elsewhere.length > 0) blocked.push(`\`${a.name}\` is also used in ${elsewhere.map((f) => f.file).join(', ')}`);
-      }
     }
     if (blocked.length > 0) {
-      // never half-rename a source: a mixed config does not start
+      // never half-rename: a mixed config does not start
+      const first = olds[0]!;
       manual.push({
-        file: source.file, line: olds[0]!.a.keyLoc.line, title: `Old-style keys in ${source.file} need a manual rename`,
-        why: `Renaming only some keys of one config produces a mixed config that Celery refuses to load (ImproperlyConfigured). ${blocked.join('; ')}.`,
-        suggestion: `rename all of: ${olds.map((o) => `\`${o.a.name}\` -> \`${o.newName}\``).join(', ')}`,
+        file: first.file, line: first.a.keyLoc.line, title: `Old-style keys in ${[...new Set(olds.map((o) => o.file))].join(', ')} need a manual rename`,
+        why: `Celery checks these keys together; renaming only some of them produces a mixed config that Celery refuses to load (ImproperlyConfigured). ${blocked.join('; ')}.`,
+        suggestion: `rename all of them in one change: ${olds.map((o) => `\`${o.a.name}\` -> \`${o.newName}\` (${o.file}:${o.a.keyLoc.line})`).join(', ')}`,
       });
       continue;
     }
-    for (const { a, newName } of olds) {
-      const missing = !targetSettings.has(newName) ? ` (note: \`${newName}\` is not a setting of ${target.version})` : '';
-      addTo(pending, source.file, 'rename-settings', [], `rename \`${a.name}\` -> \`${newName}\`${missing}`, RENAME_SOURCES);
+    for (const r of planned) {
+      for (const { a, newName } of r.olds) {
+        const missing = !targetSettings.has(newName) ? ` (note: \`${newName}\` is not a setting of ${target.version})` : '';
+        addTo(pending, r.source.file, 'rename-settings', [], `rename \`${a.name}\` -> \`${newName}\`${missing}`, RENAME_SOURCES);
+      }
+      const together = planned.length > 1 ? ` together with ${planned.filter((x) => x !== r).map((x) => `${x.source.file}:${x.source.loc.line}`).join(', ')}` : '';
+      addTo(pending, r.source.file, 'rename-settings', r.reps, `all ${r.olds.length} old-style key(s) of this config renamed${together} (a mixed config fails with ImproperlyConfigured)`, []);
     }
-    addTo(pending, source.file, 'rename-settings', reps, `all ${olds.length} old-style key(s) of this config renamed together (a mixed config fails with ImproperlyConfigured)`, []);
   }
 }
 
@@ -301,10 +370,35 @@ function requirementBumps(model: ProjectModel, rows: DependencyRow[], pending: M
   }
 }
 
-function cliReorders(model: ProjectModel, pending: Map<string, PendingFileEdit>, manual: ManualEdit[]): void {
+/** argv with the 3.1/4.x worker options Celery 5 renamed written the 5.x way (null when none). */
+function renameLegacyOptions(argv: string[], legacy: LegacyCli | null): { argv: string[]; removed: string[] } | null {
+  if (!legacy) return null;
+  let changed = false;
+  const removed: string[] = [];
+  const out = argv.map((word) => {
+    const [opt, ...rest] = word.split('=');
+    const to = legacy.renamed[opt!];
+    if (to) {
+      changed = true;
+      return [to, ...rest].join('=');
+    }
+    if (legacy.removed.includes(opt!)) removed.push(opt!);
+    return word;
+  });
+  return changed || removed.length ? { argv: out, removed } : null;
+}
+
+type LegacyCli = NonNullable<ReturnType<typeof legacyCliChanges>>;
+
+function cliReorders(model: ProjectModel, pending: Map<string, PendingFileEdit>, manual: ManualEdit[], legacy: LegacyCli | null): void {
   const textOf = new Map(model.files.map((f) => [f.file, f.text]));
   for (const w of model.workerCommands) {
-    const fixed = reorderCeleryArgv(w.argv);
+    const renamed = renameLegacyOptions(w.argv, legacy);
+    if (renamed?.removed.length) {
+      manual.push({ file: w.file, line: w.loc.line, title: `Drop ${renamed.removed.map((o) => `\`${o}\``).join(', ')} from the celery command`, why: `Celery 5's worker does not know ${renamed.removed.join(', ')} (${legacy!.source}): the worker exits with "No such option".`, suggestion: `remove ${renamed.removed.map((o) => `\`${o}\``).join(', ')} from \`${w.argv.join(' ')}\`` });
+    }
+    const reordered = reorderCeleryArgv(renamed?.argv ?? w.argv);
+    const fixed = reordered ?? (renamed && renamed.argv.join(' ') !== w.argv.join(' ') ? renamed.argv : null);
     if (!fixed) continue;
     const line = textOf.get(w.file)?.split('\n')[w.loc.line - 1];
     const plain = w.argv.join(' ');
@@ -323,20 +417,85 @@ function cliReorders(model: ProjectModel, pending: Map<string, PendingFileEdit>,
         }
       }
     }
+    if (!rep && line !== undefined && reordered && !renamed) {
+      // the command goes on over continuation lines or holds ${VAR} the argv lost: reorder the shortest
+      // prefix that holds every moved option, where it stands on the first line
+      for (let k = 2; k <= w.argv.length; k++) {
+        const head = w.argv.slice(0, k);
+        const tail = reorderCeleryArgv(head);
+        if (!tail || reorderCeleryArgv([...tail, ...w.argv.slice(k)]) !== null) continue;
+        const at = line.indexOf(head.join(' '));
+        if (at >= 0) rep = { line: w.loc.line, column: at + 1, from: head.join(' '), to: tail.join(' ') };
+        break;
+      }
+    }
+    if (!rep && line !== undefined && !reordered && renamed) {
+      // only option names change: replace each token where it stands (the line may hold ${VAR:-x} the argv lost)
+      const reps: TextReplacement[] = [];
+      for (const [from, to] of Object.entries(legacy!.renamed)) {
+        const re = new RegExp(`(^|[\\s"'])(${from.replace(/[-]/g, '\\-')})(?=[=\\s"']|$)`, 'g');
+        for (const m of line.matchAll(re)) reps.push({ line: w.loc.line, column: m.index + m[1]!.length + 1, from, to });
+      }
+      if (reps.length > 0) {
+        addTo(pending, w.file, 'reorder-cli', reps, `${reps.map((r) => `\`${r.from}\` -> \`${r.to}\``).join(', ')} (Celery 5: dashed worker option names)`, CLI_SOURCES);
+        continue;
+      }
+    }
     if (!rep) {
-      manual.push({ file: w.file, line: w.loc.line, title: 'Move Celery global options before the sub-command', why: 'Celery 5 rejects global options (-A, --app, -b, --workdir, ...) after the sub-command ("No such option").', suggestion: `\`${fixed.join(' ')}\`` });
+      manual.push({ file: w.file, line: w.loc.line, title: reordered ? 'Move Celery global options before the sub-command' : 'Use the Celery 5 names of the worker options', why: 'Celery 5 rejects global options (-A, --app, -b, --workdir, ...) after the sub-command ("No such option").', suggestion: `\`${fixed.join(' ')}\`` });
       continue;
     }
-    addTo(pending, w.file, 'reorder-cli', [rep], `\`${plain}\` -> \`${fixed.join(' ')}\` (Celery 5: global options before the sub-command)`, CLI_SOURCES);
+    const why = [reordered ? 'global options before the sub-command' : '', renamed && renamed.argv.join(' ') !== w.argv.join(' ') ? 'dashed worker option names' : ''].filter(Boolean).join('; ');
+    addTo(pending, w.file, 'reorder-cli', [rep], `\`${rep.from}\` -> \`${rep.to}\` (Celery 5: ${why})`, CLI_SOURCES);
   }
 }
 
-export function computeEdits(model: ProjectModel, k: Knowledge, target: ReleaseFacts, rows: DependencyRow[], riskOf: (kinds: EditKind[], file: string) => RiskLevel): EditSet {
+/**
+ * The old task API and the argparse command classes are gone in 5.0: each import line that uses them is a
+ * manual edit with the line to write (the code around it may need more than the import).
+ */
+const OLD_API: { re: RegExp; title: string; suggestion: (line: string) => string }[] = [
+  { re: /^\s*from\s+celery\s+import\s+.*\btask\b/, title: '`from celery import task` fails in Celery 5 (celery.task removed)', suggestion: (l) => `\`${l.trim().replace(/\btask\b/, 'shared_task')}\` and decorate with \`@shared_task\` (or \`@app.task\`)` },
+  { re: /^\s*from\s+celery\.task\.schedules\s+import/, title: '`celery.task.schedules` is gone in Celery 5', suggestion: (l) => `\`${l.trim().replace('celery.task.schedules', 'celery.schedules')}\`` },
+  { re: /^\s*from\s+celery\.task\.control\s+import/, title: '`celery.task.control` is gone in Celery 5', suggestion: () => 'use the app\'s control API: `app.control.revoke(...)`, `app.control.inspect()`, ...' },
+  { re: /^\s*from\s+celery\.task\s+import\s+(.*)/, title: '`celery.task` is gone in Celery 5', suggestion: (l) => {
+    const names = /import\s+\(?([\w\s,]+)/.exec(l)?.[1]?.split(',').map((x) => x.trim()).filter(Boolean) ?? [];
+    const plain = names.filter((n) => n === 'Task' || n === 'task' || n === 'shared_task').map((n) => (n === 'task' ? 'shared_task' : n));
+    const periodic = names.filter((n) => /periodic/i.test(n));
+    return [plain.length ? `\`from celery import ${plain.join(', ')}\`${names.includes('task') ? ' (and `@shared_task` for `@task`)' : ''}` : '', periodic.length ? `move ${periodic.join(', ')} to \`app.conf.beat_schedule\` entries (\`crontab\` from \`celery.schedules\`)` : ''].filter(Boolean).join('; ') || 'import from `celery` instead';
+  } },
+  { re: /^\s*import\s+celery\.task\b/, title: '`celery.task` is gone in Celery 5', suggestion: () => 'import from `celery` (`Task`, `shared_task`) and `celery.schedules` instead' },
+  { re: /^\s*from\s+celery\.decorators\s+import/, title: '`celery.decorators` is gone (removed in 4.0)', suggestion: (l) => `\`${l.trim().replace('celery.decorators', 'celery').replace(/\btask\b/, 'shared_task').replace(/\bperiodic_task\b/, 'shared_task')}\` (periodic tasks go to \`beat_schedule\`)` },
+  { re: /^\s*(?:from\s+celery\.bin(?:\.\w+)?\s+import|import\s+celery\.bin)/, title: 'The old command classes of `celery.bin` are gone in Celery 5 (Click)', suggestion: () => "start the worker with `app.worker_main(argv=['worker', '--loglevel=INFO'])` (5.0.3+) or run the `celery` command" },
+];
+
+function oldApiImports(model: ProjectModel, from: ReleaseFacts | undefined, manual: ManualEdit[]): void {
+  if (!from || !from.legacy) return;
+  for (const f of model.files) {
+    if (f.kind !== 'python') continue;
+    f.text.split(/\r?\n/).forEach((line, i) => {
+      const code = line.replace(/\s+#.*$/, '');
+      const hit = OLD_API.find((o) => o.re.test(code));
+      if (!hit) return;
+      let suggestion = hit.suggestion(code);
+      if (/\bimport\b.*\btask\b/.test(code)) {
+        // the decorators that use the imported `task`
+        const uses = f.text.split(/\r?\n/).flatMap((l, j) => (/^\s*@task\b/.test(l) ? [j + 1] : []));
+        if (uses.length) suggestion += `; \`@task\` -> \`@shared_task\` at ${f.file}:${uses.join(', ')}`;
+      }
+      manual.push({ file: f.file, line: i + 1, title: hit.title, why: 'The module is not in the Celery 5 wheel: the import raises ImportError and the worker does not start (What\'s new in Celery 5.0; 757101358 "Remove the deprecated old tasks API").', suggestion });
+    });
+  }
+}
+
+export function computeEdits(model: ProjectModel, k: Knowledge, target: ReleaseFacts, rows: DependencyRow[], riskOf: (kinds: EditKind[], file: string) => RiskLevel, from?: ReleaseFacts): EditSet {
   const pending = new Map<string, PendingFileEdit>();
   const manualEdits: ManualEdit[] = [];
   settingRenames(model, k, target, pending, manualEdits);
   requirementBumps(model, rows, pending, manualEdits);
-  cliReorders(model, pending, manualEdits);
+  cliReorders(model, pending, manualEdits, from?.legacy ? legacyCliChanges(k, from.version) : null);
+  oldApiImports(model, from, manualEdits);
+  manualEdits.push(...extensionBumps(model, from, target));
   const textOf = new Map(model.files.map((f) => [f.file, f.text]));
   const edits: PlanEdit[] = [];
   for (const [file, p] of [...pending.entries()].sort(([a], [b]) => a.localeCompare(b))) {

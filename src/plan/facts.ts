@@ -38,6 +38,10 @@ export interface ProjectFacts {
   canvas: Hit[];
   asyncDefTasks: Hit[];
   asyncioInTasks: Hit[];
+  /** worker/beat options of the current (3.1/4.x) line that Celery 5.0 renamed or removed */
+  legacyCliOptions: Hit[];
+  /** classes that subclass Celery's Task (custom task base classes, class-based tasks) */
+  taskClasses: Hit[];
 }
 
 function at(loc: Location, message: string): Hit {
@@ -83,8 +87,9 @@ export function collectFacts(model: ProjectModel, k: Knowledge, currentVersion: 
   const f: ProjectFacts = {
     settings: new Map(), brokerSchemes: new Map(), backendSchemes: new Map(), pools: new Map(), dependencies: new Map(),
     celeryExtras: new Map(), imports: new Map(), lowestPython: null, pythonWhere: [], currentVersion, django: [], pydantic: [],
-    beat: [], quorum: [], oldNames: [], cli: [], canvas: [], asyncDefTasks: [], asyncioInTasks: [],
+    beat: [], quorum: [], oldNames: [], cli: [], canvas: [], asyncDefTasks: [], asyncioInTasks: [], legacyCliOptions: [], taskClasses: [],
   };
+  const legacyCli = currentVersion ? legacyCliChanges(k, currentVersion) : null;
   for (const s of effectiveSettings(model, k)) {
     const name = s.source.kind === 'celery-ctor' ? (CTOR_TO_SETTING[s.newName] ?? s.newName) : s.newName;
     const a = s.assignment;
@@ -129,6 +134,13 @@ export function collectFacts(model: ProjectModel, k: Knowledge, currentVersion: 
   for (const w of model.workerCommands) {
     f.cli.push(at(w.loc, `\`${w.argv.join(' ')}\``));
     if (w.subcommand === 'beat' || w.argv.includes('-B') || w.argv.includes('--beat')) f.beat.push(at(w.loc, 'runs celery beat'));
+    if (legacyCli) {
+      for (const word of w.argv) {
+        const opt = word.split('=')[0]!;
+        if (legacyCli.renamed[opt]) f.legacyCliOptions.push(at(w.loc, `\`${opt}\` is \`${legacyCli.renamed[opt]}\` in Celery 5`));
+        else if (legacyCli.removed.includes(opt)) f.legacyCliOptions.push(at(w.loc, `\`${opt}\` no longer exists in Celery 5`));
+      }
+    }
   }
   for (const t of model.tasks) {
     if (t.isAsync) f.asyncDefTasks.push(at(t.loc, `task \`${t.name}\` is \`async def\``));
@@ -148,12 +160,27 @@ export function collectFacts(model: ProjectModel, k: Knowledge, currentVersion: 
   for (const file of model.files) {
     if (file.kind !== 'python') continue;
     file.text.split(/\r?\n/).forEach((line, i) => {
-      const m = /^\s*(?:from\s+([\w.]+)\s+import|import\s+([\w.]+))/.exec(line);
-      const mod = m?.[1] ?? m?.[2];
-      if (mod) push(f.imports, mod, { file: file.file, line: i + 1, message: `imports \`${mod}\`` });
+      const m = /^\s*(?:from\s+([\w.]+)\s+import\s+\(?([\w\s,]*)|import\s+([\w.]+))/.exec(line);
+      const mod = m?.[1] ?? m?.[3];
+      if (!mod) return;
+      push(f.imports, mod, { file: file.file, line: i + 1, message: `imports \`${mod}\`` });
+      // `from celery import task` imports the module celery.task (removed in 5.0) as much as `import celery.task`
+      for (const name of (m?.[2] ?? '').split(',').map((x) => x.trim().split(/\s+/)[0]!).filter((x) => /^[a-z_]\w*$/.test(x))) {
+        push(f.imports, `${mod}.${name}`, { file: file.file, line: i + 1, message: `imports \`${name}\` from \`${mod}\`` });
+      }
+    });
+    file.text.split(/\r?\n/).forEach((line, i) => {
+      const c = /^\s*class\s+(\w+)\s*\(([^)]*)\)/.exec(line);
+      if (c && /(^|,)\s*([\w.]*\.)?Task\s*(,|$)/.test(c[2]!) && /\bcelery\b/.test(file.text)) f.taskClasses.push({ file: file.file, line: i + 1, message: `\`${c[1]}\` subclasses \`${c[2]!.trim()}\`` });
     });
   }
   return f;
+}
+
+/** Worker/beat options of `version`'s line (3.1/4.x) that Celery 5.0 renamed or removed; null for 5.x. */
+export function legacyCliChanges(k: Knowledge, version: string): { renamed: Record<string, string>; removed: string[]; source: string } | null {
+  const line = version.split('.').slice(0, 2).join('.');
+  return (k as Knowledge & { legacyCli?: Record<string, { renamed: Record<string, string>; removed: string[]; source: string }> }).legacyCli?.[line] ?? null;
 }
 
 function splitWhere(where: string): [string, number] {
@@ -210,6 +237,10 @@ export function conditionHits(cond: string, f: ProjectFacts): Hit[] | null {
       return nonEmpty(f.asyncDefTasks);
     case 'asyncio-in-task':
       return nonEmpty(f.asyncioInTasks);
+    case 'legacy-cli-option':
+      return nonEmpty(f.legacyCliOptions);
+    case 'task-class':
+      return nonEmpty(f.taskClasses);
     default:
       break;
   }

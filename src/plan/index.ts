@@ -8,6 +8,7 @@ import { loadKnowledge } from '../knowledge/index.js';
 import { JobctlError } from '../util/errors.js';
 import { assembleUpgradePlan, type PlanOptions } from './assemble.js';
 import type { UpgradePlan } from './types.js';
+import { testedPythons } from './python-tested.js';
 
 export { assembleUpgradePlan, riskOfFinding, maxRisk, type PlanOptions } from './assemble.js';
 export { applyPlan, planDiffs, type ApplyResult, type AppliedEdit } from './apply.js';
@@ -25,10 +26,10 @@ export async function planUpgradeWithModel(root: string, opts: PlanOptions = {})
   const to = opts.to ?? config.target ?? 'latest';
   const target = k.releaseFor(to);
   if (!target) {
-    const lines = [...new Set(k.releases.map((r) => r.version.split('.').slice(0, 2).join('.')))].join(', ');
+    const lines = [...new Set([...k.legacyReleases, ...k.releases].map((r) => r.version.split('.').slice(0, 2).join('.')))].join(', ');
     throw new JobctlError(`--to ${to}: not a Celery release jobctl knows (known lines: ${lines}); pass e.g. --to ${k.newestVersion}`);
   }
   const model = await buildProjectModel(root, { exclude: config.exclude ?? [] });
   const audit = await runAudit(root, { model, config, target: target.version });
-  return { plan: assembleUpgradePlan(model, audit, k, { ...opts, to }), model };
+  return { plan: assembleUpgradePlan(model, audit, k, { ...opts, to, tested: opts.tested ?? testedPythons(root) }), model };
 }

@@ -133,7 +133,13 @@ test('releaseFor specs', () => {
   assert.equal(k.releaseFor('>=5.5,<5.6')?.version, '5.5.3');
   assert.equal(k.releaseFor('~=5.4.0')?.version, '5.4.0');
   assert.equal(k.releaseFor('5.3.2'), null);
-  assert.equal(k.releaseFor('4.4.7'), null);
+  // 3.1.x/4.x come from legacy-releases.json: a plan can start there; they are not in k.releases (5.x)
+  assert.equal(k.releaseFor('4.4.7')?.legacy, true);
+  assert.equal(k.releaseFor('4.4')?.version, '4.4.7');
+  assert.equal(k.releaseFor('3.1.25')?.requires.kombu, '<3.1,>=3.0.37');
+  assert.equal(k.releaseFor('<5')?.version, '4.4.7');
+  assert.ok(!k.releases.some((r) => r.version.startsWith('4.')));
+  assert.equal(k.releaseFor('3.0.0'), null);
   assert.equal(k.releaseFor('banana'), null);
   assert.equal(k.releaseFor(''), null);
 });
@@ -153,11 +159,11 @@ test('helpers: isKnownSetting, closestSettingNames', () => {
 
 test('behaviour changes: well-formed, cited, machine-checkable appliesWhen', () => {
   const ids = new Set<string>();
-  const vocab = /^(always|django|pydantic|beat|quorum-queues|old-setting-names|cli|canvas|async-def-task|asyncio-in-task|(setting|setting-unset):[a-z0-9_]+|(backend|transport):[a-z0-9+]+|python(<|<=|>|>=|==)3\.\d+|pool:(prefork|threads|solo|gevent|eventlet|custom)|extra:[a-z0-9_-]+|dependency:[a-z0-9._-]+|import:[a-zA-Z0-9_.]+|version:\d+\.\d+\.\d+)$/;
+  const vocab = /^(always|django|pydantic|beat|quorum-queues|old-setting-names|cli|canvas|async-def-task|asyncio-in-task|legacy-cli-option|task-class|(setting|setting-unset):[a-z0-9_]+|(backend|transport):[a-z0-9+]+|python(<|<=|>|>=|==)3\.\d+|pool:(prefork|threads|solo|gevent|eventlet|custom)|extra:[a-z0-9_-]+|dependency:[a-z0-9._-]+|import:[a-zA-Z0-9_.]+|version:\d+\.\d+\.\d+)$/;
   for (const c of k.behaviourChanges) {
     assert.ok(!ids.has(c.id), `duplicate id ${c.id}`);
     ids.add(c.id);
-    assert.ok(k.releases.some((r) => r.version === c.version) || k.unpublishedReleases.some((u) => u.version === c.version), `${c.id}: unknown version ${c.version}`);
+    assert.ok([...k.legacyReleases, ...k.releases].some((r) => r.version === c.version) || k.unpublishedReleases.some((u) => u.version === c.version), `${c.id}: unknown version ${c.version}`);
     assert.ok(c.sources.length > 0 && c.sources.every((s) => s.title && s.ref), `${c.id}: sources`);
     assert.ok(c.appliesWhen.length > 0, `${c.id}: appliesWhen`);
     for (const a of c.appliesWhen) {

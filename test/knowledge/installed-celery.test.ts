@@ -67,6 +67,11 @@ test('shipped data matches celery.app.defaults of an installed Celery', { timeou
       assert.fail(`${python}: celery ${d.celeryVersion} is not in the shipped data; run scripts/gen-release-data.py`);
     }
     assert.deepEqual([...release.settings].sort(), Object.keys(d.settings).sort(), `settings of ${d.celeryVersion}`);
+    if (release.legacy) {
+      // 3.1/4.x (legacy-releases.json) record the names a release reads, not defaults or its _TO_NEW_KEY
+      checked++;
+      continue;
+    }
     for (const [name, opt] of Object.entries(d.settings)) {
       const fact = k.settings.get(name);
       assert.ok(fact, `${name} missing from settings.json`);

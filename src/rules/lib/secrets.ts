@@ -88,7 +88,11 @@ export function urlPassword(value: string): string | null {
   const m = URL_WITH_PASSWORD.exec(value);
   if (!m) return null;
   let pw = m[1]!;
-  try { pw = decodeURIComponent(pw); } catch { /* keep as written */ }
+  try {
+    pw = decodeURIComponent(pw);
+  } catch {
+    // a literal '%' that is not an escape (e.g. a password like 'p%ss'): the text as written is the password
+  }
   if (/^\$\{?[A-Za-z_]|^%\(|^\{/.test(pw) || pw.length === 0) return null;
   const why = notASecret(pw);
   if (why === 'a placeholder' || why === 'a mask' || why === 'a reference') return null;

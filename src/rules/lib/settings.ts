@@ -27,6 +27,28 @@ const CELERY_LOWER = /^(accept_content|enable_utc|imports|include|timezone|beat|
 // Every rule asks about the same keys: one classification per (knowledge, source, key). A config with
 // 10,000 settings costs one suggestion search per key instead of one per key per rule (probe.md D9).
 const classified = new WeakMap<Knowledge, WeakMap<ConfigSource, Map<string, KeyStatus>>>();
+/**
+ * Settings that Celery extensions read from the app's config (not Celery's; left alone, never "unknown"):
+ * celery-redbeat (redbeat/schedulers.py: redbeat_redis_url, redbeat_key_prefix, ...; REDBEAT_* old style),
+ * celery-singleton (singleton_backend_url, ...), celery_once (app.conf.ONCE), django-celery-beat
+ * (DJANGO_CELERY_BEAT_TZ_AWARE), django-celery-results (DJANGO_CELERY_RESULTS_*), flower (FLOWER_* / flower_*).
+ */
+const EXTENSION_KEY = /^(redbeat_|singleton_|flower_|beatx_)|^(REDBEAT_|SINGLETON_|FLOWER_|BEATX_|DJANGO_CELERY_BEAT_|DJANGO_CELERY_RESULTS_)|^(ONCE|once)$/;
+
+/** The extension a config key belongs to, or null (see EXTENSION_KEY). */
+export function extensionOf(name: string, namespace: string | null = null): string | null {
+  const bare = namespace && name.startsWith(`${namespace}_`) ? name.slice(namespace.length + 1) : name;
+  const m = EXTENSION_KEY.exec(bare);
+  if (!m) return null;
+  const key = bare.toLowerCase();
+  if (key.startsWith('redbeat_')) return 'celery-redbeat';
+  if (key.startsWith('singleton_')) return 'celery-singleton';
+  if (key.startsWith('flower_')) return 'flower';
+  if (key.startsWith('beatx_')) return 'celery-beatx';
+  if (key.startsWith('django_celery_beat_')) return 'django-celery-beat';
+  if (key.startsWith('django_celery_results_')) return 'django-celery-results';
+  return 'celery_once';
+}
 
 export function classifyKey(name: string, source: ConfigSource, k: Knowledge): KeyStatus {
   let bySource = classified.get(k);
@@ -40,6 +62,7 @@ export function classifyKey(name: string, source: ConfigSource, k: Knowledge): K
 
 function classifyKeyUncached(name: string, source: ConfigSource, k: Knowledge): KeyStatus {
   const ns = source.namespace;
+  if (extensionOf(name, ns)) return { kind: 'not-celery' };
   const isDjango = source.kind === 'django-settings';
   if (source.kind === 'celery-ctor') return { kind: 'new', newName: name };
   if (isDjango && name !== name.toUpperCase()) {
