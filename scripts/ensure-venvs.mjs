@@ -16,9 +16,22 @@ export const DEFAULT_VERSIONS = ['5.3.6', '5.7.0'];
 // kombu>=5.3.4,<6), whose transport/redis.py imports `packaging`, declared only in kombu's own
 // `redis` extra (kombu-5.7.0 METADATA) which celery 5.3.6's `redis` extra does not request, so the
 // worker dies with "No module named 'packaging'". Keep kombu on the 5.3 line, as 5.3.6 users have it.
-const EXTRA_PINS = { '5.3.6': ['kombu>=5.3.4,<5.4'] };
+// 5.2.7 the same way (celery 5.2.7 allows kombu>=5.2.3,<6).
+const EXTRA_PINS = { '5.3.6': ['kombu>=5.3.4,<5.4'], '5.2.7': ['kombu>=5.2.3,<5.3'] };
+
+// Old lines need an old interpreter and an old pip: Celery 4.4.7 does not import on Python 3.11
+// and pip >= 24.1 refuses its metadata (and 5.0.5/5.0.6's); 5.2 predates 3.11 support. Only
+// interpreters already on the machine are used (pyenv shims included), never a download.
+const OLD_PYTHONS = ['python3.10', 'python3.9', 'python3.8'];
+const BASE_PYTHONS = { '4.4.7': OLD_PYTHONS, '5.2.7': OLD_PYTHONS };
+const PIP_PINS = { '4.4.7': 'pip<24.1' };
+
+// Named variants: Celery plus what the fixture apps shaped like real projects import (Django,
+// Flask, gevent for the gevent pool). `node scripts/ensure-venvs.mjs 5.7.0-apps`.
+const VARIANTS = { '5.7.0-apps': ['celery[redis]==5.7.0', 'django', 'flask', 'gevent'] };
 
 function requirements(version) {
+  if (VARIANTS[version]) return VARIANTS[version];
   return [`celery[redis]==${version}`, ...(EXTRA_PINS[version] ?? [])];
 }
 
@@ -27,8 +40,8 @@ const venvRoot = path.join(root, '.cache', 'venvs');
 const log = (msg) => process.stderr.write(`[ensure-venvs] ${msg}\n`);
 
 /** A Python 3.11 interpreter when there is one (Celery 5.3 .. 5.7 all support it), else python3. */
-function basePython() {
-  const candidates = [process.env.JOBCTL_VENV_PYTHON, 'python3.11', 'python3', 'python'].filter(Boolean);
+function basePython(version) {
+  const candidates = BASE_PYTHONS[version] ?? [process.env.JOBCTL_VENV_PYTHON, 'python3.11', 'python3', 'python'].filter(Boolean);
   for (const c of candidates) {
     const r = spawnSync(c, ['-c', 'import sys, venv; print(sys.version_info[:2] >= (3, 8))'], { encoding: 'utf8' });
     if (r.status === 0 && r.stdout.trim() === 'True') return c;
@@ -41,7 +54,7 @@ function sleep(ms) {
 }
 
 export function ensureVenv(version) {
-  if (!/^\d+\.\d+\.\d+$/.test(version)) throw new Error(`not a Celery version: ${version}`);
+  if (!/^\d+\.\d+\.\d+$/.test(version) && !VARIANTS[version]) throw new Error(`not a Celery version: ${version}`);
   const dir = path.join(venvRoot, `celery-${version}`);
   const python = path.join(dir, 'bin', 'python');
   const marker = path.join(dir, '.jobctl-ready');
@@ -66,15 +79,16 @@ export function ensureVenv(version) {
   }
   try {
     if (ready()) return { version, python, dir };
-    const base = basePython();
-    if (!base) throw new Error('no Python 3 interpreter with the venv module found (install python3 and python3-venv)');
+    const base = basePython(version);
+    if (!base) throw new Error(BASE_PYTHONS[version] ? `celery ${version} needs one of ${BASE_PYTHONS[version].join(', ')} (with the venv module) on PATH` : 'no Python 3 interpreter with the venv module found (install python3 and python3-venv)');
     rmSync(dir, { recursive: true, force: true });
     log(`creating ${path.relative(root, dir)} with ${base}`);
     run(base, ['-m', 'venv', dir]);
+    if (PIP_PINS[version]) run(python, ['-m', 'pip', 'install', '--disable-pip-version-check', '-q', PIP_PINS[version]]);
     log(`pip install ${want} (this takes a minute the first time)`);
     run(python, ['-m', 'pip', 'install', '--disable-pip-version-check', '-q', ...requirements(version)]);
     const check = spawnSync(python, ['-c', 'import celery, kombu, redis; print(celery.__version__)'], { encoding: 'utf8' });
-    if (check.status !== 0 || check.stdout.trim() !== version) throw new Error(`celery ${version} did not import in ${dir}: ${check.stderr.trim().split('\n').pop()}`);
+    if (check.status !== 0 || check.stdout.trim() !== version.split('-')[0]) throw new Error(`celery ${version} did not import in ${dir}: ${check.stderr.trim().split('\n').pop()}`);
     writeFileSync(marker, `${want}\n`);
     log(`ready: ${path.relative(root, dir)} (celery ${version})`);
     return { version, python, dir };

@@ -50,7 +50,7 @@ export abstract class JobctlCommand extends Command {
         : `internal error: ${err.message} (set DEBUG=jobctl* for details)`);
     if (process.env.DEBUG?.includes('jobctl') && err.stack) process.stderr.write(`${err.stack}\n`);
     if (this.jsonEnabled()) {
-      process.stdout.write(`${JSON.stringify({ error: { message, exitCode: code, ...(err instanceof JobctlError && err.file ? { file: err.file } : {}) } }, null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify({ error: { message, exitCode: code, ...(err instanceof JobctlError && err.file ? { file: err.file } : {}), ...(err instanceof JobctlError && err.jsonExtra ? err.jsonExtra : {}) } }, null, 2)}\n`);
     } else {
       process.stderr.write(`jobctl: ${message}\n`);
     }
