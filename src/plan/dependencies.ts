@@ -5,6 +5,8 @@ import { satisfies } from '@renovatebot/pep440';
 import type { Dependency, ProjectModel } from '../model/types.js';
 import type { LoadedKnowledge, ReleaseFacts } from '../knowledge/index.js';
 import type { DependencyRow } from './types.js';
+import { checkInstall, loadDependencyData, requirementLine, requirementsOf, type InstallCheck } from '../deps/index.js';
+import { projectPython } from '../rules/lib/install.js';
 
 /** libraries always shown (Celery's own pins), plus whatever else the target requires that the project lists */
 const CORE = ['celery', 'kombu', 'billiard', 'vine', 'click'];
@@ -33,26 +35,7 @@ function isLockFile(d: Dependency, model: ProjectModel): boolean {
   return lockCompileCommand(text) !== null;
 }
 
-/** The requirement as the file's format writes it. */
-export function requirementLine(d: Pick<Dependency, 'kind' | 'rawName' | 'extras' | 'marker'> | null, name: string, op: string, version: string): string {
-  const extras = d && d.extras.length > 0 ? `[${d.extras.join(',')}]` : '';
-  const raw = d?.rawName ?? name;
-  const marker = d?.marker ? `; ${d.marker}` : '';
-  switch (d?.kind) {
-    case 'pyproject-pep621':
-    case 'setup-cfg':
-    case 'setup-py':
-      return `"${raw}${extras}${op}${version}${marker}",`;
-    case 'pyproject-poetry': {
-      const v = op === '==' ? version : `${op}${version}`;
-      return d.extras.length > 0 ? `${raw} = { version = "${v}", extras = [${d.extras.map((e) => `"${e}"`).join(', ')}] }` : `${raw} = "${v}"`;
-    }
-    case 'pipfile':
-      return `${raw} = "${op}${version}"`;
-    default:
-      return `${raw}${extras}${op}${version}${marker}`;
-  }
-}
+export { requirementLine } from '../deps/format.js';
 
 interface Need {
   spec: string;
@@ -60,33 +43,38 @@ interface Need {
 }
 
 /**
- * What the target needs of `name`. redis-py comes through the redis extra: directly (celery[redis]
- * up to 5.5.2) or through kombu[redis] (5.5.3+), where pip may pick any kombu the celery pin allows,
- * so a redis pin fits when at least one such kombu accepts it.
+ * What the target needs of `name`, read off the resolver's answer: Celery's own Requires-Dist, and for
+ * redis-py the path a fresh install really takes -- celery[redis] directly (up to 5.5.2), kombu[redis]
+ * of the kombu the resolver picked (5.5.3+), or, without the extra, the redis-py floor the picked
+ * kombu's Redis transport checks when the worker connects.
  */
-function needOf(k: LoadedKnowledge, t: ReleaseFacts, name: string, python: string | undefined, pinned: string | null): Need | null {
+function needOf(k: LoadedKnowledge, t: ReleaseFacts, name: string, check: InstallCheck, celeryExtras: string[]): Need | null {
   const direct = t.requires[name];
   if (direct !== undefined && direct !== '') return { spec: stripMarker(direct), via: `celery ${t.version} Requires-Dist` };
   if (name !== 'redis') return null;
+  const res = check.resolution;
+  const kombuVersion = res.ok ? res.versions.kombu : k.kombuFor(t.version)?.version;
+  const kombu = kombuVersion ? k.kombuReleases.find((r) => r.version === kombuVersion) : undefined;
   const extra = t.extras.redis ?? {};
-  if (extra.redis) return { spec: stripMarker(extra.redis), via: `celery[redis] ${t.version}` };
-  if (!('kombu' in extra)) return null;
-  const kombuPin = stripMarker(t.requires.kombu ?? '');
-  const kombus = k.kombuReleases.filter((r) => !r.yanked && (!kombuPin || safe(r.version, kombuPin)) && (!python || !r.requiresPython || safe(`${python}.0`, r.requiresPython)));
-  const withRedis = kombus.filter((r) => r.extras.redis?.redis);
-  if (withRedis.length === 0) return null;
-  const newest = withRedis.at(-1)!;
-  if (pinned) {
-    const fits = withRedis.filter((r) => safe(pinned, stripMarker(r.extras.redis!.redis!)));
-    if (fits.length > 0) {
-      const kv = fits.at(-1)!;
-      return { spec: stripMarker(kv.extras.redis!.redis!), via: `celery[redis] ${t.version} -> kombu[redis] ${kv.version} (pip picks the newest kombu that accepts this redis pin)` };
-    }
+  if (celeryExtras.includes('redis') && extra.redis) return { spec: stripMarker(extra.redis), via: `celery[redis] ${t.version}` };
+  const kombuRedis = kombu?.extras.redis?.redis;
+  const requested = res.ok && (res.extras.kombu ?? []).includes('redis');
+  if (kombu && kombuRedis && (requested || (celeryExtras.includes('redis') && 'kombu' in extra))) {
+    return { spec: stripMarker(kombuRedis), via: `kombu[redis] ${kombu.version} (the kombu a fresh install picks)` };
   }
-  return { spec: stripMarker(newest.extras.redis!.redis!), via: `celery[redis] ${t.version} -> kombu[redis] ${newest.version}` };
+  const floor = kombuVersion ? loadDependencyData(k.dataDir).kombuRedisTransport[kombuVersion]?.minRedis : null;
+  if (kombuVersion && floor) return { spec: `>=${floor}`, via: `kombu ${kombuVersion} Redis transport, checked when the worker connects (no [redis] extra requested)` };
+  return null;
 }
 
 export function dependencyMatrix(model: ProjectModel, k: LoadedKnowledge, target: ReleaseFacts, python: string | undefined, usesRedis: boolean): DependencyRow[] {
+  // the one resolver: what a fresh install of the manifests with the target Celery gets, and whether it runs
+  // the Python a fresh install runs on (the newest the project allows), not the lowest: kombu 5.7 needs >= 3.10
+  void python;
+  const check = checkInstall(requirementsOf(model, { celery: target.version }), { python: projectPython(model).python, usesRedis }, k);
+  const celeryExtras = [...new Set(model.dependencies.filter((d) => d.name === 'celery' && !d.isLock).flatMap((d) => d.extras))];
+  const failedAt = new Set(!check.resolution.ok ? (check.resolution.failure?.constraints ?? []).flatMap((c) => (c.where ? [c.where] : [])) : []);
+  const trapNote = check.traps.map((t) => t.symptom).join('; ');
   const names = new Set(CORE);
   if (usesRedis || model.dependencies.some((d) => d.name === 'redis')) names.add('redis');
   for (const d of model.dependencies) if (d.name in target.requires) names.add(d.name);
@@ -96,7 +84,15 @@ export function dependencyMatrix(model: ProjectModel, k: LoadedKnowledge, target
     const manifests = deps.filter((d) => !isLockFile(d, model));
     const locks = deps.filter((d) => isLockFile(d, model));
     if (deps.length === 0) {
-      const need = needOf(k, target, name, python, null);
+      const need = needOf(k, target, name, check, celeryExtras);
+      const add = check.fix?.edits.find((e) => e.name === name && e.action === 'add');
+      if (add) {
+        rows.push({
+          name, currentSpecifier: null, currentVersion: null, where: null, isLock: false, targetNeeds: need?.spec ?? null, via: need?.via ?? null,
+          status: 'not-listed', suggestedLine: add.line, suggestedVersion: null, note: `add it: ${check.fix!.summary} (otherwise: ${trapNote})`,
+        });
+        continue;
+      }
       if (name === 'celery' || need) {
         rows.push({
           name, currentSpecifier: null, currentVersion: null, where: null, isLock: false,
@@ -124,19 +120,29 @@ export function dependencyMatrix(model: ProjectModel, k: LoadedKnowledge, target
         });
         continue;
       }
-      const need = needOf(k, target, name, python, d.version);
-      if (!need) continue;
-      const fits = d.version ? safe(d.version, need.spec) : null;
+      const need = needOf(k, target, name, check, celeryExtras);
+      const fixEdit = lock ? undefined : check.fix?.edits.find((e) => e.name === name && e.where === where);
+      if (fixEdit) {
+        const exact = /^==\s*([^,;\s]+)$/.exec(fixEdit.pep508.slice(fixEdit.pep508.search(/[=<>!~]/)));
+        rows.push({
+          name, currentSpecifier: d.specifier, currentVersion: d.version, where, isLock: false, targetNeeds: need?.spec ?? null, via: need?.via ?? null,
+          status: 'conflict', suggestedLine: fixEdit.line, suggestedVersion: d.version && exact ? exact[1]! : null,
+          note: `installs, but the worker fails: ${trapNote}; fix: ${check.fix!.summary}`,
+        });
+        continue;
+      }
+      if (!need && !failedAt.has(where)) continue;
+      const fits = d.version && need ? safe(d.version, need.spec) : null;
       let status: DependencyRow['status'];
-      if (d.version === null) status = d.specifier ? 'fine' : 'not-pinned';
-      else if (fits === false) status = lock ? 'regenerate-lock' : 'conflict';
+      if (failedAt.has(where) || fits === false) status = lock ? 'regenerate-lock' : 'conflict';
+      else if (d.version === null) status = d.specifier ? 'fine' : 'not-pinned';
       else status = 'fine';
       // for kombu, the release a fresh install resolves to is known; other libraries get the range
       const kombu = name === 'kombu' ? k.kombuFor(target.version, python) : null;
       const suggestedVersion = status === 'conflict' && kombu ? kombu.version : null;
       rows.push({
-        name, currentSpecifier: d.specifier, currentVersion: d.version, where, isLock: lock, targetNeeds: need.spec, via: need.via, status,
-        suggestedLine: status === 'conflict' ? (suggestedVersion ? requirementLine(d, name, '==', suggestedVersion) : requirementLine(d, name, '', need.spec)) : null,
+        name, currentSpecifier: d.specifier, currentVersion: d.version, where, isLock: lock, targetNeeds: need?.spec ?? null, via: need?.via ?? null, status,
+        suggestedLine: status === 'conflict' ? (suggestedVersion ? requirementLine(d, name, '==', suggestedVersion) : need ? requirementLine(d, name, '', need.spec) : null) : null,
         suggestedVersion,
         ...(status === 'regenerate-lock' ? { note: 'lock file: regenerated by the upgrade (do not edit by hand)' } : {}),
       });

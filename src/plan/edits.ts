@@ -247,6 +247,12 @@ function pinReplacement(lines: string[], d: Dependency, newVersion: string): Tex
 function requirementBumps(model: ProjectModel, rows: DependencyRow[], pending: Map<string, PendingFileEdit>, manual: ManualEdit[]): void {
   const textOf = new Map(model.files.map((f) => [f.file, f.text]));
   for (const row of rows) {
+    if (row.status === 'not-listed' && row.suggestedLine && row.name !== 'celery') {
+      // a requirement the dependency fix adds (e.g. kombu[redis]): next to the Celery requirement
+      const celery = model.dependencies.find((d) => d.name === 'celery' && !d.isLock);
+      if (celery) manual.push({ file: celery.file, line: celery.loc.line, title: `Add \`${row.suggestedLine}\``, why: row.note ?? `Celery ${row.targetNeeds ?? ''} needs it.`, suggestion: `add \`${row.suggestedLine}\` to ${celery.file}` });
+      continue;
+    }
     if (row.status !== 'bump' && row.status !== 'conflict') continue;
     const deps = model.dependencies.filter((d) => d.name === row.name && !d.isLock && `${d.file}:${d.loc.line}` === row.where);
     for (const d of deps) {

@@ -1,59 +1,42 @@
-// Stage 2 — deps: resolve the project's requirements with each side's Celery, without installing
-// anything (`pip install --dry-run --ignore-installed --report`), in jobctl's own cached pip venv.
-// A conflict fails the stage with pip's own explanation (the pins it names).
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { runInGroup } from '../exec.js';
+// Stage 2 — deps: resolve the project's own requirement lines with each side's Celery (nothing
+// injected: no extra the project did not ask for), without installing anything (`pip install
+// --dry-run --ignore-installed --report`, through the one resolver in src/deps, in jobctl's own
+// cached pip venv). A conflict fails the stage with pip's own explanation; a set that resolves but
+// cannot run (kombu's Redis transport refusing the redis-py pip picked, or a module it imports that
+// is not installed) fails it too, with the symptom and a fix checked to resolve and run.
 import { ensureVenv } from '../cache.js';
 import type { VerifyContext } from '../context.js';
-import { requirementsFor } from '../requirements.js';
 import type { SideOutcome, StageResult } from '../types.js';
+import { checkInstallWithPip, requirementLines, requirementsOf } from '../../deps/index.js';
+import { usesRedisBroker } from '../../rules/lib/broker.js';
+import { loadKnowledge } from '../../knowledge/index.js';
 
 const SHOWN = ['celery', 'kombu', 'billiard', 'vine', 'amqp', 'redis', 'click'];
-
-interface PipReport { install?: { metadata?: { name?: string; version?: string } }[] }
-
-export async function resolveRequirements(ctx: VerifyContext, lines: string[]): Promise<{ ok: true; resolved: Record<string, string> } | { ok: false; conflict: string[] }> {
-  // pip >= 22.2 has --dry-run --report; a venv of our own keeps the user's pip (and any PEP 668 lock) out of it
-  const tool = await ensureVenv({ label: 'pip-resolver', requirements: ['pip>=24.0'], basePython: ctx.basePython }, { signal: ctx.signal, env: ctx.env, log: ctx.log });
-  const dir = mkdtempSync(path.join(tmpdir(), 'jobctl-deps-'));
-  try {
-    writeFileSync(path.join(dir, 'requirements.txt'), `${lines.join('\n')}\n`);
-    const report = path.join(dir, 'report.json');
-    // not --quiet: pip prints "The conflict is caused by: …" (the pins) at its normal level
-    const r = await runInGroup(tool.python, ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', '--dry-run', '--ignore-installed', '--progress-bar', 'off', '--report', report, '-r', path.join(dir, 'requirements.txt')], {
-      timeout: 10 * 60_000, signal: ctx.signal,
-    });
-    if (r.exitCode !== 0) {
-      const all = String(r.all ?? '').split('\n').map((l) => l.trim()).filter(Boolean);
-      const start = all.findIndex((l) => /The conflict is caused by|conflicting dependencies|ResolutionImpossible|No matching distribution|Could not find a version/i.test(l));
-      const conflict = (start >= 0 ? all.slice(start) : all.slice(-6)).filter((l) => !/^To fix this|^\s*$|^1\.|^2\.|Loosen|Remove package versions|try to/i.test(l) && !l.startsWith('https://')).slice(0, 10);
-      return { ok: false, conflict };
-    }
-    const parsed = JSON.parse(readFileSync(report, 'utf8')) as PipReport;
-    const resolved: Record<string, string> = {};
-    for (const i of parsed.install ?? []) if (i.metadata?.name && i.metadata.version) resolved[i.metadata.name.toLowerCase()] = i.metadata.version;
-    return { ok: true, resolved };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 export async function depsStage(ctx: VerifyContext): Promise<Omit<StageResult, 'id' | 'title' | 'durationMs'>> {
   const evidence: string[] = [];
   const sides: Partial<Record<'current' | 'target', SideOutcome>> = {};
   let failed: string | null = null;
+  // pip >= 22.2 has --dry-run --report; a venv of our own keeps the user's pip (and any PEP 668 lock) out of it
+  const tool = await ensureVenv({ label: 'pip-resolver', requirements: ['pip>=24.0'], basePython: ctx.basePython }, { signal: ctx.signal, env: ctx.env, log: ctx.log });
+  const usesRedis = usesRedisBroker(ctx.model, loadKnowledge());
   for (const side of ctx.sides) {
     const t0 = performance.now();
-    const reqs = requirementsFor(ctx.model, side.celery); // production truth: no harness additions here
-    const res = await resolveRequirements(ctx, reqs.lines);
-    const outcome: SideOutcome = { celery: side.celery, status: res.ok ? 'pass' : 'fail', durationMs: Math.round(performance.now() - t0), evidence: [], figures: {} };
-    outcome.evidence.push(`requirements from ${reqs.sources.join(', ') || '(none: Celery alone)'} with celery==${side.celery}`);
+    const reqs = requirementsOf(ctx.model, { celery: side.celery }); // production truth: no harness additions here
+    const check = await checkInstallWithPip(reqs, { pythonExe: tool.python, usesRedis, signal: ctx.signal });
+    const res = check.resolution;
+    const runs = res.ok && check.traps.length === 0;
+    const outcome: SideOutcome = { celery: side.celery, status: runs ? 'pass' : 'fail', durationMs: Math.round(performance.now() - t0), evidence: [], figures: {} };
+    const sources = [...new Set(reqs.flatMap((r) => (r.source ? [r.source.file] : [])))].sort();
+    outcome.evidence.push(`requirements from ${sources.join(', ') || '(none: Celery alone)'} with celery==${side.celery}: ${requirementLines(reqs).join(' ')}`);
     if (res.ok) {
-      outcome.evidence.push(`resolves: ${SHOWN.filter((n) => res.resolved[n]).map((n) => `${n} ${res.resolved[n]}`).join(', ')}`);
-      for (const n of SHOWN) outcome.figures[n] = res.resolved[n] ?? null;
-      outcome.figures.packages = Object.keys(res.resolved).length;
+      const picked = SHOWN.filter((n) => res.versions[n]).map((n) => `${n} ${res.versions[n]}`).join(', ');
+      outcome.evidence.push(check.traps.length === 0 ? `resolves and runs: ${picked}` : `installs but does not run: ${picked}`);
+      for (const n of SHOWN) outcome.figures[n] = res.versions[n] ?? null;
+      outcome.figures.packages = Object.keys(res.versions).length;
+      for (const trap of check.traps) outcome.evidence.push(`${trap.message} — the worker stops with \`${trap.symptom}\` (${trap.source})`);
+      if (check.fix) outcome.evidence.push(`fix (checked to resolve and run): ${check.fix.edits.map((e) => `${e.action === 'add' ? 'add' : `change ${e.where} to`} \`${e.line}\``).join(', ')} — ${check.fix.summary}`);
+      if (check.traps.length > 0) failed ??= `celery ${side.celery}: installs, but ${check.traps[0]!.message}`;
     } else {
       outcome.evidence.push(...res.conflict);
       failed ??= `celery ${side.celery}: ${res.conflict.find((l) => /requested|depends on/i.test(l)) ?? res.conflict[0] ?? 'pip could not resolve the requirements'}`;
@@ -61,5 +44,5 @@ export async function depsStage(ctx: VerifyContext): Promise<Omit<StageResult, '
     sides[side.role] = outcome;
     evidence.push(...outcome.evidence.map((e) => `[${side.role} ${side.celery}] ${e}`));
   }
-  return { status: failed ? 'fail' : 'pass', ...(failed ? { reason: `requirements do not resolve — ${failed}` } : {}), evidence, ...sides };
+  return { status: failed ? 'fail' : 'pass', ...(failed ? { reason: `requirements ${/installs, but/.test(failed) ? 'resolve but do not run' : 'do not resolve'} — ${failed}` } : {}), evidence, ...sides };
 }
