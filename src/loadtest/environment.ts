@@ -6,7 +6,7 @@ import { existsSync, statSync } from 'node:fs';
 import { resolveAppDir } from '../runtime/smoke.js';
 import { buildProjectModel } from '../model/index.js';
 import type { ProjectModel } from '../model/types.js';
-import { choosePoolAndConcurrency, type PoolChoice } from '../runtime/deployed.js';
+import { choosePoolAndConcurrency, deployedEnv, type PoolChoice } from '../runtime/deployed.js';
 import { requireRuntimeCelery } from '../runtime/celery-support.js';
 import path from 'node:path';
 import { Redis } from 'ioredis';
@@ -66,9 +66,12 @@ export async function startLoadEnvironment(opts: EnvironmentOptions): Promise<Lo
   const model = opts.model ?? await buildProjectModel(root);
   // the worker runs from the folder the app imports from (apps/backend for apps/backend/celery_config.py)
   const appDir = opts.app ? (opts.appDir ? path.resolve(opts.appDir) : await resolveAppDir(root, opts.app, model)) : root;
+  // the environment the deployed worker gets from the project's files (the caller's env wins)
+  const fromFiles = opts.app ? deployedEnv(model, opts.app) : { env: {}, keys: [] as string[], sources: [] as string[] };
+  const baseEnv = { ...fromFiles.env, ...process.env };
   let settings: AppSettings | null = null;
   if (opts.app) {
-    settings = await inspectApp({ python: python.python, app: opts.app, root: appDir, projectRoot: root, env: process.env, ...(opts.side ? { side: opts.side } : {}) });
+    settings = await inspectApp({ python: python.python, app: opts.app, root: appDir, projectRoot: root, env: baseEnv, ...(opts.side ? { side: opts.side } : {}) });
     checkAppForLoad(settings, { app: opts.app, task: opts.task, celeryVersion: python.celeryVersion });
   }
   // the deployed worker's pool and concurrency (compose/Procfile/systemd/k8s), flags override; the
@@ -101,7 +104,7 @@ export async function startLoadEnvironment(opts: EnvironmentOptions): Promise<Lo
       concurrency,
       secrets: broker.password ? [broker.password] : [],
       env: {
-        ...process.env,
+        ...baseEnv,
         JOBCTL_LOADPROBE_STANDALONE: opts.app ? '0' : '1',
         JOBCTL_LOADPROBE_BROKER: broker.url,
         JOBCTL_LOADPROBE_BACKEND: broker.backendUrl,

@@ -85,3 +85,34 @@ export function choosePoolAndConcurrency(o: {
   }
   return { pool, concurrency: wanted, poolSource, concurrencySource };
 }
+
+/**
+ * The environment the deployed worker gets from the project's own files (compose `environment:`
+ * of the worker's service, env assignments the model read for that service, Dockerfile ENV): many
+ * settings modules read them at import (`os.environ.get("DJANGO_ALLOWED_HOSTS").split(" ")`), so an
+ * app that imports in production fails without them. Values with unresolved `${...}` are left out;
+ * the caller's own environment wins over the files. Keys only are ever shown.
+ */
+export function deployedEnv(model: ProjectModel | undefined, app: string): { env: Record<string, string>; keys: string[]; sources: string[] } {
+  const env: Record<string, string> = {};
+  const sources = new Set<string>();
+  const worker = deployedWorkers(model, app)[0];
+  const service = worker?.processName;
+  const put = (key: string, value: string, where: string): void => {
+    if (value.includes('${') || key in env) return;
+    env[key] = value;
+    sources.add(where);
+  };
+  for (const a of model?.envAssignments ?? []) {
+    const scoped = a.scope !== undefined && service !== undefined && a.scope === service;
+    const global = a.scope === undefined && (a.source === 'dockerfile' || a.source === 'dotenv');
+    if (scoped || global) put(a.key, a.value, a.file);
+  }
+  if (worker?.source === 'compose' && service) {
+    const svc = (model?.composeServices ?? []).find((s) => s.name === service && s.file === worker.file);
+    for (const e of (svc as { environment?: { key: string; value: string | null }[] } | undefined)?.environment ?? []) {
+      if (typeof e.value === 'string') put(e.key, e.value, `${worker.file} (${service})`);
+    }
+  }
+  return { env, keys: Object.keys(env).sort(), sources: [...sources] };
+}

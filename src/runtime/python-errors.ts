@@ -49,6 +49,7 @@ export function fixForPythonError(reason: string, root: string, python: string, 
     if (dist) return `install ${dist} into ${python}'s environment (the module ${top} comes from it) or pass --python with the project's interpreter`;
     return `install the distribution that provides ${top} into ${python}'s environment (often \`pip install ${top}\`) or pass --python with the project's interpreter`;
   }
+  if (/VersionMismatch: Redis transport requires redis-py/.test(reason)) return `kombu's Redis transport refuses the installed redis-py (an unpinned kombu came in newer than your Celery release shipped with): pin kombu to your Celery's line or raise redis-py; \`jobctl audit\` (JC306) proposes a fix checked to install and run`;
   if (/DistributionNotFound|VersionConflict|VersionMismatch/.test(reason)) return `the installed packages do not match what the app or its plugins require: reinstall the project's requirements into ${python}'s environment`;
   return 'fix the error, or check --app and the project folder';
 }

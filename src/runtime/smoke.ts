@@ -19,7 +19,7 @@ import { readException, type TaskCall, type TaskResult } from './protocol.js';
 import { readSmokeTasks, type SmokeTaskSpec } from './smoke-config.js';
 import { collectDeprecationWarnings } from './log-scan.js';
 import { describeRunError, scanRunErrors, type RunLogError } from './worker-errors.js';
-import { choosePoolAndConcurrency, type PoolChoice } from './deployed.js';
+import { choosePoolAndConcurrency, deployedEnv, type PoolChoice } from './deployed.js';
 import { asyncioFindings, compareWithAudit, type AsyncioOutcome, type AsyncioProbeInfo } from './asyncio-check.js';
 import { requireRuntimeCelery } from './celery-support.js';
 
@@ -169,14 +169,18 @@ export async function runSmokeTest(opts: SmokeOptions): Promise<SmokeResult> {
   const root = path.resolve(opts.root);
   if (!existsSync(root)) throw new JobctlError(`${opts.root}: no such directory; pass the project folder`);
   if (!statSync(root).isDirectory()) throw new JobctlError(`${opts.root}: not a directory; pass the project's folder, not a file`);
-  const env = opts.env ?? process.env;
+  const callerEnv = opts.env ?? process.env;
   const smokeTasks = readSmokeTasks(opts.config);
-  const pyEnv: PythonEnv = await findPythonEnv(root, { ...(opts.python ? { flag: opts.python } : {}), ...(opts.config?.python ? { config: opts.config.python } : {}) }, env);
+  const pyEnv: PythonEnv = await findPythonEnv(root, { ...(opts.python ? { flag: opts.python } : {}), ...(opts.config?.python ? { config: opts.config.python } : {}) }, callerEnv);
   requireRuntimeCelery(pyEnv);
   const model = opts.model ?? await buildProjectModel(root);
   const { spec: app, dir: appDir } = opts.app && opts.appDir ? { spec: opts.app, dir: path.resolve(opts.appDir) } : await resolveApp(root, opts.app, opts.config, model);
+  // the environment the deployed worker gets from the project's files; the caller's own env wins
+  const fromFiles = deployedEnv(model, app);
+  const env = { ...fromFiles.env, ...callerEnv };
   const settings = await inspectApp({ python: pyEnv.python, app, root: appDir, projectRoot: root, env, ...(opts.side ? { side: opts.side } : {}) });
   const warnings: string[] = [];
+  if (fromFiles.keys.length) warnings.push(`the worker got ${fromFiles.keys.length} environment variable(s) the project's deploy files set (${fromFiles.sources.join(', ')}): ${fromFiles.keys.join(', ')}`);
   if (!settings.accept_content.includes('json') && !settings.accept_content.includes('application/json')) {
     throw new JobctlError(`app ${app}: accept_content is ${JSON.stringify(settings.accept_content)}; jobctl's producer speaks JSON only, so add 'json' to accept_content to smoke-test it`);
   }

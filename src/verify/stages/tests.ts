@@ -5,6 +5,7 @@ import path from 'node:path';
 import { runInGroup } from '../exec.js';
 import type { ProjectModel } from '../../model/types.js';
 import { venvFor, type VerifyContext } from '../context.js';
+import { workspaceFor } from '../workspace.js';
 import type { StageResult } from '../types.js';
 
 /** pytest is the runner when the project configures it or has test_*.py / *_test.py files. */
@@ -17,10 +18,11 @@ export function detectPytest(root: string, model: ProjectModel): boolean {
 export async function testsStage(ctx: VerifyContext): Promise<Omit<StageResult, 'id' | 'title' | 'durationMs'>> {
   if (!ctx.hasTests) return { status: 'skip', reason: 'no test suite found (pytest.ini, conftest.py, [tool.pytest.ini_options] or test_*.py)', evidence: [] };
   const side = ctx.sides.find((s) => s.role === 'target') ?? ctx.sides[0]!;
+  const ws = await workspaceFor(ctx, side);
   const venv = await venvFor(ctx, side);
   const r = await runInGroup(venv.python, ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', '--color=no'], {
-    cwd: ctx.root, signal: ctx.signal, timeout: 15 * 60_000,
-    env: { ...ctx.env, PYTHONDONTWRITEBYTECODE: '1', PYTHONPATH: [ctx.appDir, ctx.root].join(path.delimiter) }, extendEnv: false,
+    cwd: ws.root, signal: ctx.signal, timeout: 15 * 60_000,
+    env: { ...ctx.env, PYTHONDONTWRITEBYTECODE: '1', PYTHONPATH: [ws.appDir, ws.root].join(path.delimiter) }, extendEnv: false,
   });
   const lines = String(r.all ?? '').trim().split('\n');
   const summary = lines.reverse().find((l) => /\b(passed|failed|error|no tests ran)\b/.test(l)) ?? `exit ${r.exitCode}`;
