@@ -9,7 +9,9 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, statSync } 
 import path from 'node:path';
 
 // 5.3.6: the last 5.3 (many teams upgrade from 5.3.x); 5.7.0: newest on PyPI when written (2026-11).
-export const DEFAULT_VERSIONS = ['5.3.6', '5.7.0'];
+// 4.4.7 and 5.2.7: the runtime commands' old-Celery paths (Celery 4 CLI, ETA fractions); 5.7.0-apps: the
+// fixture apps shaped like real projects (Django, Flask, gevent).
+export const DEFAULT_VERSIONS = ['5.3.6', '5.7.0', '4.4.7', '5.2.7', '5.7.0-apps'];
 
 // Pins that make an old line install the way it did when it was current. Found by jobctl smoke-test
 // itself: `pip install "celery[redis]==5.3.6"` today resolves kombu 5.7.0 (celery 5.3.6 allows
