@@ -49,7 +49,7 @@ export function venvKey(spec: VenvSpec, basePythonVersion: string): string {
 /** Python version string of an interpreter (3.11.7), or a one-line error. */
 export async function pythonVersionOf(python: string): Promise<string> {
   const r = await execa(python, ['-c', 'import sys; print("%d.%d.%d" % sys.version_info[:3])'], { reject: false, timeout: 20_000, stdin: 'ignore' });
-  if (r.exitCode !== 0 || typeof r.stdout !== 'string') throw new JobctlError(`${python}: does not run; pass --python with a Python 3 interpreter`);
+  if (r.exitCode !== 0 || typeof r.stdout !== 'string') throw new JobctlError(`${python}: does not run; pass a Python 3 interpreter installed on this machine (--base-python, --python-current, --python-target)`);
   return r.stdout.trim();
 }
 

@@ -118,7 +118,10 @@ export async function runVerify(opts: VerifyOptions): Promise<VerifyResult> {
       const blocker = remaining.length === 0 ? blockers[0] : undefined;
       let body: Omit<StageResult, 'id' | 'title' | 'durationMs'>;
       if (controller.signal.aborted) body = { status: 'skip', reason: 'interrupted', evidence: [] };
-      else if (blocker) body = { status: 'skip', reason: `skipped: ${blocker.id} failed`, evidence: [] };
+      else if (blocker) {
+        const where = ctx.sides.map((s) => { const b = blockers.find((r) => r[s.role]?.status === 'fail') ?? blocker; return ctx.sides.length > 1 ? `${b.id} failed on the ${s.role} side` : `${b.id} failed`; });
+        body = { status: 'skip', reason: `skipped: ${[...new Set(where)].join(', ')}`, evidence: [] };
+      }
       else if (!app && (id === 'import' || id === 'smoke')) body = { status: 'skip', reason: appProblem ?? 'no Celery app found', evidence: [] };
       else {
         try {

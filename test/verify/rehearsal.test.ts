@@ -57,3 +57,16 @@ test('Flask with conf.update(app.config): the plan applied to a copy is rehearse
     removeDir(dir);
   }
 });
+
+test('--python-target: the target side\'s venv comes from that interpreter only (nothing downloaded); a missing one fails that side in one line', async () => {
+  const dir = checkoutFixture('verify-conflict');
+  try {
+    const r = await runVerify({ root: dir, to: '5.7.0', stages: ['import'], renderer: 'silent', env: cacheEnv, pythonTarget: '/nonexistent/python3.12' });
+    const imp = r.stages.find((s) => s.id === 'import')!;
+    assert.equal(imp.current?.status, 'pass');
+    assert.equal(imp.target?.status, 'fail');
+    assert.match(imp.reason!, /^target side \(celery 5\.7\.0\): \/nonexistent\/python3\.12: does not run; pass a Python 3 interpreter installed on this machine/);
+  } finally {
+    removeDir(dir);
+  }
+});

@@ -7,6 +7,8 @@ import { templatesPythonDir } from '../../runtime/paths.js';
 import { importFailureReason } from '../../runtime/python-errors.js';
 import { venvFor, type VerifyContext } from '../context.js';
 import { workspaceFor } from '../workspace.js';
+import { deployedEnv } from '../../runtime/deployed.js';
+import type { ProjectModel } from '../../model/types.js';
 import { PipInstallError } from '../cache.js';
 import type { SideOutcome, StageResult } from '../types.js';
 
@@ -18,11 +20,13 @@ export interface ImportFacts {
   warnings: string[];
 }
 
-export async function importApp(ctx: VerifyContext, python: string, appDir: string = ctx.appDir): Promise<ImportFacts | { error: string }> {
+export async function importApp(ctx: VerifyContext, python: string, appDir: string = ctx.appDir, model: ProjectModel = ctx.model): Promise<ImportFacts | { error: string }> {
   const script = path.join(templatesPythonDir(), 'jobctl_verify_import.py');
+  // the env the deployed worker gets from the project's files (settings modules read it at import)
+  const fromFiles = deployedEnv(model, ctx.app!).env;
   const r = await runInGroup(python, [script, ctx.app!], {
     cwd: appDir, signal: ctx.signal, timeout: 120_000,
-    env: { ...ctx.env, PYTHONPATH: appDir, PYTHONDONTWRITEBYTECODE: '1' }, extendEnv: false,
+    env: { ...fromFiles, ...ctx.env, PYTHONPATH: appDir, PYTHONDONTWRITEBYTECODE: '1' }, extendEnv: false,
   });
   if (r.timedOut) return { error: 'importing the app took longer than 120 s (does a module block at import time?)' };
   if (r.exitCode !== 0) return { error: importFailureReason(String(r.stderr ?? ''), r.exitCode) };
@@ -43,7 +47,7 @@ export async function importStage(ctx: VerifyContext): Promise<Omit<StageResult,
       if (ws.planEdits.length) outcome.evidence.push(`plan edits applied to a copy: ${ws.planEdits.join(' | ')}`);
       const venv = await venvFor(ctx, side);
       outcome.evidence.push(`venv ${venv.key}${venv.cached ? ' (cached)' : ' (built)'} from: ${ws.lines.join(' ')}`);
-      const res = await importApp(ctx, venv.python, ws.appDir);
+      const res = await importApp(ctx, venv.python, ws.appDir, ws.model);
       if ('error' in res) {
         outcome.status = 'fail';
         outcome.evidence.push(`app ${ctx.app} does not import: ${res.error}`);
