@@ -11,6 +11,7 @@ import { readAnswers } from './answers.js';
 import { collectSecretValues, redact } from '../report/redact.js';
 import type { Checklist, ChecklistExtras, ChecklistItem, ChecklistSummary, DetectContext, Detection, ItemDef, ItemSeverity, ItemStatus } from './types.js';
 import { ITEM_SEVERITY_ORDER } from './types.js';
+import { gateOnUnread } from './unknown.js';
 
 export interface BuildOptions {
   extras?: ChecklistExtras;
@@ -32,7 +33,7 @@ export function buildChecklist(model: ProjectModel, audit: AuditResult, config: 
   const items: ChecklistItem[] = defs.map((def) => {
     let d: Detection;
     try {
-      d = def.detect(ctx);
+      d = gateOnUnread(def, def.detect(ctx), ctx);
     } catch (err) {
       // one broken detector must not sink the checklist: the item is asked instead
       d = { status: 'unconfirmed', detail: `jobctl could not evaluate this item (${(err as Error).message})` };

@@ -114,5 +114,12 @@ export interface ItemDef {
   howDetected: string;
   fix: string;
   sources: { title: string; ref: string }[];
+  /**
+   * Celery settings (new names) whose absence or default the verdict rests on. When none of them was
+   * read and a config source could not be read (model.unread), the item is ❓ with the reasons.
+   */
+  settings?: string[];
+  /** those settings can also come from a worker command line (unread deploy files count too) */
+  cliToo?: boolean;
   detect(ctx: DetectContext): Detection;
 }

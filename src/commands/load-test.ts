@@ -1,4 +1,5 @@
 import { Args, Flags } from '@oclif/core';
+import { loadToJUnit, writeJUnitFile } from '../report/junit.js';
 import { promises as fs } from 'node:fs';
 import { JobctlCommand } from '../cli/base-command.js';
 import { loadTest, probeTask, renderLoadTestHtml, renderLoadTestText, type LoadTestResult } from '../loadtest/index.js';
@@ -22,6 +23,7 @@ export default class LoadTest extends JobctlCommand {
   ];
   static override args = { path: Args.directory({ description: 'project folder (worker cwd and PYTHONPATH), like the other commands', exists: false }) };
   static override flags = {
+    junit: Flags.string({ summary: 'also write JUnit XML to this file (one testcase per threshold; for GitLab/Jenkins test tabs)' }),
     concurrency: Flags.integer({ char: 'c', summary: 'closed loop: tasks kept in flight (default 50)', min: 1 }),
     rate: Flags.string({ char: 'r', summary: 'open loop: fixed arrival rate, e.g. 200/s (latency measured from the intended send time)' }),
     tasks: Flags.integer({ char: 'n', summary: 'tasks to publish (default 1000 when no --duration)', min: 1 }),
@@ -99,6 +101,7 @@ export default class LoadTest extends JobctlCommand {
       if (!quiet) process.stderr.write('\r\x1b[K');
     }
     if (flags.report) await writeReport(flags.report, renderLoadTestHtml(result));
+    if (flags.junit) await writeJUnitFile(flags.junit, 'jobctl load-test', loadToJUnit(result));
     if (!this.jsonEnabled()) process.stdout.write(renderLoadTestText(result));
     else if (result.interrupted) this.progress(`jobctl: interrupted after ${fmtMs(result.durationMs)}; ${result.counts.published} published, ${result.counts.succeeded + result.counts.failed} finished`);
     this.setExitCode(result.interrupted ? 130 : result.passed ? 0 : 1);

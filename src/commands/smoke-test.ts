@@ -4,6 +4,7 @@ import { loadConfig } from '../engine/config.js';
 import { runSmokeTest, type SmokeResult } from '../runtime/smoke.js';
 import { renderSmokeText } from '../runtime/smoke-report.js';
 import { useColor } from '../report/index.js';
+import { smokeToJUnit, writeJUnitFile } from '../report/junit.js';
 
 export default class SmokeTest extends JobctlCommand {
   static override summary = "Start the project's real Celery worker against a throwaway broker and run staged checks through it";
@@ -26,6 +27,7 @@ export default class SmokeTest extends JobctlCommand {
     'ready-timeout': Flags.integer({ summary: 'seconds for the worker to answer its first ping', default: 30, min: 1 }),
     'task-timeout': Flags.integer({ summary: 'seconds to wait for each task result', default: 15, min: 1 }),
     'shutdown-timeout': Flags.integer({ summary: 'seconds a warm shutdown may take', default: 10, min: 1 }),
+    junit: Flags.string({ summary: 'also write JUnit XML to this file (one testcase per check; for GitLab/Jenkins test tabs)' }),
   };
 
   async run(): Promise<SmokeResult> {
@@ -52,6 +54,7 @@ export default class SmokeTest extends JobctlCommand {
         ...(flags.broker ? { broker: flags.broker } : {}),
         ...(flags['allow-remote'] ? { allowRemote: true } : {}),
       });
+      if (flags.junit) await writeJUnitFile(flags.junit, 'jobctl smoke-test', smokeToJUnit(result));
       if (!this.jsonEnabled()) process.stdout.write(renderSmokeText(result, { color: useColor(process.stdout) }));
       this.setExitCode(result.exitCode);
       return result;

@@ -5,6 +5,7 @@ import { JobctlCommand } from '../cli/base-command.js';
 import { applyPlan, planDiffs, planUpgradeWithModel, renderPlanMarkdown, type ApplyResult, type UpgradePlan } from '../plan/index.js';
 import { JobctlError } from '../util/errors.js';
 import { collectSecretValues, redact } from '../report/redact.js';
+import { checkTargetWithPip } from '../plan/check.js';
 
 export default class UpgradePlanCommand extends JobctlCommand {
   static override summary = 'Plan a Celery upgrade for this project: versions, pins, changes that touch it, edits, verification, rollback';
@@ -23,6 +24,8 @@ export default class UpgradePlanCommand extends JobctlCommand {
     format: Flags.string({ char: 'f', summary: 'output format', options: ['markdown', 'diff'], default: 'markdown' }),
     apply: Flags.boolean({ summary: 'write the safe edits (settings renames, pin bumps, CLI option order)' }),
     'output-file': Flags.string({ char: 'o', summary: 'write the plan to this file instead of stdout' }),
+    check: Flags.boolean({ summary: 'also resolve the target requirements with pip (--dry-run --report, nothing installed); exit 1 when they do not resolve or would not run' }),
+    'base-python': Flags.string({ summary: 'interpreter for --check (default python3)' }),
   };
 
   async run(): Promise<UpgradePlan & { applied?: ApplyResult }> {
@@ -32,6 +35,11 @@ export default class UpgradePlanCommand extends JobctlCommand {
       ...(flags.to !== undefined ? { to: flags.to } : {}),
       ...(flags.from !== undefined ? { from: flags.from } : {}),
     });
+    if (flags.check) {
+      const check = await checkTargetWithPip(model, plan.to.version, flags['base-python'] ?? process.env.JOBCTL_BASE_PYTHON ?? 'python3', (l) => this.progress(l));
+      plan.notes.push(...check.lines.map((l) => `dependency check: ${l}`));
+      if (!check.ok) this.setExitCode(1);
+    }
     let applied: ApplyResult | undefined;
     if (flags.apply) {
       applied = await applyPlan(plan, path.resolve(args.path));

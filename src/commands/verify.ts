@@ -4,6 +4,7 @@ import { JobctlCommand } from '../cli/base-command.js';
 import { runVerify, renderVerifyText, renderVerifyMarkdown, type VerifyResult } from '../verify/index.js';
 import { ALL_STAGES, type StageId } from '../verify/types.js';
 import { useColor } from '../report/index.js';
+import { verifyToJUnit, writeJUnitFile } from '../report/junit.js';
 import { JobctlError } from '../util/errors.js';
 
 export default class Verify extends JobctlCommand {
@@ -17,6 +18,7 @@ export default class Verify extends JobctlCommand {
   ];
   static override args = { path: Args.directory({ description: 'project folder', default: '.', exists: false }) };
   static override flags = {
+    junit: Flags.string({ summary: 'also write JUnit XML to this file (one testcase per stage, per side when rehearsing; for GitLab/Jenkins test tabs)' }),
     to: Flags.string({ summary: 'rehearse the upgrade to this Celery version or line (5.6.2, 5.6, latest)' }),
     from: Flags.string({ summary: 'the current Celery version, when the project does not pin one' }),
     stages: Flags.string({ summary: `stages to run, comma-separated (${ALL_STAGES.join(',')})`, multiple: true, delimiter: ',' }),
@@ -60,6 +62,7 @@ export default class Verify extends JobctlCommand {
         ...(flags['python-target'] ? { pythonTarget: flags['python-target'] } : {}),
         ...(flags.constraint ? { constraint: flags.constraint } : {}),
       });
+      if (flags.junit) await writeJUnitFile(flags.junit, 'jobctl verify', verifyToJUnit(result));
       if (!this.jsonEnabled()) {
         const text = flags.format === 'markdown' ? renderVerifyMarkdown(result) : renderVerifyText(result, { color: !flags['output-file'] && useColor(process.stdout) });
         if (flags['output-file']) {

@@ -123,7 +123,7 @@ export function proposeFix(reqs: Requirement[], python: string, res: Resolution,
     const kind = a.kind === 'redis-bump' && !refuses ? 'redis-bump' : a.kind;
     const summary = kind === 'kombu-line-pin'
       ? `${cap && celery ? `celery[redis] ${celery.version} caps redis-py below ${cap}, older than kombu ${kombu}'s Redis transport accepts (${floor}+), so kombu stays below ${maj}.${min}` : `kombu stays below ${maj}.${min}`}: installs kombu ${after.kombu} with redis-py ${after.redis ?? '(unchanged)'}`
-      : `${refuses ? `bump redis-py to ${after.redis}` : 'request kombu[redis]'}${d.edits.some((e) => e.name === 'kombu') ? ' and request kombu[redis] (its Redis transport imports `packaging`, which only that extra installs)' : ''}: installs kombu ${after.kombu} with redis-py ${after.redis ?? '?'}`;
+      : `${[refuses ? `bump redis-py to ${after.redis}` : '', d.edits.some((e) => e.name === 'kombu') ? 'request kombu[redis] (its Redis transport imports `packaging`, which only that extra installs)' : ''].filter(Boolean).join(' and ')}: installs kombu ${after.kombu} with redis-py ${after.redis ?? '?'}`;
     return { kind, edits: d.edits, summary, requirements: d.reqs.map((r) => pep508Line(r.name, r.extras, r.specifier, r.marker)) };
   }
   return null;

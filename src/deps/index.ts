@@ -83,7 +83,8 @@ export interface CheckOptions {
 export function checkInstall(reqs: Requirement[], opts: CheckOptions, k: LoadedKnowledge = loadKnowledge(), data: DependencyData = loadDependencyData()): InstallCheck {
   const resolution = resolveOffline(reqs, opts.python, k, data);
   const traps = trapsOf(resolution, opts.usesRedis, data);
-  return { resolution, traps, fix: proposeFix(reqs, opts.python, resolution, traps, k, data) };
+  // a fix only for what is certain (a module another requirement may install is not)
+  return { resolution, traps, fix: proposeFix(reqs, opts.python, resolution, traps.filter((t) => t.certain), k, data) };
 }
 
 export async function checkInstallWithPip(reqs: Requirement[], opts: { pythonExe: string; usesRedis: boolean; signal?: AbortSignal; constraint?: string }, k: LoadedKnowledge = loadKnowledge(), data: DependencyData = loadDependencyData()): Promise<InstallCheck> {
@@ -92,4 +93,40 @@ export async function checkInstallWithPip(reqs: Requirement[], opts: { pythonExe
   // the fix is computed (and checked) offline for the Python pip resolved for
   const python = resolution.ok ? resolution.python : '';
   return { resolution, traps, fix: python ? proposeFix(reqs, python, resolution, traps, k, data) : null };
+}
+
+export interface CrossCheck {
+  offline: InstallCheck;
+  pip: InstallCheck;
+  /** same resolution (Celery family versions), same traps */
+  agree: boolean;
+  /** true when pip resolves and nothing traps */
+  ok: boolean;
+  /** one line per finding, for the plan's notes */
+  lines: string[];
+}
+
+const COMPARED = ['celery', 'kombu', 'redis', 'billiard', 'vine', 'click', 'amqp'];
+
+/**
+ * `upgrade-plan --check`: the real pip answer for the target next to the offline one the plan was
+ * made from. `pythonExe` must have pip >= 22.2 (jobctl's own resolver venv).
+ */
+export async function crossCheck(reqs: Requirement[], opts: { pythonExe: string; usesRedis: boolean; signal?: AbortSignal }, k: LoadedKnowledge = loadKnowledge()): Promise<CrossCheck> {
+  const pip = await checkInstallWithPip(reqs, opts, k);
+  const python = pip.resolution.python || '3.12';
+  const offline = checkInstall(reqs, { python, usesRedis: opts.usesRedis }, k);
+  const a = offline.resolution;
+  const b = pip.resolution;
+  const same = a.ok === b.ok && (!a.ok || !b.ok || COMPARED.every((n) => (a.versions[n] ?? null) === (b.versions[n] ?? null)))
+    && offline.traps.map((t) => t.id).join() === pip.traps.map((t) => t.id).join();
+  const lines: string[] = [];
+  if (!b.ok) lines.push(`pip --dry-run (Python ${python}): the requirements do not resolve — ${b.conflict.join(' / ')}`);
+  else {
+    lines.push(`pip --dry-run (Python ${b.python}) resolves: ${COMPARED.filter((n) => b.versions[n]).map((n) => `${n} ${b.versions[n]}`).join(', ')}`);
+    for (const t of pip.traps) lines.push(`…but the worker would fail: ${t.message} (\`${t.symptom}\`)`);
+    if (pip.fix) lines.push(`fix (checked to resolve and run): ${pip.fix.edits.map((e) => `${e.action === 'add' ? 'add' : `change ${e.where} to`} \`${e.line}\``).join(', ')}`);
+  }
+  if (!same) lines.push(`the offline answer differed (${a.ok ? COMPARED.filter((n) => a.versions[n]).map((n) => `${n} ${a.versions[n]}`).join(', ') : 'no resolution'}): pip's answer is the one to trust; please report it`);
+  return { offline, pip, agree: same, ok: b.ok && pip.traps.length === 0, lines };
 }

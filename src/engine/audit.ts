@@ -1,5 +1,6 @@
 // runAudit: model -> rules -> suppressions -> one AuditResult. Usable without the CLI.
-import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { buildProjectModel, modelTimings } from '../model/index.js';
 import type { ProjectModel } from '../model/types.js';
 import { loadKnowledge } from '../knowledge/index.js';
@@ -14,6 +15,7 @@ import { isSuppressed, parseSuppressions, type FileSuppressions } from './suppre
 import type { AuditResult, Finding, RuleSummary } from './types.js';
 import { SEVERITY_ORDER } from './types.js';
 import { TOOL_VERSION } from '../util/version.js';
+import { fingerprintAll } from './fingerprint.js';
 
 export interface AuditOptions {
   /** --target: a version ('5.6.2') or a line ('5.6'); overrides the config's target */
@@ -67,8 +69,6 @@ export async function runAudit(root: string, opts: AuditOptions = {}): Promise<A
       suppressed[rule.meta.id] = (suppressed[rule.meta.id] ?? 0) + 1;
       continue;
     }
-    const lineText = (textOf.get(file) ?? '').split(/\r?\n/)[input.loc.line - 1]?.trim() ?? '';
-    const fingerprint = createHash('sha256').update(`${rule.meta.id}\0${file}\0${lineText}\0${input.key ?? ''}`).digest('hex').slice(0, 32);
     const dedupe = `${rule.meta.id}:${file}:${input.loc.line}:${input.loc.column}:${input.key ?? input.message}`;
     if (seen.has(dedupe)) continue;
     seen.add(dedupe);
@@ -82,10 +82,12 @@ export async function runAudit(root: string, opts: AuditOptions = {}): Promise<A
       message: maskUrlCredentials(input.message),
       hint: maskUrlCredentials(input.hint ?? firstLine(rule.meta.fix)),
       location: input.loc,
-      fingerprint,
+      fingerprint: '',
       docs: ruleDocsPath(rule.meta.id),
     });
   }
+  const prints = fingerprintAll(findings.map((f) => ({ ruleId: f.ruleId, file: f.location.file, line: f.location.line, column: f.location.column })), (file) => textOf.get(file) ?? readText(model.root, file));
+  findings.forEach((f, i) => { f.fingerprint = prints[i]!; });
   findings.sort((a, b) => a.location.file.localeCompare(b.location.file) || a.location.line - b.location.line || a.location.column - b.location.column || a.ruleId.localeCompare(b.ruleId));
 
   const usedRules = new Map<string, RuleSummary>();
@@ -148,6 +150,14 @@ function matchesGlob(file: string, pattern: string): boolean {
 }
 function escapeRe(s: string): string {
   return s.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
+}
+/** a finding's file that is not among the model's files (rare): read once for its fingerprint */
+function readText(root: string, file: string): string | undefined {
+  try {
+    return readFileSync(path.resolve(root, file), 'utf8');
+  } catch {
+    return undefined;
+  }
 }
 function firstLine(s: string): string {
   return s.split('\n')[0] ?? s;

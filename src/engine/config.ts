@@ -19,6 +19,8 @@ export interface JobctlConfig {
   /** Celery app for runtime commands, e.g. 'proj.celery_app' */
   app?: string;
   python?: string;
+  /** `baseline:` the adoption baseline file, relative to the project root (src/engine/baseline.ts) */
+  baseline?: string;
   /** everything else (smoke tasks, checklist answers, load-test defaults) stays available raw */
   raw: Record<string, unknown>;
   /** problems that do not stop the run (unknown keys); already printed once to stderr */
@@ -30,6 +32,7 @@ export interface JobctlConfig {
 export const KNOWN_CONFIG_KEYS = [
   'target', 'select', 'ignore', 'per-file-ignores', 'per_file_ignores', 'exclude', 'fail-on', 'fail_on',
   'app', 'python', 'smoke', 'checklist', 'load-test', 'load_test', 'verify',
+  'baseline',
 ] as const;
 
 const FILES = ['jobctl.yaml', 'jobctl.yml', '.jobctl.yaml', '.jobctl.yml'];
@@ -109,6 +112,8 @@ function normalize(data: unknown, file: string): JobctlConfig {
   if (app) cfg.app = app;
   const python = str('python');
   if (python) cfg.python = python;
+  const baseline = str('baseline');
+  if (baseline) cfg.baseline = baseline;
   const failOn = str('fail-on') ?? str('fail_on');
   if (failOn !== undefined) {
     if (failOn !== 'error' && failOn !== 'warning' && failOn !== 'info') throw new JobctlError(`${file}: \`fail-on\` must be error, warning or info`, { file });

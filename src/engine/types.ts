@@ -2,6 +2,7 @@
 // markdown) renders. Findings never carry secret values (rules mask before reporting).
 import type { Location, Note } from '../model/types.js';
 import type { Band, Confidence, Severity } from '../rules/types.js';
+import type { BaselineOutcome } from './baseline.js';
 
 export interface Finding {
   ruleId: string;
@@ -12,7 +13,7 @@ export interface Finding {
   message: string;
   hint: string;
   location: Location;
-  /** stable across runs: rule + file + normalized line text (+ key); for SARIF partialFingerprints and baselines */
+  /** stable across runs: rule + file + normalised statement code + occurrence index (src/engine/fingerprint.ts); for SARIF partialFingerprints, GitLab and baselines */
   fingerprint: string;
   /** the rule's docs page (generated from the rule module), relative to the jobctl package; also `jobctl rules <ID>` */
   docs: string;
@@ -39,6 +40,8 @@ export interface AuditResult {
   current: { version: string; source: string } | null;
   findings: Finding[];
   suppressed: { count: number; byRule: Record<string, number> };
+  /** present when a baseline was applied: how many findings it hid, and its entries that no longer occur */
+  baseline?: BaselineOutcome;
   notes: Note[];
   summary: { errors: number; warnings: number; infos: number; filesScanned: number; durationMs: number; timings?: Record<string, number> };
   /** metadata of the rules that produced findings (reporters need titles/docs without importing rules) */

@@ -7,6 +7,8 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { ProjectModel, SourceFileInfo } from './types.js';
 import { integrations } from './integrations/index.js';
+import { readIntegrations } from './integrations/run.js';
+import { templatedPythonView } from './integrations/template.js';
 import { readPython } from './python/index.js';
 import { isTypeScriptInput, readTypeScript, typeScriptKind } from './typescript/index.js';
 import { JobctlError } from '../util/errors.js';
@@ -88,27 +90,20 @@ export async function buildProjectModel(rootArg: string, opts: BuildOptions = {}
     const kind = isPy && matching.length === 0 ? 'python' : (matching[0]?.kind ?? (isTs ? typeScriptKind(rel) : 'python'));
     const info: SourceFileInfo = { file: rel, kind, text };
     model.files.push(info);
-    if (isPy) python.push(info);
+    if (isPy) python.push(templatedPythonView(info));
     if (isTs) typescript.push(info);
     if (matching.length > 0) pending.push({ info, integ: matching });
   }
 
   const tRead = performance.now();
+  // deploy files first (following the scripts and env files they name): the Python reader resolves
+  // config_from_envvar / DJANGO_SETTINGS_MODULE through the env vars they set (model.envAssignments)
+  await readIntegrations(pending, model, { root, files: rels, gitTracked, maxFileBytes: MAX_FILE_BYTES });
+  const tIntegrations = performance.now();
   await readPython(python, model);
   await readTypeScript(typescript, model);
-  const tPython = performance.now();
-  for (const { info, integ } of pending) {
-    for (const integration of integ) {
-      try {
-        await integration.read(info, model, { gitTracked });
-      } catch (err) {
-        // an integration bug must not sink the whole audit
-        model.notes.push({ level: 'warning', file: info.file, message: `${integration.id}: could not read (${(err as Error).message})` });
-      }
-    }
-  }
   const r = (n: number): number => Math.round(n);
-  timingsByModel.set(model, { discover: r(tDiscovered - t0), read: r(tRead - tDiscovered), python: r(tPython - tRead), integrations: r(performance.now() - tPython) });
+  timingsByModel.set(model, { discover: r(tDiscovered - t0), read: r(tRead - tDiscovered), integrations: r(tIntegrations - tRead), python: r(performance.now() - tIntegrations) });
   return model;
 }
 

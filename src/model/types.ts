@@ -35,7 +35,8 @@ export type ConfigSourceKind =
   | 'conf-attr' // app.conf.task_serializer = 'json' / app.conf['x'] = ...
   | 'config-module' // module-level assignments of a module named by config_from_object('mod') or celeryconfig.py
   | 'config-object' // attributes of a class named by config_from_object(Config)
-  | 'django-settings'; // Django settings read through config_from_object('django.conf:settings', namespace=...)
+  | 'django-settings' // Django settings read through config_from_object('django.conf:settings', namespace=...)
+  | 'flask-config'; // a Flask app's config handed to app.conf.update(flask_app.config): its CELERY_*/old-style keys
 
 export interface SettingAssignment {
   /** the key exactly as written: 'CELERY_BROKER_URL', 'task_serializer', 'BROKER_URL' */
@@ -63,6 +64,11 @@ export interface ConfigSource {
   objectRef?: string;
   /** true when the source string is exactly 'django.conf:settings' (Celery then suppresses deprecation warnings) */
   isDjangoConfSettings?: boolean;
+  /**
+   * How this module was chosen when more than one could be: 'CELERY_CONFIG_MODULE=proj.prod (Dockerfile:4)'.
+   * Findings in a candidate say which one it is; each candidate is read.
+   */
+  chosenBy?: string;
   settings: SettingAssignment[];
 }
 
@@ -137,9 +143,47 @@ export interface TaskDef {
   bodyText: string;
 }
 
-/** A worker/beat command line found in compose, Procfile, Dockerfile, systemd, shell scripts. */
+/** What runs a script: the compose service, Dockerfile, k8s container, unit or process that names it. */
+export interface Launcher {
+  source: 'compose' | 'procfile' | 'dockerfile' | 'systemd' | 'shell' | 'k8s' | 'other';
+  file: string;
+  loc: Location;
+  /** compose service / k8s container / Procfile process / supervisord program */
+  processName?: string;
+}
+
+/**
+ * A worker option read from its command line, keyed by the Celery setting it overrides
+ * (`-c` → worker_concurrency, `--time-limit` → task_time_limit). `unknown` when the value comes from a
+ * variable (`-c $WORKERS`) or a template jobctl could not resolve: the option is set, its value is not known.
+ */
+export type CommandOption =
+  | { state: 'known'; value: string; text: string }
+  | { state: 'unknown'; text: string; reason: string };
+
+/** A container probe (Kubernetes livenessProbe/readinessProbe/startupProbe, compose healthcheck). */
+export interface ProbeFact {
+  kind: 'exec' | 'httpGet' | 'tcpSocket' | 'grpc' | 'none';
+  /** the exec command as one string, or the path/port probed */
+  command: string;
+  loc: Location;
+}
+
+/** How the platform stops and checks the process (Kubernetes pod spec, compose service). */
+export interface DeployFacts {
+  /** seconds between SIGTERM and SIGKILL: terminationGracePeriodSeconds / stop_grace_period */
+  gracePeriodSeconds?: number;
+  livenessProbe?: ProbeFact;
+  readinessProbe?: ProbeFact;
+  startupProbe?: ProbeFact;
+  /** Kubernetes kind running it: Deployment, StatefulSet, DaemonSet, Job, CronJob, Pod */
+  kind?: string;
+  replicas?: number;
+}
+
+/** A worker/beat command line found in compose, Procfile, Dockerfile, systemd, shell scripts, k8s. */
 export interface WorkerCommand {
-  source: 'compose' | 'procfile' | 'dockerfile' | 'systemd' | 'shell' | 'other';
+  source: 'compose' | 'procfile' | 'dockerfile' | 'systemd' | 'shell' | 'k8s' | 'other';
   file: string;
   loc: Location;
   /** the whole command text as written */
@@ -156,6 +200,12 @@ export interface WorkerCommand {
   processName?: string;
   /** the celery invocation runs in the background of a shell (`a & celery ...`) */
   backgrounded?: boolean;
+  /** for a command in a script: what runs that script (compose `command: /start-celeryworker`, ExecStart=, …) */
+  launchedBy?: Launcher[];
+  /** worker options given on the command line, by the Celery setting they override (CLI beats config) */
+  options?: Record<string, CommandOption>;
+  /** stop and health facts of the container/unit that runs it */
+  deploy?: DeployFacts;
 }
 
 export interface Dependency {
@@ -244,6 +294,8 @@ export interface EnvAssignment {
   source: 'dockerfile' | 'compose' | 'dotenv' | 'systemd' | 'supervisord' | 'k8s' | 'python' | 'pytest' | 'shell' | 'other';
   /** the compose service / k8s container / systemd unit it applies to, when there is one */
   scope?: string;
+  /** the deploy file that defines that scope, when it is not `file` (the compose file whose env_file: loads this .env) */
+  scopeFile?: string;
 }
 
 /**
@@ -262,7 +314,22 @@ export interface UnreadSource {
   reason: string;
   /** the app it concerns, when known (CeleryApp.id) */
   appId?: string;
+  /**
+   * What the unread source could hold: 'config' (Celery settings), 'deploy' (worker command lines and their
+   * flags), 'code' (tasks). Absent = could hold anything; rules then treat every fact of the app as unknown.
+   */
+  holds?: 'config' | 'deploy' | 'code';
 }
+
+/**
+ * The state of one fact as far as jobctl read the project: known (with where), absent (everything that
+ * could hold it was read and it is not there), or unknown (something that could hold it was not read).
+ * Rules that assert an absence report only on 'absent'.
+ */
+export type FactState<T> =
+  | { state: 'known'; value: T; loc: Location }
+  | { state: 'absent' }
+  | { state: 'unknown'; reasons: string[] };
 
 export interface SourceFileInfo {
   file: string;

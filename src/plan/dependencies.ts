@@ -74,7 +74,7 @@ export function dependencyMatrix(model: ProjectModel, k: LoadedKnowledge, target
   const check = checkInstall(requirementsOf(model, { celery: target.version }), { python: projectPython(model).python, usesRedis }, k);
   const celeryExtras = [...new Set(model.dependencies.filter((d) => d.name === 'celery' && !d.isLock).flatMap((d) => d.extras))];
   const failedAt = new Set(!check.resolution.ok ? (check.resolution.failure?.constraints ?? []).flatMap((c) => (c.where ? [c.where] : [])) : []);
-  const trapNote = check.traps.map((t) => t.symptom).join('; ');
+  const trapNote = check.traps.filter((t) => t.certain).map((t) => t.symptom).join('; ');
   const names = new Set(CORE);
   if (usesRedis || model.dependencies.some((d) => d.name === 'redis')) names.add('redis');
   for (const d of model.dependencies) if (d.name in target.requires) names.add(d.name);
@@ -83,16 +83,18 @@ export function dependencyMatrix(model: ProjectModel, k: LoadedKnowledge, target
     const deps = model.dependencies.filter((d) => d.name === name);
     const manifests = deps.filter((d) => !isLockFile(d, model));
     const locks = deps.filter((d) => isLockFile(d, model));
-    if (deps.length === 0) {
+    // a requirement the dependency fix adds to the manifest, where it does not list the library (or only its lock does)
+    const addToManifest = manifests.length === 0 ? check.fix?.edits.find((e) => e.name === name && e.action === 'add') : undefined;
+    if (addToManifest) {
       const need = needOf(k, target, name, check, celeryExtras);
-      const add = check.fix?.edits.find((e) => e.name === name && e.action === 'add');
-      if (add) {
-        rows.push({
-          name, currentSpecifier: null, currentVersion: null, where: null, isLock: false, targetNeeds: need?.spec ?? null, via: need?.via ?? null,
-          status: 'not-listed', suggestedLine: add.line, suggestedVersion: null, note: `add it: ${check.fix!.summary} (otherwise: ${trapNote})`,
-        });
-        continue;
-      }
+      rows.push({
+        name, currentSpecifier: null, currentVersion: null, where: null, isLock: false, targetNeeds: need?.spec ?? null, via: need?.via ?? null,
+        status: 'not-listed', suggestedLine: addToManifest.line, suggestedVersion: null, note: `add it: ${check.fix!.summary} (otherwise: ${trapNote})`,
+      });
+    }
+    if (deps.length === 0) {
+      if (addToManifest) continue;
+      const need = needOf(k, target, name, check, celeryExtras);
       if (name === 'celery' || need) {
         rows.push({
           name, currentSpecifier: null, currentVersion: null, where: null, isLock: false,

@@ -161,13 +161,13 @@ function settingRenames(model: ProjectModel, k: Knowledge, target: ReleaseFacts,
       if (st.kind === 'old') olds.push({ a, newName: st.newName });
       else if (st.kind === 'ignored-by-namespace') {
         manual.push({
-          file: source.file, line: a.keyLoc.line, title: `\`${a.name}\` is ignored under namespace '${source.namespace}'`,
+          file: a.keyLoc.file, line: a.keyLoc.line, title: `\`${a.name}\` is ignored under namespace '${source.namespace}'`,
           why: `With \`namespace='${source.namespace}'\` Celery reads only \`${source.namespace}_\` + the new name in upper case; this key has no effect today. Renaming it makes Celery apply its value, which changes runtime behaviour: review the value first.`,
           suggestion: `rename \`${a.name}\` to \`${st.working}\``,
         });
       } else if (st.kind === 'doc-only') {
         manual.push({
-          file: source.file, line: a.keyLoc.line, title: `\`${a.name}\` is not read by Celery`,
+          file: a.keyLoc.file, line: a.keyLoc.line, title: `\`${a.name}\` is not read by Celery`,
           why: `\`${a.name}\` appears in Celery's docs table but not in the code's map (celery/app/defaults.py _TO_NEW_KEY), so Celery ignores it today. Renaming it makes Celery apply the value (a behaviour change): review the value first.`,
           suggestion: `rename \`${a.name}\` to \`${st.newName}\``,
         });
@@ -177,9 +177,20 @@ function settingRenames(model: ProjectModel, k: Knowledge, target: ReleaseFacts,
     if (source.kind === 'django-settings' || source.isDjangoConfSettings) {
       // Django only exposes upper-case settings; lowercase names would be dropped
       manual.push({
-        file: source.file, line: olds[0]!.a.keyLoc.line, title: 'Old-style Celery keys in Django settings without a namespace',
+        file: olds[0]!.a.keyLoc.file, line: olds[0]!.a.keyLoc.line, title: 'Old-style Celery keys in Django settings without a namespace',
         why: `Django settings are read in upper case only, so these ${olds.length} key(s) cannot be renamed to lowercase names in place. Celery suppresses the deprecation warnings for 'django.conf:settings' but will stop reading the old names in 6.0.`,
         suggestion: `call \`config_from_object('django.conf:settings', namespace='CELERY')\` and rename every Celery key to CELERY_<NEW_NAME_UPPER> (e.g. ${olds.filter((o) => o.a.name !== `CELERY_${o.newName.toUpperCase()}`).slice(0, 2).map((o) => `\`${o.a.name}\` -> \`CELERY_${o.newName.toUpperCase()}\``).join(', ')}) in one change`,
+      });
+      continue;
+    }
+    // a module read with its `from .base import *` chain, or a class with bases in other files: the keys live
+    // in several files, and renaming one file's keys alone leaves a mixed config
+    const files = [...new Set(olds.map((o) => o.a.keyLoc.file))];
+    if (files.length > 1 || files[0] !== source.file) {
+      manual.push({
+        file: olds[0]!.a.keyLoc.file, line: olds[0]!.a.keyLoc.line, title: `Old-style keys of ${source.file} are spread over ${files.join(', ')}`,
+        why: 'The config Celery loads takes these keys from several files (star imports or base classes). Renaming them file by file produces a mixed config that Celery refuses to load (ImproperlyConfigured).',
+        suggestion: `rename all of them in one change: ${olds.map((o) => `\`${o.a.name}\` -> \`${o.newName}\` (${o.a.keyLoc.file}:${o.a.keyLoc.line})`).join(', ')}`,
       });
       continue;
     }

@@ -11,7 +11,7 @@ export function renderAuditMarkdown(result: AuditResult): string {
   if (result.current) facts.push(`**Celery:** ${result.current.version} (from \`${result.current.source}\`)`);
   if (result.target) facts.push(`**Target:** ${result.target.version}`);
   out.push(facts.join(' · '), '');
-  out.push(`**${result.findings.length}** findings: ${s.errors} errors, ${s.warnings} warnings, ${s.infos} info · ${s.filesScanned} files scanned${result.suppressed.count ? ` · ${result.suppressed.count} suppressed` : ''}`, '');
+  out.push(`**${result.findings.length}** findings: ${s.errors} errors, ${s.warnings} warnings, ${s.infos} info · ${s.filesScanned} files scanned${result.suppressed.count ? ` · ${result.suppressed.count} suppressed` : ''}${result.baseline ? ` · ${result.baseline.matched} in the baseline, ${result.baseline.stale.length} baseline entries no longer occur` : ''}`, '');
   if (result.findings.length > 0) {
     out.push('| | Rule | Location | Finding | Fix |', '|---|---|---|---|---|');
     for (const f of result.findings) {

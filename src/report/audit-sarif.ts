@@ -36,7 +36,10 @@ export function buildAuditSarif(result: AuditResult): Log {
         },
       },
     }],
-    partialFingerprints: { 'jobctlFingerprint/v1': f.fingerprint },
+    // v2: rule + file + normalised statement code + occurrence index (src/engine/fingerprint.ts), the baseline's
+    partialFingerprints: { 'jobctlFingerprint/v2': f.fingerprint },
+    // with a baseline applied, every reported result is one the baseline does not have
+    ...(result.baseline ? { baselineState: 'new' as const } : {}),
   }));
   return {
     version: '2.1.0',

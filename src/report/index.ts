@@ -4,8 +4,9 @@ import { renderAuditText } from './audit-text.js';
 import { renderAuditGithub } from './audit-github.js';
 import { buildAuditSarif } from './audit-sarif.js';
 import { renderAuditMarkdown } from './audit-markdown.js';
+import { buildAuditGitlab } from './audit-gitlab.js';
 
-export const AUDIT_FORMATS = ['text', 'json', 'sarif', 'github', 'markdown'] as const;
+export const AUDIT_FORMATS = ['text', 'json', 'sarif', 'github', 'markdown', 'gitlab'] as const;
 export type AuditFormat = (typeof AUDIT_FORMATS)[number];
 
 export function renderAudit(result: AuditResult, format: AuditFormat, opts: { color: boolean }): string {
@@ -20,6 +21,8 @@ export function renderAudit(result: AuditResult, format: AuditFormat, opts: { co
       return renderAuditGithub(result);
     case 'markdown':
       return renderAuditMarkdown(result);
+    case 'gitlab':
+      return `${JSON.stringify(buildAuditGitlab(result), null, 2)}\n`;
   }
 }
 

@@ -26,7 +26,7 @@ export const rule: Rule = {
         } else if (st.kind === 'unknown') {
           // a CELERY_-prefixed Django setting the project reads itself (settings.CELERY_RESTRICT_WRITER_METHOD)
           // is its own setting, not a typo of Celery's — unless it is close to a real one
-          if (!st.suggestion && source.kind === 'django-settings' && readElsewhere(ctx.model, a.name, source.file)) continue;
+          if (!st.suggestion && source.kind === 'django-settings' && readElsewhere(ctx.model, a.name, a.loc.file)) continue;
           ctx.report({ loc: a.keyLoc, key: a.name, message: `\`${a.name}\` is not a Celery setting: it is silently ignored${st.suggestion ? `; did you mean \`${st.suggestion}\`?` : ''}`, hint: st.suggestion ? `rename to \`${st.suggestion}\`` : 'delete it, or check the name against `celery.app.defaults`' });
         }
       }

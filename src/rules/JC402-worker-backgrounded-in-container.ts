@@ -1,4 +1,5 @@
 import type { Rule } from './types.js';
+import { runsInContainer } from './lib/deploy.js';
 
 export const rule: Rule = {
   meta: {
@@ -18,7 +19,7 @@ export const rule: Rule = {
   check(ctx) {
     for (const w of ctx.model.workerCommands) {
       if (!w.backgrounded || w.subcommand !== 'worker') continue;
-      if (w.source !== 'dockerfile' && w.source !== 'compose') continue; // a host script may background on purpose
+      if (!runsInContainer(w)) continue; // a host script may background on purpose
       ctx.report({ loc: w.loc, key: w.raw, message: 'the Celery worker runs as a background job of a shell: deploy signals (SIGTERM) do not reach it, so there is no warm shutdown and running tasks are cut off', hint: 'start the worker as its own service/container with `exec celery -A … worker`' });
     }
   },

@@ -1,6 +1,8 @@
 import type { Rule } from './types.js';
+import { onlyInDevelopment, runsInContainer } from './lib/deploy.js';
 import { effectiveSettings } from './lib/settings.js';
 import { hasOption } from '../model/integrations/celery-command.js';
+import { settingState } from './lib/fact-state.js';
 
 export const rule: Rule = {
   meta: {
@@ -15,12 +17,14 @@ export const rule: Rule = {
     sources: [{ title: 'concurrency defaults to cpu_count()', ref: 'celery@v5.6.3:celery/worker/worker.py (WorkController.setup_instance)' }],
   },
   check(ctx) {
-    if (effectiveSettings(ctx.model, ctx.knowledge).some((s) => s.newName === 'worker_concurrency')) return;
+    // set in the config, or the config is partly unread (JC001 names it): the command line is not the only say
+    if (settingState(ctx.model, ctx.knowledge, 'worker_concurrency', {}, effectiveSettings(ctx.model, ctx.knowledge)).state !== 'absent') return;
     for (const w of ctx.model.workerCommands) {
       if (w.subcommand !== 'worker' || w.concurrency !== null) continue;
       // `-c $WORKERS` or `--autoscale` is an explicit choice even when the number is not written here
       if (hasOption(w.argv, ['-c', '--concurrency', '--autoscale'])) continue;
-      if (w.source !== 'compose' && w.source !== 'dockerfile') continue;
+      // a developer's local compose stack runs on a laptop, not under a container CPU limit
+      if (!runsInContainer(w) || onlyInDevelopment(w)) continue;
       const pool = (w.pool ?? 'prefork').toLowerCase();
       if (pool !== 'prefork' && pool !== 'processes') continue;
       ctx.report({ loc: w.loc, key: w.raw, message: 'this containerised worker sets no concurrency: prefork starts one child per host CPU, not per container CPU limit', hint: 'add `-c N` for the container\'s budget' });

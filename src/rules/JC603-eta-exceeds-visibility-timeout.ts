@@ -2,6 +2,7 @@ import type { Rule } from './types.js';
 import { effectiveSettings } from './lib/settings.js';
 import { asBool, asNumber, dictGet } from './lib/values.js';
 import { usesRedisBroker } from './lib/broker.js';
+import { settingState } from './lib/fact-state.js';
 
 const DEFAULT_VT = 3600; // kombu/transport/redis.py Channel.visibility_timeout
 
@@ -24,7 +25,13 @@ export const rule: Rule = {
     if (!usesRedisBroker(ctx.model, ctx.knowledge)) return;
     const settings = effectiveSettings(ctx.model, ctx.knowledge);
     const bto = settings.find((s) => s.newName === 'broker_transport_options');
-    const vt = asNumber(dictGet(bto?.assignment.value, 'visibility_timeout')) ?? DEFAULT_VT;
+    // the default timeout is assumed only when every config source was read (JC001 names the others)
+    if (settingState(ctx.model, ctx.knowledge, 'broker_transport_options', {}, settings).state === 'unknown') return;
+    const vtValue = dictGet(bto?.assignment.value, 'visibility_timeout');
+    // set to something jobctl cannot evaluate (an env lookup without a default, a variable): unknown, not the default
+    if (vtValue !== undefined && vtValue !== null && asNumber(vtValue) === null) return;
+    if (bto && bto.assignment.value.kind !== 'dict') return;
+    const vt = asNumber(vtValue) ?? DEFAULT_VT;
     const globalAcksLate = settings.some((s) => s.newName === 'task_acks_late' && asBool(s.assignment.value) === true);
     const over = (n: number | null): n is number => n !== null && n > vt;
     const vtText = bto && dictGet(bto.assignment.value, 'visibility_timeout') ? `the visibility timeout (${vt} s)` : `the default visibility timeout (${vt} s)`;

@@ -1,6 +1,8 @@
 import type { Rule } from './types.js';
+import { everyWorkerSets } from './lib/deploy.js';
 import { appImportDir } from '../model/app-root.js';
 import { effectiveSettings } from './lib/settings.js';
+import { settingState } from './lib/fact-state.js';
 
 export const rule: Rule = {
   meta: {
@@ -16,6 +18,8 @@ export const rule: Rule = {
   },
   check(ctx) {
     if (ctx.model.tasks.length === 0) return;
+    // `celery worker --time-limit=N` on every worker sets task_time_limit for all of them
+    if (everyWorkerSets(ctx.model.workerCommands, 'task_time_limit')) return;
     const settings = effectiveSettings(ctx.model, ctx.knowledge);
     // with several apps in one tree (examples/, monorepos) a task or config file belongs to the app
     // whose import folder is the deepest one containing it; a single app owns everything
@@ -31,7 +35,8 @@ export const rule: Rule = {
     const single = ctx.model.apps.length === 1;
     for (const app of ctx.model.apps) {
       const mine = (file: string): boolean => single || owner(file) === app;
-      if (settings.some((s) => s.newName === 'task_time_limit' && (app.configSourceIds.includes(s.source.id) || mine(s.source.file)))) continue;
+      const state = settingState(ctx.model, ctx.knowledge, 'task_time_limit', { app, cli: true, where: (s) => app.configSourceIds.includes(s.source.id) || mine(s.source.file) }, settings);
+      if (state.state !== 'absent') continue; // set, or in a source jobctl could not read (JC001 names it)
       const without = ctx.model.tasks.filter((t) => t.options.time_limit === undefined && mine(t.file));
       if (without.length === 0) continue;
       ctx.report({ loc: app.loc, key: app.id, message: `no task_time_limit is set and ${without.length} task${without.length === 1 ? ' has' : 's have'} no time_limit (e.g. \`${without[0]!.name}\`): a hung task holds its worker slot forever`, hint: 'set task_time_limit / task_soft_time_limit in this app\'s config' });

@@ -5,7 +5,7 @@ import type { Knowledge, ReleaseFacts } from '../knowledge/types.js';
 
 export type Severity = 'error' | 'warning' | 'info';
 export type Confidence = 'high' | 'medium' | 'low';
-export type Band = 'settings' | 'event-loop' | 'versions' | 'deploy' | 'security' | 'readiness';
+export type Band = 'reading' | 'settings' | 'event-loop' | 'versions' | 'deploy' | 'security' | 'readiness';
 
 export interface UpstreamSource {
   /** what the source is: 'Celery docs: Configuration — New lowercase settings' */

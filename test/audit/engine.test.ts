@@ -77,7 +77,7 @@ test('reporters render one result; SARIF is 2.1.0 with rules, regions and finger
       assert.equal(run.tool.driver.rules![res.ruleIndex!]!.id, res.ruleId);
       const region = res.locations![0]!.physicalLocation!.region!;
       assert.ok(region.startLine! >= 1 && region.startColumn! >= 1);
-      assert.match(res.partialFingerprints!['jobctlFingerprint/v1']!, /^[0-9a-f]{32}$/);
+      assert.match(res.partialFingerprints!['jobctlFingerprint/v2']!, /^[0-9a-f]{32}$/);
     }
     for (const format of ['text', 'json', 'sarif', 'github', 'markdown'] as const) {
       const out = renderAudit(result, format, { color: false });

@@ -33,6 +33,8 @@ const CASES: [string[], string, string][] = [
   [['celery[redis]==5.6.3', 'redis==5.0.1'], '3.11', 'celery 5.6.3, kombu 5.6.2, redis 5.0.1'],
   [['celery==5.6.3', 'redis==5.0.1'], '3.11', 'celery 5.6.3, kombu 5.7.0, redis 5.0.1 | redis-transport-refuses-redis-py,redis-transport-import-missing'],
   [['celery==5.4.0', 'redis==5.0.1', 'kombu<5.7'], '3.11', 'celery 5.4.0, kombu 5.6.2, redis 5.0.1'],
+  // an unpinned kombu line changes nothing: pip still takes the newest
+  [['celery==5.4.0', 'redis==5.0.1', 'kombu'], '3.11', 'celery 5.4.0, kombu 5.7.0, redis 5.0.1 | redis-transport-refuses-redis-py,redis-transport-import-missing'],
   // kombu 5.7.0 needs Python >= 3.10: on 3.9 the same pins are fine
   [['celery==5.4.0', 'redis==5.0.1'], '3.9', 'celery 5.4.0, kombu 5.6.2, redis 5.0.1'],
   [['celery[redis]==5.5.3', 'kombu==5.5.4', 'celery==5.7.0'], '3.11', 'conflict on celery'],
@@ -124,4 +126,16 @@ test('offline and pip --dry-run --report give the same answer on every fixture',
     compared++;
   }
   assert.ok(compared >= 8, `compared ${compared} fixtures`);
+});
+
+test('upgrade-plan to 5.6.3 / 5.7.0 keeps the redis row for a ~= pin the target cannot run with', async () => {
+  const { planUpgrade } = await import('../../src/plan/index.js');
+  for (const to of ['5.6.3', '5.7.0']) {
+    const plan = await planUpgrade(path.join(fixturesDir, 'deps-trap-pyproject'), { to });
+    const redis = plan.dependencies.find((d) => d.name === 'redis' && !d.isLock);
+    assert.equal(redis?.currentSpecifier, '~=5.2.0', to);
+    assert.equal(redis?.status, 'conflict', `${to}: ${JSON.stringify(redis)}`);
+    assert.equal(redis?.suggestedLine, '"redis~=6.4.0",', to);
+    assert.ok(plan.manualEdits.some((m) => m.suggestion.includes('"redis~=6.4.0",')), `${to}: the plan tells the user to change the line`);
+  }
 });

@@ -4,7 +4,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { runVerify } from '../../src/verify/index.js';
-import { checkoutFixture, removeDir, repoRoot } from '../support/fixtures.js';
+import { checkoutFixture, fixturesDir, removeDir, repoRoot } from '../support/fixtures.js';
+import { checkTargetWithPip } from '../../src/plan/check.js';
+import { buildProjectModel } from '../../src/model/index.js';
 
 const cacheEnv = { ...process.env, JOBCTL_CACHE_DIR: path.join(repoRoot, '.cache', 'jobctl-test') };
 
@@ -37,4 +39,16 @@ test('verify deps: celery[redis]==5.6.3 + redis==5.0.1 backtracks to kombu 5.6.2
   } finally {
     removeDir(dir);
   }
+});
+
+test('upgrade-plan --check: pip and the offline plan agree; a trap fails the check', { timeout: 10 * 60_000 }, async () => {
+  const python = process.env.JOBCTL_TEST_PYTHON ?? 'python3.11';
+  const trap = await checkTargetWithPip(await buildProjectModel(path.join(fixturesDir, 'deps-trap-requirements')), '5.6.3', python, () => {});
+  assert.equal(trap.agree, true, trap.lines.join('\n'));
+  assert.equal(trap.ok, false);
+  assert.match(trap.lines.join('\n'), /resolves: celery 5\.6\.3, kombu 5\.7\.0, redis 5\.0\.1/);
+  assert.match(trap.lines.join('\n'), /VersionMismatch/);
+  const ok = await checkTargetWithPip(await buildProjectModel(path.join(fixturesDir, 'deps-ok-backtrack')), '5.6.3', python, () => {});
+  assert.equal(ok.agree, true, ok.lines.join('\n'));
+  assert.equal(ok.ok, true, ok.lines.join('\n'));
 });

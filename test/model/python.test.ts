@@ -71,23 +71,26 @@ test('Django project: proj/celery.py with namespace and a settings package', asy
     { id: app.id, variable: app.variable, module: app.module, main: app.main, file: app.file, line: app.loc.line, autodiscover: app.autodiscover },
     { id: 'proj.celery:app', variable: 'app', module: 'proj.celery', main: 'proj', file: 'proj/celery.py', line: 4, autodiscover: true },
   );
+  // the module DJANGO_SETTINGS_MODULE names, with what its `from .base import *` brings in (not every file of the package)
   assert.deepEqual(m.configSources.map((s) => [s.kind, s.file, s.namespace, s.appId, s.isDjangoConfSettings, s.objectRef, s.loc.line]), [
-    ['django-settings', 'proj/settings/__init__.py', 'CELERY', 'proj.celery:app', true, 'django.conf:settings', 5],
-    ['django-settings', 'proj/settings/base.py', 'CELERY', 'proj.celery:app', true, 'django.conf:settings', 5],
     ['django-settings', 'proj/settings/production.py', 'CELERY', 'proj.celery:app', true, 'django.conf:settings', 5],
   ]);
-  assert.deepEqual(app.configSourceIds, m.configSources.map((s) => s.id).sort((a, b) => app.configSourceIds.indexOf(a) - app.configSourceIds.indexOf(b)));
-  const base = m.configSources[1]!;
-  assert.deepEqual(base.settings.map((s) => s.name), ['env', 'DEBUG', 'CELERY_BROKER_URL', 'CELERY_TASK_ALWAYS_EAGER', 'INSTALLED_APPS']);
-  const broker = base.settings[2]!;
+  assert.deepEqual(app.configSourceIds, m.configSources.map((s) => s.id));
+  const prod = m.configSources[0]!;
+  assert.deepEqual(prod.settings.map((s) => [s.name, s.loc.file]), [
+    ['env', 'proj/settings/base.py'], ['DEBUG', 'proj/settings/base.py'], ['CELERY_BROKER_URL', 'proj/settings/base.py'],
+    ['CELERY_TASK_ALWAYS_EAGER', 'proj/settings/base.py'], ['INSTALLED_APPS', 'proj/settings/base.py'],
+    ['CELERY_RESULT_BACKEND', 'proj/settings/production.py'], ['CELERYD_CONCURRENCY', 'proj/settings/production.py'],
+  ]);
+  const broker = prod.settings[2]!;
   assert.deepEqual(broker.value, { kind: 'env', name: 'CELERY_BROKER_URL', default: { kind: 'str', value: 'redis://localhost:6379/0' } });
   assert.deepEqual([broker.loc.line, broker.keyLoc.line, broker.keyLoc.column, broker.keyLoc.endColumn], [4, 4, 1, 18]);
-  assert.deepEqual(base.settings[4]!.value, { kind: 'list', items: [{ kind: 'str', value: 'django.contrib.admin' }], brackets: 'list' });
-  const prod = m.configSources[2]!;
-  assert.deepEqual(prod.settings.map((s) => [s.name, s.value]), [
+  assert.deepEqual(prod.settings[4]!.value, { kind: 'list', items: [{ kind: 'str', value: 'django.contrib.admin' }], brackets: 'list' });
+  assert.deepEqual(prod.settings.slice(5).map((s) => [s.name, s.value]), [
     ['CELERY_RESULT_BACKEND', { kind: 'env', name: 'RESULT_URL' }],
     ['CELERYD_CONCURRENCY', { kind: 'num', value: 4 }],
   ]);
+  assert.deepEqual(m.unread, []);
   assert.deepEqual(m.tasks.map((t) => [t.name, t.explicitName, t.decorator, t.functionId, t.loc.line]), [['shop.tasks.add', false, 'shared_task', 'shop.tasks:add', 2]]);
 });
 
@@ -176,7 +179,9 @@ test('config styles: ctor, conf.update (kwargs, dict, **name), conf attrs, confi
     ['task_time_limit', { kind: 'num', value: 600 }],
     ['worker_prefetch_multiplier', { kind: 'num', value: 1 }],
   ]);
-  assert.deepEqual(m.notes.map((n) => [n.file, n.message.startsWith('line 19: config_from_envvar')]), [['proj/app.py', true]]);
+  // no default for $CELERY_CONFIG_MODULE anywhere: an unread source (JC001), not a guess
+  assert.deepEqual(m.notes, []);
+  assert.deepEqual(m.unread.map((u) => [u.file, u.loc?.line, u.what, u.appId, u.holds]), [['proj/app.py', 19, 'config module chosen by $CELERY_CONFIG_MODULE', 'proj.app:celery_app', 'config']]);
 });
 
 test('tasks: options, explicit names, app imported from another module, class-based, async def', async () => {
@@ -438,7 +443,8 @@ test('Flask factory: app created in a function and bound at module level', async
   assert.deepEqual(m.apps.map((a) => [a.id, a.variable, a.main]), [['factory:celery', 'celery', null]]);
   assert.deepEqual(m.configSources.map((s) => [s.kind, s.appId, s.settings.map((x) => x.name)]), [
     ['celery-ctor', 'factory:celery', ['broker_url']],
-    ['conf-update', 'factory:celery', []],
+    // conf.update(flask_app.config): the Flask config's keys (none written here)
+    ['flask-config', 'factory:celery', []],
   ]);
   assert.deepEqual(m.tasks.map((t) => [t.name, t.appVariable]), [['factory.work', 'celery']]);
 });

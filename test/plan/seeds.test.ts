@@ -90,9 +90,13 @@ test('seed-gpu-worker: 5.3.4 -> 5.6.2', async () => {
     const kombuLock = plan.dependencies.find((d) => d.name === 'kombu' && d.isLock);
     assert.equal(kombuLock?.status, 'regenerate-lock'); // kombu 5.3.7 vs >=5.6.0
     assert.equal(plan.dependencies.find((d) => d.name === 'billiard' && d.isLock)?.status, 'regenerate-lock');
-    // redis==5.0.1 is accepted by a kombu release that 5.6.2 allows (pip picks it)
+    // celery==5.6.2 without the [redis] extra + redis==5.0.1 on Python 3.11: a fresh install takes
+    // kombu 5.7.0, whose Redis transport refuses redis-py < 6.1 (the one resolver; pip agrees)
     const redis = plan.dependencies.find((d) => d.name === 'redis' && !d.isLock);
-    assert.equal(redis?.status, 'fine');
+    assert.equal(redis?.status, 'conflict');
+    assert.equal(redis?.suggestedLine, 'redis==6.4.0');
+    assert.match(redis?.note ?? '', /VersionMismatch: Redis transport requires redis-py versions 6\.1\.0 or later\. You have 5\.0\.1/);
+    assert.equal(plan.dependencies.find((d) => d.name === 'kombu' && !d.isLock)?.suggestedLine, 'kombu[redis]');
     const resolve = plan.verification.find((s) => s.stage === 'dependency-resolution');
     assert.match(resolve!.command, /uv pip compile requirements\.in -o requirements\.txt/);
     assert.deepEqual(plan.verification.map((s) => s.stage), ['static-audit', 'dependency-resolution', 'import-app', 'worker-start', 'smoke-test', 'load-test', 'test-suite']);

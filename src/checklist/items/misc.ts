@@ -4,6 +4,7 @@ import { dependency, depEvidence, findingEvidence, findings, lineOfMatch, settin
 
 export const jsonOnly: ItemDef = {
   id: 'serialization.json-only',
+  settings: ['task_serializer', 'result_serializer', 'accept_content', 'result_accept_content'],
   category: 'serialization',
   title: 'JSON only: pickle is not accepted',
   severity: 'critical',

@@ -143,6 +143,7 @@ export const redisDangerousCommands: ItemDef = {
 
 export const redisTls: ItemDef = {
   id: 'redis.tls',
+  settings: ['broker_use_ssl', 'redis_backend_use_ssl', 'broker_url', 'result_backend'],
   category: 'redis',
   title: 'Broker traffic uses TLS (rediss://, tls-port)',
   severity: 'medium',

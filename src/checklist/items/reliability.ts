@@ -21,6 +21,7 @@ function productionTasks(ctx: DetectContext): DetectContext['model']['tasks'] {
 
 export const timeLimits: ItemDef = {
   id: 'reliability.time-limits',
+  settings: ['task_time_limit'], cliToo: true,
   category: 'reliability',
   title: 'Task time limits set, soft limit below the hard limit',
   severity: 'high',
@@ -48,6 +49,7 @@ export const timeLimits: ItemDef = {
 
 export const acksLate: ItemDef = {
   id: 'reliability.acks-late',
+  settings: ['task_acks_late'],
   category: 'reliability',
   title: 'task_acks_late with task_reject_on_worker_lost (a killed worker does not lose its task)',
   severity: 'medium',
@@ -73,6 +75,7 @@ const DEFAULT_VISIBILITY_TIMEOUT = 3600; // kombu@v5.6.2:kombu/transport/redis.p
 
 export const visibilityTimeout: ItemDef = {
   id: 'reliability.visibility-timeout',
+  settings: ['broker_transport_options'],
   category: 'reliability',
   title: 'Visibility timeout above the longest ETA/countdown and acks_late run time (Redis/SQS)',
   severity: 'high',
@@ -94,6 +97,7 @@ export const visibilityTimeout: ItemDef = {
 
 export const prefetch: ItemDef = {
   id: 'reliability.prefetch',
+  settings: ['worker_prefetch_multiplier'], cliToo: true,
   category: 'reliability',
   title: 'Prefetch limited for long-running tasks (worker_prefetch_multiplier = 1)',
   severity: 'medium',
@@ -113,6 +117,7 @@ export const prefetch: ItemDef = {
 
 export const childRecycling: ItemDef = {
   id: 'reliability.child-recycling',
+  settings: ['worker_max_tasks_per_child', 'worker_max_memory_per_child'], cliToo: true,
   category: 'reliability',
   title: 'Worker processes recycled (worker_max_tasks_per_child / worker_max_memory_per_child)',
   severity: 'low',
@@ -135,6 +140,7 @@ export const childRecycling: ItemDef = {
 
 export const resultExpires: ItemDef = {
   id: 'reliability.result-expires',
+  settings: ['result_expires', 'result_backend'],
   category: 'reliability',
   title: 'Task results expire (result_expires)',
   severity: 'low',
@@ -157,6 +163,7 @@ export const resultExpires: ItemDef = {
 
 export const connectionRetry: ItemDef = {
   id: 'reliability.connection-retry-on-startup',
+  settings: ['broker_connection_retry_on_startup'],
   category: 'reliability',
   title: 'broker_connection_retry_on_startup set explicitly',
   severity: 'medium',
@@ -178,6 +185,7 @@ export const connectionRetry: ItemDef = {
 
 export const dedicatedQueues: ItemDef = {
   id: 'reliability.dedicated-queues',
+  settings: ['task_queues', 'task_routes', 'task_default_queue'],
   category: 'reliability',
   title: 'Dedicated queues per workload, each with its own worker',
   severity: 'medium',
@@ -229,6 +237,7 @@ const PERSISTENT_SCHEDULERS = /django_celery_beat|sqlalchemy_celery_beat|celery_
 
 export const beatPersistence: ItemDef = {
   id: 'reliability.beat-persistence',
+  settings: ['beat_scheduler', 'beat_schedule_filename', 'beat_schedule'], cliToo: true,
   category: 'reliability',
   title: 'Beat schedule state survives restarts and redeploys',
   severity: 'low',

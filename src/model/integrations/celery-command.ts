@@ -3,12 +3,13 @@
 // `python -m celery …` invocation, and describe it as a WorkerCommand. Rules (JC401–JC403, JC205)
 // and the runtime read these instead of re-parsing command strings.
 import { parse as shellParse } from 'shell-quote';
-import type { Location, WorkerCommand } from '../types.js';
+import type { Location, ProjectModel, WorkerCommand } from '../types.js';
+import { TEMPLATE_VALUE } from './template.js';
 
 type Token = string | { op: string } | { comment: string } | { op: 'glob'; pattern: string };
 
 /** Words that run the next word as a program (wrappers seen in real deploy files). */
-const WRAPPERS = new Set(['exec', 'nohup', 'env', 'time', 'nice', 'ionice', 'chpst', 'su-exec', 'gosu', 'tini', 'dumb-init', 'ddtrace-run', 'newrelic-admin', 'run-program', 'opentelemetry-instrument', 'poetry', 'run', 'uv', 'pipenv', 'sudo', 'catchsegv', '--']);
+const WRAPPERS = new Set(['s6-setuidgid', 'with-contenv', 'exec', 'nohup', 'env', 'time', 'nice', 'ionice', 'chpst', 'su-exec', 'gosu', 'tini', 'dumb-init', 'ddtrace-run', 'newrelic-admin', 'run-program', 'opentelemetry-instrument', 'poetry', 'run', 'uv', 'pipenv', 'sudo', 'catchsegv', '--']);
 
 function word(t: Token): string | null {
   if (typeof t === 'string') return t;
@@ -38,15 +39,74 @@ export interface CommandContext {
  * prefix is folded into it) and ends at the next shell operator.
  */
 export function parseCeleryInvocations(raw: string, ctx: CommandContext): WorkerCommand[] {
+  const segments = shellSegments(raw);
+  const out: WorkerCommand[] = [];
+  for (const seg of segments) {
+    const script = shellScript(seg.words);
+    if (script !== null) {
+      out.push(...parseCeleryInvocations(script, ctx).map((w) => ({ ...w, raw: raw.trim() })));
+      continue;
+    }
+    const argv = celeryArgv(seg.words);
+    if (!argv) continue;
+    const backgrounded = seg.after === '&' || seg.before === '&';
+    out.push(describe(argv, raw, ctx, backgrounded));
+  }
+  return out;
+}
+
+/**
+ * The scripts a command line runs (`/start-celeryworker`, `./run.sh`, `bash scripts/worker.sh`,
+ * `/wait-for-it.sh db:5432 -- /entrypoint-celery-worker.sh`), as written: paths a deploy file points to.
+ */
+export function scriptsRun(raw: string): string[] {
+  const out: string[] = [];
+  for (const seg of shellSegments(raw)) {
+    const script = shellScript(seg.words);
+    if (script !== null) {
+      out.push(...scriptsRun(script));
+      continue;
+    }
+    let words = seg.words;
+    for (;;) {
+      const i = programIndex(words);
+      if (i < 0) break;
+      const prog = words[i]!;
+      const base = prog.split('/').pop()!;
+      if (isCeleryProgram(prog) || isPython(prog)) break;
+      if (SHELLS.has(base)) {
+        // `bash scripts/worker.sh`: the first non-option word is the script
+        const file = words.slice(i + 1).find((w) => !w.startsWith('-'));
+        if (file && !file.startsWith('$')) out.push(file);
+        break;
+      }
+      if (/^[$`]/.test(prog) || !(prog.includes('/') || /\.(sh|bash)$/.test(prog))) break;
+      out.push(prog);
+      // `/wait-for-it.sh host:port -- /entrypoint.sh`: the command after `--` runs too
+      const dd = words.indexOf('--', i + 1);
+      if (dd < 0 || !/wait|dockerize/.test(base)) break;
+      words = words.slice(dd + 1);
+    }
+  }
+  return out;
+}
+
+interface Segment {
+  words: string[];
+  before: string | null;
+  after: string | null;
+}
+
+/** shell words split into segments at shell operators, remembering the operator on each side */
+function shellSegments(raw: string): Segment[] {
   let tokens: Token[];
   try {
     // keep $VAR / ${VAR} as written rather than expanding them from our own environment
-    tokens = shellParse(raw, (key: string) => `$${key}`) as Token[];
+    tokens = shellParse(raw, (key: string) => `\${${key}}`) as Token[];
   } catch {
     return [];
   }
-  // split into segments at shell operators, remembering which operator ends each
-  const segments: { words: string[]; before: string | null; after: string | null }[] = [];
+  const segments: Segment[] = [];
   let cur: string[] = [];
   let before: string | null = null;
   for (const t of tokens) {
@@ -65,25 +125,14 @@ export function parseCeleryInvocations(raw: string, ctx: CommandContext): Worker
     }
   }
   segments.push({ words: cur, before, after: null });
-
-  const out: WorkerCommand[] = [];
-  for (const seg of segments) {
-    const script = shellScript(seg.words);
-    if (script !== null) {
-      out.push(...parseCeleryInvocations(script, ctx).map((w) => ({ ...w, raw: raw.trim() })));
-      continue;
-    }
-    const argv = celeryArgv(seg.words);
-    if (!argv) continue;
-    const backgrounded = seg.after === '&' || seg.before === '&';
-    out.push(describe(argv, raw, ctx, backgrounded));
-  }
-  return out;
+  return segments;
 }
 
 const SHELLS = new Set(['sh', 'bash', 'ash', 'dash', 'zsh']);
+/** programs that run the command after `--` once they are done (reloaders, wait-for-port helpers) */
+const PASS_THROUGH = /^(watchmedo|wait-for-it(\.sh)?|wait-for(\.sh)?|dockerize)$/;
 /** wrappers whose first argument is not the program (a user name) */
-const WRAPPERS_WITH_ARG = new Set(['gosu', 'su-exec', 'chpst']);
+const WRAPPERS_WITH_ARG = new Set(['gosu', 'su-exec', 'chpst', 's6-setuidgid']);
 
 /** index of the program word of a segment after VAR=value assignments and wrappers, or -1 */
 function programIndex(words: string[]): number {
@@ -91,7 +140,7 @@ function programIndex(words: string[]): number {
   while (i < words.length && /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[i]!)) i++;
   while (i < words.length) {
     const base = words[i]!.split('/').pop()!;
-    if (base === 'watchmedo') {
+    if (PASS_THROUGH.test(base)) {
       const dd = words.indexOf('--', i);
       if (dd < 0) return -1;
       i = dd + 1;
@@ -123,6 +172,13 @@ function celeryArgv(words: string[]): string[] | null {
   if (i < 0) return null;
   const w = words[i]!;
   if (isCeleryProgram(w)) return ['celery', ...words.slice(i + 1)];
+  if (w.split('/').pop() === 'watchfiles') {
+    // `watchfiles --filter python celery.__main__.main --args '-A proj worker'` (cookiecutter-django's local worker)
+    if (!words.slice(i + 1).some((x) => /^celery(\.__main__)?([.:]main)?$/.test(x))) return null;
+    const args = optionValue(words, null, '--args', i + 1);
+    const inner = args === null ? [] : shellSegments(args)[0]?.words ?? [];
+    return ['celery', ...inner];
+  }
   if (isPython(w)) {
     // python [-u -X opt …] -m celery …
     for (let j = i + 1; j < words.length; j++) {
@@ -182,4 +238,20 @@ function describe(argv: string[], raw: string, ctx: CommandContext, backgrounded
     ...(ctx.processName ? { processName: ctx.processName } : {}),
     ...(backgrounded ? { backgrounded: true } : {}),
   };
+}
+
+/**
+ * A service or container named like a worker whose command starts Celery from Python code
+ * (`python manage.py run_celery_prod`): the worker exists, its options are not on a command line.
+ */
+export function noteIndirectWorker(model: ProjectModel, raw: string, name: string, loc: Location): void {
+  if (!/celery|worker|beat/i.test(name)) return;
+  for (const seg of shellSegments(raw)) {
+    const i = programIndex(seg.words);
+    if (i < 0 || !isPython(seg.words[i]!)) continue;
+    const j = seg.words.findIndex((w, k) => k > i && /(^|\/)manage\.py$/.test(w));
+    const cmd = j > 0 ? seg.words[j + 1] : undefined;
+    if (!cmd || !/celery|worker|beat/i.test(cmd)) continue;
+    model.unread.push({ file: loc.file, loc, what: `the worker of ${name.replace(new RegExp(TEMPLATE_VALUE, 'g'), '…')} (\`manage.py ${cmd}\`)`, reason: 'a Django management command starts Celery from Python code: its worker options were not read' });
+  }
 }

@@ -1,28 +1,36 @@
-// docker-compose*.yml / compose*.yaml, read with the `yaml` package (positions kept, `<<` merges
-// resolved): services with image, command/entrypoint (→ WorkerCommand), environment and ports.
-import { parseDocument, isMap, isSeq, isScalar, LineCounter, type Node, type Pair, type Document } from 'yaml';
+// docker-compose*.yml / compose*.yaml, read with the `yaml` package (positions kept, `<<: *anchor`
+// merges and `x-*` extension blocks followed everywhere): services with image, command/entrypoint
+// (→ WorkerCommand), environment, env_file, build, ports, stop_grace_period and healthcheck. A command
+// that runs a script (`/start-celeryworker`), the env files and the Dockerfile it is built from are
+// returned as references for the core to follow.
+import path from 'node:path';
+import { parseDocument, isMap, isSeq, isScalar, LineCounter, type Node, type Document, type YAMLMap } from 'yaml';
 import { quote } from 'shell-quote';
-import type { ComposeService, EnvVar, Location } from '../types.js';
-import type { Integration } from './types.js';
+import type { ComposeService, DeployFacts, EnvVar, Launcher, Location } from '../types.js';
+import type { Integration, Reference } from './types.js';
 import { basename } from './text.js';
-import { parseCeleryInvocations } from './celery-command.js';
+import { noteIndirectWorker, parseCeleryInvocations, scriptsRun } from './celery-command.js';
+import { templateView, unreadTemplated } from './template.js';
+import { deref, getMerged, locOf, mergedEntries } from './yaml-util.js';
 
 export function isComposeFile(rel: string): boolean {
   return /^(docker-)?compose([.-][\w.-]+)?\.ya?ml$/i.test(basename(rel));
 }
 
-function locOf(file: string, lc: LineCounter, node: Node | null | undefined, fallback: Location): Location {
-  const start = node?.range?.[0];
-  if (start === undefined) return fallback;
-  const p = lc.linePos(start);
-  return { file, line: p.line, column: p.col };
-}
-
 /** command/entrypoint as one shell string: exec-form lists are re-quoted so the parser sees the same words */
-function commandText(value: unknown): string | null {
+export function commandText(value: unknown): string | null {
   if (typeof value === 'string') return value;
   if (Array.isArray(value) && value.every((v) => typeof v === 'string' || typeof v === 'number')) return quote(value.map(String));
   return null;
+}
+
+/** compose durations: `10s`, `1m30s`, `2h`, `500ms` → seconds */
+export function durationSeconds(v: unknown): number | undefined {
+  if (typeof v === 'number') return v;
+  if (typeof v !== 'string' || !/^(\d+(\.\d+)?(h|m|s|ms|us))+$/.test(v.trim())) return undefined;
+  let s = 0;
+  for (const m of v.matchAll(/(\d+(?:\.\d+)?)(h|ms|m|s|us)/g)) s += Number(m[1]) * ({ h: 3600, m: 60, s: 1, ms: 0.001, us: 0.000001 } as Record<string, number>)[m[2]!]!;
+  return s;
 }
 
 export const composeIntegration: Integration = {
@@ -30,10 +38,11 @@ export const composeIntegration: Integration = {
   kind: 'compose',
   matches: isComposeFile,
   read(file, model) {
+    const view = templateView(file);
     const lc = new LineCounter();
     let doc: Document;
     try {
-      doc = parseDocument(file.text, { lineCounter: lc, merge: true, prettyErrors: false, uniqueKeys: false });
+      doc = parseDocument(view.text, { lineCounter: lc, merge: true, prettyErrors: false, uniqueKeys: false });
     } catch (err) {
       model.notes.push({ level: 'warning', file: file.file, message: `not valid YAML (${(err as Error).message.split('\n')[0]})` });
       return;
@@ -41,72 +50,156 @@ export const composeIntegration: Integration = {
     if (doc.errors.length > 0) {
       const e = doc.errors[0]!;
       const line = e.linePos?.[0]?.line;
-      model.notes.push({ level: 'warning', file: file.file, message: `not valid YAML${line ? ` at line ${line}` : ''} (${e.code}); fix it so docker compose (and jobctl) can read it` });
+      if (view.templated) model.unread.push({ file: file.file, ...(line ? { loc: { file: file.file, line, column: 1 } } : {}), what: 'this compose file', reason: 'a template (Jinja/cookiecutter) that is not valid YAML once its tags are blanked' });
+      else model.notes.push({ level: 'warning', file: file.file, message: `not valid YAML${line ? ` at line ${line}` : ''} (${e.code}); fix it so docker compose (and jobctl) can read it` });
       return;
     }
-    const services = doc.get('services', true);
+    const services = deref(doc, doc.get('services', true) as Node | undefined);
     if (!isMap(services)) return;
-    for (const pair of services.items as Pair<Node, Node>[]) {
-      const name = isScalar(pair.key) ? String(pair.key.value) : null;
-      if (!name || !isMap(pair.value)) continue;
-      const svcNode = pair.value;
-      const svcLoc = locOf(file.file, lc, pair.key, { file: file.file, line: 1, column: 1 });
-      let js: Record<string, unknown>;
-      try {
-        js = (svcNode.toJS(doc, { maxAliasCount: 1000 }) ?? {}) as Record<string, unknown>;
-      } catch {
-        continue;
-      }
-      const nodeOf = (key: string): Node | undefined => (svcNode.get(key, true) as Node | undefined) ?? undefined;
-
-      const environment: EnvVar[] = [];
-      const envNode = nodeOf('environment');
-      if (isMap(envNode)) {
-        for (const p of envNode.items as Pair<Node, Node>[]) {
-          if (!isScalar(p.key)) continue;
-          const v = isScalar(p.value) ? p.value.value : null;
-          environment.push({ key: String(p.key.value), value: v === null || v === undefined ? '' : String(v), loc: locOf(file.file, lc, p.key, svcLoc) });
+    const references: Reference[] = [];
+    const dir = path.posix.dirname(file.file) === '.' ? '' : path.posix.dirname(file.file);
+    for (const [name, svcRaw] of mergedEntries(doc, services)) {
+      const svcNode = deref(doc, svcRaw);
+      if (!isMap(svcNode)) continue;
+      const keyNode = (services.items as { key: Node }[]).find((p) => isScalar(p.key) && p.key.value === name)?.key;
+      const svcLoc = locOf(file.file, lc, keyNode, { file: file.file, line: 1, column: 1 });
+      const get = (key: string): Node | undefined => deref(doc, getMerged(doc, svcNode, key));
+      const js = (n: Node | undefined): unknown => {
+        try {
+          return n?.toJS(doc, { maxAliasCount: 1000 });
+        } catch {
+          return undefined;
         }
-      } else if (isSeq(envNode)) {
-        for (const item of envNode.items as Node[]) {
-          if (!isScalar(item)) continue;
-          const s = String(item.value);
-          const eq = s.indexOf('=');
-          environment.push({ key: eq >= 0 ? s.slice(0, eq) : s, value: eq >= 0 ? s.slice(eq + 1) : '', loc: locOf(file.file, lc, item, svcLoc) });
+      };
+      const at = (n: Node | undefined): Location => locOf(file.file, lc, n, svcLoc);
+
+      const environment = readEnvironment(doc, get('environment'), at);
+      for (const v of environment) model.envAssignments.push({ key: v.key, value: v.value, file: file.file, loc: v.loc, source: 'compose', scope: name });
+      references.push(...envFileRefs(get('env_file'), dir, name, at));
+
+      const dockerfile = buildRef(js(get('build')), dir);
+      if (dockerfile) references.push({ kind: 'build', dockerfile: dockerfile.dockerfile, context: dockerfile.context, service: name, from: at(get('build')) });
+
+      const ports = readPorts(doc, get('ports'), at);
+      const commandNode = get('command');
+      const entrypointNode = get('entrypoint');
+      const command = commandText(js(commandNode));
+      const entrypoint = commandText(js(entrypointNode));
+      const image = js(get('image'));
+      model.composeServices.push({ name, file: file.file, loc: svcLoc, image: typeof image === 'string' ? image : null, command: command ?? entrypoint, environment, ports });
+
+      const deploy = deployFacts(js(get('stop_grace_period')), js(get('healthcheck')), at(get('healthcheck')));
+      const launcher = (n: Node | undefined): Launcher => ({ source: 'compose', file: file.file, loc: at(n), processName: name });
+      for (const [text, node] of [[entrypoint, entrypointNode], [command, commandNode]] as const) {
+        if (!text) continue;
+        if (isTemplated(view.unknownLines, at(node).line, node, lc)) {
+          if (/celery/.test(text)) unreadTemplated(model, file.file, at(node).line, `the command of service ${name}`);
+          continue;
         }
+        for (const p of scriptsRun(text)) references.push({ kind: 'run', path: p, base: dir, from: at(node), launcher: launcher(node), ...(dockerfile ? { dockerfile: dockerfile.dockerfile } : {}) });
       }
-
-      const ports: ComposeService['ports'] = [];
-      const portsNode = nodeOf('ports');
-      if (isSeq(portsNode)) {
-        for (const item of portsNode.items as Node[]) {
-          const at = locOf(file.file, lc, item, svcLoc);
-          if (isScalar(item)) ports.push({ value: String(item.value), loc: at });
-          else if (isMap(item)) {
-            const p = item.toJS(doc) as { target?: unknown; published?: unknown; host_ip?: unknown };
-            if (p.published === undefined) continue; // not published on the host
-            ports.push({ value: `${p.host_ip ? `${String(p.host_ip)}:` : ''}${String(p.published)}:${String(p.target)}`, loc: at });
-          }
-        }
-      }
-
-      const command = commandText(js.command);
-      const entrypoint = commandText(js.entrypoint);
-      model.composeServices.push({
-        name, file: file.file, loc: svcLoc,
-        image: typeof js.image === 'string' ? js.image : null,
-        command: command ?? entrypoint,
-        environment, ports,
-      });
-
-      const fromCommand = command ? parseCeleryInvocations(command, { source: 'compose', file: file.file, loc: locOf(file.file, lc, nodeOf('command'), svcLoc), processName: name }) : [];
-      const fromEntrypoint = entrypoint ? parseCeleryInvocations(entrypoint, { source: 'compose', file: file.file, loc: locOf(file.file, lc, nodeOf('entrypoint'), svcLoc), processName: name }) : [];
-      if (fromEntrypoint.length === 1 && fromEntrypoint[0]!.subcommand === null && command) {
+      const templated = (n: Node | undefined): boolean => isTemplated(view.unknownLines, at(n).line, n, lc);
+      const fromCommand = command && !templated(commandNode) ? parseCeleryInvocations(command, { source: 'compose', file: file.file, loc: at(commandNode), processName: name }) : [];
+      const fromEntrypoint = entrypoint && !templated(entrypointNode) ? parseCeleryInvocations(entrypoint, { source: 'compose', file: file.file, loc: at(entrypointNode), processName: name }) : [];
+      const found = fromEntrypoint.length === 1 && fromEntrypoint[0]!.subcommand === null && command
         // entrypoint: celery, command: -A proj worker → one invocation
-        model.workerCommands.push(...parseCeleryInvocations(`${entrypoint} ${command}`, { source: 'compose', file: file.file, loc: fromEntrypoint[0]!.loc, processName: name }));
-      } else {
-        model.workerCommands.push(...fromEntrypoint, ...fromCommand);
-      }
+        ? parseCeleryInvocations(`${entrypoint} ${command}`, { source: 'compose', file: file.file, loc: fromEntrypoint[0]!.loc, processName: name })
+        : [...fromEntrypoint, ...fromCommand];
+      for (const w of found) if (deploy) w.deploy = deploy;
+      if (found.length === 0 && (command ?? entrypoint)) noteIndirectWorker(model, (command ?? entrypoint)!, name, at(commandNode ?? entrypointNode));
+      model.workerCommands.push(...found);
     }
+    return { references };
   },
 };
+
+/** a node spans template-dependent lines */
+function isTemplated(unknown: Set<number>, line: number, node: Node | undefined, lc: LineCounter): boolean {
+  if (unknown.size === 0) return false;
+  const end = node?.range?.[1];
+  const last = end === undefined ? line : lc.linePos(end).line;
+  for (let l = line; l <= last; l++) if (unknown.has(l)) return true;
+  return false;
+}
+
+function readEnvironment(doc: Document, envNode: Node | undefined, at: (n: Node | undefined) => Location): EnvVar[] {
+  const out: EnvVar[] = [];
+  if (isMap(envNode)) {
+    for (const [key, vRaw] of mergedEntries(doc, envNode as YAMLMap)) {
+      const v = deref(doc, vRaw);
+      const value = isScalar(v) ? v.value : null;
+      const keyNode = (envNode.items as { key: Node; value: Node }[]).find((p) => isScalar(p.key) && p.key.value === key)?.key;
+      out.push({ key, value: value === null || value === undefined ? '' : String(value), loc: at(keyNode ?? v) });
+    }
+  } else if (isSeq(envNode)) {
+    for (const raw of envNode.items as Node[]) {
+      const item = deref(doc, raw);
+      if (!isScalar(item)) continue;
+      const s = String(item.value);
+      const eq = s.indexOf('=');
+      out.push({ key: eq >= 0 ? s.slice(0, eq) : s, value: eq >= 0 ? s.slice(eq + 1) : '', loc: at(item) });
+    }
+  }
+  return out;
+}
+
+/** env_file: `a.env`, `[a.env, b.env]`, `[{path: a.env, required: false}]`, relative to the compose file */
+function envFileRefs(node: Node | undefined, dir: string, service: string, at: (n: Node | undefined) => Location): Reference[] {
+  const items = isSeq(node) ? (node.items as Node[]) : node ? [node] : [];
+  const out: Reference[] = [];
+  for (const item of items) {
+    let p: unknown;
+    let optional = false;
+    if (isScalar(item)) p = item.value;
+    else if (isMap(item)) {
+      p = (item.get('path') as unknown) ?? null;
+      optional = item.get('required') === false;
+    }
+    if (typeof p !== 'string' || p.includes('$')) continue;
+    out.push({ kind: 'env-file', path: p, base: dir, from: at(item), source: 'compose', scope: service, optional });
+  }
+  return out;
+}
+
+function buildRef(build: unknown, dir: string): { dockerfile: string; context: string } | null {
+  let context: string | undefined;
+  let dockerfile = 'Dockerfile';
+  if (typeof build === 'string') context = build;
+  else if (build && typeof build === 'object') {
+    const b = build as { context?: unknown; dockerfile?: unknown };
+    context = typeof b.context === 'string' ? b.context : '.';
+    if (typeof b.dockerfile === 'string') dockerfile = b.dockerfile;
+  }
+  // a Dockerfile chosen by a variable (`Dockerfile.django-${OS:-debian}`) may be any of them: no restriction
+  if (context === undefined || /^(https?:|git@)/.test(context) || /\$/.test(context) || /\$/.test(dockerfile)) return null;
+  const ctx = path.posix.normalize(path.posix.join(dir, context)).replace(/^\.$/, '').replace(/\/$/, '');
+  return { context: ctx, dockerfile: path.posix.normalize(path.posix.join(ctx, dockerfile)).replace(/^\.\//, '') };
+}
+
+function readPorts(doc: Document, portsNode: Node | undefined, at: (n: Node | undefined) => Location): ComposeService['ports'] {
+  const ports: ComposeService['ports'] = [];
+  if (!isSeq(portsNode)) return ports;
+  for (const item of portsNode.items as Node[]) {
+    if (isScalar(item)) ports.push({ value: String(item.value), loc: at(item) });
+    else if (isMap(item)) {
+      const p = item.toJS(doc) as { target?: unknown; published?: unknown; host_ip?: unknown };
+      if (p.published === undefined) continue; // not published on the host
+      ports.push({ value: `${p.host_ip ? `${String(p.host_ip)}:` : ''}${String(p.published)}:${String(p.target)}`, loc: at(item) });
+    }
+  }
+  return ports;
+}
+
+function deployFacts(grace: unknown, healthcheck: unknown, hcLoc: Location): DeployFacts | undefined {
+  const out: DeployFacts = {};
+  const g = durationSeconds(grace);
+  if (g !== undefined) out.gracePeriodSeconds = g;
+  if (healthcheck && typeof healthcheck === 'object') {
+    const h = healthcheck as { test?: unknown; disable?: unknown };
+    const test = Array.isArray(h.test) ? h.test.map(String) : typeof h.test === 'string' ? ['CMD-SHELL', h.test] : null;
+    if (h.disable === true || test?.[0] === 'NONE') out.livenessProbe = { kind: 'none', command: '', loc: hcLoc };
+    else if (test) out.livenessProbe = { kind: 'exec', command: test[0] === 'CMD-SHELL' ? test.slice(1).join(' ') : quote(test.slice(1)), loc: hcLoc };
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+

@@ -1,9 +1,13 @@
 // Dockerfile / Containerfile: `FROM python:X` gives the Python version (ARG defaults substituted),
-// CMD / ENTRYPOINT (exec JSON form or shell form) give the commands the container runs.
+// CMD / ENTRYPOINT (exec JSON form or shell form) give the commands the container runs, ENV the
+// variables it sets. COPY/ADD say where project files land in the image, and a CMD/ENTRYPOINT that
+// runs a script points at it: both are returned as references for the core to follow.
+import path from 'node:path';
 import { quote } from 'shell-quote';
-import type { Integration } from './types.js';
+import type { Integration, Reference } from './types.js';
 import { basename, logicalLines, loc } from './text.js';
-import { parseCeleryInvocations } from './celery-command.js';
+import { parseCeleryInvocations, scriptsRun } from './celery-command.js';
+import { templateView } from './template.js';
 
 export function isDockerfile(rel: string): boolean {
   const name = basename(rel);
@@ -22,31 +26,110 @@ function instructionCommand(args: string): string {
   return t;
 }
 
+/** Docker drops comment lines inside a `\` continuation; keep the line count by leaving a lone `\` */
+function dropContinuedComments(text: string): string {
+  const lines = text.split(/\r?\n/);
+  let continued = false;
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i]!;
+    if (continued && /^\s*(#.*)?$/.test(l)) {
+      lines[i] = '\\';
+      continue;
+    }
+    continued = /\\\s*$/.test(l) && !/^\s*#/.test(l);
+  }
+  return lines.join('\n');
+}
+
+/** `KEY=value KEY2="v w"` (or the legacy `KEY value`) */
+function envPairs(rest: string): [string, string][] {
+  const t = rest.trim();
+  const legacy = /^([A-Za-z_]\w*)\s+([^=].*)$/.exec(t);
+  if (legacy && !/^[A-Za-z_]\w*=/.test(t)) return [[legacy[1]!, legacy[2]!.trim()]];
+  const out: [string, string][] = [];
+  for (const m of t.matchAll(/([A-Za-z_]\w*)=("([^"]*)"|'([^']*)'|(\S*))/g)) out.push([m[1]!, m[3] ?? m[4] ?? m[5] ?? '']);
+  return out;
+}
+
+/** COPY/ADD sources and destination, options (`--chown`, `--from`) removed */
+function copyArgs(rest: string): { from: boolean; srcs: string[]; dest: string } | null {
+  let words: string[];
+  const t = rest.trim();
+  const opts = t.match(/^(?:--\S+\s+)*/)![0];
+  const body = t.slice(opts.length);
+  if (body.startsWith('[')) {
+    try {
+      words = JSON.parse(body) as string[];
+    } catch {
+      return null;
+    }
+  } else words = body.split(/\s+/).filter(Boolean);
+  if (words.length < 2) return null;
+  return { from: /--from=/.test(opts), srcs: words.slice(0, -1), dest: words[words.length - 1]! };
+}
+
 export const dockerfileIntegration: Integration = {
   id: 'dockerfile',
   kind: 'dockerfile',
   matches: isDockerfile,
   read(file, model) {
-    const args = new Map<string, string>();
+    const view = templateView(file);
+    // ARG defaults and ENV values, for `$APP_HOME` in WORKDIR/COPY and `${PY}` in FROM
+    const vars = new Map<string, string>();
+    const subst = (t: string): string | null => {
+      let unknown = false;
+      const out = t.replace(/\$\{?(\w+)(?::-([^}]*))?\}?/g, (_, n: string, d?: string) => vars.get(n) ?? d ?? ((unknown = true), ''));
+      return unknown ? null : out;
+    };
+    const references: Reference[] = [];
+    let workdir = '/';
     let entrypoint: { text: string; line: number } | null = null;
-    for (const ll of logicalLines(file.text)) {
+    for (const ll of logicalLines(dropContinuedComments(view.text))) {
       const m = /^\s*([A-Za-z]+)\s+(.*)$/.exec(ll.text);
       if (!m || ll.text.trim().startsWith('#')) continue;
       const instr = m[1]!.toUpperCase();
       const rest = m[2]!;
+      const at = loc(file.file, ll.line);
       if (instr === 'ARG') {
         const a = /^([A-Za-z_]\w*)=("?)([^"\s]*)\2/.exec(rest.trim());
-        if (a) args.set(a[1]!, a[3]!);
+        if (a) vars.set(a[1]!, a[3]!);
       } else if (instr === 'FROM') {
         const image = rest.split(/\s+/).filter((w) => !w.startsWith('--'))[0] ?? '';
-        const resolved = image.replace(/\$\{?(\w+)(?::-[^}]*)?\}?/g, (_, n: string) => args.get(n) ?? '');
+        const resolved = image.replace(/\$\{?(\w+)(?::-[^}]*)?\}?/g, (_, n: string) => vars.get(n) ?? '');
         const im = /^(?:(?:docker\.io\/)?(?:library\/)?)python:(\d+\.\d+(?:\.\d+)?)/.exec(resolved);
-        if (im) model.pythonVersions.push({ value: im[1]!, exact: true, file: file.file, loc: loc(file.file, ll.line), source: 'dockerfile' });
+        if (im) model.pythonVersions.push({ value: im[1]!, exact: true, file: file.file, loc: at, source: 'dockerfile' });
         entrypoint = null; // a new stage
+        workdir = '/';
+      } else if (instr === 'WORKDIR') {
+        const dir = subst(rest.trim().replace(/^["']|["']$/g, ''));
+        if (dir !== null) {
+          workdir = path.posix.resolve(workdir, dir);
+          references.push({ kind: 'workdir', dockerfile: file.file, path: workdir, from: at });
+        }
+      } else if (instr === 'ENV') {
+        if (view.unknownLines.has(ll.line)) continue;
+        for (const [key, value] of envPairs(rest)) {
+          vars.set(key, value);
+          model.envAssignments.push({ key, value, file: file.file, loc: at, source: 'dockerfile' });
+        }
+      } else if (instr === 'COPY' || instr === 'ADD') {
+        const c = copyArgs(rest);
+        const destText = c && !c.from ? subst(c.dest) : null;
+        if (!c || destText === null) continue;
+        const dest = path.posix.resolve(workdir, destText);
+        const destIsDir = c.dest.endsWith('/') || c.srcs.length > 1;
+        for (const src of c.srcs) {
+          if (/^(https?:|git@)/.test(src) || /\$/.test(src) || /[*?[]/.test(path.posix.dirname(src))) continue;
+          references.push({ kind: 'copy', src, dest, dockerfile: file.file, from: at });
+          if (destIsDir && basename(src) !== '.') references.push({ kind: 'copy', src, dest: path.posix.join(dest, basename(src)), dockerfile: file.file, from: at });
+        }
       } else if (instr === 'ENTRYPOINT' || instr === 'CMD') {
+        if (view.unknownLines.has(ll.line)) continue;
         const text = instructionCommand(rest);
-        const at = loc(file.file, ll.line);
         if (instr === 'ENTRYPOINT') entrypoint = { text, line: ll.line };
+        for (const p of scriptsRun(text)) {
+          references.push({ kind: 'run', path: p, base: '', from: at, dockerfile: file.file, launcher: { source: 'dockerfile', file: file.file, loc: at } });
+        }
         const found = parseCeleryInvocations(text, { source: 'dockerfile', file: file.file, loc: at });
         if (instr === 'CMD' && entrypoint && found.length === 0) {
           // ENTRYPOINT ["celery"] + CMD ["-A", "proj", "worker"]
@@ -60,5 +143,6 @@ export const dockerfileIntegration: Integration = {
         model.workerCommands.push(...(instr === 'ENTRYPOINT' ? found.filter((w) => w.subcommand !== null) : found));
       }
     }
+    return { references };
   },
 };

@@ -15,12 +15,13 @@ import { systemdIntegration } from './systemd.js';
 import { supervisordIntegration } from './supervisord.js';
 import { shellIntegration } from './shell.js';
 import { redisConfIntegration } from './redis-conf.js';
+import { kubernetesIntegration } from './kubernetes.js';
 
 export const integrations: Integration[] = [
   requirementsIntegration, pyprojectIntegration, poetryLockIntegration, uvLockIntegration, pipfileIntegration,
   pipfileLockIntegration, setupCfgIntegration, setupPyIntegration, pythonVersionFileIntegration,
   dotenvIntegration, composeIntegration, procfileIntegration, dockerfileIntegration, systemdIntegration,
-  supervisordIntegration, shellIntegration, redisConfIntegration,
+  supervisordIntegration, shellIntegration, redisConfIntegration, kubernetesIntegration,
 ];
 
 export { parseCeleryInvocations, optionValue, hasOption } from './celery-command.js';

@@ -3,6 +3,7 @@
 // PEP 440 for comparison; written form kept). smol-toml gives no positions, so each fact is placed
 // on the first line that spells it.
 import { parse as parseToml } from 'smol-toml';
+import { templateView } from './template.js';
 import type { Dependency, ProjectModel, SourceFileInfo } from '../types.js';
 import type { Integration } from './types.js';
 import { escapeRe, findLine, loc, basename, normalizeName } from './text.js';
@@ -12,10 +13,15 @@ type Table = Record<string, unknown>;
 const isTable = (v: unknown): v is Table => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export function readToml(file: SourceFileInfo, model: ProjectModel): Table | null {
+  const view = templateView(file);
   try {
-    return parseToml(file.text) as Table;
+    return parseToml(view.text) as Table;
   } catch (err) {
     const msg = (err as Error).message.split('\n')[0];
+    if (view.templated) {
+      model.unread.push({ file: file.file, what: 'this TOML file', reason: 'a template (Jinja/cookiecutter) that is not valid TOML once its tags are blanked' });
+      return null;
+    }
     model.notes.push({ level: 'warning', file: file.file, message: `not valid TOML (${msg}); fix the file so jobctl (and pip) can read it` });
     return null;
   }

@@ -52,7 +52,7 @@ export interface AppCtor {
 
 export interface AppMethodCall {
   receiver: string;
-  method: 'conf.update' | 'config_from_object' | 'config_from_envvar' | 'autodiscover_tasks' | 'register_task' | 'tasks.register';
+  method: 'conf.update' | 'conf.setdefault' | 'config_from_object' | 'config_from_envvar' | 'autodiscover_tasks' | 'register_task' | 'tasks.register';
   call: PNode;
   fn: RawFunction | null;
 }
@@ -63,6 +63,45 @@ export interface ConfAttrSet {
   keyNode: PNode;
   value: PNode;
   stmt: PNode;
+  fn: RawFunction | null;
+}
+
+/** `os.environ.setdefault(K, V)` / `os.environ[K] = V`: key and value nodes (resolved by the linker). */
+export interface EnvDefault {
+  key: PNode;
+  value: PNode;
+  node: PNode;
+  fn: RawFunction | null;
+}
+
+/** What a Flask-style `<x>.config` receives: `['K'] = v`, `.update(...)`, `.from_object(...)`, `.from_pyfile(...)` … */
+export interface FlaskConfigUse {
+  receiver: string;
+  kind: 'set' | 'update' | 'from_object' | 'from_mapping' | 'from_other';
+  /** for 'set': the key and its node; for calls: the method name */
+  key: string;
+  keyNode: PNode;
+  /** for 'set': the value; for calls: the call */
+  node: PNode;
+  stmt: PNode;
+  fn: RawFunction | null;
+}
+
+/** `from x import *` at module level (also inside if/try blocks). */
+export interface StarImport {
+  module: string;
+  node: PNode;
+  /** inside a try block: an optional import (`try: from .local import *` / `except ImportError: pass`) */
+  inTry: boolean;
+}
+
+/** `app.task(fn)` / `app.task(name='x')(fn)` / `shared_task(fn)` called as a function (not a decorator). */
+export interface TaskCall {
+  /** the `X.task(...)` / `shared_task(...)` call */
+  call: PNode;
+  /** the function made a task: the call's first argument, or the argument of the call applied to it */
+  target: PNode;
+  written: string;
   fn: RawFunction | null;
 }
 
@@ -84,6 +123,12 @@ export interface FileFacts {
   confAttrs: ConfAttrSet[];
   djangoSettingsModule: string | null;
   decorated: RawFunction[];
+  envDefaults: EnvDefault[];
+  flaskConfig: FlaskConfigUse[];
+  starImports: StarImport[];
+  /** module-level `vars().update(...)` / `globals().update(...)` / `exec(...)`: names set at run time */
+  dynamicGlobals: PNode[];
+  taskCalls: TaskCall[];
 }
 
 interface Ctx {
@@ -95,6 +140,7 @@ interface Ctx {
 
 const APP_METHODS: [string, AppMethodCall['method']][] = [
   ['.conf.update', 'conf.update'],
+  ['.conf.setdefault', 'conf.setdefault'],
   ['.config_from_object', 'config_from_object'],
   ['.config_from_envvar', 'config_from_envvar'],
   ['.autodiscover_tasks', 'autodiscover_tasks'],
@@ -122,7 +168,7 @@ export function extractFile(pf: PFile, info: ModuleInfo): FileFacts {
   const facts: FileFacts = {
     pf, info, imports: new Map(), importsCelery: false, defs: new Map(), classes: new Map(), allClasses: [], functions: [],
     assigns: [], assignByName: new Map(), moduleCalls: [], moduleCallsWritten: [], appCtors: [], appCalls: [], confAttrs: [],
-    djangoSettingsModule: null, decorated: [],
+    djangoSettingsModule: null, decorated: [], envDefaults: [], flaskConfig: [], starImports: [], dynamicGlobals: [], taskCalls: [],
   };
   // module-level assignments first, so constants can be substituted anywhere in the file
   collectModuleAssigns(pf, pf.root, facts);
@@ -345,6 +391,20 @@ export function extractFile(pf: PFile, info: ModuleInfo): FileFacts {
         }
       }
     }
+    if (!fn && /^(vars|globals)\(\)\.update$|^exec$/.test(written)) facts.dynamicGlobals.push(n);
+    if ((/\.task$/.test(written) || written === 'shared_task') && n.parent?.type !== 'decorator') {
+      // app.task(opts)(fn): this call is the function of the outer call
+      const outer = n.parent?.type === 'call' && n.field === 'function' ? n.parent : null;
+      const target = outer ? callArgs(outer).positional[0] : positional[0];
+      if (target && (target.type === 'identifier' || target.type === 'attribute')) facts.taskCalls.push({ call: n, target, written, fn });
+    }
+    const flask = /^(.+)\.config\.(update|from_object|from_mapping|from_pyfile|from_envvar|from_file|from_prefixed_env)$/.exec(written);
+    if (flask && !written.includes('(')) {
+      const m = flask[2]!;
+      const kind = m === 'update' || m === 'from_object' || m === 'from_mapping' ? m : 'from_other';
+      facts.flaskConfig.push({ receiver: flask[1]!, kind, key: m, keyNode: f, node: n, stmt: n, fn });
+    }
+    if (resolved === 'os.environ.setdefault' && positional.length >= 2) facts.envDefaults.push({ key: positional[0]!, value: positional[1]!, node: n, fn });
     if (resolved === 'os.environ.setdefault' && positional.length >= 2) {
       const k = positional[0]!;
       const v = positional[1]!;
@@ -382,6 +442,10 @@ export function extractFile(pf: PFile, info: ModuleInfo): FileFacts {
           if (key !== null && d.endsWith('.conf') && d.length > 5) {
             facts.confAttrs.push({ receiver: d.slice(0, -5), key, keyNode: sub, value, stmt: n, fn: ctx.fn });
           }
+          if (key !== null && d.endsWith('.config') && d.length > 7) {
+            facts.flaskConfig.push({ receiver: d.slice(0, -7), kind: 'set', key, keyNode: sub, node: value, stmt: n, fn: ctx.fn });
+          }
+          if (resolve(d, ctx.fn) === 'os.environ') facts.envDefaults.push({ key: sub, value, node: n, fn: ctx.fn });
           if (key === 'DJANGO_SETTINGS_MODULE' && resolve(d, ctx.fn) === 'os.environ' && value.type === 'string') {
             facts.djangoSettingsModule ??= stringValue(textOf(pf, value));
           }
@@ -455,10 +519,23 @@ function bindNames(pf: PFile, n: PNode, into: Set<string>): void {
   }
 }
 
+/** `with suppress(ImportError)` / `with contextlib.suppress(ModuleNotFoundError, …)`: an optional import block. */
+function suppressesImportError(pf: PFile, withStmt: PNode): boolean {
+  const clause = withStmt.children.find((c) => c.type === 'with_clause');
+  return clause !== undefined && /\bsuppress\s*\([^)]*\b(ImportError|ModuleNotFoundError)\b/.test(textOf(pf, clause));
+}
+
 /** Module-level `NAME = value` / `NAME: T = value`, including inside top-level if/try/with blocks. */
-function collectModuleAssigns(pf: PFile, block: PNode, facts: FileFacts): void {
+function collectModuleAssigns(pf: PFile, block: PNode, facts: FileFacts, inTry = false): void {
   for (const stmt of block.children) {
     switch (stmt.type) {
+      case 'import_from_statement':
+        if (stmt.children.some((c) => c.type === 'wildcard_import')) {
+          const target = new Map<string, string>();
+          addImports(pf, facts.info, stmt, target, facts);
+          for (const [k, base] of target) if (k.startsWith('\0*')) facts.starImports.push({ module: base, node: stmt, inTry });
+        }
+        break;
       case 'expression_statement': {
         const a = stmt.children[0];
         if (a?.type !== 'assignment') break;
@@ -472,15 +549,20 @@ function collectModuleAssigns(pf: PFile, block: PNode, facts: FileFacts): void {
         }
         break;
       }
-      case 'if_statement':
       case 'try_statement':
+        collectModuleAssigns(pf, stmt, facts, true);
+        break;
       case 'with_statement':
+        // `with suppress(ImportError):` (contextlib) makes the imports in its body optional, like try/except
+        collectModuleAssigns(pf, stmt, facts, inTry || suppressesImportError(pf, stmt));
+        break;
+      case 'if_statement':
       case 'elif_clause':
       case 'else_clause':
       case 'except_clause':
       case 'finally_clause':
       case 'block':
-        collectModuleAssigns(pf, stmt, facts);
+        collectModuleAssigns(pf, stmt, facts, inTry);
         break;
       default:
         break;

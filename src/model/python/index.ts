@@ -8,7 +8,10 @@ import { needsEagerRead } from './prefilter.js';
 import { toPFile, locOf, lineOf, textOf, child, type PFile, type PNode } from './tree.js';
 import { ModuleIndex, moduleNames, type ModuleInfo } from './modules.js';
 import { calleeText, extractFile, type FileFacts, type ModuleAssign, type RawClass, type RawFunction } from './extract.js';
-import { callArgs, dottedName, evalValue, stringValue, type ValueContext } from './values.js';
+import { callArgs, dottedName, evalValue, type ValueContext } from './values.js';
+import { ConfigReader } from './config-sources.js';
+import { TaskReader } from './tasks.js';
+export { byLoc, cmp };
 
 export interface ModuleGlobal {
   /** the resolved callee when the value is a call (`httpx.AsyncClient`, `asyncio.get_event_loop`), else null */
@@ -52,7 +55,6 @@ export function getModuleLevelCalls(model: ProjectModel): Map<string, CallSite[]
 /** Names that must never be mapped onto a project file by the path-suffix fallback. */
 const EXTERNAL_HEADS = new Set(['os', 'sys', 'asyncio', 'celery', 'kombu', 'django', 'typing', 'logging', 'json', 'time', 'datetime', 're', 'httpx', 'requests', 'redis', 'nest_asyncio', 'asgiref', 'concurrent', 'threading', 'functools', 'collections', 'pydantic', 'sqlalchemy']);
 
-const TASK_BASES = new Set(['celery.Task', 'celery.app.task.Task', 'celery.task.Task', 'celery.task.base.Task', 'celery.app.Task']);
 
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
@@ -114,7 +116,7 @@ export function pythonReadStats(model: ProjectModel): { files: number; parsed: n
  * Parses files on demand, each at most once, and keeps their per-file facts. The tree-sitter tree is
  * freed as soon as the light copy is made. `loaded` grows in load order, which is deterministic.
  */
-class FileLoader {
+export class FileLoader {
   readonly loaded: FileFacts[] = [];
   eagerCount = 0;
   private byFile = new Map<string, FileFacts | null>();
@@ -165,47 +167,57 @@ class FileLoader {
     return facts;
   }
 
+  /** Project files whose text contains `needle` (a cheap scan; nothing is parsed). */
+  filesContaining(needle: string): string[] {
+    const out: string[] = [];
+    for (const [file, { src }] of this.sources) if (src.text.includes(needle)) out.push(file);
+    return out.sort(cmp);
+  }
+
+  /** The source text of a project file (never parses). */
+  textOf(file: string): string | undefined {
+    return this.sources.get(file)?.src.text;
+  }
+
   /** Facts of a file only if it is already loaded (never parses). */
   peek(file: string): FileFacts | null {
     return this.byFile.get(file) ?? null;
   }
 }
 
-type Sym =
+export type Sym =
   | { kind: 'module'; facts: FileFacts }
   | { kind: 'def'; facts: FileFacts; fn: RawFunction }
   | { kind: 'class'; facts: FileFacts; cls: RawClass }
   | { kind: 'method'; facts: FileFacts; fn: RawFunction }
   | { kind: 'assign'; facts: FileFacts; assign: ModuleAssign };
 
-interface AppRec {
+export interface AppRec {
   app: CeleryApp;
   facts: FileFacts;
   namespace: string | null;
 }
 
-class Linker {
-  private apps = new Map<string, AppRec>(); // key: scope \0 variable
+export class Linker {
+  readonly apps = new Map<string, AppRec>(); // key: scope \0 variable
   private appIds = new Set<string>();
   private factoryApps = new Map<string, AppRec>(); // function id -> app it returns
-  private sources: ConfigSource[] = [];
-  private referencedConfigFiles = new Set<string>();
   private taskFunctionIds = new Set<string>();
   /** set once task code is linked: from then on lookups use only files already read (see buildFunctions) */
   private noLoad = false;
 
-  constructor(private loader: FileLoader, private index: ModuleIndex, private model: ProjectModel) {}
+  constructor(readonly loader: FileLoader, readonly index: ModuleIndex, readonly model: ProjectModel) {}
 
   /**
    * Every file read so far. It grows while linking (a lookup may parse a file the pre-filter skipped);
    * loops use for-of over this live array, so files added during a loop are visited too.
    */
-  private get all(): FileFacts[] {
+  get all(): FileFacts[] {
     return this.loader.loaded;
   }
 
   /** Facts of the project files whose path matches, in path order, parsing them if needed. */
-  private filesWhere(pred: (file: string) => boolean): FileFacts[] {
+  filesWhere(pred: (file: string) => boolean): FileFacts[] {
     const out: FileFacts[] = [];
     for (const info of this.index.all()) {
       if (!pred(info.file)) continue;
@@ -218,19 +230,22 @@ class Linker {
   run(): void {
     this.loader.startLinking();
     this.buildApps();
-    this.buildConfigSources();
-    this.buildTasks();
+    const config = new ConfigReader(this);
+    config.build();
+    const tasks = new TaskReader(this).build();
+    for (const t of tasks) this.taskFunctionIds.add(t.functionId);
+    this.model.tasks.push(...tasks);
     this.buildFunctions();
     this.buildModuleTables();
     const apps = [...this.apps.values()].map((r) => r.app);
     const uniq = [...new Map(apps.map((a) => [a.id, a])).values()];
     this.model.apps.push(...uniq.sort((a, b) => byLoc(a.loc, b.loc)));
-    this.model.configSources.push(...this.sources.sort((a, b) => cmp(a.file, b.file) || byLoc(a.loc, b.loc) || cmp(a.id, b.id)));
+    this.model.configSources.push(...config.sources.sort((a, b) => cmp(a.file, b.file) || byLoc(a.loc, b.loc) || cmp(a.id, b.id)));
   }
 
   // ---------- resolution ----------
 
-  private findModule(name: string): FileFacts | undefined {
+  findModule(name: string): FileFacts | undefined {
     if (!name) return undefined;
     const segs = name.split('.');
     let info: ModuleInfo | undefined = this.index.find(name);
@@ -323,7 +338,7 @@ class Linker {
   }
 
   /** Imports visible from `fn` (its own function-level imports, its parents', the module's). */
-  private importTarget(facts: FileFacts, fn: RawFunction | null, head: string): string | undefined {
+  importTarget(facts: FileFacts, fn: RawFunction | null, head: string): string | undefined {
     for (let f = fn; f; f = f.parent) {
       const t = f.imports.get(head);
       if (t !== undefined) return t;
@@ -349,7 +364,7 @@ class Linker {
     return first ? this.walk(first, parts.slice(1)) : null;
   }
 
-  private vctx(facts: FileFacts, fn: RawFunction | null = null): ValueContext {
+  vctx(facts: FileFacts, fn: RawFunction | null = null): ValueContext {
     return { pf: facts.pf, resolve: (d) => this.resolveWritten(facts, fn, d), constant: (n) => facts.assignByName.get(n)?.value };
   }
 
@@ -406,352 +421,6 @@ class Linker {
       }
     }
     return null;
-  }
-
-  // ---------- config sources ----------
-
-  private settingsFromAssigns(facts: FileFacts, assigns: { name: string; target: PNode; value: PNode; stmt: PNode }[]): SettingAssignment[] {
-    const vc = this.vctx(facts);
-    return assigns.map((a) => ({
-      name: a.name, value: evalValue(vc, a.value), valueText: textOf(facts.pf, a.value), loc: locOf(facts.pf, a.stmt), keyLoc: locOf(facts.pf, a.target),
-    }));
-  }
-
-  private addSource(src: Omit<ConfigSource, 'id'>, app: AppRec | null, idHint: string): ConfigSource {
-    let id = `${src.kind}:${src.file}${idHint}`;
-    let n = 2;
-    while (this.sources.some((s) => s.id === id)) id = `${src.kind}:${src.file}${idHint}#${n++}`;
-    const cs: ConfigSource = { id, ...src };
-    this.sources.push(cs);
-    if (app) app.app.configSourceIds.push(id);
-    return cs;
-  }
-
-  private buildConfigSources(): void {
-    // Celery(broker=..., backend=..., include=...)
-    for (const rec of new Set(this.apps.values())) {
-      const facts = rec.facts;
-      const ctor = facts.appCtors.find((c) => `${facts.info.module}:${c.variable}` === rec.app.id || locOf(facts.pf, c.call.parent?.type === 'assignment' ? c.call.parent : c.call).line === rec.app.loc.line);
-      if (!ctor) continue;
-      const { keywords } = callArgs(ctor.call);
-      const settings: SettingAssignment[] = [];
-      const vc = this.vctx(facts, ctor.fn);
-      for (const k of keywords) {
-        const key = textOf(facts.pf, k.name);
-        const name = key === 'broker' ? 'broker_url' : key === 'backend' ? 'result_backend' : key === 'include' ? 'include' : null;
-        if (!name) continue;
-        settings.push({ name, value: evalValue(vc, k.value), valueText: textOf(facts.pf, k.value), loc: locOf(facts.pf, k.node), keyLoc: locOf(facts.pf, k.name) });
-      }
-      if (settings.length > 0) {
-        this.addSource({ kind: 'celery-ctor', file: facts.pf.file, loc: locOf(facts.pf, ctor.call), namespace: null, appId: rec.app.id, settings }, rec, `:${rec.app.loc.line}`);
-      }
-      const cfgSrc = keywords.find((k) => textOf(facts.pf, k.name) === 'config_source');
-      if (cfgSrc) this.configFromObject(facts, ctor.fn, ctor.call, cfgSrc.value, rec, rec.namespace);
-    }
-
-    for (const facts of this.all) {
-      // app.conf.x = v / app.conf['x'] = v, grouped per app and file
-      const groups = new Map<string, { rec: AppRec | null; sets: FileFacts['confAttrs'] }>();
-      for (const s of facts.confAttrs) {
-        const rec = this.appFor(facts, s.fn, s.receiver);
-        const key = rec ? rec.app.id : `?${s.receiver}`;
-        let g = groups.get(key);
-        if (!g) groups.set(key, (g = { rec, sets: [] }));
-        g.sets.push(s);
-      }
-      for (const g of groups.values()) {
-        const first = g.sets[0]!;
-        const settings = g.sets.map((s) => ({
-          name: s.key, value: evalValue(this.vctx(facts, s.fn), s.value), valueText: textOf(facts.pf, s.value), loc: locOf(facts.pf, s.stmt), keyLoc: locOf(facts.pf, s.keyNode),
-        }));
-        this.addSource({ kind: 'conf-attr', file: facts.pf.file, loc: locOf(facts.pf, first.stmt), namespace: null, appId: g.rec?.app.id ?? null, settings }, g.rec, `:${first.receiver}`);
-      }
-
-      for (const c of facts.appCalls) {
-        const rec = this.appFor(facts, c.fn, c.receiver);
-        const loc = locOf(facts.pf, c.call);
-        const { positional, keywords, splats } = callArgs(c.call);
-        const kw = (n: string): PNode | undefined => keywords.find((k) => textOf(facts.pf, k.name) === n)?.value;
-        switch (c.method) {
-          case 'autodiscover_tasks':
-            if (rec) rec.app.autodiscover = true;
-            break;
-          case 'config_from_envvar':
-            this.model.notes.push({ level: 'info', file: facts.pf.file, message: `line ${loc.line}: config_from_envvar(${textOf(facts.pf, child(c.call, 'arguments') ?? c.call).slice(1, -1)}) reads a module named at run time; its settings are not checked` });
-            break;
-          case 'config_from_object': {
-            const obj = kw('obj') ?? positional[0];
-            const nsNode = kw('namespace');
-            const ns = nsNode ? evalValue(this.vctx(facts, c.fn), nsNode) : null;
-            if (obj) this.configFromObject(facts, c.fn, c.call, obj, rec, ns?.kind === 'str' ? ns.value : (rec?.namespace ?? null));
-            break;
-          }
-          case 'conf.update': {
-            const settings: SettingAssignment[] = [];
-            const vc = this.vctx(facts, c.fn);
-            for (const k of keywords) {
-              settings.push({ name: textOf(facts.pf, k.name), value: evalValue(vc, k.value), valueText: textOf(facts.pf, k.value), loc: locOf(facts.pf, k.node), keyLoc: locOf(facts.pf, k.name) });
-            }
-            for (const p of [...positional, ...splats.map((s) => s.children[0]).filter((x): x is PNode => !!x)]) {
-              const dict = this.dictNode(facts, c.fn, p);
-              if (!dict) continue;
-              settings.push(...this.dictSettings(dict.facts, dict.node));
-            }
-            this.addSource({ kind: 'conf-update', file: facts.pf.file, loc, namespace: null, appId: rec?.app.id ?? null, settings }, rec, `:${loc.line}`);
-            break;
-          }
-          default:
-            break; // register_task / tasks.register: class-based tasks are found by their base class
-        }
-      }
-    }
-
-    // celeryconfig.py that nothing references: Celery's default loader reads it
-    for (const facts of this.all) {
-      const base = facts.pf.file.slice(facts.pf.file.lastIndexOf('/') + 1);
-      if (base !== 'celeryconfig.py' || this.referencedConfigFiles.has(facts.pf.file)) continue;
-      this.addSource({ kind: 'config-module', file: facts.pf.file, loc: { file: facts.pf.file, line: 1, column: 1 }, namespace: null, appId: null, objectRef: facts.info.module, settings: this.settingsFromAssigns(facts, facts.assigns) }, null, '');
-    }
-  }
-
-  /** A dict literal for conf.update(...): inline, dict(...), or a module-level NAME = {...} */
-  private dictNode(facts: FileFacts, fn: RawFunction | null, n: PNode): { facts: FileFacts; node: PNode } | null {
-    if (n.type === 'dictionary') return { facts, node: n };
-    if (n.type === 'call') {
-      const f = child(n, 'function');
-      if (f && textOf(facts.pf, f) === 'dict') return { facts, node: n };
-      return null;
-    }
-    const w = dottedName(facts.pf, n);
-    if (!w) return null;
-    const s = this.lookupName(facts, fn, w);
-    if (s?.kind === 'assign' && (s.assign.value.type === 'dictionary' || s.assign.value.type === 'call')) return this.dictNode(s.facts, null, s.assign.value);
-    return null;
-  }
-
-  private dictSettings(facts: FileFacts, n: PNode): SettingAssignment[] {
-    const out: SettingAssignment[] = [];
-    const vc = this.vctx(facts);
-    if (n.type === 'call') {
-      for (const k of callArgs(n).keywords) {
-        out.push({ name: textOf(facts.pf, k.name), value: evalValue(vc, k.value), valueText: textOf(facts.pf, k.value), loc: locOf(facts.pf, k.node), keyLoc: locOf(facts.pf, k.name) });
-      }
-      return out;
-    }
-    for (const pair of n.children) {
-      if (pair.type !== 'pair') continue;
-      const k = child(pair, 'key');
-      const v = child(pair, 'value');
-      if (!k || !v || k.type !== 'string') continue;
-      const key = stringValue(textOf(facts.pf, k));
-      if (key === null) continue;
-      out.push({ name: key, value: evalValue(vc, v), valueText: textOf(facts.pf, v), loc: locOf(facts.pf, pair), keyLoc: locOf(facts.pf, k) });
-    }
-    return out;
-  }
-
-  private classAttrs(facts: FileFacts, cls: RawClass, seen = new Set<RawClass>()): SettingAssignment[] {
-    if (seen.has(cls)) return [];
-    seen.add(cls);
-    const inherited: SettingAssignment[] = [];
-    for (const b of cls.bases) {
-      const s = this.lookupName(facts, null, b);
-      if (s?.kind === 'class') inherited.push(...this.classAttrs(s.facts, s.cls, seen));
-    }
-    const own = this.settingsFromAssigns(facts, cls.attrs.map((a) => ({ name: a.name, target: a.key, value: a.value, stmt: a.stmt })));
-    const ownNames = new Set(own.map((s) => s.name));
-    return [...inherited.filter((s) => !ownNames.has(s.name)), ...own];
-  }
-
-  private configFromObject(facts: FileFacts, fn: RawFunction | null, call: PNode, obj: PNode, rec: AppRec | null, namespace: string | null): void {
-    const loc = locOf(facts.pf, call);
-    const hint = `@${facts.pf.file}:${loc.line}`;
-    const appId = rec?.app.id ?? null;
-    const objText = textOf(facts.pf, obj);
-    const unresolved = (kind: 'config-module' | 'config-object', ref: string): void => {
-      this.model.notes.push({ level: 'info', file: facts.pf.file, message: `line ${loc.line}: config_from_object(${objText}) names nothing found in the project; its settings are not checked` });
-      this.addSource({ kind, file: facts.pf.file, loc, namespace, appId, objectRef: ref, settings: [] }, rec, hint);
-    };
-    const fromSym = (s: Sym | null, ref: string): boolean => {
-      if (!s) return false;
-      if (s.kind === 'module') {
-        this.referencedConfigFiles.add(s.facts.pf.file);
-        this.addSource({ kind: 'config-module', file: s.facts.pf.file, loc, namespace, appId, objectRef: ref, settings: this.settingsFromAssigns(s.facts, s.facts.assigns) }, rec, hint);
-        return true;
-      }
-      if (s.kind === 'class') {
-        this.addSource({ kind: 'config-object', file: s.facts.pf.file, loc, namespace, appId, objectRef: ref, settings: this.classAttrs(s.facts, s.cls) }, rec, hint);
-        return true;
-      }
-      if (s.kind === 'assign' && s.assign.value.type === 'call') {
-        // settings = Settings(); app.config_from_object(settings)
-        const f = child(s.assign.value, 'function');
-        const w = f ? dottedName(s.facts.pf, f) : null;
-        const c = w ? this.lookupName(s.facts, null, w) : null;
-        if (c?.kind === 'class') {
-          this.addSource({ kind: 'config-object', file: c.facts.pf.file, loc, namespace, appId, objectRef: ref, settings: this.classAttrs(c.facts, c.cls) }, rec, hint);
-          return true;
-        }
-      }
-      return false;
-    };
-
-    const v = evalValue(this.vctx(facts, fn), obj);
-    if (v.kind === 'str') {
-      const ref = v.value;
-      if (ref === 'django.conf:settings' || ref === 'django.conf.settings') {
-        this.djangoSources(facts, loc, namespace, rec, ref, hint);
-        return;
-      }
-      const [modPart, attr] = ref.includes(':') ? ref.split(':', 2) as [string, string] : [ref, undefined];
-      if (attr !== undefined) {
-        if (!fromSym(this.lookup(`${modPart}.${attr}`), ref)) unresolved('config-object', ref);
-        return;
-      }
-      const m = this.findModule(ref) ?? this.findModuleLoose(ref);
-      if (m) fromSym({ kind: 'module', facts: m }, ref);
-      else if (!fromSym(this.lookup(ref), ref)) unresolved('config-module', ref);
-      return;
-    }
-    const w = dottedName(facts.pf, obj);
-    if (w && fromSym(this.lookupName(facts, fn, w), w)) return;
-    unresolved('config-object', objText);
-  }
-
-  /** 'celeryconfig' when the project computes 'proj.celeryconfig' (or the reverse) */
-  private findModuleLoose(ref: string): FileFacts | undefined {
-    const last = ref.split('.').pop()!;
-    const cands = [...this.index.all()].filter((f) => f.module === ref || f.module.endsWith(`.${ref}`) || ref.endsWith(`.${f.module}`) || (f.module.split('.').pop() === last && ref.split('.').length === 1));
-    return cands.length === 1 ? (this.loader.load(cands[0]!.file) ?? undefined) : undefined;
-  }
-
-  private djangoSources(facts: FileFacts, loc: Location, namespace: string | null, rec: AppRec | null, ref: string, hint: string): void {
-    const baseName = (f: FileFacts): string => f.pf.file.slice(f.pf.file.lastIndexOf('/') + 1);
-    const order = [facts, ...this.all.filter((f) => baseName(f) === 'manage.py'), ...this.all.filter((f) => baseName(f) === 'wsgi.py' || baseName(f) === 'asgi.py'), ...this.all];
-    let dsm: string | null = null;
-    for (const f of order) {
-      if (f.djangoSettingsModule) {
-        dsm = f.djangoSettingsModule;
-        break;
-      }
-    }
-    let targets: FileFacts[] = [];
-    const target = dsm ? (this.findModule(dsm) ?? this.findModuleLoose(dsm)) : undefined;
-    if (target) {
-      const dir = target.pf.file.includes('/') ? target.pf.file.slice(0, target.pf.file.lastIndexOf('/')) : '';
-      const inSettingsPkg = target.info.isPackage || dir.endsWith('settings') || (/settings/i.test(dir) && this.index.byFile.get(`${dir}/__init__.py`)?.isPackage === true);
-      targets = inSettingsPkg ? this.filesWhere((f) => (dir ? f.startsWith(`${dir}/`) : !f.includes('/')) && !f.slice(dir.length + 1).includes('/')) : [target];
-    } else {
-      targets = this.filesWhere((f) => /(^|\/)settings\.py$/.test(f) || /(^|\/)settings\/[^/]+\.py$/.test(f));
-      if (dsm) this.model.notes.push({ level: 'info', file: facts.pf.file, message: `DJANGO_SETTINGS_MODULE '${dsm}' is not a file of the project; read ${targets.length} settings file(s) found by name` });
-    }
-    if (targets.length === 0) {
-      this.model.notes.push({ level: 'info', file: facts.pf.file, message: `line ${loc.line}: config_from_object('${ref}') but no Django settings module was found in the project` });
-      return;
-    }
-    for (const t of targets) {
-      this.referencedConfigFiles.add(t.pf.file);
-      this.addSource({ kind: 'django-settings', file: t.pf.file, loc, namespace, appId: rec?.app.id ?? null, objectRef: ref, isDjangoConfSettings: ref === 'django.conf:settings', settings: this.settingsFromAssigns(t, t.assigns) }, rec, hint);
-    }
-  }
-
-  // ---------- tasks ----------
-
-  private buildTasks(): void {
-    const tasks: TaskDef[] = [];
-    for (const facts of this.all) {
-      for (const fn of facts.decorated) {
-        const t = this.decoratedTask(facts, fn);
-        if (t) tasks.push(t);
-      }
-      for (const cls of facts.allClasses) {
-        const run = cls.methods.get('run');
-        if (!run || !this.isTaskClass(facts, cls, 0)) continue;
-        const opts: Record<string, PyValue> = {};
-        const optionLocs: Record<string, Location> = {};
-        const vc = this.vctx(facts);
-        for (const a of cls.attrs) {
-          opts[a.name] = evalValue(vc, a.value);
-          optionLocs[a.name] = locOf(facts.pf, a.stmt);
-        }
-        const nameOpt = opts['name'];
-        tasks.push({
-          name: nameOpt?.kind === 'str' ? nameOpt.value : `${facts.info.module}.${cls.name}`, explicitName: nameOpt?.kind === 'str', functionId: run.def.id, functionName: run.def.name,
-          module: facts.info.module, file: facts.pf.file, loc: locOf(facts.pf, cls.node), decorator: 'class', appVariable: null, options: opts, optionLocs,
-          isAsync: run.def.isAsync, params: run.def.params, bodyText: this.bodyText(facts.pf, run),
-        });
-      }
-    }
-    for (const t of tasks) this.taskFunctionIds.add(t.functionId);
-    this.model.tasks.push(...tasks.sort((a, b) => byLoc(a.loc, b.loc)));
-  }
-
-  private isTaskClass(facts: FileFacts, cls: RawClass, depth: number): boolean {
-    if (depth > 6) return false;
-    for (const b of cls.bases) {
-      const r = this.resolveWritten(facts, null, b);
-      if (TASK_BASES.has(r)) return true;
-      if (r === 'Task' && facts.importsCelery) return true;
-      if (b.endsWith('.Task') && this.appFor(facts, null, b.slice(0, -5))) return true;
-      const s = this.lookupName(facts, null, b);
-      if (s?.kind === 'class' && s.cls !== cls && this.isTaskClass(s.facts, s.cls, depth + 1)) return true;
-    }
-    return false;
-  }
-
-  private decoratedTask(facts: FileFacts, fn: RawFunction): TaskDef | null {
-    const pf = facts.pf;
-    for (const d of fn.decorators) {
-      const expr = d.children[0];
-      if (!expr) continue;
-      const isCall = expr.type === 'call';
-      const fnode = isCall ? child(expr, 'function') : expr;
-      const written = fnode ? dottedName(pf, fnode) : null;
-      if (!written) continue;
-      const resolved = this.resolveWritten(facts, fn.parent, written);
-      let decorator: TaskDecorator | null = null;
-      let appVariable: string | null = null;
-      const fromImport = this.importTarget(facts, fn.parent, written.split('.')[0]!) !== undefined;
-      if (written === 'shared_task' || resolved.endsWith('.shared_task') || (resolved === 'celery.task' && fromImport)) {
-        decorator = 'shared_task';
-      } else if (written.endsWith('.task') && written.length > 5) {
-        const receiver = written.slice(0, -5);
-        const rec = this.appFor(facts, fn.parent, receiver);
-        const last = receiver.split('.').pop()!;
-        const rs = rec ? null : this.lookupName(facts, fn.parent, receiver);
-        if (rec || facts.importsCelery || rs?.kind === 'assign' || /celery|^app$|_app$|^app_/i.test(last)) {
-          decorator = 'app.task';
-          appVariable = receiver;
-        }
-      }
-      if (!decorator) continue;
-      const options: Record<string, PyValue> = {};
-      const optionLocs: Record<string, Location> = {};
-      if (isCall) {
-        const vc = this.vctx(facts, fn.parent);
-        for (const k of callArgs(expr).keywords) {
-          const key = textOf(pf, k.name);
-          options[key] = evalValue(vc, k.value);
-          optionLocs[key] = locOf(pf, k.node);
-        }
-      }
-      const nameOpt = options['name'];
-      return {
-        name: nameOpt?.kind === 'str' ? nameOpt.value : `${facts.info.module}.${fn.def.name}`, explicitName: nameOpt?.kind === 'str', functionId: fn.def.id,
-        functionName: fn.def.name, module: facts.info.module, file: pf.file, loc: locOf(pf, d), decorator, appVariable, options, optionLocs,
-        isAsync: fn.def.isAsync, params: fn.def.params, bodyText: this.bodyText(pf, fn),
-      };
-    }
-    return null;
-  }
-
-  private bodyText(pf: PFile, fn: RawFunction): string {
-    const body = fn.body;
-    if (!body) return '';
-    const defLine = lineOf(pf, fn.node.start);
-    const bodyLine = lineOf(pf, body.start);
-    const start = bodyLine > defLine ? pf.lineStarts[bodyLine - 1]! : body.start;
-    return pf.text.slice(start, body.end);
   }
 
   // ---------- functions ----------

@@ -26,6 +26,8 @@ export function closestTaskName(model: ProjectModel, name: string): string | nul
 export function consumedQueues(model: ProjectModel): Set<string> | null {
   const workers = model.workerCommands.filter((w) => w.subcommand === 'worker');
   if (workers.length === 0) return null;
+  // `-Q "$QUEUES"` set at deploy time: which queues are consumed is unknown
+  if (workers.some((w) => w.options?.queues?.state === 'unknown')) return null;
   const out = new Set<string>();
   const defaultQueue = taskDefaultQueue(model);
   for (const w of workers) {

@@ -12,6 +12,8 @@ export type KeyStatus =
   | { kind: 'old'; newName: string }
   | { kind: 'namespaced'; newName: string }
   | { kind: 'ignored-by-namespace'; newName: string; working: string }
+  /** a lowercase name in Django settings: django.conf.settings keeps only UPPERCASE names, Celery never sees it */
+  | { kind: 'dropped-by-django'; newName: string; working: string | null }
   | { kind: 'doc-only'; newName: string; codeName: string }
   | { kind: 'unknown'; suggestion: string | null }
   | { kind: 'not-celery' };
@@ -25,6 +27,16 @@ export function classifyKey(name: string, source: ConfigSource, k: Knowledge): K
   const ns = source.namespace;
   const isDjango = source.kind === 'django-settings';
   if (source.kind === 'celery-ctor') return { kind: 'new', newName: name };
+  if (isDjango && name !== name.toUpperCase()) {
+    // Django's Settings copies only names that are isupper() (django/conf/__init__.py), whatever the namespace
+    const bare = ns && name.toLowerCase().startsWith(`${ns.toLowerCase()}_`) ? name.slice(ns.length + 1).toLowerCase() : name;
+    const fact = k.settings.get(bare);
+    if (!fact || fact.removedIn || bare !== bare.toLowerCase()) return { kind: 'not-celery' };
+    const old = [...k.oldToNew].find(([, v]) => v === bare)?.[0] ?? null;
+    return { kind: 'dropped-by-django', newName: bare, working: ns ? `${ns}_${bare.toUpperCase()}` : old };
+  }
+  // a Flask config handed to conf.update holds the web app's own keys too: only Celery's names count
+  const isFlask = source.kind === 'flask-config';
   if (ns) {
     const prefix = `${ns}_`;
     if (name.startsWith(prefix)) {
@@ -47,12 +59,13 @@ export function classifyKey(name: string, source: ConfigSource, k: Knowledge): K
   if (fact && !fact.removedIn) return { kind: 'new', newName: name };
   const old = k.oldToNew.get(name);
   if (old) {
-    if (isDjango && !CELERY_UPPER.test(name)) return { kind: 'not-celery' };
+    if ((isDjango || isFlask) && !CELERY_UPPER.test(name)) return { kind: 'not-celery' };
     return { kind: 'old', newName: old };
   }
   const doc = k.docTableMismatches.find((d) => d.docOldName === name);
   if (doc) return { kind: 'doc-only', newName: doc.docNewName, codeName: doc.codeOldName ?? doc.docNewName };
-  if (isDjango && !CELERY_UPPER.test(name)) return { kind: 'not-celery' };
+  if ((isDjango || isFlask) && !CELERY_UPPER.test(name)) return { kind: 'not-celery' };
+  if (isFlask) return { kind: 'not-celery' }; // CELERY_BROKER_URL & co. that the app passes on itself
   const upper = name === name.toUpperCase();
   const candidates = upper ? [...k.oldToNew.keys()] : [...k.settings.keys()];
   const suggestion = closest(name, candidates);

@@ -1,0 +1,205 @@
+// The core side of references (knip's resolveEntryPaths): integrations return the files they point
+// to; this module resolves each against the project's files and reads it with the integration that
+// reads that kind of file. compose `command: /start-celeryworker` → the Dockerfile's
+// `COPY ./compose/production/django/celery/worker/start /start-celeryworker` → that script's
+// `exec celery … worker` line, which then knows the service that launches it and its environment.
+import path from 'node:path';
+import type { EnvAssignment, Launcher, ProjectModel, SourceFileInfo } from '../types.js';
+import type { IntegrationContext, ReadResult, Reference } from './types.js';
+import { shellIntegration } from './shell.js';
+import { readEnvFile } from './dotenv.js';
+import { applyCommandOptions, type VarLookup } from './worker-options.js';
+
+export interface FollowContext {
+  /** every file of the project (relative POSIX paths) */
+  files: string[];
+  /** read a project file's text (the core's reader); null when it cannot be read */
+  read(rel: string): Promise<string | null>;
+  integration: IntegrationContext;
+}
+
+type CopyRef = Extract<Reference, { kind: 'copy' }>;
+type RunRef = Extract<Reference, { kind: 'run' }>;
+type EnvRef = Extract<Reference, { kind: 'env-file' }>;
+
+const MAX_DEPTH = 4;
+
+export async function followReferences(refs: Reference[], model: ProjectModel, ctx: FollowContext): Promise<void> {
+  const files = new Set(ctx.files);
+  const dirs = new Set<string>();
+  for (const f of ctx.files) for (let d = path.posix.dirname(f); d !== '.' && !dirs.has(d); d = path.posix.dirname(d)) dirs.add(d);
+  const contexts = new Map<string, string[]>();
+  for (const r of refs) if (r.kind === 'build') contexts.set(r.dockerfile, [...(contexts.get(r.dockerfile) ?? []), r.context]);
+  const copies = refs.filter((r): r is CopyRef => r.kind === 'copy');
+
+  /** project paths a COPY source may be: relative to its build context(s), else the root or the Dockerfile's folder */
+  const copySources = (c: CopyRef): string[] => {
+    const bases = contexts.get(c.dockerfile) ?? ['', path.posix.dirname(c.dockerfile)];
+    return [...new Set(bases.map((b) => norm(path.posix.join(b, c.src))))].filter((p) => files.has(p) || dirs.has(p) || p === '' || (globOf(p) !== null && (dirs.has(path.posix.dirname(p)) || path.posix.dirname(p) === '.')));
+  };
+  // the Dockerfiles whose images hold a script: their ENV is the script's environment underneath the service's
+  const images = new Map<string, Set<string>>();
+  const imageOf = (p: string): Set<string> => {
+    if (!images.has(p)) images.set(p, new Set());
+    return images.get(p)!;
+  };
+  // the last WORKDIR of each Dockerfile: `bash celery_worker.sh` runs from there
+  const workdirs = new Map<string, string>();
+  for (const r of refs) if (r.kind === 'workdir') workdirs.set(r.dockerfile, r.path);
+  const resolveRun = (r: RunRef): string[] => {
+    if (!r.path.startsWith('/')) {
+      for (const b of [r.base, '']) {
+        const p = norm(path.posix.join(b, r.path));
+        if (files.has(p)) return [p];
+      }
+      const inImage = [...workdirs].filter(([df]) => !r.dockerfile || df === r.dockerfile).map(([, wd]) => path.posix.join(wd, r.path));
+      return [...new Set(inImage.flatMap((p) => resolveRun({ ...r, path: p })))];
+    }
+    {
+      const out: string[] = [];
+      for (const c of copies) {
+        if (r.dockerfile && c.dockerfile !== r.dockerfile) continue;
+        for (const src of copySources(c)) {
+          const glob = globOf(src);
+          if (glob) {
+            // `COPY ./scripts/*.sh /app/`: /app/x.sh is scripts/x.sh when x.sh matches
+            const name = r.path.slice(c.dest.replace(/\/$/, '').length + 1);
+            const p = norm(path.posix.join(path.posix.dirname(src), name));
+            if (r.path.startsWith(`${c.dest.replace(/\/$/, '')}/`) && !name.includes('/') && glob.test(name) && files.has(p)) {
+              out.push(p);
+              imageOf(p).add(c.dockerfile);
+            }
+            continue;
+          }
+          if (c.dest === r.path && files.has(src)) {
+            out.push(src);
+            imageOf(src).add(c.dockerfile);
+          }
+          else if (r.path.startsWith(`${c.dest.replace(/\/$/, '')}/`) && (dirs.has(src) || src === '')) {
+            const p = norm(path.posix.join(src, r.path.slice(c.dest.replace(/\/$/, '').length + 1)));
+            if (files.has(p)) {
+              out.push(p);
+              imageOf(p).add(c.dockerfile);
+            }
+          }
+        }
+      }
+      if (out.length > 0 || copies.some((c) => c.dest === r.path)) return [...new Set(out)];
+      // a host path (`/srv/app/bin/start-worker.sh` in a unit): the project file it ends with, folder included
+      const suffix = ctx.files.filter((f) => f.includes('/') && r.path.endsWith(`/${f}`)).sort((a, b) => b.length - a.length)[0];
+      return suffix ? [suffix] : [];
+    }
+  };
+
+  const launchersOf = new Map<string, Launcher[]>();
+  /** `file#scope` of services/containers with an env source jobctl could not read (missing env_file, Secret) */
+  const opaque = new Set<string>();
+  const queue: { ref: Reference; depth: number }[] = refs.map((ref) => ({ ref, depth: 0 }));
+  const readAlready = new Set(model.files.filter((f) => f.kind === 'shell').map((f) => f.file));
+  while (queue.length > 0) {
+    const { ref, depth } = queue.shift()!;
+    if (ref.kind === 'env-file' && !(await followEnvFile(ref, model, ctx, files)) && ref.scope) opaque.add(`${ref.from.file}#${ref.scope}`);
+    if (ref.kind !== 'run') continue;
+    const targets = resolveRun(ref);
+    if (targets.length === 0) {
+      // only when it is surely Celery (a `worker` service may run Sentry, RQ, Dramatiq …)
+      if (/celery|flower/i.test(`${ref.path} ${ref.launcher.processName ?? ''}`)) {
+        model.unread.push({ file: ref.from.file, loc: ref.from, what: `\`${ref.path}\`${ref.launcher.processName ? ` (run by ${ref.launcher.processName})` : ''}`, reason: 'the script is not in the project (no Dockerfile here copies it): the worker options it sets were not read' });
+      }
+      continue;
+    }
+    for (const t of targets) {
+      const known = launchersOf.get(t) ?? [];
+      if (!known.some((l) => l.file === ref.launcher.file && l.loc.line === ref.launcher.loc.line && l.processName === ref.launcher.processName)) known.push(ref.launcher);
+      launchersOf.set(t, known);
+      if (readAlready.has(t) || depth >= MAX_DEPTH) continue;
+      readAlready.add(t);
+      const text = await ctx.read(t);
+      if (text === null) continue;
+      const info: SourceFileInfo = { file: t, kind: 'shell', text };
+      model.files.push(info);
+      const res = (await shellIntegration.read(info, model, ctx.integration)) as ReadResult | void;
+      // a script that runs another script: that one is launched by the same service
+      for (const next of res?.references ?? []) queue.push({ ref: next.kind === 'run' ? { ...next, launcher: ref.launcher } : next, depth: depth + 1 });
+    }
+  }
+
+  // envFrom: the container gets the ConfigMap's variables (after every file is read: the map may come later);
+  // a Secret, a templated name or a map not in the project makes the container's env partly unknown
+  for (const r of refs) {
+    if (r.kind !== 'env-from') continue;
+    const provided = r.source === null ? [] : model.envAssignments.filter((x) => x.scope === r.source);
+    if (provided.length === 0) opaque.add(`${r.from.file}#${r.scope}`);
+    for (const a of provided) model.envAssignments.push({ ...a, scope: r.scope, scopeFile: r.from.file });
+  }
+
+  for (const w of model.workerCommands) {
+    const via = launchersOf.get(w.file);
+    if (via && !w.launchedBy) {
+      w.launchedBy = via;
+      if (!w.processName && via[0]!.processName) w.processName = via[0]!.processName;
+    }
+    const launchers = w.launchedBy ?? [{ source: w.source, file: w.file, loc: w.loc, ...(w.processName ? { processName: w.processName } : {}) }];
+    const dockerfiles = w.source === 'dockerfile' ? new Set([w.file]) : (images.get(w.file) ?? new Set<string>());
+    applyCommandOptions(w, lookupFor(model, w.file, launchers, dockerfiles, opaque));
+  }
+}
+
+/** read an env file a service loads; false when it is not in the project (its values stay unknown) */
+async function followEnvFile(ref: EnvRef, model: ProjectModel, ctx: FollowContext, files: Set<string>): Promise<boolean> {
+  const p = norm(path.posix.join(ref.base, ref.path));
+  if (!files.has(p)) return ref.optional === true; // often git-ignored; `required: false` may simply be absent
+  let env = model.envFiles.find((e) => e.file === p);
+  if (!env) {
+    const text = await ctx.read(p);
+    if (text === null) return false;
+    model.files.push({ file: p, kind: 'env', text });
+    env = readEnvFile({ file: p, kind: 'env', text }, model, ctx.integration, false);
+  }
+  for (const v of env.vars) {
+    model.envAssignments.push({ key: v.key, value: v.value, file: p, loc: v.loc, source: ref.source, ...(ref.scope ? { scope: ref.scope, scopeFile: ref.from.file } : {}) });
+  }
+  return true;
+}
+
+/**
+ * Where a command's variables come from: the script's own assignments first, then the env every
+ * launcher gives it (its compose service, k8s container, unit). A variable one launcher leaves unset
+ * is unknown: it may come from an env file outside the project or the host.
+ */
+function lookupFor(model: ProjectModel, file: string, launchers: Launcher[], dockerfiles: Set<string>, opaque: Set<string>): VarLookup {
+  const local = (name: string): string[] => model.envAssignments.filter((a) => a.source === 'shell' && a.scope === file && a.key === name).map((a) => a.value);
+  const image = (name: string): string[] => model.envAssignments.filter((a) => a.source === 'dockerfile' && dockerfiles.has(a.file) && a.key === name).map((a) => a.value);
+  const fromLauncher = (l: Launcher, name: string): string[] => {
+    // the same service name in two compose files is two services: match the file that defines it too
+    const own = l.processName === undefined ? [] : model.envAssignments.filter((a: EnvAssignment) => a.scope === l.processName && (a.scopeFile ?? a.file) === l.file && a.source !== 'shell' && a.key === name).map((a) => a.value);
+    if (own.length > 0) return own;
+    // an unreadable env source of this service may set it, over the image's ENV
+    return opaque.has(`${l.file}#${l.processName}`) ? [] : image(name);
+  };
+  return (name, outer) => {
+    if (!outer) {
+      const mine = local(name);
+      if (mine.length > 0) return mine;
+    }
+    const all: string[] = [];
+    for (const l of launchers) {
+      const vals = fromLauncher(l, name);
+      if (vals.length === 0) return null;
+      all.push(...vals);
+    }
+    return all.length > 0 ? all : null;
+  };
+}
+
+function norm(p: string): string {
+  const n = path.posix.normalize(p).replace(/^\.\//, '').replace(/\/$/, '');
+  return n === '.' ? '' : n;
+}
+
+/** the last part of a COPY source as a regex when it is a glob (`*.sh`), else null */
+function globOf(src: string): RegExp | null {
+  const base = path.posix.basename(src);
+  if (!/[*?[]/.test(base)) return null;
+  return new RegExp(`^${base.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')}$`);
+}

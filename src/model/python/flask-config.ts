@@ -1,0 +1,114 @@
+// `celery.conf.update(flask_app.config)`: the Flask app's config is handed to Celery whole, so every
+// key the project writes into a Flask config (`app.config['CELERY_…'] = …`, `app.config.update(…)`,
+// `app.config.from_object(Config)`) is a Celery setting, old-style names included. Config loaded from a
+// file or env var at run time (`from_pyfile`, `from_envvar`, `from_prefixed_env`) is unread.
+import type { Location, SettingAssignment } from '../types.js';
+import type { FileFacts, FlaskConfigUse, RawFunction } from './extract.js';
+import { callArgs, dottedName, evalValue } from './values.js';
+import { child, locOf, textOf, type PNode } from './tree.js';
+import type { AppRec, Linker } from './index.js';
+import type { ConfigReader } from './config-sources.js';
+
+/** Test code configures throw-away Flask apps; those writes are not the worker's config. */
+const TEST_PATH = /(^|\/)(tests?|testing)\/|(^|\/)(test_[^/]*|[^/]*_tests?|conftest)\.py$/;
+/** Flask's from_object reads only UPPERCASE attributes. */
+const UPPER = /^[A-Z][A-Z0-9_]*$/;
+
+export class FlaskConfig {
+  constructor(private l: Linker, private r: ConfigReader) {}
+
+  /** Read every Flask config write of the project into one 'flask-config' source of the app. */
+  read(facts: FileFacts, _fn: unknown, _node: PNode, written: string, rec: AppRec | null, loc: Location): boolean {
+    const appId = rec?.app.id ?? null;
+    const settings = this.collect(appId);
+    this.r.addSource({ kind: 'flask-config', file: facts.pf.file, loc, namespace: null, appId, objectRef: written, settings }, rec, `:${loc.line}`);
+    return true;
+  }
+
+  /** 'CELERY' for `flask_app.config['CELERY']` / `flask_app.config.get('CELERY', {})`, else null. */
+  keyOf(facts: FileFacts, fn: RawFunction | null, n: PNode): string | null {
+    let obj: PNode | undefined;
+    let keyNode: PNode | undefined;
+    if (n.type === 'subscript') {
+      obj = child(n, 'value');
+      keyNode = child(n, 'subscript');
+    } else if (n.type === 'call') {
+      const f = child(n, 'function');
+      const w = f ? dottedName(facts.pf, f) : null;
+      if (!w || !w.endsWith('.config.get')) return null;
+      keyNode = callArgs(n).positional[0];
+      return keyNode ? this.r.strOf(facts, fn, keyNode) : null;
+    }
+    const w = obj ? dottedName(facts.pf, obj) : null;
+    return w && w.endsWith('.config') && keyNode ? this.r.strOf(facts, fn, keyNode) : null;
+  }
+
+  /** conf.update(flask_app.config['CELERY']): the dict the project puts under that Flask key, entry by entry. */
+  readKey(facts: FileFacts, key: string, rec: AppRec | null, loc: Location, into: SettingAssignment[]): boolean {
+    const all = this.collect(rec?.app.id ?? null);
+    const hit = all.filter((s) => s.name === key).pop();
+    if (!hit) return false;
+    if (hit.value.kind !== 'dict') return false;
+    for (const e of hit.value.entries) {
+      if (e.key.kind !== 'str') continue;
+      into.push({ name: e.key.value, value: e.value, valueText: hit.valueText, loc: hit.loc, keyLoc: hit.keyLoc });
+    }
+    void facts;
+    void loc;
+    return true;
+  }
+
+  private collected: SettingAssignment[] | null = null;
+  private collect(appId: string | null): SettingAssignment[] {
+    if (this.collected) return this.collected;
+    for (const needle of ['.config[', '.config.update', '.config.from_']) for (const f of this.l.loader.filesContaining(needle)) if (!TEST_PATH.test(f)) this.l.loader.load(f);
+    const settings: SettingAssignment[] = [];
+    for (const f of this.l.all) {
+      if (TEST_PATH.test(f.pf.file)) continue;
+      for (const u of f.flaskConfig) settings.push(...this.use(f, u, appId));
+    }
+    return (this.collected = settings);
+  }
+
+  private use(f: FileFacts, u: FlaskConfigUse, appId: string | null): SettingAssignment[] {
+    const vc = this.l.vctx(f, u.fn);
+    const unread = (reason: string): SettingAssignment[] => {
+      this.r.unread({ file: f.pf.file, loc: locOf(f.pf, u.node), what: `Flask config loaded by ${textOf(f.pf, u.node).replace(/\s+/g, ' ').slice(0, 80)}`, reason, holds: 'config', ...(appId ? { appId } : {}) });
+      return [];
+    };
+    switch (u.kind) {
+      case 'set':
+        return [{ name: u.key, value: evalValue(vc, u.node), valueText: textOf(f.pf, u.node), loc: locOf(f.pf, u.stmt), keyLoc: locOf(f.pf, u.keyNode) }];
+      case 'update':
+      case 'from_mapping': {
+        const { positional, keywords } = callArgs(u.node);
+        const out: SettingAssignment[] = keywords.map((k) => ({ name: textOf(f.pf, k.name), value: evalValue(vc, k.value), valueText: textOf(f.pf, k.value), loc: locOf(f.pf, k.node), keyLoc: locOf(f.pf, k.name) }));
+        for (const p of positional) {
+          const d = this.r.dictNode(f, u.fn, p);
+          if (d) out.push(...this.r.dictSettings(d.facts, d.node));
+          else if (!isOptionalParam(f, u.fn, p)) unread('a mapping built at run time');
+        }
+        return out;
+      }
+      case 'from_object': {
+        const arg = callArgs(u.node).positional[0];
+        if (!arg) return [];
+        const ref = this.r.strOf(f, u.fn, arg);
+        const sym = ref !== null ? (this.l.findModule(ref.replace(':', '.')) ? { kind: 'module' as const, facts: this.l.findModule(ref.replace(':', '.'))! } : this.l.lookup(ref.replace(':', '.'))) : (dottedName(f.pf, arg) ? this.l.lookupName(f, u.fn, dottedName(f.pf, arg)!) : null);
+        if (sym?.kind === 'module') return this.r.moduleSettings(sym.facts, appId).filter((s) => UPPER.test(s.name));
+        if (sym?.kind === 'class') return this.r.classAttrs(sym.facts, sym.cls, appId).filter((s) => UPPER.test(s.name));
+        return unread('names an object that is not in the project or is built at run time');
+      }
+      default:
+        return unread(`app.config.${u.key} reads a file or the environment at run time`);
+    }
+  }
+}
+
+/** `create_app(settings_override=None)`: a test hook; production calls leave it out. */
+function isOptionalParam(f: FileFacts, fn: RawFunction | null, n: PNode): boolean {
+  if (!fn || n.type !== 'identifier') return false;
+  const name = textOf(f.pf, n);
+  const params = child(fn.node, 'parameters');
+  return !!params?.children.some((p) => (p.type === 'default_parameter' || p.type === 'typed_default_parameter') && textOf(f.pf, child(p, 'name') ?? p) === name && child(p, 'value')?.type === 'none');
+}

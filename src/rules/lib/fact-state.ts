@@ -1,0 +1,51 @@
+// "Is setting X set for app A?" answered as known / absent / unknown. Every rule that asserts an absence
+// (no time limit, no acks_late, retry-on-startup unset, no concurrency …) asks here and reports only on
+// 'absent': when a source that could hold the setting was not read (model.unread), the answer is
+// 'unknown' with the reasons, and the rule stays silent (the checklist shows ❓ with the reasons).
+import type { CeleryApp, FactState, ProjectModel, UnreadSource } from '../../model/types.js';
+import type { Knowledge } from '../../knowledge/types.js';
+import { effectiveSettings, type ResolvedSetting } from './settings.js';
+
+export type SettingState = FactState<ResolvedSetting>;
+
+export interface StateOptions {
+  /** the app asked about; without one, any app's config counts and any unread config source makes it unknown */
+  app?: CeleryApp | null;
+  /** the setting can also be given on a worker command line (-c, --time-limit): unread deploy files count too */
+  cli?: boolean;
+  /** restrict which assignments count (e.g. only those of the app's own config files) */
+  where?: (s: ResolvedSetting) => boolean;
+}
+
+/** The unread sources that could hold a setting of `app` (entries for another app do not count). */
+export function unreadFor(model: ProjectModel, opts: { app?: CeleryApp | null; cli?: boolean } = {}): UnreadSource[] {
+  return model.unread.filter((u) => {
+    if (u.holds === 'code') return false;
+    if (u.holds === 'deploy' && !opts.cli) return false;
+    return !opts.app || !u.appId || u.appId === opts.app.id;
+  });
+}
+
+/** A short reason for each unread source: "config module chosen by $X: not found in the project (proj/celery.py:5)". */
+export function unreadReasons(list: UnreadSource[]): string[] {
+  return [...new Set(list.map((u) => `${u.what}: ${u.reason} (${u.file}${u.loc ? `:${u.loc.line}` : ''})`))];
+}
+
+/** The last assignment Celery ends up with for `name` (new name), or absent/unknown. */
+export function settingState(model: ProjectModel, k: Knowledge, name: string, opts: StateOptions = {}, settings?: ResolvedSetting[]): SettingState {
+  let found: ResolvedSetting | undefined;
+  for (const s of settings ?? effectiveSettings(model, k)) {
+    if (s.newName !== name) continue;
+    if (opts.where && !opts.where(s)) continue;
+    found = s;
+  }
+  if (found) return { state: 'known', value: found, loc: found.assignment.keyLoc };
+  const unread = unreadFor(model, opts);
+  if (unread.length > 0) return { state: 'unknown', reasons: unreadReasons(unread) };
+  return { state: 'absent' };
+}
+
+/** True only when jobctl read everything that could set it and it is not set. */
+export function isAbsent(state: SettingState): boolean {
+  return state.state === 'absent';
+}
