@@ -8,7 +8,7 @@ export function renderSmokeText(r: SmokeResult, opts: { color: boolean }): strin
   const lines: string[] = [];
   lines.push(c.bold(`jobctl smoke-test: ${r.app}`));
   lines.push(`  celery ${r.celeryVersion}${r.kombuVersion ? ` (kombu ${r.kombuVersion})` : ''}, python ${r.python.version} (${r.python.path}, from ${r.python.source})`);
-  lines.push(`  broker ${r.broker.url}${r.broker.owned ? " (jobctl's own redis-server, stopped afterwards)" : ''}; queue ${r.queue}; pool ${r.pool} -c ${r.concurrency} (pool from ${r.poolChoice.poolSource}, concurrency from ${r.poolChoice.concurrencySource})`);
+  lines.push(`  broker ${r.broker.url}${r.broker.owned ? " (jobctl's own redis-server, stopped afterwards)" : ''}; queue ${r.queue}; pool ${r.pool} -c ${r.concurrency} ${r.poolChoice ? ` (pool from ${r.poolChoice.poolSource}, concurrency from ${r.poolChoice.concurrencySource})` : ''}`);
   lines.push('');
   for (const ch of r.checks) {
     const req = ch.required ? '' : c.dim(' (informational)');
@@ -26,7 +26,7 @@ export function renderSmokeText(r: SmokeResult, opts: { color: boolean }): strin
   if (r.interrupted) lines.push(c.yellow(`interrupted after ${r.checks.length} check(s); every process jobctl started was stopped`));
   else if (failed) lines.push(c.red(`${failed} required check(s) failed, ${passed} passed (${(r.durationMs / 1000).toFixed(1)} s)`));
   else lines.push(c.green(`all required checks passed: ${passed} passed (${(r.durationMs / 1000).toFixed(1)} s)`));
-  if ((failed || r.workerLogErrors.length) && r.workerLogExcerpt) {
+  if ((failed || r.workerLogErrors?.length) && r.workerLogExcerpt) {
     lines.push('');
     lines.push(c.dim('last worker log lines (masked):'));
     for (const l of r.workerLogExcerpt.split('\n').slice(-15)) lines.push(c.dim(`  ${l}`));

@@ -49,7 +49,7 @@ export interface SmokeResult {
   pool: string;
   concurrency: number;
   /** where pool and concurrency came from (deploy file:line, flag, app setting, default) and any cap */
-  poolChoice: PoolChoice;
+  poolChoice?: PoolChoice;
   broker: { url: string; owned: boolean; kind: 'redis' };
   queue: string;
   nodename: string;
@@ -60,7 +60,7 @@ export interface SmokeResult {
   /** the last lines of the worker's output, secrets masked */
   workerLogExcerpt: string;
   /** ERROR records and trouble lines the worker logged while the checks ran (grouped, masked) */
-  workerLogErrors: RunLogError[];
+  workerLogErrors?: RunLogError[];
   durationMs: number;
 }
 

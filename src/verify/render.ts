@@ -18,7 +18,7 @@ export function renderVerifyText(r: VerifyResult, opts: { color: boolean }): str
     out.push('', c.bold(`side by side: ${r.current.version} → ${r.target}`));
     out.push(...table(['stage', 'metric', String(r.current.version), String(r.target), 'delta', 'verdict'], r.comparison.map((x) => [x.stage, x.metric, fmt(x.current), fmt(x.target), x.delta === null ? '' : (x.delta > 0 ? `+${x.delta}` : String(x.delta)), x.verdict])));
   }
-  if (r.summary.length) {
+  if (r.summary?.length) {
     out.push('', c.bold('per side'));
     for (const s of r.summary) out.push(...sideLines(s).map((l) => `  ${l}`));
   }
@@ -37,7 +37,7 @@ export function renderVerifyMarkdown(r: VerifyResult): string {
     out.push('', `## Side by side`, '', `| stage | metric | ${r.current.version} | ${r.target} | delta | verdict |`, '|---|---|---|---|---|---|');
     for (const x of r.comparison) out.push(`| ${x.stage} | ${x.metric} | ${fmt(x.current)} | ${fmt(x.target)} | ${x.delta ?? ''} | ${x.verdict} |`);
   }
-  if (r.summary.length) {
+  if (r.summary?.length) {
     out.push('', '## Per side', '');
     for (const s of r.summary) out.push(`- ${sideLines(s).join('; ')}`);
   }

@@ -50,7 +50,7 @@ export interface VerifyResult {
   stages: StageResult[];
   comparison: ComparisonRow[];
   /** per side, one line each: fresh install, imports, tasks registered, smoke, load */
-  summary: SideSummary[];
+  summary?: SideSummary[];
   ok: boolean;
   exitCode: 0 | 1 | 2 | 3 | 130;
   interrupted: boolean;

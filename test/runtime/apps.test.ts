@@ -29,7 +29,7 @@ test('Django, restricted queues (task_create_missing_queues=False) and a task_po
   const r = await smoke('runtime-django-queues');
   assert.deepEqual(failed(r), [], r.workerLogExcerpt);
   assert.equal(r.exitCode, 0);
-  assert.equal(r.poolChoice.concurrencySource, 'docker-compose.yml:11 (worker)');
+  assert.equal(r.poolChoice!.concurrencySource, 'docker-compose.yml:11 (worker)');
   assert.ok(r.concurrency <= 6);
   assert.equal(r.checks.find((c) => c.id === 'worker-log-errors')?.status, 'pass', JSON.stringify(r.workerLogErrors));
   const l = await load('runtime-django-queues', 'mysite', 'shop.tasks.order_total', [[1.5, 2.25]]);
@@ -43,7 +43,7 @@ test('Flask with celery.conf.update(app.config) and an app-context Task: smoke a
   const r = await smoke('runtime-flask-factory');
   assert.deepEqual(failed(r), [], r.workerLogExcerpt);
   assert.equal(r.concurrency, 3);
-  assert.equal(r.poolChoice.concurrencySource, 'Procfile:2 (worker)');
+  assert.equal(r.poolChoice!.concurrencySource, 'Procfile:2 (worker)');
   assert.match(r.checks.find((c) => c.id === 'user-task-1')!.evidence, /app says hello to ada/);
   const l = await load('runtime-flask-factory', 'app.celery_worker:celery', 'app.tasks.greet', ['x']);
   assert.equal(l.passed, true, renderLoadTestText(l));

@@ -60,7 +60,7 @@ test('a signal handler raising on every task is reported as a warning, not "all 
   const check = r.checks.find((c) => c.id === 'worker-log-errors')!;
   assert.equal(check.status, 'warn');
   assert.match(check.evidence, /a signal handler raised ×\d+: Signal handler <function record_metrics at 0x[0-9a-f]+> raised: KeyError\('METRICS_ENDPOINT'\)/);
-  assert.ok(r.workerLogErrors[0]!.count >= 5, JSON.stringify(r.workerLogErrors));
+  assert.ok(r.workerLogErrors![0]!.count >= 5, JSON.stringify(r.workerLogErrors));
   assert.ok(r.warnings.some((w) => w.startsWith('worker log: a signal handler raised')));
 });
 

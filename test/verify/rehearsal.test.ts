@@ -17,7 +17,7 @@ test('Django with restricted queues: a fresh install of celery 5.3.6 today is br
   const before = readFileSync(path.join(dir, 'requirements.txt'), 'utf8');
   try {
     const r = await runVerify({ root: dir, to: '5.7.0', stages: ['static', 'deps'], renderer: 'silent', env: cacheEnv });
-    const [cur, tgt] = r.summary;
+    const [cur, tgt] = r.summary!;
     assert.equal(cur?.role, 'current');
     assert.match(cur!.freshInstall, /^broken \(.*VersionMismatch.*redis-py/);
     assert.equal(tgt?.freshInstall, 'OK');
@@ -29,7 +29,7 @@ test('Django with restricted queues: a fresh install of celery 5.3.6 today is br
     const c = path.join(mkdtempSync(path.join(tmpdir(), 'jobctl-c-')), 'constraints.txt');
     writeFileSync(c, 'kombu>=5.3.4,<5.4\n');
     const rc = await runVerify({ root: dir, stages: ['deps'], renderer: 'silent', env: cacheEnv, constraint: c });
-    assert.equal(rc.summary[0]!.freshInstall, 'OK', JSON.stringify(rc.stages[0]!.evidence));
+    assert.equal(rc.summary![0]!.freshInstall, 'OK', JSON.stringify(rc.stages[0]!.evidence));
     await assert.rejects(runVerify({ root: dir, stages: ['deps'], renderer: 'silent', env: cacheEnv, constraint: path.join(dir, 'nope.txt') }), /--constraint .*nope\.txt: no such file/);
   } finally {
     removeDir(dir);
@@ -49,9 +49,9 @@ test('Flask with conf.update(app.config): the plan applied to a copy is rehearse
     // exception and the side; the target side still runs
     assert.match(`${byId.import!.reason}`, /^current side \(celery 5\.3\.6\): app app\.celery_worker:celery does not import — ModuleNotFoundError: No module named 'packaging'/);
     assert.ok(byId.smoke!.evidence.includes('current side left out: import failed there'));
-    const tgt = r.summary.find((s) => s.role === 'target')!;
+    const tgt = r.summary!.find((s) => s.role === 'target')!;
     assert.deepEqual([tgt.freshInstall, tgt.imports, tgt.tasksRegistered, tgt.smoke, tgt.load], ['OK', 'OK', 1, 'OK', 'OK']);
-    assert.match(r.summary.find((s) => s.role === 'current')!.freshInstall, /^broken \(ModuleNotFoundError: No module named 'packaging'\)$/);
+    assert.match(r.summary!.find((s) => s.role === 'current')!.freshInstall, /^broken \(ModuleNotFoundError: No module named 'packaging'\)$/);
     assert.deepEqual(rehearsalDirs().filter((d) => !leftBefore.has(d)), [], 'the patched copy is removed');
   } finally {
     removeDir(dir);
