@@ -9,7 +9,9 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, statSync } 
 import path from 'node:path';
 
 // 5.3.6: the last 5.3 (many teams upgrade from 5.3.x); 5.7.0: newest on PyPI when written (2026-11).
-export const DEFAULT_VERSIONS = ['5.3.6', '5.7.0'];
+// 4.4.7 and 5.2.7: the runtime commands' old-Celery paths (Celery 4 CLI, ETA fractions); 5.7.0-apps: the
+// fixture apps shaped like real projects (Django, Flask, gevent).
+export const DEFAULT_VERSIONS = ['5.3.6', '5.7.0', '4.4.7', '5.2.7', '5.7.0-apps'];
 
 // Pins that make an old line install the way it did when it was current. Found by jobctl smoke-test
 // itself: `pip install "celery[redis]==5.3.6"` today resolves kombu 5.7.0 (celery 5.3.6 allows
@@ -17,25 +19,29 @@ export const DEFAULT_VERSIONS = ['5.3.6', '5.7.0'];
 // `redis` extra (kombu-5.7.0 METADATA) which celery 5.3.6's `redis` extra does not request, so the
 // worker dies with "No module named 'packaging'". Keep kombu on the 5.3 line, as 5.3.6 users have it.
 // 5.0.5 (the last 5.0 on PyPI that is not yanked; 5.0.6 is): kombu/redis-py of its time -- kombu 5.7's Redis
-// transport imports `packaging`, which 5.0.5 does not request.
-const EXTRA_PINS = { '5.3.6': ['kombu>=5.3.4,<5.4'], '5.0.5': ['kombu>=5.0.2,<5.1', 'redis>=3.2,<4'] };
+// transport imports `packaging`, which 5.0.5 does not request. 5.2.7 the same way (it allows kombu>=5.2.3,<6).
+const EXTRA_PINS = { '5.3.6': ['kombu>=5.3.4,<5.4'], '5.0.5': ['kombu>=5.0.2,<5.1', 'redis>=3.2,<4'], '5.2.7': ['kombu>=5.2.3,<5.3'] };
 
-// Releases before 5.1 do not import on Python 3.11 (4.4.7: `inspect.getargspec`), and pip >= 24.1 refuses the
-// metadata of 4.4.7 and 5.0.5/5.0.6 (invalid `pytz (>dev)` specifier): their venvs use Python 3.10 and pip < 24.1.
+// Old lines need an old interpreter and an old pip: releases before 5.1 do not import on Python 3.11 (4.4.7:
+// `inspect.getargspec`) and pip >= 24.1 refuses the metadata of 4.4.7 and 5.0.5/5.0.6 (invalid `pytz (>dev)`
+// specifier); 5.2 predates 3.11 support. Only interpreters already on the machine are used (pyenv shims
+// included), never a download.
+const OLD_PYTHONS = ['python3.10', 'python3.9', 'python3.8'];
 function isLegacy(version) {
   const [major, minor] = version.split('.').map(Number);
   return major < 5 || (major === 5 && minor < 1);
 }
-function legacyPython() {
-  const home = process.env.PYENV_ROOT ?? path.join(process.env.HOME ?? '/root', '.pyenv');
-  for (const c of [process.env.JOBCTL_LEGACY_PYTHON, 'python3.10', path.join(home, 'versions', '3.10.13', 'bin', 'python3.10'), 'python3.9', 'python3.8'].filter(Boolean)) {
-    const r = spawnSync(c, ['-c', 'import venv'], { encoding: 'utf8' });
-    if (r.status === 0) return c;
-  }
-  return null;
+function oldPythons(version) {
+  if (isLegacy(version)) return [process.env.JOBCTL_LEGACY_PYTHON, ...OLD_PYTHONS].filter(Boolean);
+  return version === '5.2.7' ? OLD_PYTHONS : null;
 }
 
+// Named variants: Celery plus what the fixture apps shaped like real projects import (Django,
+// Flask, gevent for the gevent pool). `node scripts/ensure-venvs.mjs 5.7.0-apps`.
+const VARIANTS = { '5.7.0-apps': ['celery[redis]==5.7.0', 'django', 'flask', 'gevent'] };
+
 function requirements(version) {
+  if (VARIANTS[version]) return VARIANTS[version];
   return [`celery[redis]==${version}`, ...(EXTRA_PINS[version] ?? [])];
 }
 
@@ -44,8 +50,8 @@ const venvRoot = path.join(root, '.cache', 'venvs');
 const log = (msg) => process.stderr.write(`[ensure-venvs] ${msg}\n`);
 
 /** A Python 3.11 interpreter when there is one (Celery 5.3 .. 5.7 all support it), else python3. */
-function basePython() {
-  const candidates = [process.env.JOBCTL_VENV_PYTHON, 'python3.11', 'python3', 'python'].filter(Boolean);
+function basePython(version) {
+  const candidates = oldPythons(version) ?? [process.env.JOBCTL_VENV_PYTHON, 'python3.11', 'python3', 'python'].filter(Boolean);
   for (const c of candidates) {
     const r = spawnSync(c, ['-c', 'import sys, venv; print(sys.version_info[:2] >= (3, 8))'], { encoding: 'utf8' });
     if (r.status === 0 && r.stdout.trim() === 'True') return c;
@@ -58,7 +64,7 @@ function sleep(ms) {
 }
 
 export function ensureVenv(version) {
-  if (!/^\d+\.\d+\.\d+$/.test(version)) throw new Error(`not a Celery version: ${version}`);
+  if (!/^\d+\.\d+\.\d+$/.test(version) && !VARIANTS[version]) throw new Error(`not a Celery version: ${version}`);
   const dir = path.join(venvRoot, `celery-${version}`);
   const python = path.join(dir, 'bin', 'python');
   const marker = path.join(dir, '.jobctl-ready');
@@ -83,8 +89,8 @@ export function ensureVenv(version) {
   }
   try {
     if (ready()) return { version, python, dir };
-    const base = isLegacy(version) ? legacyPython() : basePython();
-    if (!base) throw new Error(isLegacy(version) ? `celery ${version} needs Python 3.8-3.10 (none found; set JOBCTL_LEGACY_PYTHON)` : 'no Python 3 interpreter with the venv module found (install python3 and python3-venv)');
+    const base = basePython(version);
+    if (!base) throw new Error(oldPythons(version) ? `celery ${version} needs one of ${oldPythons(version).join(', ')} (with the venv module) on PATH` : 'no Python 3 interpreter with the venv module found (install python3 and python3-venv)');
     rmSync(dir, { recursive: true, force: true });
     log(`creating ${path.relative(root, dir)} with ${base}`);
     run(base, ['-m', 'venv', dir]);
@@ -92,7 +98,7 @@ export function ensureVenv(version) {
     log(`pip install ${want} (this takes a minute the first time)`);
     run(python, ['-m', 'pip', 'install', '--disable-pip-version-check', '-q', ...requirements(version)]);
     const check = spawnSync(python, ['-c', 'import celery, kombu, redis; print(celery.__version__)'], { encoding: 'utf8' });
-    if (check.status !== 0 || check.stdout.trim() !== version) throw new Error(`celery ${version} did not import in ${dir}: ${check.stderr.trim().split('\n').pop()}`);
+    if (check.status !== 0 || check.stdout.trim() !== version.split('-')[0]) throw new Error(`celery ${version} did not import in ${dir}: ${check.stderr.trim().split('\n').pop()}`);
     writeFileSync(marker, `${want}\n`);
     log(`ready: ${path.relative(root, dir)} (celery ${version})`);
     return { version, python, dir };

@@ -69,7 +69,7 @@ export abstract class JobctlCommand extends Command {
     if (process.env.DEBUG?.includes('jobctl') && err.stack) process.stderr.write(`${err.stack}\n`);
     const format = requestedFormat(this.argv);
     if (this.jsonEnabled() || format === 'json') {
-      process.stdout.write(`${JSON.stringify({ error: { message, exitCode: code, ...(err instanceof JobctlError && err.file ? { file: err.file } : {}) } }, null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify({ error: { message, exitCode: code, ...(err instanceof JobctlError && err.file ? { file: err.file } : {}), ...(err instanceof JobctlError && err.jsonExtra ? err.jsonExtra : {}) } }, null, 2)}\n`);
     } else if (format === 'sarif') {
       // a SARIF consumer (code scanning upload) gets a valid log that says the run failed
       process.stdout.write(`${JSON.stringify(sarifError(message, code, this.config.version), null, 2)}\n`);

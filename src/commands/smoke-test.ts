@@ -23,9 +23,10 @@ export default class SmokeTest extends JobctlCommand {
   static override flags = {
     app: Flags.string({ char: 'A', summary: 'Celery app, as given to `celery -A` (default: jobctl.yaml `app`, or the one app found)' }),
     python: Flags.string({ summary: "the project's Python (default: --python, jobctl.yaml `python`, $VIRTUAL_ENV, .venv, venv, Poetry env, python3)" }),
-    pool: Flags.string({ char: 'P', summary: "worker pool (default: the app's worker_pool, else prefork)", options: ['prefork', 'solo', 'threads', 'gevent', 'eventlet'] }),
-    concurrency: Flags.integer({ char: 'c', summary: 'worker concurrency', default: 2, min: 1, max: 64 }),
-    broker: Flags.string({ env: 'JOBCTL_BROKER', summary: "use this Redis broker instead of jobctl's own (loopback only unless --allow-remote; or set JOBCTL_BROKER, which keeps the password off the command line)" }),
+    pool: Flags.string({ char: 'P', summary: "worker pool (default: the deployed worker command's -P in compose/Procfile/systemd/k8s, else the app's worker_pool, else prefork)", options: ['prefork', 'solo', 'threads', 'gevent', 'eventlet'] }),
+    concurrency: Flags.integer({ char: 'c', summary: "worker concurrency (default: the deployed -c / worker_concurrency, capped on a small machine; else 2)", min: 1, max: 1000 }),
+    'full-concurrency': Flags.boolean({ summary: 'run the deployed concurrency even above the small-machine cap (4-8 processes, 50 greenlets)' }),
+        broker: Flags.string({ env: 'JOBCTL_BROKER', summary: "use this Redis broker instead of jobctl's own (loopback only unless --allow-remote; or set JOBCTL_BROKER, which keeps the password off the command line)" }),
     'allow-remote': Flags.boolean({ summary: 'allow a --broker that is not on this machine' }),
     'allow-shared-broker': Flags.boolean({ summary: 'allow a --broker database that already holds keys (jobctl still touches only its own)' }),
     'ready-timeout': Flags.integer({ summary: 'seconds for the worker to answer its first ping', default: 30, min: 1 }),
@@ -43,7 +44,8 @@ export default class SmokeTest extends JobctlCommand {
       const result = maskDeep(await runSmokeTest({
         root: args.path,
         config,
-        concurrency: flags.concurrency,
+        ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),
+        ...(flags['full-concurrency'] ? { fullConcurrency: true } : {}),
         readyTimeoutMs: flags['ready-timeout'] * 1000,
         taskTimeoutMs: flags['task-timeout'] * 1000,
         shutdownLimitMs: flags['shutdown-timeout'] * 1000,

@@ -27,6 +27,9 @@ export default class Verify extends JobctlCommand {
     stages: Flags.string({ summary: `stages to run, comma-separated (${ALL_STAGES.join(',')})`, multiple: true, delimiter: ',' }),
     app: Flags.string({ char: 'A', summary: 'Celery app, as given to `celery -A`' }),
     'base-python': Flags.string({ summary: 'interpreter that creates the rehearsal venvs (default python3)' }),
+    'python-current': Flags.string({ summary: "interpreter (already on this machine) for the current side's venv" }),
+    'python-target': Flags.string({ summary: "interpreter (already on this machine) for the target side's venv, e.g. python3.12" }),
+    constraint: Flags.string({ summary: 'pip constraints file applied to both sides (like `pip install -c FILE`)' }),
     'load-tasks': Flags.integer({ summary: 'tasks in the load stage', default: 300, min: 10 }),
     'load-concurrency': Flags.integer({ summary: 'tasks in flight in the load stage', default: 20, min: 1 }),
     format: Flags.string({ char: 'f', summary: 'output format', options: ['text', 'markdown'], default: 'text' }),
@@ -56,6 +59,9 @@ export default class Verify extends JobctlCommand {
         ...(flags.to ? { to: flags.to } : {}), ...(flags.from ? { from: flags.from } : {}),
         ...(stages ? { stages: stages as StageId[] } : {}), ...(flags.app ? { app: flags.app } : {}),
         ...(flags['base-python'] ? { basePython: flags['base-python'] } : {}),
+        ...(flags['python-current'] ? { pythonCurrent: flags['python-current'] } : {}),
+        ...(flags['python-target'] ? { pythonTarget: flags['python-target'] } : {}),
+        ...(flags.constraint ? { constraint: flags.constraint } : {}),
       }));
       if (interrupts.exitCode !== null) Object.assign(result, { interrupted: true, exitCode: interrupts.exitCode });
       if (flags.junit) await writeJUnitFile(flags.junit, 'jobctl verify', verifyToJUnit(result));

@@ -87,8 +87,8 @@ export function checkInstall(reqs: Requirement[], opts: CheckOptions, k: LoadedK
   return { resolution, traps, fix: proposeFix(reqs, opts.python, resolution, traps.filter((t) => t.certain), k, data) };
 }
 
-export async function checkInstallWithPip(reqs: Requirement[], opts: { pythonExe: string; usesRedis: boolean; signal?: AbortSignal }, k: LoadedKnowledge = loadKnowledge(), data: DependencyData = loadDependencyData()): Promise<InstallCheck> {
-  const resolution = await resolveWithPip(requirementLines(reqs), { python: opts.pythonExe, ...(opts.signal ? { signal: opts.signal } : {}) });
+export async function checkInstallWithPip(reqs: Requirement[], opts: { pythonExe: string; usesRedis: boolean; signal?: AbortSignal; constraint?: string }, k: LoadedKnowledge = loadKnowledge(), data: DependencyData = loadDependencyData()): Promise<InstallCheck> {
+  const resolution = await resolveWithPip(requirementLines(reqs), { python: opts.pythonExe, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.constraint ? { constraint: opts.constraint } : {}) });
   const traps = trapsOf(resolution, opts.usesRedis, data);
   // the fix is computed (and checked) offline for the Python pip resolved for
   const python = resolution.ok ? resolution.python : '';

@@ -17,6 +17,8 @@ export interface PipOptions {
   python: string;
   signal?: AbortSignal;
   timeoutMs?: number;
+  /** a pip constraints file (`-c FILE`), as the user passes it */
+  constraint?: string;
 }
 
 /** pip's conflict explanation, without the generic advice around it */
@@ -35,7 +37,7 @@ export async function resolveWithPip(lines: string[], opts: PipOptions): Promise
     writeFileSync(reqFile, `${lines.join('\n')}\n`);
     const report = path.join(dir, 'report.json');
     // not --quiet: pip prints "The conflict is caused by: ..." (the pins) at its normal level
-    const r = await runInGroup(opts.python, ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', '--dry-run', '--ignore-installed', '--progress-bar', 'off', '--report', report, '-r', reqFile], {
+    const r = await runInGroup(opts.python, ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', '--dry-run', '--ignore-installed', '--progress-bar', 'off', '--report', report, '-r', reqFile, ...(opts.constraint ? ['-c', opts.constraint] : [])], {
       timeout: opts.timeoutMs ?? 10 * 60_000, ...(opts.signal ? { signal: opts.signal } : {}),
     });
     if (r.exitCode !== 0) return { ok: false, mode: 'pip', python: '', conflict: conflictLines(String(r.all ?? '')) };

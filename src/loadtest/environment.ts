@@ -4,6 +4,10 @@
 // stop() ends every process jobctl started and deletes only keys jobctl created.
 import { existsSync, statSync } from 'node:fs';
 import { resolveAppDir } from '../runtime/smoke.js';
+import { buildProjectModel } from '../model/index.js';
+import type { ProjectModel } from '../model/types.js';
+import { choosePoolAndConcurrency, deployedEnv, type PoolChoice } from '../runtime/deployed.js';
+import { requireRuntimeCelery } from '../runtime/celery-support.js';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { checkBrokerFlag, resolveBroker, type BrokerHandle } from '../runtime/broker.js';
@@ -31,6 +35,12 @@ export interface EnvironmentOptions {
   allowSharedBroker?: boolean;
   pool?: string;
   workerConcurrency?: number;
+  /** run the deployed worker concurrency even above the small-machine cap */
+  fullConcurrency?: boolean;
+  /** the project model when the caller has it (deployed pool and concurrency) */
+  model?: ProjectModel;
+  /** 'current'/'target' under verify: named in failures */
+  side?: string;
   /** worker log level; WARNING by default so per-task INFO lines do not cost worker CPU */
   loglevel?: string;
   readyTimeoutMs?: number;
@@ -42,6 +52,7 @@ export interface LoadEnvironment {
   target: LoadTarget;
   python: PythonEnv;
   worker: WorkerHandle;
+  poolChoice: PoolChoice;
   /** the worker's output so far, secrets masked */
   workerLogs(): string;
   stop(): Promise<void>;
@@ -53,18 +64,30 @@ export async function startLoadEnvironment(opts: EnvironmentOptions): Promise<Lo
   if (!statSync(root).isDirectory()) throw new JobctlError(`${opts.root}: not a directory; pass the project's folder (PATH or --project), not a file`);
   checkBrokerFlag({ ...(opts.broker !== undefined ? { broker: opts.broker } : {}), ...(opts.allowRemote ? { allowRemote: true } : {}) });
   const python = await findPythonEnv(root, opts.python ? { flag: opts.python } : {});
+  requireRuntimeCelery(python);
+  const model = opts.model ?? await buildProjectModel(root);
   // the worker runs from the folder the app imports from (apps/backend for apps/backend/celery_config.py)
-  const appDir = opts.app ? (opts.appDir ? path.resolve(opts.appDir) : await resolveAppDir(root, opts.app)) : root;
+  const appDir = opts.app ? (opts.appDir ? path.resolve(opts.appDir) : await resolveAppDir(root, opts.app, model)) : root;
+  // the environment the deployed worker gets from the project's files (the caller's env wins)
+  const fromFiles = opts.app ? deployedEnv(model, opts.app) : { env: {}, keys: [] as string[], sources: [] as string[] };
+  const baseEnv = { ...fromFiles.env, ...process.env };
+  let settings: AppSettings | null = null;
   if (opts.app) {
-    const settings = await inspectApp({ python: python.python, app: opts.app, root: appDir, env: process.env });
+    settings = await inspectApp({ python: python.python, app: opts.app, root: appDir, projectRoot: root, env: baseEnv, ...(opts.side ? { side: opts.side } : {}) });
     checkAppForLoad(settings, { app: opts.app, task: opts.task, celeryVersion: python.celeryVersion });
   }
+  // the deployed worker's pool and concurrency (compose/Procfile/systemd/k8s), flags override; the
+  // probe app is run with the project's deployed pool too, when the project has one
+  const deployedFor = opts.app ?? model.apps[0]?.module ?? '';
+  const poolChoice = choosePoolAndConcurrency({
+    model, app: deployedFor, settingsPool: settings?.worker_pool, settingsConcurrency: settings?.worker_concurrency,
+    ...(opts.pool ? { flagPool: opts.pool } : {}), ...(opts.workerConcurrency !== undefined ? { flagConcurrency: opts.workerConcurrency } : {}), ...(opts.fullConcurrency ? { full: true } : {}),
+  });
   const broker: BrokerHandle = await resolveBroker({ ...(opts.broker ? { broker: opts.broker } : {}), ...(opts.allowRemote ? { allowRemote: true } : {}), ...(opts.allowSharedBroker ? { allowShared: true } : {}) });
   const suffix = randomSuffix();
   const queue = `jobctl-load-${suffix}`;
   const timingChannel = `jobctl-loadprobe-timing-${suffix}`;
-  const pool = opts.pool ?? 'prefork';
-  const concurrency = opts.workerConcurrency ?? 2;
+  const { pool, concurrency } = poolChoice;
   let worker: WorkerHandle | undefined;
   const stop = async (): Promise<void> => {
     if (worker) await worker.stop(3000);
@@ -83,7 +106,7 @@ export async function startLoadEnvironment(opts: EnvironmentOptions): Promise<Lo
       concurrency,
       secrets: broker.password ? [broker.password] : [],
       env: {
-        ...process.env,
+        ...baseEnv,
         JOBCTL_LOADPROBE_STANDALONE: opts.app ? '0' : '1',
         JOBCTL_LOADPROBE_BROKER: broker.url,
         JOBCTL_LOADPROBE_BACKEND: broker.backendUrl,
@@ -91,6 +114,8 @@ export async function startLoadEnvironment(opts: EnvironmentOptions): Promise<Lo
         JOBCTL_LOADPROBE_CHANNEL: timingChannel,
       },
       nodename: `jobctl-load-${suffix}@jobctl`,
+      projectRoot: root,
+      ...(opts.side ? { side: opts.side } : {}),
       loglevel: opts.loglevel ?? 'WARNING',
       extraArgs: ['--include', LOAD_PROBE_MODULE],
     });
@@ -111,11 +136,12 @@ export async function startLoadEnvironment(opts: EnvironmentOptions): Promise<Lo
     if (stopping) return new Error('stopped');
     await new Promise((r) => setTimeout(r, 50)); // let the pipes flush the traceback
     const why = lastPythonError(w.logs()) ?? (ex.signal ? `killed by ${ex.signal}` : `exit code ${ex.exitCode}`);
-    return new UnavailableError(`the worker exited during the load test (${why}); the figures so far are not reported because the run is incomplete`);
+    return new UnavailableError(`${opts.side ? `${opts.side} side: ` : ''}the worker exited during the load test (${why}); the figures so far are not reported because the run is incomplete (command: ${w.command})`, { jsonExtra: { command: w.command, workerLogTail: w.logs().trim().split('\n').slice(-60).join('\n') } });
   });
   const stopAll = stop;
   return {
     python,
+    poolChoice,
     worker: w,
     workerLogs: () => w.logs(),
     stop: async () => { stopping = true; await stopAll(); },

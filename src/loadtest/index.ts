@@ -7,6 +7,7 @@ import { startLoadEnvironment, type EnvironmentOptions, type LoadEnvironment } f
 import { runLoadTest, type LoadTestOptions } from './run.js';
 import type { LoadTestResult } from './types.js';
 import { JobctlError } from '../util/errors.js';
+import { scanRunErrors } from '../runtime/worker-errors.js';
 
 export type { LoadTestResult } from './types.js';
 export { renderLoadTestText } from './report-text.js';
@@ -32,8 +33,17 @@ export async function loadTest(req: LoadTestRequest): Promise<LoadTestResult> {
   let env: LoadEnvironment | undefined;
   try {
     env = await startLoadEnvironment(req);
-    req.onStatus?.(`worker ${env.worker.nodename} ready (celery ${env.python.celeryVersion}, ${req.pool ?? 'prefork'} x${req.workerConcurrency ?? 2}); load running ...`);
+    const pc = env.poolChoice;
+    req.onStatus?.(`worker ${env.worker.nodename} ready (celery ${env.python.celeryVersion}, ${pc.pool} x${pc.concurrency}: pool from ${pc.poolSource}, concurrency from ${pc.concurrencySource}); load running ...`);
+    if (pc.note) req.onStatus?.(pc.note);
     const result = await runLoadTest(env.target, { ...req, thresholds });
+    const notes: string[] = [];
+    if (!req.app) notes.push(`jobctl's probe app was measured (task ${result.task}), not your project's app or tasks: pass -A/--app and --task to load-test your own worker`);
+    if (pc.note) notes.push(pc.note);
+    result.notes = [...notes, ...(result.notes ?? [])];
+    // failures of the task under load are counted by type above; the log's copy of them is not a second error
+    const esc = result.task.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    result.workerLogErrors = scanRunErrors(env.workerLogs(), [new RegExp(`^Task ${esc}\\[`)]);
     if (baseline && req.baselineFile) result.baseline = compareWithBaseline(result, baseline, req.baselineFile);
     return result;
   } finally {

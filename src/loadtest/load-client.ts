@@ -19,6 +19,8 @@ export interface ResultEvent {
   status: string;
   /** exception type for FAILURE/REVOKED (e.g. ValueError, NotRegistered, TimeLimitExceeded) */
   excType?: string;
+  /** its message, e.g. "negative value: -1" (first 200 characters) */
+  excMessage?: string;
   /** performance.now() when the result reached jobctl */
   at: number;
 }
@@ -47,6 +49,13 @@ function connect(url: string): Redis {
   const c = new Redis(url, { lazyConnect: true, connectTimeout: 3000, maxRetriesPerRequest: 1, retryStrategy: () => null, enableAutoPipelining: true });
   c.on('error', () => { /* surfaced through rejected commands */ });
   return c;
+}
+
+export function excMessageOf(result: unknown): string | undefined {
+  if (!result || typeof result !== 'object' || !('exc_message' in result)) return undefined;
+  const m = (result as { exc_message: unknown }).exc_message;
+  const text = Array.isArray(m) ? m.map((x) => (typeof x === 'string' ? x : JSON.stringify(x))).join(', ') : typeof m === 'string' ? m : JSON.stringify(m);
+  return text.slice(0, 200);
 }
 
 export function excTypeOf(result: unknown): string | undefined {
@@ -95,7 +104,8 @@ export class LoadClient {
     if (status === 'RETRY') { this.opts.onRetry?.(id); return; }
     if (!FINAL.has(status)) return;
     const excType = excTypeOf(parsed.result);
-    this.opts.onResult({ id, status, at, ...(excType ? { excType } : {}) });
+    const excMessage = excType ? excMessageOf(parsed.result) : undefined;
+    this.opts.onResult({ id, status, at, ...(excType ? { excType } : {}), ...(excMessage ? { excMessage } : {}) });
   }
 
   private onTiming(message: string): void {
@@ -143,7 +153,8 @@ export class LoadClient {
           const r = JSON.parse(raw) as { status?: string; result?: unknown };
           if (r.status && FINAL.has(r.status)) {
             const excType = excTypeOf(r.result);
-            out.push({ id: chunk[j]!, status: r.status, at, ...(excType ? { excType } : {}) });
+            const excMessage = excType ? excMessageOf(r.result) : undefined;
+            out.push({ id: chunk[j]!, status: r.status, at, ...(excType ? { excType } : {}), ...(excMessage ? { excMessage } : {}) });
           }
         } catch { /* ignore */ }
       });

@@ -14,6 +14,7 @@ export function renderLoadTestText(r: LoadTestResult): string {
   const out: string[] = [];
   const c = r.counts;
   const shape = r.mode === 'closed' ? `closed loop, ${r.concurrency} in flight` : `open loop, ${fmtNum(r.ratePerSec)}/s`;
+  for (const n of r.notes ?? []) out.push('', `  NOTE: ${n}`);
   if (r.interrupted) out.push('', `  INTERRUPTED after ${fmtMs(r.durationMs)}: the figures below cover what was measured until then.`);
   out.push('', `  █ THRESHOLDS${r.defaultThresholds ? ' (defaults; set your own with --threshold)' : ''}`);
   for (const t of r.thresholds) {
@@ -23,7 +24,15 @@ export function renderLoadTestText(r: LoadTestResult): string {
   out.push(`    ${dots('tasks')} published ${c.published} · succeeded ${c.succeeded} · failed ${c.failed} · lost ${c.lost}` +
     `${c.unfinished ? ` · unfinished ${c.unfinished}` : ''} · timeouts ${c.timedOut} · retries ${c.retries}${r.mode === 'open' ? ` · late publishes ${c.latePublishes}` : ''}`);
   const errs = Object.entries(r.errorTypes).sort((a, b) => b[1] - a[1]);
-  if (errs.length) out.push(`    ${dots('errors')} ${errs.map(([k, v]) => `${k} ${v}`).join(' · ')} (${fmtPct(c.published ? (c.failed / c.published) * 100 : 0)})`);
+  if (errs.length) {
+    out.push(`    ${dots('errors')} ${fmtPct(c.published ? (c.failed / c.published) * 100 : 0)} of tasks failed`);
+    for (const [k, v] of errs) out.push(`    ${' '.repeat(22)}${k} ×${v}${r.errorMessages?.[k] ? `: ${r.errorMessages[k]}` : ''}`);
+  }
+  const logErrs = r.workerLogErrors ?? [];
+  if (logErrs.length) {
+    out.push(`    ${dots('worker log errors')} ${logErrs.reduce((a, e) => a + e.count, 0)} logged while tasks ran (tasks may still have succeeded)`);
+    for (const e of logErrs) out.push(`    ${' '.repeat(22)}${e.kind} ×${e.count}: ${e.message}`);
+  }
   out.push(`    ${dots('throughput')} ${fmtNum(r.throughput.completedPerSec)}/s completed (peak ${fmtNum(r.throughput.peakCompletedPerSec)}/s) · ${fmtNum(r.throughput.publishedPerSec)}/s published`);
   out.push(`    ${dots('e2e')} ${latencyLine(r.latency.e2e)}`);
   out.push(`    ${dots('queue_wait')} ${latencyLine(r.latency.queueWait)}`);
@@ -49,6 +58,6 @@ export function renderLoadTestText(r: LoadTestResult): string {
       out.push(`    ${d.worse ? '▲' : ' '} ${dots(d.metric, 24)} ${fmtNum(d.baseline, 2)} → ${fmtNum(d.current, 2)}${change}${d.worse ? '  (worse)' : ''}`);
     }
   }
-  out.push('', `  ${r.interrupted ? 'INTERRUPTED' : r.passed ? 'PASSED' : 'FAILED: a threshold was not met'}`, '');
+  out.push('', `  ${r.interrupted ? 'INTERRUPTED' : r.passed ? `PASSED${logErrs.length ? ' (thresholds met; the worker logged errors, see above)' : ''}` : 'FAILED: a threshold was not met'}`, '');
   return out.join('\n');
 }

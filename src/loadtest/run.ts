@@ -93,6 +93,7 @@ export async function runLoadTest(target: LoadTarget, opts: LoadTestOptions): Pr
 
   const counts: LoadCounts = { published: 0, succeeded: 0, failed: 0, lost: 0, unfinished: 0, timedOut: 0, retries: 0, latePublishes: 0 };
   const errorTypes: Record<string, number> = {};
+  const errorMessages: Record<string, string> = {};
   const e2e = new LatencyRecorder();
   const queueWait = new LatencyRecorder();
   const runtime = new LatencyRecorder();
@@ -137,6 +138,7 @@ export async function runLoadTest(target: LoadTarget, opts: LoadTestOptions): Pr
       counts.failed++;
       const key = r.status === 'REVOKED' ? 'REVOKED' : r.excType ?? r.status;
       errorTypes[key] = (errorTypes[key] ?? 0) + 1;
+      if (r.excMessage && errorMessages[key] === undefined) errorMessages[key] = r.excMessage;
     }
     completed++;
     const ms = r.at - p.basis;
@@ -361,6 +363,9 @@ export async function runLoadTest(target: LoadTarget, opts: LoadTestOptions): Pr
     environment: target.environment,
     counts,
     errorTypes,
+    errorMessages,
+    workerLogErrors: [],
+    notes: [],
     latency: { e2e: e2e.summary(), queueWait: queueWait.summary(), runtime: runtime.summary() },
     throughput: { completedPerSec, publishedPerSec: round1(counts.published / seconds), peakCompletedPerSec: Math.max(0, ...timeline.map((p) => p.completedPerSec)) },
     queueDepth: { max: maxDepth, end: lastDepth },

@@ -71,6 +71,12 @@ export interface LoadTestResult {
   counts: LoadCounts;
   /** failures by exception type (ValueError, NotRegistered, TimeLimitExceeded, REVOKED ...) */
   errorTypes: Record<string, number>;
+  /** the first message seen for each error type (masked by the worker's result, not by jobctl) */
+  errorMessages?: Record<string, string>;
+  /** ERROR records and trouble lines the worker logged during the run (a signal handler raising on every task, lost connections, retries) */
+  workerLogErrors?: { kind: string; message: string; count: number }[];
+  /** things the reader must know to read the figures (e.g. the probe app was measured, not the project; a capped pool) */
+  notes?: string[];
   latency: { e2e: LatencySummary; queueWait: LatencySummary; runtime: LatencySummary };
   throughput: { completedPerSec: number; publishedPerSec: number; peakCompletedPerSec: number };
   queueDepth: { max: number | null; end: number | null };

@@ -70,8 +70,9 @@ export function smokeToJUnit(r: SmokeResult): JUnitSuite[] {
       classname: 'jobctl.smoke-test',
       timeMs: c.durationMs,
       // a failed optional check does not fail the run (exit 0); in the test tab it must not either
-      status: c.status === 'fail' && !c.required ? 'skip' as const : c.status,
-      message: c.status === 'fail' && !c.required ? `optional check failed: ${firstLine(c.evidence)}` : firstLine(c.evidence),
+      // a 'warn' (e.g. errors in the worker log) passes, with its evidence as the message
+      status: (c.status === 'fail' && !c.required) ? 'skip' as const : c.status === 'warn' ? 'pass' as const : c.status,
+      message: c.status === 'fail' && !c.required ? `optional check failed: ${firstLine(c.evidence)}` : c.status === 'warn' ? `warning: ${firstLine(c.evidence)}` : firstLine(c.evidence),
       details: c.evidence,
     })),
   }];

@@ -35,7 +35,8 @@ export function pythonPathFor(root: string, extra: string | undefined): string {
   return [templatesPythonDir(), root, ...(extra ? [extra] : [])].join(path.delimiter);
 }
 
-export async function inspectApp(opts: { python: string; app: string; root: string; env: NodeJS.ProcessEnv; timeoutMs?: number; signal?: AbortSignal }): Promise<AppSettings> {
+export async function inspectApp(opts: { python: string; app: string; root: string; env: NodeJS.ProcessEnv; timeoutMs?: number; side?: string; projectRoot?: string; signal?: AbortSignal }): Promise<AppSettings> {
+  const side = opts.side ? `${opts.side} side: ` : '';
   const script = path.join(templatesPythonDir(), 'jobctl_inspect_app.py');
   const r = await execa(opts.python, [script, opts.app], {
     cwd: opts.root,
@@ -49,16 +50,16 @@ export async function inspectApp(opts: { python: string; app: string; root: stri
   if (r.isCanceled || opts.signal?.aborted) throw new JobctlError(`interrupted while importing ${opts.app}`, { exitCode: 130 });
   const stdout = typeof r.stdout === 'string' ? r.stdout : '';
   const stderr = typeof r.stderr === 'string' ? r.stderr : '';
-  if (r.timedOut) throw new UnavailableError(`app ${opts.app}: importing it took longer than ${Math.round((opts.timeoutMs ?? 60_000) / 1000)}s (does a module block at import time?)`);
+  if (r.timedOut) throw new UnavailableError(`${side}app ${opts.app}: importing it took longer than ${Math.round((opts.timeoutMs ?? 60_000) / 1000)}s (does a module block at import time?)`);
   if (r.exitCode !== 0) {
     const reason = importFailureReason(stderr, r.exitCode);
-    const fix = fixForPythonError(reason, opts.root, opts.python, opts.app);
-    throw new UnavailableError(`app ${opts.app} does not import: ${maskUrlCredentials(reason)}; ${fix}`);
+    const fix = fixForPythonError(reason, opts.root, opts.python, { ...(opts.projectRoot !== undefined ? { projectRoot: opts.projectRoot } : {}), app: opts.app });
+    throw new UnavailableError(`${side}app ${opts.app} does not import: ${maskUrlCredentials(reason)}; ${fix} (command: ${opts.python} ${path.basename(script)} ${opts.app}, in ${opts.root})`);
   }
   const line = stdout.trim().split('\n').pop() ?? '';
   try {
     return JSON.parse(line) as AppSettings;
   } catch {
-    throw new UnavailableError(`app ${opts.app}: could not read its settings (${line.slice(0, 200)})`);
+    throw new UnavailableError(`${side}app ${opts.app}: could not read its settings (${line.slice(0, 200)})`);
   }
 }

@@ -77,6 +77,18 @@ function argsRepr(args: unknown[]): string {
   return `(${args.map(pyRepr).join(', ')})`;
 }
 
+/**
+ * A time as Celery's own producer writes it (`datetime.isoformat()` of an aware UTC datetime):
+ * six fraction digits and `+00:00`. Celery <= 5.2 parses ETA/expires with celery/utils/iso8601.py,
+ * which reads the fraction as microseconds whatever its length (celery@v5.2.7
+ * celery/utils/iso8601.py, via utils/time.py maybe_iso8601: `int(groups['fraction'] or 0)`), so JavaScript's 3-digit `.950Z` became
+ * 950 µs and a countdown ran up to a second early. 5.3+ parses with dateutil's isoparse (celery@v5.3.6
+ * celery/utils/time.py maybe_iso8601), which reads both.
+ */
+export function celeryIsoTime(d: Date): string {
+  return d.toISOString().replace(/\.(\d{3})Z$/, '.$1000+00:00');
+}
+
 /** Headers + JSON body of a protocol-v2 task message. */
 export function buildTaskMessage(call: TaskCall): { id: string; headers: TaskHeaders; body: [unknown[], Record<string, unknown>, Record<string, null>] } {
   const id = call.id ?? randomUUID();
@@ -87,8 +99,8 @@ export function buildTaskMessage(call: TaskCall): { id: string; headers: TaskHea
     task: call.task,
     id,
     shadow: null,
-    eta: call.eta ? call.eta.toISOString() : null,
-    expires: call.expires ? call.expires.toISOString() : null,
+    eta: call.eta ? celeryIsoTime(call.eta) : null,
+    expires: call.expires ? celeryIsoTime(call.expires) : null,
     group: null,
     group_index: null,
     retries: call.retries ?? 0,

@@ -19,8 +19,13 @@ import { startWorker, randomSuffix, type WorkerHandle, scrub } from './worker.js
 import { readException, type TaskCall, type TaskResult } from './protocol.js';
 import { readSmokeTasks, type SmokeTaskSpec } from './smoke-config.js';
 import { collectDeprecationWarnings } from './log-scan.js';
+import { describeRunError, scanRunErrors, type RunLogError } from './worker-errors.js';
+import { choosePoolAndConcurrency, deployedEnv, type PoolChoice } from './deployed.js';
+import { asyncioFindings, compareWithAudit, type AsyncioOutcome, type AsyncioProbeInfo } from './asyncio-check.js';
+import { requireRuntimeCelery } from './celery-support.js';
 
-export type CheckStatus = 'pass' | 'fail' | 'skip';
+/** 'warn': the check ran and found something the user should read; never changes the exit code */
+export type CheckStatus = 'pass' | 'fail' | 'skip' | 'warn';
 
 export interface SmokeCheck {
   id: string;
@@ -44,6 +49,8 @@ export interface SmokeResult {
   kombuVersion: string | null;
   pool: string;
   concurrency: number;
+  /** where pool and concurrency came from (deploy file:line, flag, app setting, default) and any cap */
+  poolChoice?: PoolChoice;
   broker: { url: string; owned: boolean; kind: 'redis' };
   queue: string;
   nodename: string;
@@ -53,6 +60,8 @@ export interface SmokeResult {
   warnings: string[];
   /** the last lines of the worker's output, secrets masked */
   workerLogExcerpt: string;
+  /** ERROR records and trouble lines the worker logged while the checks ran (grouped, masked) */
+  workerLogErrors?: RunLogError[];
   durationMs: number;
 }
 
@@ -64,6 +73,12 @@ export interface SmokeOptions {
   python?: string;
   pool?: string;
   concurrency?: number;
+  /** run the deployed concurrency even above the small-machine cap */
+  fullConcurrency?: boolean;
+  /** the project model, when the caller has built it (deployed pool, audit comparison) */
+  model?: ProjectModel;
+  /** 'current'/'target' under verify: named in failures */
+  side?: string;
   broker?: string;
   allowRemote?: boolean;
   /** run on a --broker database that holds other keys (jobctl's worker still uses its own unacked keys) */
@@ -82,7 +97,7 @@ export interface SmokeOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-const PROBE_TASKS = ['jobctl.echo', 'jobctl.fail', 'jobctl.retry', 'jobctl.sleep', 'jobctl.asyncio_probe'];
+const PROBE_TASKS = ['jobctl.echo', 'jobctl.fail', 'jobctl.retry', 'jobctl.sleep', 'jobctl.outlive_soft_limit', 'jobctl.asyncio_probe'];
 const ECHO_PAYLOAD = { text: 'héllo ✓ jobctl', n: 42, f: 1.5, neg: -7, list: [1, 'two', null, true], nested: { ok: true, empty: [] } };
 
 /**
@@ -116,11 +131,6 @@ function resolveAppSpecIn(model: ProjectModel, root: string, flag: string | unde
   throw new JobctlError(`${root}: ${model.apps.length} Celery apps found (${model.apps.map((a) => `${a.module}:${a.variable}`).join(', ')}); choose one with --app or \`app:\` in jobctl.yaml`);
 }
 
-function choosePool(flag: string | undefined, settings: AppSettings): string {
-  if (flag) return flag;
-  return typeof settings.worker_pool === 'string' && settings.worker_pool ? settings.worker_pool : 'prefork';
-}
-
 function describeResult(r: TaskResult | null): string {
   if (!r) return 'no result';
   const exc = readException(r);
@@ -147,6 +157,13 @@ async function waitForFullPool(t: RedisCeleryTransport, nodename: string, size: 
   return false;
 }
 
+const IN_PROCESS_POOLS = new Set(['gevent', 'eventlet', 'threads']);
+
+/** log lines of smoke tasks declared to fail are expected, not the app's trouble */
+function expectedFailures(specs: SmokeTaskSpec[]): RegExp[] {
+  return specs.filter((s) => s.status !== 'SUCCESS').map((s) => new RegExp(`^Task ${s.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\[`));
+}
+
 class CheckFailed extends Error {}
 class CheckSkipped extends Error {}
 
@@ -155,13 +172,19 @@ export async function runSmokeTest(opts: SmokeOptions): Promise<SmokeResult> {
   const root = path.resolve(opts.root);
   if (!existsSync(root)) throw new JobctlError(`${opts.root}: no such directory; pass the project folder`);
   if (!statSync(root).isDirectory()) throw new JobctlError(`${opts.root}: not a directory; pass the project's folder, not a file`);
-  const env = opts.env ?? process.env;
+  const callerEnv = opts.env ?? process.env;
   checkBrokerFlag({ ...(opts.broker !== undefined ? { broker: opts.broker } : {}), ...(opts.allowRemote ? { allowRemote: true } : {}) });
   const smokeTasks = readSmokeTasks(opts.config);
-  const pyEnv: PythonEnv = await findPythonEnv(root, { ...(opts.python ? { flag: opts.python } : {}), ...(opts.config?.python ? { config: opts.config.python } : {}) }, env);
-  const { spec: app, dir: appDir } = opts.app && opts.appDir ? { spec: opts.app, dir: path.resolve(opts.appDir) } : await resolveApp(root, opts.app, opts.config);
-  const settings = await inspectApp({ python: pyEnv.python, app, root: appDir, env, ...(opts.signal ? { signal: opts.signal } : {}) });
+  const pyEnv: PythonEnv = await findPythonEnv(root, { ...(opts.python ? { flag: opts.python } : {}), ...(opts.config?.python ? { config: opts.config.python } : {}) }, callerEnv);
+  requireRuntimeCelery(pyEnv);
+  const model = opts.model ?? await buildProjectModel(root);
+  const { spec: app, dir: appDir } = opts.app && opts.appDir ? { spec: opts.app, dir: path.resolve(opts.appDir) } : await resolveApp(root, opts.app, opts.config, model);
+  // the environment the deployed worker gets from the project's files; the caller's own env wins
+  const fromFiles = deployedEnv(model, app);
+  const env = { ...fromFiles.env, ...callerEnv };
+  const settings = await inspectApp({ python: pyEnv.python, app, root: appDir, projectRoot: root, env, ...(opts.side ? { side: opts.side } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
   const warnings: string[] = [];
+  if (fromFiles.keys.length) warnings.push(`the worker got ${fromFiles.keys.length} environment variable(s) the project's deploy files set (${fromFiles.sources.join(', ')}): ${fromFiles.keys.join(', ')}`);
   if (!settings.accept_content.includes('json') && !settings.accept_content.includes('application/json')) {
     throw new JobctlError(`app ${app}: accept_content is ${JSON.stringify(settings.accept_content)}; jobctl's producer speaks JSON only, so add 'json' to accept_content to smoke-test it`);
   }
@@ -172,8 +195,12 @@ export async function runSmokeTest(opts: SmokeOptions): Promise<SmokeResult> {
   if (settings.global_keyprefix || settings.result_global_keyprefix) warnings.push('the app sets global_keyprefix; jobctl\'s producer does not apply it yet, so the worker is started with jobctl\'s broker URL but keeps the prefix from your transport options (results may not be found)');
   if (settings.broker_scheme && !settings.broker_scheme.startsWith('redis')) warnings.push(`the app's own broker is ${settings.broker_scheme}://; the smoke test runs it on Redis (jobctl's broker), so transport-specific behaviour is not covered`);
 
-  const pool = choosePool(opts.pool, settings);
-  const concurrency = opts.concurrency ?? 2;
+  const poolChoice = choosePoolAndConcurrency({
+    model, app, settingsPool: settings.worker_pool, settingsConcurrency: settings.worker_concurrency,
+    ...(opts.pool ? { flagPool: opts.pool } : {}), ...(opts.concurrency !== undefined ? { flagConcurrency: opts.concurrency } : {}), ...(opts.fullConcurrency ? { full: true } : {}),
+  });
+  const { pool, concurrency } = poolChoice;
+  if (poolChoice.note) warnings.push(poolChoice.note);
   const taskTimeoutMs = opts.taskTimeoutMs ?? 15_000;
   const broker: BrokerHandle = await resolveBroker({ ...(opts.broker ? { broker: opts.broker } : {}), ...(opts.allowRemote ? { allowRemote: true } : {}), ...(opts.allowSharedBroker ? { allowShared: true } : {}) });
   const queue = `jobctl.smoke.${randomSuffix()}`;
@@ -187,6 +214,7 @@ export async function runSmokeTest(opts: SmokeOptions): Promise<SmokeResult> {
   const onAbort = (): void => { interrupted = true; void worker?.stop(1000); };
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   const secrets = broker.password ? [broker.password] : [];
+  let workerLogErrors: RunLogError[] = [];
 
   const result = (): SmokeResult => {
     const requiredFailed = checks.some((c) => c.required && c.status === 'fail');
@@ -203,6 +231,7 @@ export async function runSmokeTest(opts: SmokeOptions): Promise<SmokeResult> {
       kombuVersion: pyEnv.kombuVersion,
       pool,
       concurrency,
+      poolChoice,
       broker: { url: broker.masked, owned: broker.owned, kind: broker.kind },
       queue,
       nodename: worker?.nodename ?? '',
@@ -210,6 +239,7 @@ export async function runSmokeTest(opts: SmokeOptions): Promise<SmokeResult> {
       checks,
       warnings,
       workerLogExcerpt: logs.trim().split('\n').slice(-60).join('\n'),
+      workerLogErrors,
       durationMs: Math.round(performance.now() - started),
     };
   };
@@ -218,7 +248,7 @@ export async function runSmokeTest(opts: SmokeOptions): Promise<SmokeResult> {
     if (opts.signal?.aborted) { interrupted = true; return result(); }
     transport = await RedisCeleryTransport.open({ brokerUrl: broker.url, backendUrl: broker.backendUrl });
     const t = transport;
-    worker = startWorker({ python: pyEnv.python, app, root: appDir, brokerUrl: broker.url, backendUrl: broker.backendUrl, queue, pool, concurrency, secrets, env });
+    worker = startWorker({ python: pyEnv.python, app, root: appDir, brokerUrl: broker.url, backendUrl: broker.backendUrl, queue, pool, concurrency, secrets, env, projectRoot: root, ...(opts.side ? { side: opts.side } : {}) });
     const w = worker;
     // --- readiness: the worker's own pidbox reply (throws UnavailableError -> exit 3)
     const ready = await w.waitReady(t, opts.readyTimeoutMs ?? 30_000).catch((err: unknown) => {
@@ -226,7 +256,7 @@ export async function runSmokeTest(opts: SmokeOptions): Promise<SmokeResult> {
       throw err;
     });
     if (!ready) return result();
-    checks.push({ id: 'worker-ready', title: 'worker starts and answers a ping', status: 'pass', required: true, durationMs: Math.round(ready.ms), evidence: `${w.nodename} answered ${JSON.stringify(ready.reply)} after ${Math.round(ready.ms)} ms (pool ${pool}, concurrency ${concurrency})` });
+    checks.push({ id: 'worker-ready', title: 'worker starts and answers a ping', status: 'pass', required: true, durationMs: Math.round(ready.ms), evidence: `${w.nodename} answered ${JSON.stringify(ready.reply)} after ${Math.round(ready.ms)} ms (pool ${pool} from ${poolChoice.poolSource}, concurrency ${concurrency} from ${poolChoice.concurrencySource})` });
 
     const call = async (c: TaskCall, timeoutMs = taskTimeoutMs): Promise<{ result: TaskResult | null; elapsedMs: number; id: string }> => {
       const r = await Promise.race([t.call(c, { queue, timeoutMs }), w.exited.then(() => null)]);
@@ -238,6 +268,9 @@ export async function runSmokeTest(opts: SmokeOptions): Promise<SmokeResult> {
       return r;
     };
 
+    const asyncioInFlight = IN_PROCESS_POOLS.has(pool) ? concurrency : 1;
+    let asyncioOutcome: AsyncioOutcome | null = null;
+    const auditAsyncio = IN_PROCESS_POOLS.has(pool) ? await asyncioFindings(root, model, opts.config).catch(() => []) : [];
     const defs: { id: string; title: string; required: boolean; run: () => Promise<string> }[] = [
       {
         id: 'tasks-registered', title: "the app's tasks are registered", required: true,
@@ -316,29 +349,47 @@ export async function runSmokeTest(opts: SmokeOptions): Promise<SmokeResult> {
       ...(['soft', 'hard'] as const).map((kind) => ({
         id: `${kind}-time-limit`, title: `${kind} time limit enforced`, required: pool === 'prefork',
         run: async (): Promise<string> => {
+          // Both limits are sent, soft below hard, so the app's own task_soft_time_limit /
+          // task_time_limit cannot stand in for the one left empty (the worker fills an empty header
+          // slot from the task's limits: celery/worker/request.py execute_using_pool), and billiard
+          // arms the hard limit only after the soft one has fired (billiard/pool.py _timeout_handler).
+          // The hard probe survives SoftTimeLimitExceeded, so only the hard kill can end it early.
           const expected = kind === 'soft' ? 'SoftTimeLimitExceeded' : 'TimeLimitExceeded';
-          const r = await call({ task: 'jobctl.sleep', args: [3], ...(kind === 'soft' ? { softTimeLimit: 0.5 } : { hardTimeLimit: 0.5 }) });
+          const limits = kind === 'soft' ? { softTimeLimit: 0.5, hardTimeLimit: 10 } : { softTimeLimit: 0.3, hardTimeLimit: 1 };
+          const task = kind === 'soft' ? 'jobctl.sleep' : 'jobctl.outlive_soft_limit';
+          const r = await call({ task, args: [3], ...limits });
           const exc = r.result ? readException(r.result) : null;
+          const sent = `soft ${limits.softTimeLimit} s, hard ${limits.hardTimeLimit} s, task sleeps 3 s${kind === 'hard' ? ' through SoftTimeLimitExceeded' : ''}`;
           if (exc?.excType === expected) {
             // A hard limit SIGKILLs the pool child and billiard forks a replacement. A SIGTERM that lands
             // while that replacement is starting left the worker hanging in warm shutdown in ~1 of 4 runs
             // here (cf. celery/celery#4789), so wait until the pool is whole again before going on.
-            const settled = kind === 'hard' ? await waitForFullPool(t, w.nodename, concurrency, 5000) : true;
-            return `${expected} after ${Math.round(r.elapsedMs)} ms (limit 0.5 s, task sleeps 3 s)${settled ? '' : '; the pool was not back to full size 5 s later'}`;
+            const settled = kind === 'hard' && pool === 'prefork' ? await waitForFullPool(t, w.nodename, concurrency, 5000) : true;
+            return `${expected} after ${Math.round(r.elapsedMs)} ms (${sent})${settled ? '' : '; the pool was not back to full size 5 s later'}`;
           }
-          if (pool !== 'prefork' && r.result?.status === 'SUCCESS') throw new CheckSkipped(`not enforced under the ${pool} pool: the 3 s task ran to completion despite a 0.5 s ${kind} limit`);
-          throw new CheckFailed(`expected ${expected}, got ${describeResult(r.result)}`);
+          if (pool !== 'prefork' && r.result?.status === 'SUCCESS') throw new CheckSkipped(`not enforced under the ${pool} pool: the 3 s task ran to completion (${sent})`);
+          throw new CheckFailed(`expected ${expected}, got ${describeResult(r.result)} (${sent})`);
         },
       })),
       {
-        id: 'asyncio', title: `asyncio.run() inside a task (${pool} pool)`, required: false,
+        id: 'asyncio', title: `asyncio.run() inside tasks (${pool} pool${asyncioInFlight > 1 ? `, ${asyncioInFlight} at once` : ''})`, required: false,
         run: async () => {
-          const r = await call({ task: 'jobctl.asyncio_probe' });
-          if (r.result?.status !== 'SUCCESS') throw new CheckFailed(describeResult(r.result));
-          const info = r.result.result as { ok: boolean; runs: string[]; thread: string; main_thread: boolean; running_loop_in_task: boolean; gevent_patched: boolean };
-          const where = `thread ${info.thread}${info.main_thread ? ' (main)' : ''}, running loop in task: ${info.running_loop_in_task ? 'yes' : 'no'}${info.gevent_patched ? ', gevent monkey-patched' : ''}`;
-          if (!info.ok) throw new CheckFailed(`asyncio.run failed: ${info.runs.join(' | ')} (${where})`);
-          return `asyncio.run worked twice in a row (${where})`;
+          // under gevent/eventlet/threads the pool's concurrency runs in one process: as many probes
+          // in flight as the pool runs, each holding its loop open long enough to overlap
+          const runs = await Promise.all(Array.from({ length: asyncioInFlight }, () => call({ task: 'jobctl.asyncio_probe', args: [asyncioInFlight > 1 ? 0.3 : 0.01] })));
+          const infos = runs.map((r) => (r.result?.status === 'SUCCESS' ? r.result.result as AsyncioProbeInfo : null));
+          const broken = runs.flatMap((r, i) => {
+            const info = infos[i];
+            if (info?.ok) return [];
+            return [info ? info.runs.filter((x) => x !== 'ok').join(' | ') : describeResult(r.result)];
+          });
+          const first = infos.find(Boolean);
+          const where = first ? `thread ${first.thread}${first.main_thread ? ' (main)' : ''}, running loop in task: ${first.running_loop_in_task ? 'yes' : 'no'}${first.gevent_patched ? ', gevent monkey-patched' : ''}` : 'no result';
+          asyncioOutcome = { inFlight: asyncioInFlight, failed: broken.length, sample: broken[0] ?? null };
+          const comparison = compareWithAudit(auditAsyncio, asyncioOutcome, pool);
+          if (comparison) warnings.push(comparison);
+          if (broken.length) throw new CheckFailed(`${broken.length} of ${asyncioInFlight} failed: ${broken[0]} (${where})${comparison ? `; ${comparison}` : ''}`);
+          return `asyncio.run worked twice in each of ${asyncioInFlight} task(s)${asyncioInFlight > 1 ? ' running at the same time' : ''} (${where})${comparison ? `; ${comparison}` : ''}`;
         },
       },
       ...smokeTasks.map((spec: SmokeTaskSpec, i: number) => ({
@@ -417,6 +468,13 @@ export async function runSmokeTest(opts: SmokeOptions): Promise<SmokeResult> {
           const dep = collectDeprecationWarnings(worker.logs());
           warnings.push(...dep);
           checks.push({ id: 'deprecation-warnings', title: 'deprecation warnings printed by the worker', required: false, durationMs: 0, status: 'pass', evidence: dep.length ? `${dep.length} collected (see warnings)` : 'none' });
+          workerLogErrors = scanRunErrors(worker.logs(), expectedFailures(smokeTasks));
+          warnings.push(...workerLogErrors.map((e) => `worker log: ${describeRunError(e)}`));
+          checks.push({
+            id: 'worker-log-errors', title: 'no errors in the worker log while the checks ran', required: false, durationMs: 0,
+            status: workerLogErrors.length ? 'warn' : 'pass',
+            evidence: workerLogErrors.length ? workerLogErrors.map(describeRunError).join('; ').slice(0, 600) : 'none',
+          });
         }
       }
     } finally {

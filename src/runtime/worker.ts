@@ -16,8 +16,11 @@ import { fixForPythonError } from './python-errors.js';
 import { UnavailableError } from '../util/errors.js';
 import { maskUrlCredentials } from '../util/mask.js';
 import { ISOLATE_MODULE, isolationKeys } from './broker-guard.js';
+import { lastException } from './worker-errors.js';
 
 export const PROBE_MODULE = 'jobctl_probe';
+/** templates/python/jobctl_worker.py: `python -m celery` plus jobctl's start-up hooks */
+export const BOOT_MODULE = 'jobctl_worker';
 const MAX_LOG = 1_000_000;
 
 export interface WorkerOptions {
@@ -36,6 +39,10 @@ export interface WorkerOptions {
   nodename?: string;
   loglevel?: string;
   extraArgs?: string[];
+  /** 'current'/'target' when verify runs two sides: named in every failure */
+  side?: string;
+  /** the whole project (install advice never names its own packages) */
+  projectRoot?: string;
 }
 
 export interface WorkerExit {
@@ -49,6 +56,8 @@ export interface WorkerHandle {
   argv: string[];
   /** keys of the broker only this worker uses (its unacked bookkeeping): deleted by name afterwards */
   ownKeys: string[];
+  /** the command line, secrets masked */
+  command: string;
   process: ManagedProcess;
   /** everything the worker printed so far, secrets replaced by **** */
   logs(): string;
@@ -75,7 +84,7 @@ export function workerArgv(o: WorkerOptions, nodename: string): string[] {
   const at = extra.indexOf('--include');
   const include = at >= 0 ? extra.splice(at, 2)[1]! : PROBE_MODULE;
   return [
-    '-m', 'celery', '-A', o.app,
+    '-m', BOOT_MODULE, '-A', o.app,
     'worker', '-n', nodename, '-Q', o.queue, '-P', o.pool, '-c', String(o.concurrency),
     '--include', `${ISOLATE_MODULE},${include}`, '-l', o.loglevel ?? 'INFO',
     // no cross-talk with other workers on a shared broker, and a faster start
@@ -84,15 +93,14 @@ export function workerArgv(o: WorkerOptions, nodename: string): string[] {
   ];
 }
 
-/** The last line of a Python traceback in the worker's output, e.g. "ModuleNotFoundError: No module named 'x'". */
+/** The exception that ended the worker: the last line of its last Python traceback, whatever the class is called. */
 export function lastPythonError(logs: string): string | null {
-  const lines = logs.split('\n').map((l) => l.trimEnd()).filter(Boolean);
-  for (let i = lines.length - 1; i >= 0; i--) {
-    const l = lines[i]!;
-    if (/^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt|NotRegistered)\b(:|$)/.test(l.trim())) return l.trim();
-    if (/^Error: /.test(l.trim())) return l.trim();
-  }
-  return null;
+  return lastException(logs);
+}
+
+/** The command as jobctl ran it, secrets masked, for error messages ("python -m jobctl_worker -A proj worker ..."). */
+export function commandLine(python: string, argv: string[]): string {
+  return [python, ...argv].map((a) => (/[\s'"]/.test(a) ? `'${a.replace(/'/g, "'\\''")}'` : a)).join(' ');
 }
 
 export function scrub(text: string, secrets: string[]): string {
@@ -111,7 +119,7 @@ export function startWorker(o: WorkerOptions): WorkerHandle {
   const removeTmp = registerTempDir(tmp);
   const env = {
     ...(o.env ?? process.env), TMPDIR: tmp, PYTHONPATH: pythonPathFor(o.root, (o.env ?? process.env).PYTHONPATH), PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1',
-    CELERY_BROKER_URL: o.brokerUrl, CELERY_RESULT_BACKEND: o.backendUrl, ...isolation.env,
+    CELERY_BROKER_URL: o.brokerUrl, CELERY_RESULT_BACKEND: o.backendUrl, ...isolation.env, JOBCTL_QUEUE: o.queue,
   };
   const proc = spawnGroup(o.python, argv, {
     cwd: o.root,
@@ -121,10 +129,18 @@ export function startWorker(o: WorkerOptions): WorkerHandle {
     onOutput: (chunk) => { if (raw.length < MAX_LOG) raw += chunk; },
   });
   const exited: Promise<WorkerExit> = proc.exited.then((e) => { removeTmp(); return e; });
+  const sideLabel = o.side ? `${o.side} side: ` : '';
+  const maskedArgv = argv.map((a) => scrub(a, o.secrets));
+  const failureDetails = (): Record<string, unknown> => ({
+    command: commandLine(o.python, maskedArgv),
+    ...(o.side ? { side: o.side } : {}),
+    workerLogTail: handle.logs().trim().split('\n').slice(-60).join('\n'),
+  });
   const handle: WorkerHandle = {
     nodename,
     queue: o.queue,
-    argv: argv.map((a) => scrub(a, o.secrets)),
+    argv: maskedArgv,
+    command: commandLine(o.python, maskedArgv),
     ownKeys: isolation.keys,
     process: proc,
     logs: () => scrub(raw, o.secrets),
@@ -145,10 +161,10 @@ export function startWorker(o: WorkerOptions): WorkerHandle {
         // give the pipes a moment to flush the traceback
         await new Promise((r) => setTimeout(r, 50));
         const why = lastPythonError(handle.logs()) ?? `exit code ${ex.exitCode ?? ex.signal}`;
-        throw new UnavailableError(`worker for ${o.app} exited before it was ready: ${why}; ${fixForPythonError(why, o.root, o.python, o.app)}`);
+        throw new UnavailableError(`${sideLabel}worker for ${o.app} exited before it was ready: ${why}; ${fixForPythonError(why, o.root, o.python, { ...(o.projectRoot !== undefined ? { projectRoot: o.projectRoot } : {}), app: o.app })} (command: ${handle.command})`, { jsonExtra: failureDetails() });
       }
       await handle.stop(2000);
-      throw new UnavailableError(`worker for ${o.app} did not answer a ping within ${Math.round(timeoutMs / 1000)}s; last log line: ${handle.logs().trim().split('\n').pop()?.slice(0, 200) ?? '(none)'}`);
+      throw new UnavailableError(`${sideLabel}worker for ${o.app} did not answer a ping within ${Math.round(timeoutMs / 1000)}s; last log line: ${handle.logs().trim().split('\n').pop()?.slice(0, 200) ?? '(none)'} (command: ${handle.command})`, { jsonExtra: failureDetails() });
     },
     async warmShutdown(limitMs) {
       const started = performance.now();

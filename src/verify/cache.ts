@@ -4,7 +4,7 @@
 // that is renamed into place only when the install succeeded — an interrupted build can never
 // leave a half-built venv that the next run would trust.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -24,6 +24,10 @@ export interface VenvSpec {
   requirements: string[];
   /** base interpreter that creates the venv */
   basePython: string;
+  /** installed after the requirements, in a separate pip call, so they never change what the project's own lines resolve to */
+  harness?: string[];
+  /** a pip constraints file (`-c FILE`) for the requirements install */
+  constraint?: string;
 }
 
 export interface Venv {
@@ -37,13 +41,15 @@ export interface Venv {
 export function venvKey(spec: VenvSpec, basePythonVersion: string): string {
   const h = createHash('sha256');
   h.update(`${basePythonVersion}\n${[...spec.requirements].sort().join('\n')}`);
+  if (spec.harness?.length) h.update(`\nharness:${[...spec.harness].sort().join(',')}`);
+  if (spec.constraint) h.update(`\nconstraint:${existsSync(spec.constraint) ? readFileSync(spec.constraint, 'utf8') : spec.constraint}`);
   return `${spec.label}-${h.digest('hex').slice(0, 12)}`;
 }
 
 /** Python version string of an interpreter (3.11.7), or a one-line error. */
 export async function pythonVersionOf(python: string): Promise<string> {
   const r = await execa(python, ['-c', 'import sys; print("%d.%d.%d" % sys.version_info[:3])'], { reject: false, timeout: 20_000, stdin: 'ignore' });
-  if (r.exitCode !== 0 || typeof r.stdout !== 'string') throw new JobctlError(`${python}: does not run; pass --python with a Python 3 interpreter`);
+  if (r.exitCode !== 0 || typeof r.stdout !== 'string') throw new JobctlError(`${python}: does not run; pass a Python 3 interpreter installed on this machine (--base-python, --python-current, --python-target)`);
   return r.stdout.trim();
 }
 
@@ -77,13 +83,21 @@ export async function ensureVenv(spec: VenvSpec, opts: { signal?: AbortSignal; e
     if (venv.exitCode !== 0) throw new JobctlError(`could not create a venv with ${spec.basePython} (${String(venv.stderr).trim().split('\n').pop()}); install python3-venv`);
     const reqFile = path.join(building, 'jobctl-requirements.txt');
     writeFileSync(reqFile, `${spec.requirements.join('\n')}\n`);
-    const pip = await runInGroup(path.join(building, 'bin', 'python'), ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', '-q', '-r', reqFile], {
+    const constraint = spec.constraint ? ['-c', path.resolve(spec.constraint)] : [];
+    const pip = await runInGroup(path.join(building, 'bin', 'python'), ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', '-q', '-r', reqFile, ...constraint], {
       timeout: 20 * 60_000, ...(opts.signal ? { signal: opts.signal } : {}),
     });
     if (opts.signal?.aborted) throw new JobctlError('interrupted while installing');
     if (pip.exitCode !== 0) {
       const lines = String(pip.all ?? '').trim().split('\n').filter((l) => /error|conflict|requested|depends/i.test(l)).slice(-8);
       throw new PipInstallError(`pip could not install the requirements for ${spec.label}`, lines);
+    }
+    if (spec.harness?.length) {
+      const h = await runInGroup(path.join(building, 'bin', 'python'), ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', '-q', ...spec.harness], {
+        timeout: 10 * 60_000, ...(opts.signal ? { signal: opts.signal } : {}),
+      });
+      if (opts.signal?.aborted) throw new JobctlError('interrupted while installing');
+      if (h.exitCode !== 0) throw new PipInstallError(`pip could not add jobctl's harness (${spec.harness.join(', ')}) for ${spec.label}`, String(h.all ?? '').trim().split('\n').slice(-4));
     }
     writeFileSync(path.join(building, '.jobctl-ready'), `${spec.requirements.join('\n')}\n`);
     try {

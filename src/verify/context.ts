@@ -3,7 +3,7 @@
 import type { ProjectModel } from '../model/types.js';
 import type { JobctlConfig } from '../engine/config.js';
 import { ensureVenv, type Venv } from './cache.js';
-import { requirementsFor } from './requirements.js';
+import { workspaceFor, type SideWorkspace } from './workspace.js';
 
 export interface Side {
   role: 'current' | 'target';
@@ -28,17 +28,32 @@ export interface VerifyContext {
   /** facts a stage leaves for later ones (e.g. the tasks the import stage saw) */
   facts: Map<string, unknown>;
   hasTests: boolean;
-  /** the project's broker is not Redis: the venv needs kombu[redis] for jobctl's own broker */
+  /** the project's broker is not Redis: jobctl's harness adds redis-py after the project's own install */
   harnessRedis: boolean;
+  /** per-side workspaces (the project as is; the patched copy for the target) */
+  workspaces: Map<string, Promise<SideWorkspace>>;
+  /** cleanup of temp copies, run when verify ends */
+  disposers: (() => void)[];
+  /** --constraint FILE: passed to pip for both sides, like `pip install -c` */
+  constraint?: string;
+  /** --python-current / --python-target: the interpreter each side's venv is made from */
+  pythonFor: (side: Side) => string;
 }
 
-/** The side's venv (project requirements with that Celery), built once and cached across runs. */
+/**
+ * The side's venv: the side's requirement lines installed exactly as `pip install -r` would (no
+ * extras injected; --constraint passed through), then, separately, what jobctl's harness needs
+ * (redis-py when the project's broker is not Redis, pytest for the tests stage). Built once, cached.
+ */
 export function venvFor(ctx: VerifyContext, side: Side): Promise<Venv> {
   const key = `${side.role}:${side.celery}`;
   let v = ctx.venvs.get(key);
   if (!v) {
-    const reqs = requirementsFor(ctx.model, side.celery, { withPytest: ctx.hasTests, harnessRedis: ctx.harnessRedis });
-    v = ensureVenv({ label: `celery-${side.celery}`, requirements: reqs.lines, basePython: ctx.basePython }, { signal: ctx.signal, env: ctx.env, log: ctx.log });
+    const harness = [...(ctx.harnessRedis ? ['redis'] : []), ...(ctx.hasTests ? ['pytest'] : [])];
+    v = workspaceFor(ctx, side).then((ws) => ensureVenv({
+      label: `celery-${side.celery}`, requirements: ws.lines, basePython: ctx.pythonFor(side),
+      ...(harness.length ? { harness } : {}), ...(ctx.constraint ? { constraint: ctx.constraint } : {}),
+    }, { signal: ctx.signal, env: ctx.env, log: ctx.log }));
     ctx.venvs.set(key, v);
     v.catch(() => ctx.venvs.delete(key));
   }

@@ -3,6 +3,8 @@
 // order with listr2; a stage whose inputs failed (no resolvable requirements, an app that does
 // not import) makes the later runtime stages skip with that reason rather than fail twice.
 import path from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { summarizeSides } from './summary.js';
 import { Listr, ListrLogger, ProcessOutput } from 'listr2';
 import { buildProjectModel } from '../model/index.js';
 import { loadConfig } from '../engine/config.js';
@@ -32,6 +34,11 @@ export interface VerifyOptions {
   app?: string;
   /** interpreter that creates the venvs (default python3) */
   basePython?: string;
+  /** interpreters already on the machine for each side (nothing is downloaded) */
+  pythonCurrent?: string;
+  pythonTarget?: string;
+  /** a pip constraints file used by both sides' installs */
+  constraint?: string;
   loadTasks?: number;
   loadConcurrency?: number;
   /** 'simple' prints stage lines to stderr, 'default' draws the live list (TTY), 'silent' nothing */
@@ -91,6 +98,9 @@ export async function runVerify(opts: VerifyOptions): Promise<VerifyResult> {
     log: (line) => { if (opts.renderer !== 'silent') process.stderr.write(`  ${line}\n`); },
     load: { tasks: opts.loadTasks ?? 300, concurrency: opts.loadConcurrency ?? 20 },
     venvs: new Map(), facts: new Map(), hasTests: detectPytest(root, model), harnessRedis: !usesRedisBroker(model, knowledge),
+    workspaces: new Map(), disposers: [],
+    ...(opts.constraint ? { constraint: checkedFile(opts.constraint, '--constraint') } : {}),
+    pythonFor: (side) => (side.role === 'target' ? opts.pythonTarget : opts.pythonCurrent) ?? opts.basePython ?? env.JOBCTL_BASE_PYTHON ?? 'python3',
   };
 
   const selected = opts.stages ?? ALL_STAGES;
@@ -100,14 +110,23 @@ export async function runVerify(opts: VerifyOptions): Promise<VerifyResult> {
     title: TITLES[id],
     task: async (_: unknown, task: { title: string; skip: (m?: string) => void }): Promise<void> => {
       const t0 = performance.now();
-      const blocker = (NEEDS[id] ?? []).map((n) => results.find((r) => r.id === n)).find((r) => r?.status === 'fail');
+      const blockers = (NEEDS[id] ?? []).map((n) => results.find((r) => r.id === n)).filter((r): r is StageResult => r?.status === 'fail');
+      // a side whose earlier stage failed is left out; the other side still runs (a rehearsal whose
+      // current side cannot even install still shows whether the plan's target works)
+      const brokenRoles = new Set(blockers.flatMap((r) => ctx.sides.filter((s) => r[s.role]?.status === 'fail' || (!r.current && !r.target)).map((s) => s.role)));
+      const remaining = ctx.sides.filter((s) => !brokenRoles.has(s.role));
+      const blocker = remaining.length === 0 ? blockers[0] : undefined;
       let body: Omit<StageResult, 'id' | 'title' | 'durationMs'>;
       if (controller.signal.aborted) body = { status: 'skip', reason: 'interrupted', evidence: [] };
-      else if (blocker) body = { status: 'skip', reason: `skipped: ${blocker.id} failed`, evidence: [] };
+      else if (blocker) {
+        const where = ctx.sides.map((s) => { const b = blockers.find((r) => r[s.role]?.status === 'fail') ?? blocker; return ctx.sides.length > 1 ? `${b.id} failed on the ${s.role} side` : `${b.id} failed`; });
+        body = { status: 'skip', reason: `skipped: ${[...new Set(where)].join(', ')}`, evidence: [] };
+      }
       else if (!app && (id === 'import' || id === 'smoke')) body = { status: 'skip', reason: appProblem ?? 'no Celery app found', evidence: [] };
       else {
         try {
-          body = await STAGES[id](ctx);
+          body = await STAGES[id](remaining.length < ctx.sides.length ? { ...ctx, sides: remaining } : ctx);
+          if (remaining.length < ctx.sides.length) body = { ...body, evidence: [...body.evidence, `${[...brokenRoles].join(', ')} side left out: ${blockers.map((b) => b.id).join(', ')} failed there`] };
         } catch (err) {
           body = controller.signal.aborted ? { status: 'skip', reason: 'interrupted', evidence: [] } : { status: 'fail', reason: (err as Error).message.split('\n')[0]!, evidence: [] };
         }
@@ -128,6 +147,7 @@ export async function runVerify(opts: VerifyOptions): Promise<VerifyResult> {
     await list.run();
   } catch { /* every stage records its own outcome */ } finally {
     opts.signal?.removeEventListener('abort', onAbort);
+    for (const d of ctx.disposers) d();
   }
 
   const interrupted = controller.signal.aborted;
@@ -135,9 +155,15 @@ export async function runVerify(opts: VerifyOptions): Promise<VerifyResult> {
   const ok = !interrupted && results.every((r) => r.status !== 'fail') && ran.length > 0;
   return {
     root, app, current: { version: currentVersion, source: opts.from ? '--from' : detected?.source ?? null }, target, rehearsal: sides.length > 1,
-    python: ctx.basePython, stages: results, comparison: compare(results), ok,
+    python: ctx.basePython, stages: results, comparison: compare(results), summary: summarizeSides(sides, results), ok,
     exitCode: interrupted ? 130 : ok ? 0 : 1, interrupted, durationMs: Math.round(performance.now() - started),
   };
+}
+
+function checkedFile(file: string, flag: string): string {
+  const abs = path.resolve(file);
+  if (!existsSync(abs) || !statSync(abs).isFile()) throw new JobctlError(`${flag} ${file}: no such file; pass a pip constraints file (name==version per line)`, { file });
+  return abs;
 }
 
 /** numbers both sides reported, for the side-by-side table */

@@ -1,6 +1,6 @@
 // Text and markdown for a VerifyResult (JSON is the object itself).
 import { Chalk } from 'chalk';
-import type { VerifyResult } from './types.js';
+import type { SideSummary, VerifyResult } from './types.js';
 
 const ICON = { pass: '✔', fail: '✖', skip: '↷' } as const;
 
@@ -18,6 +18,10 @@ export function renderVerifyText(r: VerifyResult, opts: { color: boolean }): str
     out.push('', c.bold(`side by side: ${r.current.version} → ${r.target}`));
     out.push(...table(['stage', 'metric', String(r.current.version), String(r.target), 'delta', 'verdict'], r.comparison.map((x) => [x.stage, x.metric, fmt(x.current), fmt(x.target), x.delta === null ? '' : (x.delta > 0 ? `+${x.delta}` : String(x.delta)), x.verdict])));
   }
+  if (r.summary?.length) {
+    out.push('', c.bold('per side'));
+    for (const s of r.summary) out.push(...sideLines(s).map((l) => `  ${l}`));
+  }
   const counts = (st: string): number => r.stages.filter((s) => s.status === st).length;
   out.push('', `${r.interrupted ? c.yellow('interrupted') : r.ok ? c.green('all stages run passed') : c.red('verification failed')}: ${counts('pass')} passed, ${counts('fail')} failed, ${counts('skip')} skipped in ${(r.durationMs / 1000).toFixed(1)}s`);
   return `${out.join('\n')}\n`;
@@ -33,11 +37,19 @@ export function renderVerifyMarkdown(r: VerifyResult): string {
     out.push('', `## Side by side`, '', `| stage | metric | ${r.current.version} | ${r.target} | delta | verdict |`, '|---|---|---|---|---|---|');
     for (const x of r.comparison) out.push(`| ${x.stage} | ${x.metric} | ${fmt(x.current)} | ${fmt(x.target)} | ${x.delta ?? ''} | ${x.verdict} |`);
   }
+  if (r.summary?.length) {
+    out.push('', '## Per side', '');
+    for (const s of r.summary) out.push(`- ${sideLines(s).join('; ')}`);
+  }
   for (const s of r.stages) {
     if (!s.evidence.length) continue;
     out.push('', `## ${s.title}`, '', ...s.evidence.map((e) => `- ${e.replace(/\n/g, ' ')}`));
   }
   return `${out.join('\n')}\n`;
+}
+
+function sideLines(s: SideSummary): string[] {
+  return [`${s.role} (celery ${s.celery}): fresh install: ${s.freshInstall} · imports: ${s.imports} · tasks registered: ${s.tasksRegistered ?? '—'} · smoke: ${s.smoke} · load: ${s.load}`];
 }
 
 function fmt(v: number | string | null): string {

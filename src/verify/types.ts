@@ -49,8 +49,21 @@ export interface VerifyResult {
   python: string;
   stages: StageResult[];
   comparison: ComparisonRow[];
+  /** per side, one line each: fresh install, imports, tasks registered, smoke, load */
+  summary?: SideSummary[];
   ok: boolean;
   exitCode: 0 | 1 | 2 | 3 | 130 | 143;
   interrupted: boolean;
   durationMs: number;
+}
+
+export interface SideSummary {
+  role: 'current' | 'target';
+  celery: string;
+  /** "OK" | "broken (VersionMismatch: …)" | "not run" */
+  freshInstall: string;
+  imports: string;
+  tasksRegistered: number | null;
+  smoke: string;
+  load: string;
 }

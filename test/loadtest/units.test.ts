@@ -62,6 +62,19 @@ test('leak verdict: a steady climb is a leak, a flat noisy line and start-up gro
   assert.equal(analyseMemory(series(3, () => 1), 0).verdict, 'insufficient-data');
 });
 
+test('leak verdict rests on the fitted slope and its confidence: +2.9 MiB per 1,000 tasks with R²=1 on a big worker is a leak', () => {
+  const MiB = 1024 * 1024;
+  // 600 MiB worker, 2,000 tasks after warm-up: +5.8 MiB, under 1 % growth (the old 5 % rule said "no leak")
+  const big = analyseMemory(series(41, (c) => 600 * MiB + c * 2.9 * MiB / 1000), 0);
+  assert.equal(big.fitR2, 1);
+  assert.ok(big.growthPct! < 1, `growth ${big.growthPct}%`);
+  assert.equal(big.verdict, 'leak', big.reason);
+  assert.match(big.reason, /\+2\.9 MiB per 1,000 tasks \(R²=1, at least \+2\.9 MiB with ~95% confidence\)/);
+  // the same slope on a noisy line whose confidence interval includes 0 is not called a leak
+  const noisy = analyseMemory(series(41, (c, i) => 600 * MiB + c * 2.9 * MiB / 1000 + ((i * 7919) % 7 - 3) * 4 * MiB), 0);
+  assert.equal(noisy.verdict, 'no-leak', noisy.reason);
+});
+
 test('the tree sampler sees a real process and all its children, with RSS and CPU', async () => {
   // sh forks two children that live for a few seconds; one burns a bit of CPU first
   const child = spawn('sh', ['-c', 'sleep 5 & (i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done; sleep 5) & wait'], { stdio: 'ignore' });

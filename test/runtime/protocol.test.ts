@@ -14,7 +14,7 @@ test('task message: protocol v2 headers, timelimit is [hard, soft], body is [arg
   assert.equal(m.headers.task, 'proj.add');
   assert.equal(m.headers.root_id, m.id);
   assert.deepEqual(m.headers.timelimit, [5, 1]);
-  assert.equal(m.headers.eta, '2030-01-01T00:00:00.000Z');
+  assert.equal(m.headers.eta, '2030-01-01T00:00:00.000000+00:00'); // as Celery's producer writes it (6 fraction digits)
   assert.equal(m.headers.argsrepr, '(2, 3)');
   assert.equal(m.headers.kwargsrepr, "{'z': 'x'}");
   assert.deepEqual(m.body, [[2, 3], { z: 'x' }, { callbacks: null, errbacks: null, chain: null, chord: null }]);

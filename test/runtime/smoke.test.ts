@@ -90,7 +90,7 @@ test('seed fixtures: medical-chat passes on Redis; flask-rate-limits names the m
   assert.match(r.checks.find((c) => c.id === 'tasks-registered')!.evidence, /8 app task\(s\) registered: analytics\.performance_report/);
   assert.ok(r.warnings.some((w) => /own broker is sqlalchemy\+sqlite/.test(w)));
   assertNoLeftovers(r);
-  await assert.rejects(smoke('seed-flask-rate-limits', NEW), /No module named 'boto3' \(at claude_client\.py:5\); install boto3/);
+  await assert.rejects(smoke('seed-flask-rate-limits', NEW), /No module named 'boto3' \(at claude_client\.py:5\); install the distribution that provides boto3 .*\(often `pip install boto3`\)/);
 });
 
 test('a task that hangs: the check fails on its timeout, shutdown is forced, nothing hangs', async () => {

@@ -7,7 +7,8 @@
 import { ensureVenv } from '../cache.js';
 import type { VerifyContext } from '../context.js';
 import type { SideOutcome, StageResult } from '../types.js';
-import { checkInstallWithPip, requirementLines, requirementsOf } from '../../deps/index.js';
+import { checkInstallWithPip, requirementLines } from '../../deps/index.js';
+import { workspaceFor } from '../workspace.js';
 import { usesRedisBroker } from '../../rules/lib/broker.js';
 import { loadKnowledge } from '../../knowledge/index.js';
 
@@ -22,8 +23,9 @@ export async function depsStage(ctx: VerifyContext): Promise<Omit<StageResult, '
   const usesRedis = usesRedisBroker(ctx.model, loadKnowledge());
   for (const side of ctx.sides) {
     const t0 = performance.now();
-    const reqs = requirementsOf(ctx.model, { celery: side.celery }); // production truth: no harness additions here
-    const check = await checkInstallWithPip(reqs, { pythonExe: tool.python, usesRedis, signal: ctx.signal });
+    // production truth: no harness additions here; the target side's lines come from the plan's edits
+    const reqs = (await workspaceFor(ctx, side)).requirements;
+    const check = await checkInstallWithPip(reqs, { pythonExe: tool.python, usesRedis, signal: ctx.signal, ...(ctx.constraint ? { constraint: ctx.constraint } : {}) });
     const res = check.resolution;
     const runs = res.ok && check.traps.length === 0;
     const outcome: SideOutcome = { celery: side.celery, status: runs ? 'pass' : 'fail', durationMs: Math.round(performance.now() - t0), evidence: [], figures: {} };

@@ -6,6 +6,9 @@ import { runInGroup } from '../exec.js';
 import { templatesPythonDir } from '../../runtime/paths.js';
 import { importFailureReason } from '../../runtime/python-errors.js';
 import { venvFor, type VerifyContext } from '../context.js';
+import { workspaceFor } from '../workspace.js';
+import { deployedEnv } from '../../runtime/deployed.js';
+import type { ProjectModel } from '../../model/types.js';
 import { PipInstallError } from '../cache.js';
 import type { SideOutcome, StageResult } from '../types.js';
 
@@ -17,11 +20,13 @@ export interface ImportFacts {
   warnings: string[];
 }
 
-export async function importApp(ctx: VerifyContext, python: string): Promise<ImportFacts | { error: string }> {
+export async function importApp(ctx: VerifyContext, python: string, appDir: string = ctx.appDir, model: ProjectModel = ctx.model): Promise<ImportFacts | { error: string }> {
   const script = path.join(templatesPythonDir(), 'jobctl_verify_import.py');
+  // the env the deployed worker gets from the project's files (settings modules read it at import)
+  const fromFiles = deployedEnv(model, ctx.app!).env;
   const r = await runInGroup(python, [script, ctx.app!], {
-    cwd: ctx.appDir, signal: ctx.signal, timeout: 120_000,
-    env: { ...ctx.env, PYTHONPATH: ctx.appDir, PYTHONDONTWRITEBYTECODE: '1' }, extendEnv: false,
+    cwd: appDir, signal: ctx.signal, timeout: 120_000,
+    env: { ...fromFiles, ...ctx.env, PYTHONPATH: appDir, PYTHONDONTWRITEBYTECODE: '1' }, extendEnv: false,
   });
   if (r.timedOut) return { error: 'importing the app took longer than 120 s (does a module block at import time?)' };
   if (r.exitCode !== 0) return { error: importFailureReason(String(r.stderr ?? ''), r.exitCode) };
@@ -38,13 +43,15 @@ export async function importStage(ctx: VerifyContext): Promise<Omit<StageResult,
     const t0 = performance.now();
     const outcome: SideOutcome = { celery: side.celery, status: 'pass', durationMs: 0, evidence: [], figures: {} };
     try {
+      const ws = await workspaceFor(ctx, side);
+      if (ws.planEdits.length) outcome.evidence.push(`plan edits applied to a copy: ${ws.planEdits.join(' | ')}`);
       const venv = await venvFor(ctx, side);
-      outcome.evidence.push(`venv ${venv.key}${venv.cached ? ' (cached)' : ' (built)'}`);
-      const res = await importApp(ctx, venv.python);
+      outcome.evidence.push(`venv ${venv.key}${venv.cached ? ' (cached)' : ' (built)'} from: ${ws.lines.join(' ')}`);
+      const res = await importApp(ctx, venv.python, ws.appDir, ws.model);
       if ('error' in res) {
         outcome.status = 'fail';
         outcome.evidence.push(`app ${ctx.app} does not import: ${res.error}`);
-        failed ??= `celery ${side.celery}: app ${ctx.app} does not import — ${res.error}`;
+        failed ??= `${side.role} side (celery ${side.celery}): app ${ctx.app} does not import — ${res.error}`;
       } else {
         facts[side.role] = res;
         const own = res.tasks.filter((t) => !t.startsWith('celery.'));
@@ -58,7 +65,7 @@ export async function importStage(ctx: VerifyContext): Promise<Omit<StageResult,
       outcome.status = 'fail';
       const msg = err instanceof PipInstallError ? err.message : (err as Error).message;
       outcome.evidence.push(msg);
-      failed ??= `celery ${side.celery}: ${msg}`;
+      failed ??= `${side.role} side (celery ${side.celery}): ${msg}`;
     }
     outcome.durationMs = Math.round(performance.now() - t0);
     sides[side.role] = outcome;

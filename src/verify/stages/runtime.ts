@@ -4,6 +4,7 @@
 import { runSmokeTest } from '../../runtime/smoke.js';
 import { loadTest, probeTask } from '../../loadtest/index.js';
 import { venvFor, type VerifyContext } from '../context.js';
+import { workspaceFor } from '../workspace.js';
 import type { SideOutcome, StageResult } from '../types.js';
 
 type StageBody = Omit<StageResult, 'id' | 'title' | 'durationMs'>;
@@ -15,8 +16,20 @@ export async function smokeStage(ctx: VerifyContext): Promise<StageBody> {
   let failed: string | null = null;
   for (const side of ctx.sides) {
     const t0 = performance.now();
+    const ws = await workspaceFor(ctx, side);
     const venv = await venvFor(ctx, side);
-    const r = await runSmokeTest({ root: ctx.appDir, appDir: ctx.appDir, app: ctx.app, python: venv.python, config: ctx.config, renderer: 'silent', signal: ctx.signal, env: ctx.env });
+    let r: Awaited<ReturnType<typeof runSmokeTest>>;
+    try {
+      r = await runSmokeTest({ root: ws.root, appDir: ws.appDir, app: ctx.app, python: venv.python, config: ctx.config, renderer: 'silent', signal: ctx.signal, env: ctx.env, model: ws.model, side: side.role });
+    } catch (err) {
+      if (ctx.signal.aborted) throw err;
+      // the worker did not start (or the app did not load) on this side: that side fails, the other still runs
+      const msg = (err as Error).message;
+      sides[side.role] = { celery: side.celery, status: 'fail', durationMs: Math.round(performance.now() - t0), evidence: [msg], figures: { checks_passed: 0, checks_failed: 1 } };
+      evidence.push(`[${side.role} ${side.celery}] ${msg}`);
+      failed ??= msg;
+      continue;
+    }
     const bad = r.checks.filter((c) => c.status === 'fail' && c.required);
     const o: SideOutcome = {
       celery: r.celeryVersion, status: r.ok ? 'pass' : 'fail', durationMs: Math.round(performance.now() - t0),
@@ -27,7 +40,7 @@ export async function smokeStage(ctx: VerifyContext): Promise<StageBody> {
       ],
       figures: { checks_passed: r.checks.filter((c) => c.status === 'pass').length, checks_failed: bad.length, worker_warnings: r.warnings.length },
     };
-    if (!r.ok) failed ??= `celery ${side.celery}: ${bad.map((c) => c.title).join(', ') || 'the worker did not run'}`;
+    if (!r.ok) failed ??= `${side.role} side (celery ${side.celery}): ${bad.map((c) => c.title).join(', ') || 'the worker did not run'}`;
     sides[side.role] = o;
     evidence.push(...o.evidence.map((e) => `[${side.role} ${side.celery}] ${e}`));
     if (r.interrupted) break;
@@ -48,12 +61,24 @@ export async function loadStage(ctx: VerifyContext): Promise<StageBody> {
   const probe = probeTask('sleep:5');
   for (const side of ctx.sides) {
     const t0 = performance.now();
+    const ws = await workspaceFor(ctx, side);
     const venv = await venvFor(ctx, side);
-    const r = await loadTest({
-      root: ctx.appDir, ...(ctx.app ? { app: ctx.app, appDir: ctx.appDir } : {}), python: venv.python,
+    const run = loadTest({
+      root: ws.root, model: ws.model, side: side.role, ...(ctx.app ? { app: ctx.app, appDir: ws.appDir } : {}), python: venv.python,
       task: probe.task, args: probe.args, shape: { mode: 'closed', concurrency: ctx.load.concurrency }, tasks: ctx.load.tasks,
       thresholds: ['lost==0', 'errors<1%'], signal: ctx.signal, sampleIntervalMs: 100, warmupTasks: Math.min(50, Math.floor(ctx.load.tasks / 4)),
     });
+    let r: Awaited<typeof run>;
+    try {
+      r = await run;
+    } catch (err) {
+      if (ctx.signal.aborted) throw err;
+      const msg = (err as Error).message;
+      sides[side.role] = { celery: side.celery, status: 'fail', durationMs: Math.round(performance.now() - t0), evidence: [msg], figures: {} };
+      evidence.push(`[${side.role} ${side.celery}] ${msg}`);
+      failed ??= msg;
+      continue;
+    }
     const o: SideOutcome = {
       celery: r.environment.celery ?? side.celery, status: r.passed ? 'pass' : 'fail', durationMs: Math.round(performance.now() - t0),
       evidence: [
@@ -68,7 +93,7 @@ export async function loadStage(ctx: VerifyContext): Promise<StageBody> {
         lost: r.counts.lost,
       },
     };
-    if (!r.passed) failed ??= `celery ${side.celery}: ${o.evidence.find((e) => e.startsWith('threshold failed')) ?? 'load thresholds failed'}`;
+    if (!r.passed) failed ??= `${side.role} side (celery ${side.celery}): ${o.evidence.find((e) => e.startsWith('threshold failed')) ?? 'load thresholds failed'}`;
     sides[side.role] = o;
     evidence.push(...o.evidence.map((e) => `[${side.role} ${side.celery}] ${e}`));
     if (r.interrupted) break;

@@ -1,0 +1,74 @@
+// What each side of a rehearsal runs: the current side is the project's files as they are; the
+// target side is a private copy of the project with the upgrade plan's edits applied (Celery pin,
+// companion pins such as kombu/redis/django-celery-beat, renamed settings), so verify rehearses the
+// plan itself, not just a version number. The copy lives in a temp folder that verify deletes.
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { buildProjectModel } from '../model/index.js';
+import type { ProjectModel } from '../model/types.js';
+import { runAudit } from '../engine/audit.js';
+import { loadKnowledge } from '../knowledge/index.js';
+import { assembleUpgradePlan, applyPlan, type AppliedEdit } from '../plan/index.js';
+import { requirementLines, requirementsOf, type Requirement } from '../deps/index.js';
+import type { Side, VerifyContext } from './context.js';
+
+export interface SideWorkspace {
+  /** project folder for this side (the project itself, or the patched copy) */
+  root: string;
+  /** folder the app imports from, inside `root` */
+  appDir: string;
+  model: ProjectModel;
+  /** the requirements this side installs, exactly as pip / Poetry / uv would read them (nothing injected) */
+  requirements: Requirement[];
+  lines: string[];
+  /** the plan's edits applied to the copy (target side only) */
+  applied: AppliedEdit[];
+  /** the plan's edits, one line each, for the evidence */
+  planEdits: string[];
+}
+
+const SKIP = new Set(['.git', 'node_modules', '.venv', 'venv', 'env', '.tox', '.nox', '__pycache__', '.mypy_cache', '.pytest_cache', '.ruff_cache', 'dist', 'build', '.cache']);
+
+export async function currentWorkspace(ctx: VerifyContext, side: Side): Promise<SideWorkspace> {
+  const requirements = requirementsOf(ctx.model, { celery: side.celery });
+  return { root: ctx.root, appDir: ctx.appDir, model: ctx.model, requirements, lines: requirementLines(requirements), applied: [], planEdits: [] };
+}
+
+/** A copy of the project with the upgrade plan to `side.celery` applied. `dispose()` removes it. */
+export async function targetWorkspace(ctx: VerifyContext, side: Side, current: string): Promise<SideWorkspace & { dispose(): void }> {
+  const k = loadKnowledge();
+  const audit = await runAudit(ctx.root, { model: ctx.model, config: ctx.config, target: side.celery });
+  const plan = assembleUpgradePlan(ctx.model, audit, k, { from: current, to: side.celery });
+  const base = mkdtempSync(path.join(tmpdir(), 'jobctl-rehearsal-'));
+  const root = path.join(base, path.basename(ctx.root));
+  cpSync(ctx.root, root, { recursive: true, filter: (src) => !SKIP.has(path.basename(src)), dereference: false });
+  const dispose = (): void => rmSync(base, { recursive: true, force: true });
+  try {
+    const applied = (await applyPlan(plan, root)).results;
+    const model = await buildProjectModel(root, { exclude: ctx.config.exclude ?? [] });
+    // the plan pins Celery where it can; a project whose Celery line the plan could not edit still
+    // gets the target for the rehearsal
+    const requirements = requirementsOf(model, { celery: side.celery });
+    return {
+      root, appDir: path.join(root, path.relative(ctx.root, ctx.appDir)), model, requirements, lines: requirementLines(requirements), applied,
+      planEdits: plan.edits.map((e) => `${e.file}: ${e.changes.join('; ')}`), dispose,
+    };
+  } catch (err) {
+    dispose();
+    throw err;
+  }
+}
+
+/** The side's workspace, made once per run (stages share it). */
+export function workspaceFor(ctx: VerifyContext, side: Side): Promise<SideWorkspace> {
+  let w = ctx.workspaces.get(side.role);
+  if (!w) {
+    const current = ctx.sides.find((s) => s.role === 'current')!.celery;
+    w = side.role === 'target'
+      ? targetWorkspace(ctx, side, current).then((ws) => { ctx.disposers.push(ws.dispose); return ws; })
+      : currentWorkspace(ctx, side);
+    ctx.workspaces.set(side.role, w);
+  }
+  return w;
+}
