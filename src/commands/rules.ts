@@ -2,7 +2,7 @@ import { Args } from '@oclif/core';
 import { JobctlCommand } from '../cli/base-command.js';
 import { allRules } from '../rules/index.js';
 import { renderRuleDoc } from '../rules/docs.js';
-import { summarizeRule } from '../engine/audit.js';
+import { summarizeRule } from '../engine/rule-summary.js';
 import type { RuleSummary } from '../engine/types.js';
 import { JobctlError } from '../util/errors.js';
 

@@ -18,6 +18,9 @@ import type { AuditResult, Finding, RuleSummary } from './types.js';
 import { SEVERITY_ORDER } from './types.js';
 import { TOOL_VERSION } from '../util/version.js';
 import { fingerprintAll } from './fingerprint.js';
+import { ruleDocsPath, summarizeRule } from './rule-summary.js';
+
+export { summarizeRule, ruleDocsPath } from './rule-summary.js';
 
 export interface AuditOptions {
   /** --target: a version ('5.6.2') or a line ('5.6'); overrides the config's target */
@@ -119,11 +122,6 @@ export async function runAudit(root: string, opts: AuditOptions = {}): Promise<A
   };
 }
 
-export function summarizeRule(r: Rule): RuleSummary {
-  const m = r.meta;
-  return { id: m.id, name: m.name, band: m.band, severity: m.severity, confidence: m.confidence, title: m.title, description: m.description, fix: m.fix, sources: m.sources, docs: ruleDocsPath(m.id) };
-}
-
 function resolveTarget(knowledge: Knowledge, spec: string | undefined): { target: ReleaseFacts | null; requested: string | null } {
   if (spec === undefined || spec === '') return { target: null, requested: null };
   const target = knowledge.releaseFor(spec);
@@ -171,6 +169,3 @@ export function meetsFailOn(result: AuditResult, failOn: 'error' | 'warning' | '
 }
 
 /** where a rule's docs page lives in the jobctl package (scripts/gen-rule-docs.mjs writes it) */
-export function ruleDocsPath(id: string): string {
-  return `docs/rules/${id}.md`;
-}

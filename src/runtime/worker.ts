@@ -149,11 +149,23 @@ export function startWorker(o: WorkerOptions): WorkerHandle {
     async waitReady(transport, timeoutMs) {
       const started = performance.now();
       const deadline = Date.now() + timeoutMs;
+      // Poll every 150 ms for the worker's own "<nodename> ready." log line (it is logged once the
+      // consumer, remote control included, is running), then confirm with a ping. A ping sent before
+      // that is lost (nobody listens yet) and used to cost a whole 700 ms reply timeout. Without the
+      // line (a log level above INFO) pings go out back to back as before; with it, still one every 2 s
+      // in case a Celery version words it differently.
+      const readyLine = `${nodename} ready.`;
+      const lineLogged = /^(debug|info)$/i.test(o.loglevel ?? 'INFO');
+      const pingEveryMs = lineLogged ? 2000 : 0;
+      let lastPing = lineLogged ? performance.now() : -Infinity;
       while (Date.now() < deadline) {
         if (proc.hasExited()) break;
-        const replies = await transport.control('ping', {}, { destination: [nodename], timeoutMs: Math.min(700, Math.max(100, deadline - Date.now())) }).catch(() => ({} as Record<string, unknown>));
-        if (replies[nodename] !== undefined) return { ms: performance.now() - started, reply: replies[nodename] };
-        if (proc.hasExited()) break;
+        if (raw.includes(readyLine) || performance.now() - lastPing >= pingEveryMs) {
+          lastPing = performance.now();
+          const replies = await transport.control('ping', {}, { destination: [nodename], timeoutMs: Math.min(700, Math.max(100, deadline - Date.now())) }).catch(() => ({} as Record<string, unknown>));
+          if (replies[nodename] !== undefined) return { ms: performance.now() - started, reply: replies[nodename] };
+          if (proc.hasExited()) break;
+        }
         await new Promise((r) => setTimeout(r, 150));
       }
       if (proc.hasExited()) {

@@ -1,13 +1,15 @@
 // Short-lived commands of verify (python -m venv, pip, pytest, the import probe) in their own
 // process group: pip and venv spawn children of their own (ensurepip, build backends), and an
 // interrupt must end all of them before jobctl removes the half-built venv they write into.
-import { execa, type Options, type Result } from 'execa';
+import type { Options, Result } from 'execa';
 import { startWatchdog } from '../runtime/lifecycle.js';
 
 export type GroupResult = Result<{ all: true; reject: false }>;
 
 export async function runInGroup(file: string, args: string[], opts: Omit<Options, 'detached' | 'cancelSignal' | 'reject' | 'all'> & { signal?: AbortSignal }): Promise<GroupResult> {
   const { signal, ...rest } = opts;
+  // loaded here, not at the top: audit and rules reach this module (pip dry-run) without ever running it
+  const { execa } = await import('execa');
   const child = execa(file, args, { ...rest, detached: true, reject: false, all: true, stdin: 'ignore' } as Options);
   const killGroup = (): void => {
     if (child.pid === undefined) return;
