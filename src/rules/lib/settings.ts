@@ -126,6 +126,11 @@ export function intendedSettings(model: ProjectModel, k: Knowledge): ResolvedSet
   return out;
 }
 
+/** The project's Celery apps: an app created inside test code (tests/, conftest.py, test_*.py) is a test double, not the project's app. */
+export function projectApps(model: ProjectModel): ProjectModel['apps'] {
+  return model.apps.filter((a) => !isTestFile(a.loc.file));
+}
+
 /** Is this file a test settings module (tests/, *test*settings*, conftest)? */
 export function isTestFile(file: string): boolean {
   return /(^|\/)(tests?|testing)\//.test(file) || /(^|\/)(test_[^/]*|[^/]*_tests?|conftest)\.py$/.test(file) || /test[^/]*settings|settings[^/]*test/i.test(file);
