@@ -23,7 +23,31 @@ const CELERY_UPPER = /^(CELERY|CELERYD|CELERYBEAT|CELERYMON|BROKER)_/;
 /** New-style namespaces (celery/app/defaults.py NAMESPACES) */
 const CELERY_LOWER = /^(accept_content|enable_utc|imports|include|timezone|beat|broker|result|task|worker|redis|database|cache|cassandra|s3|azureblockblob|gcs|arangodb|cosmosdbsql|couchbase|elasticsearch|mongodb|riak|control|event|security|sqlalchemy|email|deprecated)(_|$)/;
 
+/**
+ * Settings Celery reads with `conf.get(...)` that celery/app/defaults.py does not declare (checked in the
+ * 5.3.6, 5.6.3 and 5.7.0 wheels): celery/backends/base.py `result_backend_thread_safe`, celery/backends/gcs.py
+ * `gcs_threadpool_maxsize` (5.5+), celery/loaders/base.py and app/backends.py `override_backends`,
+ * celery/fixups/django.py `CELERY_DB_REUSE_MAX`. They are Celery's, not unknown.
+ */
+const READ_OUTSIDE_DEFAULTS = new Set(['result_backend_thread_safe', 'gcs_threadpool_maxsize', 'override_backends']);
+
+/**
+ * Settings of Celery extensions that live in the same config: celery-redbeat (`redbeat_*`), celery_once
+ * (`ONCE`), django-celery-email (`CELERY_EMAIL_*`), django-celery-beat/-results (`DJANGO_CELERY_BEAT_*`,
+ * `DJANGO_CELERY_RESULTS_*`), flower (`flower_*`). Not Celery's — and not a typo of one.
+ */
+const EXTENSION_SETTING = /^(redbeat_|once$|celery_once|celery_email_|django_celery_(beat|results)_|flower_)/i;
+
+/** the key without the config's namespace prefix (CELERY_REDBEAT_REDIS_URL under namespace CELERY → REDBEAT_REDIS_URL) */
+function bareKey(name: string, ns: string | null | undefined): string {
+  return ns && name.startsWith(`${ns}_`) ? name.slice(ns.length + 1) : name;
+}
+
 export function classifyKey(name: string, source: ConfigSource, k: Knowledge): KeyStatus {
+  const bare = bareKey(name, source.namespace);
+  if (EXTENSION_SETTING.test(name) || EXTENSION_SETTING.test(bare)) return { kind: 'not-celery' };
+  if (name === 'CELERY_DB_REUSE_MAX') return { kind: 'new', newName: 'db_reuse_max' };
+  if (READ_OUTSIDE_DEFAULTS.has(bare.toLowerCase()) && (bare === bare.toLowerCase() || bare !== name)) return { kind: 'new', newName: bare.toLowerCase() };
   const ns = source.namespace;
   const isDjango = source.kind === 'django-settings';
   if (source.kind === 'celery-ctor') return { kind: 'new', newName: name };
@@ -83,6 +107,7 @@ export function closest(name: string, candidates: string[]): string | null {
   let bestD = Infinity;
   const lower = name.toLowerCase();
   for (const c of candidates) {
+    if (c.toLowerCase() === lower) continue; // the name itself (a removed setting) is no suggestion
     const d = distance(lower, c.toLowerCase());
     if (d < bestD) {
       bestD = d;
