@@ -38,7 +38,7 @@ export const rule: Rule = {
       const mine = (file: string): boolean => single || owner(file) === app;
       const state = settingState(ctx.model, ctx.knowledge, 'task_time_limit', { app, cli: true, where: (s) => app.configSourceIds.includes(s.source.id) || mine(s.source.file) }, settings);
       if (state.state !== 'absent') continue; // set, or in a source jobctl could not read (JC001 names it)
-      const without = ctx.model.tasks.filter((t) => t.options.time_limit === undefined && !isTestFile(t.file) && mine(t.file));
+      const without = ctx.model.tasks.filter((t) => t.options.time_limit === undefined && (!isTestFile(t.file) || isTestFile(app.loc.file)) && mine(t.file));
       if (without.length === 0) continue;
       ctx.report({ loc: app.loc, key: app.id, message: `no task_time_limit is set and ${without.length} task${without.length === 1 ? ' has' : 's have'} no time_limit (e.g. \`${without[0]!.name}\`): a hung task holds its worker slot forever`, hint: 'set task_time_limit / task_soft_time_limit in this app\'s config' });
     }

@@ -151,9 +151,16 @@ export function intendedSettings(model: ProjectModel, k: Knowledge): ResolvedSet
   return out;
 }
 
-/** The project's Celery apps: an app created inside test code (tests/, conftest.py, test_*.py) is a test double, not the project's app. */
+/**
+ * The project's Celery apps: an app created inside test code (tests/, conftest.py, test_*.py) next to the
+ * project's own app is a test double. When test code holds the only app (a reusable Django app whose runnable
+ * project is tests/<project>/, as openwisp-monitoring's), that app is the one the project runs.
+ */
 export function projectApps(model: ProjectModel): ProjectModel['apps'] {
-  return model.apps.filter((a) => !isTestFile(a.loc.file));
+  // a test module (test_*.py, *_test.py, conftest.py) only ever creates doubles
+  const apps = model.apps.filter((a) => !/(^|\/)(test_[^/]*|[^/]*_tests?|conftest)\.py$/.test(a.loc.file));
+  const own = apps.filter((a) => !isTestFile(a.loc.file));
+  return own.length > 0 ? own : apps;
 }
 
 /** Is this file a test settings module (tests/, *test*settings*, conftest)? */
