@@ -25,6 +25,7 @@ export const rule: Rule = {
       if (s.source.kind === 'celery-ctor') continue;
       if (present.has(s.newName)) continue;
       const fact = ctx.knowledge.settings.get(s.newName);
+      if (!fact) continue; // read by Celery outside defaults.py (result_backend_thread_safe): no per-release data
       const why = fact?.removedIn ? `removed in ${fact.removedIn}` : fact ? `added in ${fact.since}` : 'not known to it';
       ctx.report({ loc: s.assignment.keyLoc, key: s.assignment.name, message: `\`${s.assignment.name}\` (${s.newName}) does not exist in Celery ${target.version} (${why}): it would be silently ignored`, hint: fact?.removedIn ? 'remove it' : `target ${fact?.since ?? 'a newer release'} or later, or remove it` });
     }

@@ -1,5 +1,5 @@
 import type { Rule } from './types.js';
-import { effectiveSettings } from './lib/settings.js';
+import { effectiveSettings, projectApps } from './lib/settings.js';
 import { asBool } from './lib/values.js';
 import { compareVersions } from './lib/versions.js';
 import { settingState } from './lib/fact-state.js';
@@ -31,7 +31,7 @@ Do not add the uppercase \`BROKER_CONNECTION_RETRY_ON_STARTUP\` to a lowercase c
     const retry = settings.find((s) => s.newName === 'broker_connection_retry');
     const warns = compareVersions(v, '5.5.0') < 0 || asBool(retry?.assignment.value) === false;
     if (!warns) return;
-    for (const app of ctx.model.apps) {
+    for (const app of projectApps(ctx.model)) {
       // set, or in a config source jobctl could not read (JC001 names it)
       if (settingState(ctx.model, ctx.knowledge, 'broker_connection_retry_on_startup', { app }, settings).state !== 'absent') continue;
       ctx.report({ loc: app.loc, key: app.id, message: `Celery ${v} warns at worker start that broker_connection_retry_on_startup is unset${compareVersions(v, '5.5.0') >= 0 ? ' (broker_connection_retry is False)' : ''}`, hint: compareVersions(v, '5.5.0') >= 0

@@ -15,6 +15,9 @@ export const rule: Rule = {
   check(ctx) {
     const locked = ctx.model.dependencies.some((d) => d.name === 'celery' && d.isLock);
     if (locked) return;
+    // a pip-compiled output under another name (requirements/base.pip compiled from base.in, without the usual
+    // header) or a constraints file (`pip install -c constraints.txt`) pinning celery is what gets installed
+    if (ctx.model.dependencies.some((d) => d.name === 'celery' && d.version !== null && /\.pip$|(^|[/_.-])constraints?[^/]*$/i.test(d.file))) return;
     for (const d of ctx.model.dependencies) {
       if (d.name !== 'celery' || d.isLock) continue;
       const spec = d.specifier.replace(/\s/g, '');

@@ -1,5 +1,7 @@
 import type { Rule } from './types.js';
 import { isRedisService } from './lib/broker.js';
+import { confAcceptsOutside, confHasPassword, knownNotCeleryRedis, publishesRedisPort, serviceHasPassword } from './lib/redis-exposure.js';
+import { isDevOnlyFile } from './lib/secrets.js';
 
 export const rule: Rule = {
   meta: {
@@ -18,24 +20,28 @@ export const rule: Rule = {
     ],
   },
   check(ctx) {
+    const dev = (file: string): { severity?: 'info'; note: string } => (isDevOnlyFile(file) ? { severity: 'info', note: ' (a development-only file)' } : { note: '' });
     for (const conf of ctx.model.redisConfs) {
-      const has = (n: string): boolean => conf.directives.some((d) => d.name === n);
-      const aclUserWithPassword = conf.directives.some((d) => d.name === 'user');
-      if (has('requirepass') || has('aclfile') || aclUserWithPassword) continue;
-      const bind = conf.directives.find((d) => d.name === 'bind');
-      const loc = { file: conf.file, line: 1, column: 1 }; // a file-level finding
-      ctx.report({ loc, key: conf.file, message: `${conf.file} sets no password (no requirepass, ACL user or aclfile)${bind ? ` and binds ${bind.args.join(' ')}` : ''}: anyone who reaches it can read and publish tasks`, hint: 'add requirepass (from a secret) or ACL users' });
+      // without a password Redis' protected mode (on by default) refuses outside connections unless the conf binds a public interface or turns it off
+      if (confHasPassword(conf) || !confAcceptsOutside(conf)) continue;
+      const bind = conf.directives.filter((d) => d.name === 'bind').pop();
+      const pm = conf.directives.filter((d) => d.name === 'protected-mode').pop();
+      const d = dev(conf.file);
+      const why = [bind ? `binds ${bind.args.join(' ')}` : '', pm && /^no$/i.test(pm.args[0] ?? '') ? 'turns protected-mode off' : ''].filter(Boolean).join(' and ');
+      ctx.report({ loc: { file: conf.file, line: 1, column: 1 }, key: conf.file, ...(d.severity ? { severity: d.severity } : {}), message: `${conf.file} sets no password (no requirepass, ACL user or aclfile) and ${why}: anyone who reaches it can read and publish tasks${d.note}`, hint: 'add requirepass (from a secret) or ACL users' });
     }
     for (const svc of ctx.model.composeServices) {
-      if (!isRedisService(svc)) continue;
-      if (/--requirepass|--aclfile|redis\.conf/.test(svc.command ?? '')) continue;
+      if (!isRedisService(svc) || serviceHasPassword(svc, ctx.model)) continue;
+      if (knownNotCeleryRedis(svc, ctx.model, ctx.knowledge)) continue;
       for (const p of svc.ports) {
         const v = p.value.replace(/\/(tcp|udp)$/, '');
         if (/^(127\.0\.0\.1|localhost|\[::1\]):/.test(v)) continue;
+        if (!publishesRedisPort(svc, p.value)) continue;
+        const d = dev(svc.file);
         // short syntax "6379" (container port only): Docker publishes it on an ephemeral host port
         const ephemeral = /^\d+(-\d+)?$/.test(v);
         const where = ephemeral ? `container port ${v} on an ephemeral (random) host port` : `on ${p.value}`;
-        ctx.report({ loc: p.loc, key: `${svc.name}:${p.value}`, message: `compose service \`${svc.name}\` publishes Redis ${where} with no password: reachable from outside the host`, hint: 'drop the port mapping (services reach redis over the compose network) or bind it to 127.0.0.1, and set --requirepass' });
+        ctx.report({ loc: p.loc, key: `${svc.name}:${p.value}`, ...(d.severity ? { severity: d.severity } : {}), message: `compose service \`${svc.name}\` publishes Redis ${where} with no password: reachable from outside the host${d.note}`, hint: 'drop the port mapping (services reach redis over the compose network) or bind it to 127.0.0.1, and set --requirepass' });
       }
     }
   },

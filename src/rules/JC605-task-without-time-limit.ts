@@ -1,7 +1,7 @@
 import type { Rule } from './types.js';
 import { everyWorkerSets } from './lib/deploy.js';
 import { appImportDir } from '../model/app-root.js';
-import { effectiveSettings } from './lib/settings.js';
+import { effectiveSettings, isTestFile, projectApps } from './lib/settings.js';
 import { settingState } from './lib/fact-state.js';
 
 export const rule: Rule = {
@@ -23,7 +23,8 @@ export const rule: Rule = {
     const settings = effectiveSettings(ctx.model, ctx.knowledge);
     // with several apps in one tree (examples/, monorepos) a task or config file belongs to the app
     // whose import folder is the deepest one containing it; a single app owns everything
-    const dirs = new Map(ctx.model.apps.map((a) => [a, appImportDir(a)]));
+    const apps = projectApps(ctx.model);
+    const dirs = new Map(apps.map((a) => [a, appImportDir(a)]));
     const owner = (file: string): (typeof ctx.model.apps)[number] | undefined => {
       let best: (typeof ctx.model.apps)[number] | undefined;
       for (const [a, d] of dirs) {
@@ -32,12 +33,12 @@ export const rule: Rule = {
       }
       return best;
     };
-    const single = ctx.model.apps.length === 1;
-    for (const app of ctx.model.apps) {
+    const single = apps.length === 1;
+    for (const app of apps) {
       const mine = (file: string): boolean => single || owner(file) === app;
       const state = settingState(ctx.model, ctx.knowledge, 'task_time_limit', { app, cli: true, where: (s) => app.configSourceIds.includes(s.source.id) || mine(s.source.file) }, settings);
       if (state.state !== 'absent') continue; // set, or in a source jobctl could not read (JC001 names it)
-      const without = ctx.model.tasks.filter((t) => t.options.time_limit === undefined && mine(t.file));
+      const without = ctx.model.tasks.filter((t) => t.options.time_limit === undefined && (!isTestFile(t.file) || isTestFile(app.loc.file)) && mine(t.file));
       if (without.length === 0) continue;
       ctx.report({ loc: app.loc, key: app.id, message: `no task_time_limit is set and ${without.length} task${without.length === 1 ? ' has' : 's have'} no time_limit (e.g. \`${without[0]!.name}\`): a hung task holds its worker slot forever`, hint: 'set task_time_limit / task_soft_time_limit in this app\'s config' });
     }

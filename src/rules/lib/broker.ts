@@ -5,17 +5,22 @@ import { effectiveSettings } from './settings.js';
 import { allStrings } from './values.js';
 
 export function brokerUrls(model: ProjectModel, k: Knowledge): string[] {
+  return settingUrls(model, k, ['broker_url', 'broker_read_url', 'broker_write_url'], 'CELERY_BROKER_URL');
+}
+
+/** The string values the settings `names` take, from config and from the env vars they read (or `envOverride`). */
+export function settingUrls(model: ProjectModel, k: Knowledge, names: string[], envOverride: string): string[] {
   const out: string[] = [];
   const envNames: string[] = [];
   for (const s of effectiveSettings(model, k)) {
-    if (s.newName !== 'broker_url' && s.newName !== 'broker_read_url' && s.newName !== 'broker_write_url') continue;
+    if (!names.includes(s.newName)) continue;
     out.push(...allStrings(s.assignment.value));
     const v = s.assignment.value;
     if (v.kind === 'env') envNames.push(v.name);
     if (v.kind === 'name') envNames.push(v.dotted.split('.').pop()!);
   }
-  // CELERY_BROKER_URL in the environment overrides the config in every mode (celery/app/utils.py Settings)
-  envNames.push('CELERY_BROKER_URL');
+  // CELERY_BROKER_URL (CELERY_RESULT_BACKEND) in the environment overrides the config in every mode (celery/app/utils.py Settings)
+  envNames.push(envOverride);
   const env = [...model.envFiles.flatMap((e) => e.vars), ...model.composeServices.flatMap((s) => s.environment)];
   for (const name of envNames) for (const v of env) if (v.key === name && v.value) out.push(v.value);
   return [...new Set(out)];

@@ -113,10 +113,21 @@ export function maskedUrl(value: string): string {
 }
 
 /**
- * Files that only configure a developer's machine or are examples to copy (dev containers, *.dev/*.local compose and
- * env files, *_example.py settings):
- * literal credentials there are usually throw-away defaults, so they are reported as info, not errors.
+ * Files that only configure a developer's machine or a test run: dev containers (`.devcontainer/`,
+ * any hidden `*-container/` workspace folder), `local/`/`dev/` folders, compose's auto-loaded
+ * `docker-compose.override.yml`, Django settings modules named local/dev (`settings/local_dev.py`), and deploy
+ * files whose name says dev/development/local/test (`compose-dev.yml`, `.env.local`, `redis-test.conf`), and
+ * example settings to copy (`settings_example.py`). Literal credentials and open ports there are usually throw-away defaults,
+ * so rules report them as info (or not at all), the same way for every rule and every line of one file.
  */
 export function isDevOnlyFile(file: string): boolean {
-  return /(^|\/)\.devcontainer\//.test(file) || /(^|\/)[^/]*[._-](example|sample|template)\.py$/i.test(file) || /(^|\/)[^/]*[.-](dev|development|local)(\.[\w-]+)*\.(ya?ml|env)$/i.test(file) || /(^|\/)\.env\.(dev|development|local)$/i.test(file);
+  if (/(^|\/)[^/]*[._-](example|sample|template)\.py$/i.test(file)) return true;
+  const parts = file.split('/');
+  const name = parts.pop() ?? '';
+  if (parts.some((d) => /^\.[\w-]*container$/i.test(d) || /^(local|dev|development)$/i.test(d))) return true;
+  if (/^docker-compose\.override\.ya?ml$|^compose\.override\.ya?ml$/i.test(name)) return true;
+  // settings modules of a developer's machine: settings/local.py, settings/dev.py, settings/local_dev.py
+  if (/\.py$/.test(name) && parts.some((d) => /settings$/i.test(d)) && /^(local|dev|development)([_-]\w+)?\.py$|^\w+_(local|dev|development)\.py$/i.test(name)) return true;
+  const deployFile = /\.(ya?ml|env|conf)$/i.test(name) || /^\.?env([.\-_]|$)/i.test(name);
+  return deployFile && /(^|[.\-_])(dev|development|local|test|testing)([.\-_]|$)/i.test(name);
 }

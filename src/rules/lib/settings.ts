@@ -25,8 +25,28 @@ const CELERY_UPPER = /^(CELERY|CELERYD|CELERYBEAT|CELERYMON|BROKER)_/;
 const CELERY_LOWER = /^(accept_content|enable_utc|imports|include|timezone|beat|broker|result|task|worker|redis|database|cache|cassandra|s3|azureblockblob|gcs|arangodb|cosmosdbsql|couchbase|elasticsearch|mongodb|riak|control|event|security|sqlalchemy|email|deprecated)(_|$)/;
 
 // Every rule asks about the same keys: one classification per (knowledge, source, key). A config with
-// 10,000 settings costs one suggestion search per key instead of one per key per rule (probe.md D9).
+// 10,000 settings costs one suggestion search per key instead of one per key per rule.
 const classified = new WeakMap<Knowledge, WeakMap<ConfigSource, Map<string, KeyStatus>>>();
+/**
+ * Settings Celery reads with `conf.get(...)` that celery/app/defaults.py does not declare (checked in the
+ * 5.3.6, 5.6.3 and 5.7.0 wheels): celery/backends/base.py `result_backend_thread_safe`, celery/backends/gcs.py
+ * `gcs_threadpool_maxsize` (5.5+), celery/loaders/base.py and app/backends.py `override_backends`,
+ * celery/fixups/django.py `CELERY_DB_REUSE_MAX`. They are Celery's, not unknown.
+ */
+const READ_OUTSIDE_DEFAULTS = new Set(['result_backend_thread_safe', 'gcs_threadpool_maxsize', 'override_backends']);
+
+/**
+ * Settings of Celery extensions that live in the same config: celery-redbeat (`redbeat_*`), celery_once
+ * (`ONCE`), django-celery-email (`CELERY_EMAIL_*`), django-celery-beat/-results (`DJANGO_CELERY_BEAT_*`,
+ * `DJANGO_CELERY_RESULTS_*`), flower (`flower_*`). Not Celery's — and not a typo of one.
+ */
+const EXTENSION_SETTING = /^(redbeat_|once$|celery_once|celery_email_|django_celery_(beat|results)_|flower_)/i;
+
+/** the key without the config's namespace prefix (CELERY_REDBEAT_REDIS_URL under namespace CELERY → REDBEAT_REDIS_URL) */
+function bareKey(name: string, ns: string | null | undefined): string {
+  return ns && name.startsWith(`${ns}_`) ? name.slice(ns.length + 1) : name;
+}
+
 /**
  * Settings that Celery extensions read from the app's config (not Celery's; left alone, never "unknown"):
  * celery-redbeat (redbeat/schedulers.py: redbeat_redis_url, redbeat_key_prefix, ...; REDBEAT_* old style),
@@ -61,6 +81,10 @@ export function classifyKey(name: string, source: ConfigSource, k: Knowledge): K
 }
 
 function classifyKeyUncached(name: string, source: ConfigSource, k: Knowledge): KeyStatus {
+  const bare = bareKey(name, source.namespace);
+  if (EXTENSION_SETTING.test(name) || EXTENSION_SETTING.test(bare)) return { kind: 'not-celery' };
+  if (name === 'CELERY_DB_REUSE_MAX') return { kind: 'new', newName: 'db_reuse_max' };
+  if (READ_OUTSIDE_DEFAULTS.has(bare.toLowerCase()) && (bare === bare.toLowerCase() || bare !== name)) return { kind: 'new', newName: bare.toLowerCase() };
   const ns = source.namespace;
   if (extensionOf(name, ns)) return { kind: 'not-celery' };
   const isDjango = source.kind === 'django-settings';
@@ -124,6 +148,7 @@ export function closest(name: string, candidates: string[]): string | null {
   for (const c of candidates) {
     // the distance is at least the length difference: skip what cannot be a suggestion or beat the best
     if (Math.abs(c.length - name.length) > Math.min(limit, bestD)) continue;
+    if (c.toLowerCase() === lower) continue; // the name itself (a removed setting) is no suggestion
     const d = distance(lower, c.toLowerCase());
     if (d < bestD) {
       bestD = d;
@@ -165,6 +190,18 @@ export function intendedSettings(model: ProjectModel, k: Knowledge): ResolvedSet
     }
   }
   return out;
+}
+
+/**
+ * The project's Celery apps: an app created inside test code (tests/, conftest.py, test_*.py) next to the
+ * project's own app is a test double. When test code holds the only app (a reusable Django app whose runnable
+ * project is tests/<project>/, as openwisp-monitoring's), that app is the one the project runs.
+ */
+export function projectApps(model: ProjectModel): ProjectModel['apps'] {
+  // a test module (test_*.py, *_test.py, conftest.py) only ever creates doubles
+  const apps = model.apps.filter((a) => !/(^|\/)(test_[^/]*|[^/]*_tests?|conftest)\.py$/.test(a.loc.file));
+  const own = apps.filter((a) => !isTestFile(a.loc.file));
+  return own.length > 0 ? own : apps;
 }
 
 /**
