@@ -5,7 +5,7 @@
 // Usage: node scripts/ensure-venvs.mjs [version ...]   (default: the versions in DEFAULT_VERSIONS)
 // Prints one JSON line per venv on stdout: {"version","python","dir"} so callers can find the interpreter.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 // 5.3.6: the last 5.3 (many teams upgrade from 5.3.x); 5.7.0: newest on PyPI when written (2026-11).
@@ -26,7 +26,16 @@ const EXTRA_PINS = { '5.3.6': ['kombu>=5.3.4,<5.4'], '5.0.5': ['kombu>=5.0.2,<5.
 // `inspect.getargspec`) and pip >= 24.1 refuses the metadata of 4.4.7 and 5.0.5/5.0.6 (invalid `pytz (>dev)`
 // specifier); 5.2 predates 3.11 support. Only interpreters already on the machine are used (pyenv shims
 // included), never a download.
-const OLD_PYTHONS = ['python3.10', 'python3.9', 'python3.8'];
+// pyenv's shims only run the versions pyenv has made active, so the installed interpreters are tried by path too
+const PYENV_ROOT = process.env.PYENV_ROOT ?? path.join(process.env.HOME ?? '/root', '.pyenv');
+const pyenvPythons = (minor) => {
+  try {
+    return readdirSync(path.join(PYENV_ROOT, 'versions')).filter((v) => v.startsWith(`${minor}.`)).sort().reverse().map((v) => path.join(PYENV_ROOT, 'versions', v, 'bin', `python${minor}`));
+  } catch {
+    return [];
+  }
+};
+const OLD_PYTHONS = ['3.10', '3.9', '3.8'].flatMap((m) => [`python${m}`, ...pyenvPythons(m)]);
 function isLegacy(version) {
   const [major, minor] = version.split('.').map(Number);
   return major < 5 || (major === 5 && minor < 1);
