@@ -51,6 +51,14 @@ CACHE_SCHEMA = 4
 RESEARCH_MAP = Path('/work/shared/research/celery-settings-map.tsv')
 
 
+
+def write_json_atomic(out, name, doc, ensure_ascii=True):
+    """Write out/name as JSON through a temp file and a rename, so a reader never sees half a file."""
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = out / f'{name}.tmp'
+    tmp.write_text(json.dumps(doc, indent=1, ensure_ascii=ensure_ascii) + '\n')
+    tmp.replace(out / name)
+
 def log(*parts: object) -> None:
     print('[gen-release-data]', *parts, file=sys.stderr, flush=True)
 
@@ -576,10 +584,7 @@ def gen_dependency_data(cache: Path, out: Path, offline: bool, kombu_min: str) -
         'kombuRedisTransport': transports,
         'packages': packages,
     }
-    out.mkdir(parents=True, exist_ok=True)
-    tmp = out / 'dependencies.json.tmp'
-    tmp.write_text(json.dumps(doc, indent=1) + '\n')
-    tmp.replace(out / 'dependencies.json')
+    write_json_atomic(out, 'dependencies.json', doc)
     log(f'wrote {out / "dependencies.json"} ({len(transports)} kombu transports, '
         + ', '.join(f'{n} {len(v)}' for n, v in packages.items()) + ')')
 
@@ -716,10 +721,7 @@ def gen_legacy_data(cache: Path, out: Path, offline: bool) -> None:
         'celery': releases,
         'cli': cli,
     }
-    out.mkdir(parents=True, exist_ok=True)
-    tmp = out / 'legacy-releases.json.tmp'
-    tmp.write_text(json.dumps(doc, indent=1, ensure_ascii=False) + '\n')
-    tmp.replace(out / 'legacy-releases.json')
+    write_json_atomic(out, 'legacy-releases.json', doc, ensure_ascii=False)
     log(f'wrote {out / "legacy-releases.json"} ({len(releases)} releases, CLI of lines {", ".join(cli)})')
 
 
