@@ -22,6 +22,10 @@ def _declare_private_queue(sender=None, instance=None, conf=None, **kwargs):
     app = getattr(instance, "app", None)
     if not name or app is None:
         return
+    # only where the worker would refuse an undeclared queue: otherwise `-Q` creates it as it always did,
+    # and the app's queue table is not touched at all
+    if app.conf.task_create_missing_queues:
+        return
     queues = app.amqp.queues
     if name not in queues:
         # Queues.add builds Queue(name, exchange=default exchange, routing_key=name), as

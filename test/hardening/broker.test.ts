@@ -136,7 +136,7 @@ test("D29: jobctl's own redis-server has no --requirepass on its command line", 
   const redisLines = [...b.ownCmdlines].filter((c) => c.includes('redis-server'));
   assert.ok(redisLines.length > 0, 'redis-server was not seen');
   assert.deepEqual(redisLines.filter((c) => /requirepass|[0-9a-f]{36}/.test(c)), []);
-  assert.ok([...b.ownCmdlines].some((c) => / -m celery /.test(c)), 'the worker was not seen');
+  assert.ok([...b.ownCmdlines].some((c) => / -m (celery|jobctl_worker) /.test(c)), 'the worker was not seen');
   assert.deepEqual([...b.ownCmdlines].filter((c) => /celery .*(-b |--broker|--result-backend|redis:\/\/)/.test(c)), []);
   removeTmp(b);
 });
