@@ -28,7 +28,7 @@ after(() => rmSync(hang, { recursive: true, force: true }));
 /** the run's celery worker is up (its TMPDIR is under the run's scratch folder) */
 async function workerRunning(b: Background): Promise<boolean> {
   for (let i = 0; i < 600; i++) {
-    if (survivorsOf(b.tmp).some((l) => / -m celery /.test(l))) return true;
+    if (survivorsOf(b.tmp).some((l) => / -m (celery|jobctl_worker) /.test(l))) return true;
     await settle(100);
   }
   return false;
@@ -45,7 +45,7 @@ test('D3: a second Ctrl-C during smoke-test kills redis-server and the worker, e
   const b = startJobctl(['smoke-test', good, '--python', py]);
   assert.ok(await b.waitFor(/✔ remote-control ping/), b.stderr());
   const running = survivorsOf(b.tmp);
-  assert.ok(running.some((l) => /redis-server/.test(l)) && running.some((l) => / -m celery /.test(l)), running.join('\n'));
+  assert.ok(running.some((l) => /redis-server/.test(l)) && running.some((l) => / -m (celery|jobctl_worker) /.test(l)), running.join('\n'));
   b.child.kill('SIGINT');
   await settle(300);
   b.child.kill('SIGINT');
