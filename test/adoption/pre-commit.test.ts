@@ -42,11 +42,16 @@ test('.pre-commit-hooks.yaml: `files` (a Python regex, re.search) picks Python, 
   assert.deepEqual(no.filter((f) => out[f]), [], 'should not match');
 });
 
-/** pre-commit from PyPI in a cached venv; null (with the reason) when it cannot be installed. */
+/**
+ * pre-commit from PyPI in a cached venv; null (with the reason) when it cannot be installed. The venv is built
+ * under a temp name and moved into place, so its console scripts' shebangs name the temp path: it is run as
+ * `<venv>/bin/python -m pre_commit`, which does not depend on where the venv was built.
+ */
 function preCommit(): { bin: string } | { skip: string } {
   const venv = path.join(repoRoot, '.cache', 'pre-commit-venv');
-  const bin = path.join(venv, 'bin', 'pre-commit');
-  if (existsSync(bin)) return { bin };
+  const bin = path.join(venv, 'bin', 'python');
+  const ok = (): boolean => existsSync(path.join(venv, 'bin', 'pre-commit')) && spawnSync(bin, ['-m', 'pre_commit', '--version'], { encoding: 'utf8' }).status === 0;
+  if (ok()) return { bin };
   mkdirSync(path.dirname(venv), { recursive: true });
   const tmp = `${venv}.tmp-${process.pid}`;
   const mk = spawnSync('python3', ['-m', 'venv', tmp], { encoding: 'utf8', timeout: 60_000 });
@@ -62,7 +67,7 @@ function preCommit(): { bin: string } | { skip: string } {
   } catch {
     removeDir(tmp);
   }
-  return existsSync(bin) ? { bin } : { skip: 'pre-commit venv could not be moved into place' };
+  return ok() ? { bin } : { skip: 'pre-commit venv could not be moved into place' };
 }
 
 /** This checkout as a hook repository pre-commit can clone: the tracked files (as they are in the
@@ -107,7 +112,7 @@ test('pre-commit: the hook builds from this checkout and fails only on findings 
     cleanup.push(bin);
     symlinkSync(process.execPath, path.join(bin, 'node'));
     const env = { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}`, PRE_COMMIT_HOME: path.join(repoRoot, '.cache', 'pre-commit-home'), NO_COLOR: '1' };
-    const run = (...files: string[]) => spawnSync(pc.bin, ['run', 'jobctl-audit', '--color', 'never', '--files', ...files], { cwd: dir, env, encoding: 'utf8', timeout: 840_000 });
+    const run = (...files: string[]) => spawnSync(pc.bin, ['-m', 'pre_commit', 'run', 'jobctl-audit', '--color', 'never', '--files', ...files], { cwd: dir, env, encoding: 'utf8', timeout: 840_000 });
     const red = run('celeryconfig.py', 'worker.py');
     assert.equal(red.status, 1, `${red.stdout}\n${red.stderr}`);
     assert.match(red.stdout, /jobctl audit\.+Failed/);
