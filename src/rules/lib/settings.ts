@@ -35,38 +35,31 @@ const classified = new WeakMap<Knowledge, WeakMap<ConfigSource, Map<string, KeyS
  */
 const READ_OUTSIDE_DEFAULTS = new Set(['result_backend_thread_safe', 'gcs_threadpool_maxsize', 'override_backends']);
 
-/**
- * Settings of Celery extensions that live in the same config: celery-redbeat (`redbeat_*`), celery_once
- * (`ONCE`), django-celery-email (`CELERY_EMAIL_*`), django-celery-beat/-results (`DJANGO_CELERY_BEAT_*`,
- * `DJANGO_CELERY_RESULTS_*`), flower (`flower_*`). Not Celery's — and not a typo of one.
- */
-const EXTENSION_SETTING = /^(redbeat_|once$|celery_once|celery_email_|django_celery_(beat|results)_|flower_)/i;
-
 /** the key without the config's namespace prefix (CELERY_REDBEAT_REDIS_URL under namespace CELERY → REDBEAT_REDIS_URL) */
 function bareKey(name: string, ns: string | null | undefined): string {
   return ns && name.startsWith(`${ns}_`) ? name.slice(ns.length + 1) : name;
 }
 
 /**
- * Settings that Celery extensions read from the app's config (not Celery's; left alone, never "unknown"):
- * celery-redbeat (redbeat/schedulers.py: redbeat_redis_url, redbeat_key_prefix, ...; REDBEAT_* old style),
- * celery-singleton (singleton_backend_url, ...), celery_once (app.conf.ONCE), django-celery-beat
- * (DJANGO_CELERY_BEAT_TZ_AWARE), django-celery-results (DJANGO_CELERY_RESULTS_*), flower (FLOWER_* / flower_*).
+ * Settings that Celery extensions read from the app's config (not Celery's; left alone, never "unknown", never a
+ * typo of Celery's): celery-redbeat (redbeat/schedulers.py: redbeat_redis_url, redbeat_key_prefix, ...; REDBEAT_*
+ * old style), celery-singleton (singleton_backend_url, ...), celery_once (app.conf.ONCE), django-celery-email
+ * (CELERY_EMAIL_*), django-celery-beat (DJANGO_CELERY_BEAT_TZ_AWARE), django-celery-results
+ * (DJANGO_CELERY_RESULTS_*), flower (FLOWER_* / flower_*), celery-beatx (beatx_*).
  */
-const EXTENSION_KEY = /^(redbeat_|singleton_|flower_|beatx_)|^(REDBEAT_|SINGLETON_|FLOWER_|BEATX_|DJANGO_CELERY_BEAT_|DJANGO_CELERY_RESULTS_)|^(ONCE|once)$/;
+const EXTENSION_KEY = /^(redbeat_|singleton_|flower_|beatx_|django_celery_beat_|django_celery_results_|celery_email_|celery_once|once$)/i;
 
-/** The extension a config key belongs to, or null (see EXTENSION_KEY). */
+/** The extension a config key belongs to, or null; the key is tried with and without the config's namespace. */
 export function extensionOf(name: string, namespace: string | null = null): string | null {
-  const bare = namespace && name.startsWith(`${namespace}_`) ? name.slice(namespace.length + 1) : name;
-  const m = EXTENSION_KEY.exec(bare);
-  if (!m) return null;
-  const key = bare.toLowerCase();
+  const key = [bareKey(name, namespace), name].find((n) => EXTENSION_KEY.test(n))?.toLowerCase();
+  if (key === undefined) return null;
   if (key.startsWith('redbeat_')) return 'celery-redbeat';
   if (key.startsWith('singleton_')) return 'celery-singleton';
   if (key.startsWith('flower_')) return 'flower';
   if (key.startsWith('beatx_')) return 'celery-beatx';
   if (key.startsWith('django_celery_beat_')) return 'django-celery-beat';
   if (key.startsWith('django_celery_results_')) return 'django-celery-results';
+  if (key.startsWith('celery_email_')) return 'django-celery-email';
   return 'celery_once';
 }
 
@@ -82,11 +75,10 @@ export function classifyKey(name: string, source: ConfigSource, k: Knowledge): K
 
 function classifyKeyUncached(name: string, source: ConfigSource, k: Knowledge): KeyStatus {
   const bare = bareKey(name, source.namespace);
-  if (EXTENSION_SETTING.test(name) || EXTENSION_SETTING.test(bare)) return { kind: 'not-celery' };
+  if (extensionOf(name, source.namespace)) return { kind: 'not-celery' };
   if (name === 'CELERY_DB_REUSE_MAX') return { kind: 'new', newName: 'db_reuse_max' };
   if (READ_OUTSIDE_DEFAULTS.has(bare.toLowerCase()) && (bare === bare.toLowerCase() || bare !== name)) return { kind: 'new', newName: bare.toLowerCase() };
   const ns = source.namespace;
-  if (extensionOf(name, ns)) return { kind: 'not-celery' };
   const isDjango = source.kind === 'django-settings';
   if (source.kind === 'celery-ctor') return { kind: 'new', newName: name };
   if (isDjango && name !== name.toUpperCase()) {
