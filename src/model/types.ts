@@ -198,6 +198,8 @@ export interface WorkerCommand {
   queues: string[];
   /** compose service / Procfile process name, when there is one */
   processName?: string;
+  /** the node of a `celery multi start w1 w2 …` line this worker is (each node is a WorkerCommand of its own) */
+  node?: string;
   /** the celery invocation runs in the background of a shell (`a & celery ...`) */
   backgrounded?: boolean;
   /** for a command in a script: what runs that script (compose `command: /start-celeryworker`, ExecStart=, …) */

@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { EnvAssignment, Launcher, ProjectModel, SourceFileInfo } from '../types.js';
 import type { IntegrationContext, ReadResult, Reference } from './types.js';
 import { shellIntegration } from './shell.js';
+import { readPythonLauncher } from './python-launcher.js';
 import { readEnvFile } from './dotenv.js';
 import { applyCommandOptions, type VarLookup } from './worker-options.js';
 
@@ -114,8 +115,17 @@ export async function followReferences(refs: Reference[], model: ProjectModel, c
       launchersOf.set(t, known);
       if (readAlready.has(t) || depth >= MAX_DEPTH) continue;
       readAlready.add(t);
-      const text = await ctx.read(t);
+      const text = model.files.find((f) => f.file === t)?.text ?? (await ctx.read(t));
       if (text === null) continue;
+      if (t.endsWith('.py')) {
+        // `python main.py`: the module may start the worker as a child process (./python-launcher.ts)
+        const found = await readPythonLauncher(t, text, model);
+        const name = ref.launcher.processName;
+        if (found.length === 0 && name && /celery|worker/i.test(name)) {
+          model.unread.push({ file: ref.from.file, loc: ref.from, what: `the worker of ${name} (\`python ${ref.path}\`)`, reason: `${t} starts Celery from Python code that is not a literal command line: its worker options were not read`, holds: 'deploy' });
+        }
+        continue;
+      }
       const info: SourceFileInfo = { file: t, kind: 'shell', text };
       model.files.push(info);
       const res = (await shellIntegration.read(info, model, ctx.integration)) as ReadResult | void;

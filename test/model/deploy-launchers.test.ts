@@ -1,0 +1,104 @@
+// How real deploys start workers beyond a plain `celery … worker` line: a `watchfiles` reloader given the
+// command as its target, a Python module the compose command runs that starts Celery as a child process,
+// `celery multi start` (one worker per node), and a variable that stands for whole options ($CELERYD_OPTS).
+// Each with its true-negative twin.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeProject } from '../support/fixtures.js';
+import { buildProjectModel } from '../../src/model/index.js';
+import { parseCeleryInvocations } from '../../src/model/integrations/celery-command.js';
+import type { ProjectModel, WorkerCommand } from '../../src/model/types.js';
+
+const ctx = { source: 'shell' as const, file: 'start', loc: { file: 'start', line: 1, column: 1 } };
+const brief = (w: WorkerCommand): string => `${w.subcommand}${w.node ? `[${w.node}]` : ''} ${w.argv.slice(1).join(' ')}`;
+const workers = (m: ProjectModel): string[] =>
+  m.workerCommands.map((w) => `${w.file}:${w.loc.line} ${w.subcommand} ${w.processName ?? '-'} c=${w.concurrency} via=${(w.launchedBy ?? []).map((l) => `${l.file}:${l.loc.line}`).join(',')}`).sort();
+
+test('watchfiles runs its target: a dotted function with --args, or a command string it shell-splits', () => {
+  assert.deepEqual(parseCeleryInvocations("watchfiles --filter python 'celery -A main.celery worker --loglevel=info -Q high,default'", ctx).map(brief), [
+    'worker -A main.celery worker --loglevel=info -Q high,default',
+  ]);
+  assert.deepEqual(parseCeleryInvocations("watchfiles --filter python celery.__main__.main --args '-A config.celery_app worker -l INFO'", ctx).map(brief), [
+    'worker -A config.celery_app worker -l INFO',
+  ]);
+  // twin: the target is another program, or a function; a path to watch that names celery is not a command
+  assert.deepEqual(parseCeleryInvocations("watchfiles --filter python 'uvicorn main:app' ./celery", ctx), []);
+  assert.deepEqual(parseCeleryInvocations('watchfiles app.main.run ./celery_app', ctx), []);
+});
+
+test('celery multi start: one worker per node, options for all and per node (name, index, list, range)', () => {
+  const nodes = (line: string): string[] => parseCeleryInvocations(line, ctx).map(brief);
+  assert.deepEqual(nodes('celery multi start w1 w2 -A proj -l INFO -c 4 -c:w2 8 -Q:w1 default --pidfile=/run/%n.pid'), [
+    'worker[w1] -A proj worker -n w1 -l INFO -c 4 --pidfile=/run/%n.pid -Q default',
+    'worker[w2] -A proj worker -n w2 -l INFO -c 8 --pidfile=/run/%n.pid',
+  ]);
+  // (a per-node option the others lack comes last, as multi's OrderedDict merge puts it)
+  // a count names the nodes celery1..N; `-c:1-2` is a range of them, `-Q:3` the third
+  assert.deepEqual(nodes('celery -A proj multi start 3 -Q:1-2 fast -c:3 1 -- broker.pool_limit=10'), [
+    'worker[celery1] -A proj worker -n celery1 -Q fast -- broker.pool_limit=10',
+    'worker[celery2] -A proj worker -n celery2 -Q fast -- broker.pool_limit=10',
+    'worker[celery3] -A proj worker -n celery3 -c 1 -- broker.pool_limit=10',
+  ]);
+  // the documented systemd line: node names and options from variables (the options one is not a node)
+  assert.deepEqual(nodes('celery -A ${CELERY_APP} multi start ${CELERYD_NODES} --pidfile=${CELERYD_PID_FILE} --loglevel=${CELERYD_LOG_LEVEL} ${CELERYD_OPTS}'), [
+    'worker[${CELERYD_NODES}] -A ${CELERY_APP} worker -n ${CELERYD_NODES} --pidfile=${CELERYD_PID_FILE} --loglevel=${CELERYD_LOG_LEVEL} ${CELERYD_OPTS}',
+  ]);
+  // twin: stopping and restarting-by-signal lines start no worker
+  assert.deepEqual(nodes('celery multi stopwait w1 w2 --pidfile=/run/%n.pid'), ['multi multi stopwait w1 w2 --pidfile=/run/%n.pid']);
+});
+
+test('a variable standing for whole options: read when the deploy sets it, else every unwritten option is unknown', async () => {
+  const files = (env: string): Record<string, string> => ({
+    'docker-compose.yml': `services:\n  worker:\n    build: .\n    command: /start-worker\n${env}`,
+    'Dockerfile': 'FROM python:3.12-slim\nCOPY ./start-worker /start-worker\n',
+    'start-worker': '#!/bin/sh\nexec celery -A proj worker -l INFO $WORKER_OPTS\n',
+    'proj/celery.py': 'from celery import Celery\napp = Celery("proj")\n',
+  });
+  const set = await buildProjectModel(writeProject(files('    environment:\n      WORKER_OPTS: "-c 3 --max-tasks-per-child=100"\n'), 'jobctl-launch-'));
+  const w = set.workerCommands[0]!;
+  assert.equal(w.concurrency, 3);
+  assert.deepEqual(w.options?.worker_max_tasks_per_child, { state: 'known', value: '100', text: '${WORKER_OPTS} (-c 3 --max-tasks-per-child=100)' });
+  const unset = await buildProjectModel(writeProject(files(''), 'jobctl-launch-'));
+  const u = unset.workerCommands[0]!;
+  assert.equal(u.concurrency, null);
+  assert.deepEqual(u.options?.worker_concurrency, { state: 'unknown', text: '${WORKER_OPTS}', reason: '`$WORKER_OPTS` is set at deploy time and may hold worker options' });
+});
+
+test('compose `python main.py` → the module starts `celery … worker` as a child process (list, string, shlex.split, a bound name)', async () => {
+  const compose = (cmd: string): string => `services:\n  celery_worker:\n    build: .\n    command: ${cmd}\n`;
+  const m = await buildProjectModel(writeProject({
+    'docker-compose.yml': compose('python main.py'),
+    'Dockerfile': 'FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\n',
+    'main.py': [
+      'import subprocess, shlex',
+      'from watchgod import run_process',
+      'CMD = "celery -A main.celery beat -l info"',
+      '',
+      'def run_worker():',
+      '    subprocess.call(',
+      '        ["celery", "-A", "main.celery", "worker", "--loglevel=info", "-Q", "high,default"]',
+      '    )',
+      '',
+      'def run_beat():',
+      '    subprocess.Popen(shlex.split(CMD))',
+      '',
+      'if __name__ == "__main__":',
+      '    run_process("./app", run_worker)',
+      '',
+    ].join('\n'),
+  }, 'jobctl-launch-'));
+  assert.deepEqual(workers(m), [
+    'main.py:11 beat celery_worker c=null via=docker-compose.yml:4',
+    'main.py:7 worker celery_worker c=null via=docker-compose.yml:4',
+  ]);
+  assert.deepEqual(m.unread, []);
+  // twin: the module builds its command at run time (nothing guessed; the worker service is named unread),
+  // and a web service's `python app.py` that starts no Celery adds nothing
+  const t = await buildProjectModel(writeProject({
+    'docker-compose.yml': `${compose('python worker.py')}  web:\n    build: .\n    command: python app.py\n`,
+    'worker.py': 'import os, subprocess\nsubprocess.call(["celery", "-A", os.environ["APP"], "worker"])\n',
+    'app.py': 'import subprocess\nsubprocess.run(["gunicorn", "app:server"])\n',
+  }, 'jobctl-launch-'));
+  assert.deepEqual(workers(t), []);
+  assert.deepEqual(t.unread.map((u) => `${u.file}:${u.loc?.line} ${u.what}`), ['docker-compose.yml:4 the worker of celery_worker (`python worker.py`)']);
+});
