@@ -102,3 +102,41 @@ test('compose `python main.py` → the module starts `celery … worker` as a ch
   assert.deepEqual(workers(t), []);
   assert.deepEqual(t.unread.map((u) => `${u.file}:${u.loc?.line} ${u.what}`), ['docker-compose.yml:4 the worker of celery_worker (`python worker.py`)']);
 });
+
+test('a Dockerfile that puts a file at another project path (COPY file → path, RUN cp/mv) places it there; the Python reader names it so', async () => {
+  const m = await buildProjectModel(writeProject({
+    'Dockerfile': [
+      'FROM python:3.12-slim',
+      'WORKDIR /app',
+      'COPY . .',
+      'COPY deploy/celeryconfig_prod.py /app/proj/celeryconfig.py',
+      'RUN cp -f deploy/local.py proj/ && mv deploy/extra.py /app/proj/extra_settings.py',
+      'RUN cp requirements.txt /tmp/requirements.txt; cp "$SRC" proj/other.py; cp proj/__init__.py proj/__init__.py',
+      '',
+    ].join('\n'),
+    'deploy/celeryconfig_prod.py': 'from .base import *\nworker_prefetch_multiplier = 1\n',
+    'deploy/local.py': 'X = 1\n',
+    'deploy/extra.py': 'Y = 1\n',
+    'proj/__init__.py': '',
+    'proj/base.py': 'task_time_limit = 300\n',
+    'proj/celery.py': 'from celery import Celery\napp = Celery("proj")\napp.config_from_object("proj.celeryconfig")\n',
+    'requirements.txt': 'celery==5.6.3\n',
+  }, 'jobctl-launch-'));
+  assert.deepEqual((m.placedFiles ?? []).map((p) => `${p.from} -> ${p.to} (${p.loc.file}:${p.loc.line})`), [
+    'deploy/celeryconfig_prod.py -> proj/celeryconfig.py (Dockerfile:4)',
+    'deploy/local.py -> proj/local.py (Dockerfile:5)',
+    'deploy/extra.py -> proj/extra_settings.py (Dockerfile:5)',
+  ]);
+  // the copied module is `proj.celeryconfig`: its `from .base import *` is proj/base.py
+  const src = m.configSources.find((c) => c.file === 'deploy/celeryconfig_prod.py');
+  assert.deepEqual(src?.settings.map((s) => s.name).sort(), ['task_time_limit', 'worker_prefetch_multiplier']);
+  assert.deepEqual(m.unread, []);
+  // twin: no Dockerfile, nothing placed; the module the app names is then not in the project
+  const t = await buildProjectModel(writeProject({
+    'deploy/celeryconfig_prod.py': 'from .base import *\n',
+    'proj/__init__.py': '',
+    'proj/celery.py': 'from celery import Celery\napp = Celery("proj")\napp.config_from_object("proj.celeryconfig")\n',
+  }, 'jobctl-launch-'));
+  assert.equal(t.placedFiles, undefined);
+  assert.deepEqual(t.unread.map((u) => u.reason), ["'proj.celeryconfig' is not a module or object of the project"]);
+});

@@ -4,7 +4,7 @@
 // `COPY ./compose/production/django/celery/worker/start /start-celeryworker` → that script's
 // `exec celery … worker` line, which then knows the service that launches it and its environment.
 import path from 'node:path';
-import type { EnvAssignment, Launcher, ProjectModel, SourceFileInfo } from '../types.js';
+import type { EnvAssignment, Launcher, Location, ProjectModel, SourceFileInfo } from '../types.js';
 import type { IntegrationContext, ReadResult, Reference } from './types.js';
 import { shellIntegration } from './shell.js';
 import { readPythonLauncher } from './python-launcher.js';
@@ -92,6 +92,8 @@ export async function followReferences(refs: Reference[], model: ProjectModel, c
     }
   };
 
+  placeFiles(refs, model, files, dirs, copySources);
+
   const launchersOf = new Map<string, Launcher[]>();
   /** `file#scope` of services/containers with an env source jobctl could not read (missing env_file, Secret) */
   const opaque = new Set<string>();
@@ -152,6 +154,47 @@ export async function followReferences(refs: Reference[], model: ProjectModel, c
     const launchers = w.launchedBy ?? [{ source: w.source, file: w.file, loc: w.loc, ...(w.processName ? { processName: w.processName } : {}) }];
     const dockerfiles = w.source === 'dockerfile' ? new Set([w.file]) : (images.get(w.file) ?? new Set<string>());
     applyCommandOptions(w, lookupFor(model, w.file, launchers, dockerfiles, opaque));
+  }
+}
+
+/**
+ * Files a Dockerfile puts at another project path in the image: `COPY docker/config.py /app/settings/config.py`
+ * or `RUN cp docker/config.py settings/config.py`, where a folder copy (`COPY . /app`) says which project path
+ * an image path is. Only onto paths the project has no file at (model.placedFiles; the Python reader imports
+ * `from` under the module name of `to`).
+ */
+function placeFiles(refs: Reference[], model: ProjectModel, files: Set<string>, dirs: Set<string>, copySources: (c: CopyRef) => string[]): void {
+  type ImageCopy = Extract<Reference, { kind: 'image-copy' }>;
+  const byDockerfile = new Map<string, (CopyRef | ImageCopy)[]>();
+  for (const r of refs) if (r.kind === 'copy' || r.kind === 'image-copy') byDockerfile.set(r.dockerfile, [...(byDockerfile.get(r.dockerfile) ?? []), r]);
+  for (const list of byDockerfile.values()) {
+    // image folder -> project folder, from copies of whole folders (the longest image folder wins)
+    const roots: [string, string][] = [];
+    for (const c of list) {
+      if (c.kind !== 'copy') continue;
+      for (const src of copySources(c)) if (src === '' || dirs.has(src)) roots.push([c.dest.replace(/\/$/, '') || '/', src]);
+    }
+    roots.sort((a, b) => b[0].length - a[0].length);
+    const toProject = (image: string): string | null => {
+      for (const [dir, proj] of roots) {
+        const rest = image === dir ? '' : dir === '/' ? image.slice(1) : image.startsWith(`${dir}/`) ? image.slice(dir.length + 1) : null;
+        if (rest !== null) return norm(path.posix.join(proj, rest));
+      }
+      return null;
+    };
+    const place = (from: string, toImage: string, loc: Location): void => {
+      let to = toProject(toImage);
+      if (to !== null && dirs.has(to)) to = norm(path.posix.join(to, path.posix.basename(from)));
+      if (to === null || to === '' || to === from || files.has(to) || !files.has(from)) return;
+      if (!(model.placedFiles ??= []).some((p) => p.from === from && p.to === to)) model.placedFiles.push({ from, to, loc });
+    };
+    for (const c of list) {
+      if (c.kind === 'copy') for (const src of copySources(c)) place(src, c.dest, c.from);
+      else {
+        const from = toProject(c.src);
+        if (from !== null) place(from, c.dest, c.from);
+      }
+    }
   }
 }
 

@@ -41,6 +41,8 @@ export type Reference =
   | { kind: 'env-file'; path: string; base: string; from: Location; source: EnvAssignment['source']; scope?: string; optional?: boolean }
   /** Dockerfile COPY/ADD: project path `src` (relative to the build context; its last part may be a glob) lands at container path `dest` */
   | { kind: 'copy'; src: string; dest: string; dockerfile: string; from: Location }
+  /** `RUN cp a b` / `RUN mv a b`: image path `src` copied to image path `dest` (both absolute, WORKDIR applied) */
+  | { kind: 'image-copy'; src: string; dest: string; dockerfile: string; from: Location }
   /** the image's working directory after a WORKDIR (a relative script path runs from there) */
   | { kind: 'workdir'; dockerfile: string; path: string; from: Location }
   /** a container takes every variable of another env source (k8s `envFrom`): `source` is that scope, null when unreadable (a Secret, a templated name) */

@@ -84,7 +84,7 @@ export async function readPython(files: SourceFileInfo[], model: ProjectModel, o
     model.notes.push({ level: 'info', file: hidden[0]!, message: `${hidden.length} Python file(s) in hidden folders not read as project code (e.g. ${hidden[0]}): a worker cannot import them` });
   }
   const sorted = files.filter((f) => !HIDDEN_DIR.test(f.file)).sort((a, b) => cmp(a.file, b.file));
-  const infos = moduleNames(sorted.map((f) => f.file));
+  const infos = moduleNames(sorted.map((f) => f.file), model.placedFiles);
   const index = new ModuleIndex(infos);
   try {
     await ensurePythonParser();
