@@ -140,3 +140,53 @@ test('a Dockerfile that puts a file at another project path (COPY file → path,
   assert.equal(t.placedFiles, undefined);
   assert.deepEqual(t.unread.map((u) => u.reason), ["'proj.celeryconfig' is not a module or object of the project"]);
 });
+
+test('docker-compose.override.yml is merged over the base file as compose does: build, environment and env_file of the same service', async () => {
+  const m = await buildProjectModel(writeProject({
+    'docker-compose.yml': [
+      'services:',
+      '  celeryworker:',
+      '    build:',
+      '      context: .',
+      '      dockerfile: ./docker/Dockerfile',
+      '    env_file: [.envs/worker.env]',
+      '    environment:',
+      '      WORKERS: "4"',
+      '      CELERY_POOL: threads',
+      '    command: /start-celeryworker',
+      '  celerybeat:',
+      '    build: {context: ., dockerfile: ./docker/Dockerfile}',
+      '',
+    ].join('\n'),
+    'docker-compose.override.yml': [
+      'services:',
+      '  celeryworker:',
+      '    environment:',
+      '      WORKERS: "2"',
+      '  celerybeat:',
+      '    command: /start-celerybeat',
+      '  flower:',
+      '    command: /start-flower',
+      '',
+    ].join('\n'),
+    '.envs/worker.env': 'QUEUES=default,mail\n',
+    'docker/Dockerfile': 'FROM python:3.12-slim\nCOPY ./docker/worker-start /start-celeryworker\nCOPY ./docker/beat-start /start-celerybeat\n',
+    'docker/worker-start': '#!/bin/sh\nexec celery -A proj worker -P "$CELERY_POOL" -c "$WORKERS" -Q "$QUEUES"\n',
+    'docker/beat-start': '#!/bin/sh\nexec celery -A proj beat -l INFO\n',
+    // another image copies another script to the same path: only the base's build says which one runs
+    'docker/prod/Dockerfile': 'FROM python:3.12-slim\nCOPY ./docker/prod/beat-start /start-celerybeat\n',
+    'docker/prod/beat-start': '#!/bin/sh\nexec celery -A proj beat -l WARNING -s /var/run/beat-schedule\n',
+  }, 'jobctl-launch-'));
+  const w = m.workerCommands.find((x) => x.subcommand === 'worker')!;
+  // the base's command runs with the override (plain `docker compose up`: 2 workers) or without it (`-f docker-compose.yml`: 4)
+  assert.deepEqual([w.pool, w.queues, w.options?.worker_concurrency], [
+    'threads', ['default', 'mail'], { state: 'unknown', text: '${WORKERS}', reason: '`$WORKERS` differs where the command runs (2, 4)' },
+  ]);
+  assert.deepEqual(workers(m), [
+    'docker/beat-start:2 beat celerybeat c=null via=docker-compose.override.yml:6',
+    'docker/worker-start:2 worker celeryworker c=null via=docker-compose.yml:10',
+  ]);
+  // the override's command of a service the base builds resolves through the base's Dockerfile;
+  // twin: an override-only service with no build in either file points nowhere (unread, as for any script no image copies)
+  assert.deepEqual(m.unread.map((u) => `${u.file}:${u.loc?.line} ${u.what}`), ['docker-compose.override.yml:8 `/start-flower` (run by flower)']);
+});
