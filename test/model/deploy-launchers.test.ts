@@ -190,3 +190,33 @@ test('docker-compose.override.yml is merged over the base file as compose does: 
   // twin: an override-only service with no build in either file points nowhere (unread, as for any script no image copies)
   assert.deepEqual(m.unread.map((u) => `${u.file}:${u.loc?.line} ${u.what}`), ['docker-compose.override.yml:8 `/start-flower` (run by flower)']);
 });
+
+test('a name the launcher reassigns holds, at each call, the last literal assigned before it; a branch makes it unknown', async () => {
+  const launcher = (body: string): Record<string, string> => ({
+    'Procfile': 'worker: python scripts/dev_worker.py\n',
+    'scripts/dev_worker.py': `import os, shlex, subprocess, sys\n\n\ndef restart():\n${body}`,
+  });
+  const m = await buildProjectModel(writeProject(launcher([
+    "    cmd = 'pkill celery'",
+    '    subprocess.call(shlex.split(cmd))',
+    "    cmd = 'celery -A proj worker -l info --queues celery,psa'",
+    '    subprocess.Popen(shlex.split(cmd), env=os.environ.copy())',
+    "    cmd = 'celery -A proj flower --port=5555'",
+    '    subprocess.Popen(shlex.split(cmd))',
+    '',
+  ].join('\n')), 'jobctl-launch-'));
+  assert.deepEqual(m.workerCommands.map((w) => `${w.file}:${w.loc.line} ${w.subcommand} ${w.queues.join(',')} via=${w.launchedBy?.[0]?.file}`), [
+    'scripts/dev_worker.py:8 worker celery,psa via=Procfile',
+    'scripts/dev_worker.py:10 flower  via=Procfile',
+  ]);
+  // twin: the command depends on a branch
+  const t = await buildProjectModel(writeProject(launcher([
+    "    cmd = 'celery -A proj worker'",
+    "    if sys.platform == 'win32':",
+    "        cmd = 'celery -A proj worker -P solo'",
+    '    subprocess.call(shlex.split(cmd))',
+    '',
+  ].join('\n')), 'jobctl-launch-'));
+  assert.deepEqual(t.workerCommands, []);
+  assert.deepEqual(t.unread.map((u) => `${u.file}:${u.loc?.line} ${u.what}`), ['Procfile:1 the worker of worker (`python scripts/dev_worker.py`)']);
+});

@@ -17,7 +17,6 @@ export async function readPythonLauncher(file: string, text: string, model: Proj
   const tree = await parsePython(text);
   try {
     const bareSpawn = /^\s*from\s+subprocess\s+import\b/m.test(text);
-    const bindings = literalBindings(tree.rootNode);
     const out: WorkerCommand[] = [];
     for (const call of tree.rootNode.descendantsOfType('call')) {
       if (!call) continue;
@@ -25,7 +24,7 @@ export async function readPythonLauncher(file: string, text: string, model: Proj
       if (!SPAWN.test(fn) || (!fn.includes('.') && !bareSpawn)) continue;
       const args = call.childForFieldName('arguments')?.namedChildren.filter((a): a is SyntaxNode => a !== null && a.type !== 'keyword_argument') ?? [];
       for (const arg of args) {
-        const line = commandLine(arg, bindings);
+        const line = commandLine(arg);
         if (line === null) continue;
         const at = { file, line: arg.startPosition.row + 1, column: arg.startPosition.column + 1 };
         const found = parseCeleryInvocations(line, { source: 'other', file, loc: at }).filter((w) => w.subcommand !== null);
@@ -40,28 +39,47 @@ export async function readPythonLauncher(file: string, text: string, model: Proj
   }
 }
 
-/** names bound exactly once in the module to a literal command (`cmd = "celery -A proj worker"`) */
-function literalBindings(root: SyntaxNode): Map<string, SyntaxNode | null> {
-  const out = new Map<string, SyntaxNode | null>();
-  for (const a of root.descendantsOfType('assignment')) {
+/**
+ * The literal a name holds where it is used: the last assignment to it before `at` in the same function
+ * (or module), at that scope's top level (`cmd = 'pkill celery'` … `cmd = 'celery -A proj worker'` …
+ * `Popen(shlex.split(cmd))`); an assignment inside a branch or loop makes it unknown.
+ */
+function bindingAt(name: string, at: SyntaxNode): SyntaxNode | null {
+  let scope: SyntaxNode | null = at.parent;
+  while (scope && scope.type !== 'function_definition' && scope.type !== 'module') scope = scope.parent;
+  if (!scope) return null;
+  const body = scope.type === 'module' ? scope : scope.childForFieldName('body');
+  let bound: SyntaxNode | null = null;
+  let local = false;
+  for (const a of scope.descendantsOfType('assignment')) {
     const left = a?.childForFieldName('left');
-    const right = a?.childForFieldName('right');
-    if (!left || left.type !== 'identifier' || !right) continue;
-    out.set(left.text, out.has(left.text) ? null : right);
+    if (!a || left?.type !== 'identifier' || left.text !== name) continue;
+    let owner: SyntaxNode | null = a.parent;
+    while (owner && owner.type !== 'function_definition' && owner.type !== 'module') owner = owner.parent;
+    if (owner?.id !== scope.id) continue; // a nested function's own variable
+    local = true;
+    if (a.startIndex >= at.startIndex) continue;
+    const stmt = a.parent;
+    if (stmt?.type !== 'expression_statement' || stmt.parent?.id !== body?.id) return null;
+    bound = a.childForFieldName('right');
   }
-  return out;
+  if (local || scope.type === 'module') return bound;
+  // not assigned in the function: the module's global, when the module binds it once at its top level
+  const module = at.tree.rootNode;
+  const globals = module.namedChildren.filter((st): st is SyntaxNode => st?.type === 'expression_statement' && st.firstNamedChild?.type === 'assignment' && st.firstNamedChild.childForFieldName('left')?.text === name);
+  return globals.length === 1 ? globals[0]!.firstNamedChild!.childForFieldName('right') : null;
 }
 
 /** a literal command as shell text: a list of strings (re-quoted), a string, shlex.split(<string>), or a name bound to one */
-function commandLine(node: SyntaxNode, bindings: Map<string, SyntaxNode | null>, depth = 0): string | null {
+function commandLine(node: SyntaxNode, depth = 0): string | null {
   if (depth > 2) return null;
   if (node.type === 'identifier') {
-    const bound = bindings.get(node.text);
-    return bound ? commandLine(bound, bindings, depth + 1) : null;
+    const bound = bindingAt(node.text, node);
+    return bound ? commandLine(bound, depth + 1) : null;
   }
   if (node.type === 'call' && /^(shlex\.)?split$/.test(node.childForFieldName('function')?.text ?? '')) {
     const first = node.childForFieldName('arguments')?.namedChildren[0];
-    return first ? commandLine(first, bindings, depth + 1) : null;
+    return first ? commandLine(first, depth + 1) : null;
   }
   if (node.type === 'string') return stringValue(node);
   if (node.type === 'list' || node.type === 'tuple') {
