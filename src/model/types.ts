@@ -362,7 +362,7 @@ export interface ProjectModel {
   /** TypeScript/JavaScript producers and BullMQ workers (src/model/typescript); absent when the project has none */
   ts?: TsModel;
   /**
-   * project files a Dockerfile puts at another project path in the image (`RUN cp docker/config.py settings/config.py`
+   * Python files a Dockerfile puts at another project path in the image (`RUN cp docker/config.py settings/config.py`
    * after `COPY . /app`, or `COPY docker/config.py /app/settings/config.py`): the image imports `from` as the module
    * at `to`. Filled by the deploy readers (src/model/integrations/references.ts) before Python is read.
    */

@@ -131,6 +131,23 @@ test('a Dockerfile that puts a file at another project path (COPY file → path,
   const src = m.configSources.find((c) => c.file === 'deploy/celeryconfig_prod.py');
   assert.deepEqual(src?.settings.map((s) => s.name).sort(), ['task_time_limit', 'worker_prefetch_multiplier']);
   assert.deepEqual(m.unread, []);
+  // twin: a folder copied in a build stage maps nothing in the final image; a file that is not a Python module is not placed
+  const staged = await buildProjectModel(writeProject({
+    'Dockerfile': [
+      'FROM python:3.12 AS build',
+      'COPY ./requirements .',
+      'COPY deploy/celeryconfig_prod.py /celeryconfig.py',
+      'FROM python:3.12-slim',
+      'COPY deploy/start /start-celeryworker',
+      'COPY deploy/celeryconfig_prod.py /srv/proj/celeryconfig.py',
+      '',
+    ].join('\n'),
+    'requirements/base.txt': 'celery==5.6.3\n',
+    'deploy/celeryconfig_prod.py': 'task_time_limit = 300\n',
+    'deploy/start': '#!/bin/sh\nexec celery -A proj worker\n',
+    'proj/__init__.py': '',
+  }, 'jobctl-launch-'));
+  assert.equal(staged.placedFiles, undefined);
   // twin: no Dockerfile, nothing placed; the module the app names is then not in the project
   const t = await buildProjectModel(writeProject({
     'deploy/celeryconfig_prod.py': 'from .base import *\n',

@@ -111,6 +111,7 @@ export const dockerfileIntegration: Integration = {
     };
     const references: Reference[] = [];
     let workdir = '/';
+    let stage = -1;
     let entrypoint: { text: string; line: number } | null = null;
     for (const ll of logicalLines(dropContinuedComments(view.text))) {
       const m = /^\s*([A-Za-z]+)\s+(.*)$/.exec(ll.text);
@@ -128,6 +129,7 @@ export const dockerfileIntegration: Integration = {
         if (im) model.pythonVersions.push({ value: im[1]!, exact: true, file: file.file, loc: at, source: 'dockerfile' });
         entrypoint = null; // a new stage
         workdir = '/';
+        stage++;
       } else if (instr === 'WORKDIR') {
         const dir = subst(rest.trim().replace(/^["']|["']$/g, ''));
         if (dir !== null) {
@@ -148,13 +150,13 @@ export const dockerfileIntegration: Integration = {
         const destIsDir = c.dest.endsWith('/') || c.srcs.length > 1;
         for (const src of c.srcs) {
           if (/^(https?:|git@)/.test(src) || /\$/.test(src) || /[*?[]/.test(path.posix.dirname(src))) continue;
-          references.push({ kind: 'copy', src, dest, dockerfile: file.file, from: at });
-          if (destIsDir && basename(src) !== '.') references.push({ kind: 'copy', src, dest: path.posix.join(dest, basename(src)), dockerfile: file.file, from: at });
+          references.push({ kind: 'copy', src, dest, dockerfile: file.file, from: at, stage });
+          if (destIsDir && basename(src) !== '.') references.push({ kind: 'copy', src, dest: path.posix.join(dest, basename(src)), dockerfile: file.file, from: at, stage });
         }
       } else if (instr === 'RUN') {
         if (view.unknownLines.has(ll.line)) continue;
         for (const [src, dest] of runCopies(rest)) {
-          references.push({ kind: 'image-copy', src: path.posix.resolve(workdir, src), dest: path.posix.resolve(workdir, dest), dockerfile: file.file, from: at });
+          references.push({ kind: 'image-copy', src: path.posix.resolve(workdir, src), dest: path.posix.resolve(workdir, dest), dockerfile: file.file, from: at, stage });
         }
       } else if (instr === 'ENTRYPOINT' || instr === 'CMD') {
         if (view.unknownLines.has(ll.line)) continue;

@@ -158,7 +158,7 @@ export async function followReferences(refs: Reference[], model: ProjectModel, c
 }
 
 /**
- * Files a Dockerfile puts at another project path in the image: `COPY docker/config.py /app/settings/config.py`
+ * Python files a Dockerfile puts at another project path in the image: `COPY docker/config.py /app/settings/config.py`
  * or `RUN cp docker/config.py settings/config.py`, where a folder copy (`COPY . /app`) says which project path
  * an image path is. Only onto paths the project has no file at (model.placedFiles; the Python reader imports
  * `from` under the module name of `to`).
@@ -166,13 +166,19 @@ export async function followReferences(refs: Reference[], model: ProjectModel, c
 function placeFiles(refs: Reference[], model: ProjectModel, files: Set<string>, dirs: Set<string>, copySources: (c: CopyRef) => string[]): void {
   type ImageCopy = Extract<Reference, { kind: 'image-copy' }>;
   const byDockerfile = new Map<string, (CopyRef | ImageCopy)[]>();
-  for (const r of refs) if (r.kind === 'copy' || r.kind === 'image-copy') byDockerfile.set(r.dockerfile, [...(byDockerfile.get(r.dockerfile) ?? []), r]);
+  // one image per build stage: a folder copied in a build stage says nothing about the final image's paths
+  for (const r of refs) {
+    if (r.kind !== 'copy' && r.kind !== 'image-copy') continue;
+    const key = `${r.dockerfile}#${r.stage ?? 0}`;
+    byDockerfile.set(key, [...(byDockerfile.get(key) ?? []), r]);
+  }
   for (const list of byDockerfile.values()) {
     // image folder -> project folder, from copies of whole folders (the longest image folder wins)
     const roots: [string, string][] = [];
     for (const c of list) {
       if (c.kind !== 'copy') continue;
-      for (const src of copySources(c)) if (src === '' || dirs.has(src)) roots.push([c.dest.replace(/\/$/, '') || '/', src]);
+      // (a subfolder copied onto the image's / — `COPY ./requirements .` before any WORKDIR — is no project root)
+      for (const src of copySources(c)) if (src === '' || (dirs.has(src) && c.dest.replace(/\/$/, '') !== '')) roots.push([c.dest.replace(/\/$/, '') || '/', src]);
     }
     roots.sort((a, b) => b[0].length - a[0].length);
     const toProject = (image: string): string | null => {
@@ -186,6 +192,9 @@ function placeFiles(refs: Reference[], model: ProjectModel, files: Set<string>, 
       let to = toProject(toImage);
       if (to !== null && dirs.has(to)) to = norm(path.posix.join(to, path.posix.basename(from)));
       if (to === null || to === '' || to === from || files.has(to) || !files.has(from)) return;
+      // Python modules put into a folder of the project (a settings package): what the Python reader imports
+      const folder = path.posix.dirname(to);
+      if (!from.endsWith('.py') || !to.endsWith('.py') || (folder !== '.' && !dirs.has(folder))) return;
       if (!(model.placedFiles ??= []).some((p) => p.from === from && p.to === to)) model.placedFiles.push({ from, to, loc });
     };
     for (const c of list) {
