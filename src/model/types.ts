@@ -134,6 +134,8 @@ export interface TaskDef {
   decorator: TaskDecorator;
   /** variable of the app for @app.task, e.g. 'celery_app' */
   appVariable: string | null;
+  /** the app that variable is (CeleryApp.id), when jobctl could follow it */
+  appId?: string;
   /** decorator keyword options: bind, max_retries, autoretry_for, time_limit, soft_time_limit, acks_late, queue, ... */
   options: Record<string, PyValue>;
   optionLocs: Record<string, Location>;

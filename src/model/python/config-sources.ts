@@ -5,6 +5,7 @@ import type { ConfigSource, Location, SettingAssignment, UnreadSource } from '..
 import { child, locOf, lineOf, textOf, type PNode } from './tree.js';
 import { envCandidates, templated, type EnvCandidate } from './env-defaults.js';
 import { FlaskConfig } from './flask-config.js';
+import { objectCandidates } from './config-candidates.js';
 import { DjangoSettings } from './django-settings.js';
 import type { FileFacts, ModuleAssign, RawClass, RawFunction } from './extract.js';
 import { callArgs, dottedName, evalValue, stringValue } from './values.js';
@@ -104,7 +105,7 @@ export class ConfigReader {
     for (const rec of new Set(this.l.apps.values())) {
       const facts = rec.facts;
       const ctor = facts.appCtors.find((c) => `${facts.info.module}:${c.variable}` === rec.app.id || locOf(facts.pf, c.call.parent?.type === 'assignment' ? c.call.parent : c.call).line === rec.app.loc.line);
-      if (!ctor) continue;
+      if (!ctor || ctor.current) continue;
       const { keywords } = callArgs(ctor.call);
       const settings: SettingAssignment[] = [];
       const vc = this.l.vctx(facts, ctor.fn);
@@ -284,6 +285,16 @@ export class ConfigReader {
     }
     const sym = w ? this.l.lookupName(facts, fn, w) : null;
     if (w && this.fromSym({ facts, loc, ref: w, rec, namespace }, sym)) return;
+    // an object chosen at run time among a finite set the code spells out: each candidate is read
+    const cands = objectCandidates(this.l, facts, fn, obj);
+    if (cands) {
+      for (const c of cands) {
+        const r = { facts, loc, ref: c.ref ?? w ?? textOf(facts.pf, obj), rec, namespace, chosenBy: c.label };
+        if (c.ref !== undefined) this.configFromRef({ ...r, what: `config_from_object(${textOf(facts.pf, obj)}), candidate ${c.label}` });
+        else this.fromSym(r, c.sym ?? null);
+      }
+      return;
+    }
     const reason = sym?.kind === 'assign' ? `an object built at run time (\`${w} = ${textOf(sym.facts.pf, sym.assign.value).replace(/\s+/g, ' ').slice(0, 60)}\` in ${sym.facts.pf.file})` : w ? 'names nothing found in the project (an installed package, or built at run time)' : 'an object built at run time';
     this.unread({ file: facts.pf.file, loc, what: `config_from_object(${textOf(facts.pf, obj)})`, reason, holds: 'config', ...(rec ? { appId: rec.app.id } : {}) });
   }

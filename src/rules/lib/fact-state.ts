@@ -4,7 +4,7 @@
 // 'unknown' with the reasons, and the rule stays silent (the checklist shows ❓ with the reasons).
 import type { CeleryApp, FactState, ProjectModel, UnreadSource } from '../../model/types.js';
 import type { Knowledge } from '../../knowledge/types.js';
-import { effectiveSettings, type ResolvedSetting } from './settings.js';
+import { effectiveSettings, isTestFile, type ResolvedSetting } from './settings.js';
 
 export type SettingState = FactState<ResolvedSetting>;
 
@@ -17,13 +17,39 @@ export interface StateOptions {
   where?: (s: ResolvedSetting) => boolean;
 }
 
-/** The unread sources that could hold a setting of `app` (entries for another app do not count). */
+/**
+ * The unread sources that could hold a setting of `app`: entries for another app do not count, and a file
+ * skipped for what it is (too large, say) counts only when it could be part of a worker's config or command
+ * line — a Python module or an env file, or a deploy file when the setting has a command-line flag — and is
+ * not test code or test data (a 3 MiB recorded HTTP cassette under tests/ holds no Celery setting).
+ */
 export function unreadFor(model: ProjectModel, opts: { app?: CeleryApp | null; cli?: boolean } = {}): UnreadSource[] {
   return model.unread.filter((u) => {
     if (u.holds === 'code') return false;
     if (u.holds === 'deploy' && !opts.cli) return false;
+    if (u.holds === undefined && !u.appId && !couldHoldSettings(u.file, opts.cli ?? false)) return false;
     return !opts.app || !u.appId || u.appId === opts.app.id;
   });
+}
+
+const CONFIG_FILE = /(\.py|\.pyi|(^|\/)\.env[^/]*|\.env)$/i;
+const DEPLOY_FILE = /(\.ya?ml|\.sh|\.service|\.conf|\.ini|\.cfg|\.toml|\.j2|\.tpl|(^|\/)(Dockerfile|Containerfile)[^/]*|(^|\/)Procfile[^/]*|(^|\/)[^/.]+)$/;
+
+/** Could a file jobctl did not read hold a Celery setting of the worker (or, with `cli`, a worker flag)? */
+function couldHoldSettings(file: string, cli: boolean): boolean {
+  if (isTestFile(file) || /(^|\/)(tests?|testing|cassettes|fixtures|__snapshots__)\//.test(file)) return false;
+  return CONFIG_FILE.test(file) || (cli && DEPLOY_FILE.test(file));
+}
+
+/**
+ * Which config candidates an answer covers, for messages: when the app's config is one of several (an env var
+ * with several values, a config object chosen at run time), "in any of its 3 candidate configs (get_settings()
+ * → DevelopmentConfig ('development'), …)"; '' when there is one config.
+ */
+export function candidatesNote(model: ProjectModel, app: CeleryApp): string {
+  const by = [...new Set(model.configSources.filter((s) => app.configSourceIds.includes(s.id) && s.chosenBy).map((s) => s.chosenBy!))];
+  if (by.length < 2) return '';
+  return ` in any of its ${by.length} candidate configs (${by.join('; ')})`;
 }
 
 /** A short reason for each unread source: "config module chosen by $X: not found in the project (proj/celery.py:5)". */
