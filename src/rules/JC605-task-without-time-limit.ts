@@ -44,7 +44,7 @@ export const rule: Rule = {
     };
     for (const app of apps) {
       const mine = (file: string): boolean => single || inTree(app, file);
-      const state = settingState(ctx.model, ctx.knowledge, 'task_time_limit', { app, cli: true, where: (s) => app.configSourceIds.includes(s.source.id) || mine(s.source.file) }, settings);
+      const state = settingState(ctx.model, ctx.knowledge, 'task_time_limit', { app, cli: true, flags: ['--time-limit'], where: (s) => app.configSourceIds.includes(s.source.id) || mine(s.source.file) }, settings);
       if (state.state !== 'absent') continue; // set, or in a source jobctl could not read (JC001 names it)
       const without = ctx.model.tasks.filter((t) => t.options.time_limit === undefined && (!isTestFile(t.file) || isTestFile(app.loc.file)) && taskOf(app, t));
       if (without.length === 0) continue;

@@ -409,8 +409,21 @@ export class ConfigReader {
   }
   private envDone = new Set<FileFacts>();
 
-  /** 'celeryconfig' when the project computes 'proj.celeryconfig' (or the reverse) */
+  /**
+   * 'celeryconfig' when the project computes 'proj.celeryconfig' (or the reverse). In a project template
+   * (`django-admin startproject --template`, cookiecutter), `{{ project_name }}.settings.prod` is the one module
+   * of the tree at `<folder>/settings/prod.py`: the template renders the name into the file and names the folder
+   * the same way. Several fits (or none) leave it unread.
+   */
   findModuleLoose(ref: string): FileFacts | undefined {
+    if (templated(ref)) {
+      // each templated segment stands for one folder name of the tree; exactly one module must fit
+      const segs = ref.split('.');
+      if (segs.some((x) => /[{}%]/.test(x) && !/^\{\{[^{}]*\}\}$/.test(x))) return undefined;
+      const fits = (m: string): boolean => { const ms = m.split('.'); return ms.length === segs.length && segs.every((x, i) => templated(x) || x === ms[i]); };
+      const hits = [...this.l.index.all()].filter((f) => fits(f.module));
+      return hits.length === 1 ? (this.l.loader.load(hits[0]!.file) ?? undefined) : undefined;
+    }
     const last = ref.split('.').pop()!;
     const cands = [...this.l.index.all()].filter((f) => f.module === ref || f.module.endsWith(`.${ref}`) || ref.endsWith(`.${f.module}`) || (f.module.split('.').pop() === last && ref.split('.').length === 1));
     return cands.length === 1 ? (this.l.loader.load(cands[0]!.file) ?? undefined) : undefined;

@@ -13,6 +13,11 @@ export interface StateOptions {
   app?: CeleryApp | null;
   /** the setting can also be given on a worker command line (-c, --time-limit): unread deploy files count too */
   cli?: boolean;
+  /**
+   * the command-line flags that set it (['--time-limit']): when no file of the project spells one, an unread
+   * deploy file (a compose command unread only for its `{{ project_name }}` app name) cannot set it
+   */
+  flags?: string[];
   /** restrict which assignments count (e.g. only those of the app's own config files) */
   where?: (s: ResolvedSetting) => boolean;
 }
@@ -23,17 +28,27 @@ export interface StateOptions {
  * line — a Python module or an env file, or a deploy file when the setting has a command-line flag — and is
  * not test code or test data (a 3 MiB recorded HTTP cassette under tests/ holds no Celery setting).
  */
-export function unreadFor(model: ProjectModel, opts: { app?: CeleryApp | null; cli?: boolean } = {}): UnreadSource[] {
+export function unreadFor(model: ProjectModel, opts: { app?: CeleryApp | null; cli?: boolean; flags?: string[] } = {}): UnreadSource[] {
   return model.unread.filter((u) => {
     if (u.holds === 'code') return false;
     if (u.holds === 'deploy' && !opts.cli) return false;
     if (u.holds === undefined && !u.appId && !couldHoldSettings(u.file, opts.cli ?? false)) return false;
+    if (u.holds !== 'config' && opts.flags && !CONFIG_FILE.test(u.file) && lacksFlags(model, u.file, opts.flags)) return false;
     return !opts.app || !u.appId || u.appId === opts.app.id;
   });
 }
 
 const CONFIG_FILE = /(\.py|\.pyi|(^|\/)\.env[^/]*|\.env)$/i;
 const DEPLOY_FILE = /(\.ya?ml|\.sh|\.service|\.conf|\.ini|\.cfg|\.toml|\.j2|\.tpl|(^|\/)(Dockerfile|Containerfile)[^/]*|(^|\/)Procfile[^/]*|(^|\/)[^/.]+)$/;
+
+/**
+ * The unread deploy file was read as text and no file of the project spells any of the flags (a Helm template's
+ * arguments may come from values.yaml, so the whole project is searched, not only the unread file).
+ */
+function lacksFlags(model: ProjectModel, file: string, flags: string[]): boolean {
+  if (!model.files.some((f) => f.file === file)) return false;
+  return !model.files.some((f) => flags.some((flag) => f.text.includes(flag)));
+}
 
 /** Could a file jobctl did not read hold a Celery setting of the worker (or, with `cli`, a worker flag)? */
 function couldHoldSettings(file: string, cli: boolean): boolean {
