@@ -61,10 +61,10 @@ function couldHoldSettings(file: string, cli: boolean): boolean {
  * with several values, a config object chosen at run time), "in any of its 3 candidate configs (get_settings()
  * → DevelopmentConfig ('development'), …)"; '' when there is one config.
  */
-export function candidatesNote(model: ProjectModel, app: CeleryApp): string {
+export function candidatesNote(model: ProjectModel, app: CeleryApp, words = 'in any of'): string {
   const by = [...new Set(model.configSources.filter((s) => app.configSourceIds.includes(s.id) && s.chosenBy).map((s) => s.chosenBy!))];
   if (by.length < 2) return '';
-  return ` in any of its ${by.length} candidate configs (${by.join('; ')})`;
+  return ` ${words} its ${by.length} candidate configs (${by.join('; ')})`;
 }
 
 /** A short reason for each unread source: "config module chosen by $X: not found in the project (proj/celery.py:5)". */
