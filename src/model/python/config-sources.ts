@@ -300,7 +300,7 @@ export class ConfigReader {
   }
 
   /** A source named by a string, as Celery imports it: 'pkg.mod', 'pkg.mod:Obj', 'pkg.mod.Obj', 'django.conf:settings'. */
-  private configFromRef(r: RefCtx & { what: string }): boolean {
+  private configFromRef(r: RefCtx & { what: string; choice?: UnreadSource['choice'] }): boolean {
     const { ref } = r;
     if (ref === 'django.conf:settings' || ref === 'django.conf.settings') {
       this.django.read(r.facts, r.loc, r.namespace, r.rec, ref, r.chosenBy);
@@ -313,7 +313,7 @@ export class ConfigReader {
       const m = this.l.findModule(ref) ?? this.findModuleLoose(ref);
       ok = m ? this.fromSym(r, { kind: 'module', facts: m }) : this.fromSym(r, this.l.lookup(ref));
     }
-    if (!ok) this.unread({ file: r.facts.pf.file, loc: r.loc, what: r.what, reason: templated(ref) ? 'a template expression jobctl does not render' : `'${ref}' is not a module or object of the project`, holds: 'config', ...(r.rec ? { appId: r.rec.app.id } : {}) });
+    if (!ok) this.unread({ file: r.facts.pf.file, loc: r.loc, what: r.what, reason: templated(ref) ? 'a template expression jobctl does not render' : `'${ref}' is not a module or object of the project`, holds: 'config', ...(r.rec ? { appId: r.rec.app.id } : {}), ...(r.choice ? { choice: r.choice } : {}) });
     return ok;
   }
 
@@ -360,7 +360,7 @@ export class ConfigReader {
       return;
     }
     for (const c of cands) {
-      this.configFromRef({ facts, loc, ref: c.value, rec, namespace: null, chosenBy: c.by, what: `config module chosen by $${name} (${c.by})` });
+      this.configFromRef({ facts, loc, ref: c.value, rec, namespace: null, chosenBy: c.by, what: `config module chosen by $${name} (${c.by})`, choice: { key: name, value: c.value, by: c.by } });
     }
   }
 

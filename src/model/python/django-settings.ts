@@ -32,7 +32,7 @@ export class DjangoSettings {
     for (const c of dsm) {
       const t = this.l.findModule(c.value) ?? this.r.findModuleLoose(c.value);
       if (!t) {
-        this.r.unread({ file: facts.pf.file, loc, what: `Django settings module chosen by DJANGO_SETTINGS_MODULE (${c.by})`, reason: templated(c.value) ? 'a template expression jobctl does not render' : `'${c.value}' is not a module of the project`, holds: 'config', ...(appId ? { appId } : {}) });
+        this.r.unread({ file: facts.pf.file, loc, what: `Django settings module chosen by DJANGO_SETTINGS_MODULE (${c.by})`, reason: templated(c.value) ? 'a template expression jobctl does not render' : `'${c.value}' is not a module of the project`, holds: 'config', ...(appId ? { appId } : {}), choice: { key: 'DJANGO_SETTINGS_MODULE', value: c.value, by: c.by } });
         continue;
       }
       const classes = this.configurationClasses(t);

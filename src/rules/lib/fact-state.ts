@@ -34,12 +34,31 @@ export function unreadFor(model: ProjectModel, opts: { app?: CeleryApp | null; c
     if (u.holds === 'deploy' && !opts.cli) return false;
     if (u.holds === undefined && !u.appId && !couldHoldSettings(u.file, opts.cli ?? false)) return false;
     if (u.holds !== 'config' && opts.flags && !CONFIG_FILE.test(u.file) && lacksFlags(model, u.file, opts.flags)) return false;
+    if (u.choice && anotherProcessChoice(model, u.choice)) return false;
     return !opts.app || !u.appId || u.appId === opts.app.id;
   });
 }
 
 const CONFIG_FILE = /(\.py|\.pyi|(^|\/)\.env[^/]*|\.env)$/i;
 const DEPLOY_FILE = /(\.ya?ml|\.sh|\.service|\.conf|\.ini|\.cfg|\.toml|\.j2|\.tpl|(^|\/)(Dockerfile|Containerfile)[^/]*|(^|\/)Procfile[^/]*|(^|\/)[^/.]+)$/;
+
+/**
+ * A config module named by an env var value that no worker gets: every worker command jobctl found runs in a
+ * compose service that sets the variable itself (its `environment:`/`env_file:` beats the image's ENV and the
+ * code's os.environ.setdefault), and none of them sets this value. The value belongs to another process (a web
+ * image's Dockerfile ENV, a docs build), not to a worker. With no worker command found, or a worker whose value
+ * comes from elsewhere, every value stays a candidate.
+ */
+function anotherProcessChoice(model: ProjectModel, choice: NonNullable<UnreadSource['choice']>): boolean {
+  const workers = model.workerCommands.filter((w) => w.subcommand === 'worker');
+  if (workers.length === 0) return false;
+  return workers.every((w) => {
+    const scopes = [...(w.source === 'compose' && w.processName ? [{ file: w.file, name: w.processName }] : []),
+      ...(w.launchedBy ?? []).filter((l) => l.source === 'compose' && l.processName).map((l) => ({ file: l.file, name: l.processName! }))];
+    const values = model.envAssignments.filter((e) => e.key === choice.key && e.source === 'compose' && scopes.some((sc) => sc.name === e.scope && sc.file === (e.scopeFile ?? e.file)));
+    return values.length > 0 && !values.some((e) => e.value.trim().replace(/^['"]|['"]$/g, '') === choice.value);
+  });
+}
 
 /**
  * The unread deploy file was read as text and no file of the project spells any of the flags (a Helm template's
