@@ -134,6 +134,8 @@ export interface TaskDef {
   decorator: TaskDecorator;
   /** variable of the app for @app.task, e.g. 'celery_app' */
   appVariable: string | null;
+  /** the app that variable is (CeleryApp.id), when jobctl could follow it */
+  appId?: string;
   /** decorator keyword options: bind, max_retries, autoretry_for, time_limit, soft_time_limit, acks_late, queue, ... */
   options: Record<string, PyValue>;
   optionLocs: Record<string, Location>;
@@ -316,6 +318,12 @@ export interface UnreadSource {
   reason: string;
   /** the app it concerns, when known (CeleryApp.id) */
   appId?: string;
+  /**
+   * For a config module chosen by an environment variable: the variable, the value that names the unread module
+   * and where that value is set ('docker/web/Dockerfile:4'). A value only another process gets (a web image's
+   * ENV, when every worker sets its own) is not that worker's config.
+   */
+  choice?: { key: string; value: string; by: string };
   /**
    * What the unread source could hold: 'config' (Celery settings), 'deploy' (worker command lines and their
    * flags), 'code' (tasks). Absent = could hold anything; rules then treat every fact of the app as unknown.

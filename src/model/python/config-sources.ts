@@ -5,6 +5,7 @@ import type { ConfigSource, Location, SettingAssignment, UnreadSource } from '..
 import { child, locOf, lineOf, textOf, type PNode } from './tree.js';
 import { envCandidates, templated, type EnvCandidate } from './env-defaults.js';
 import { FlaskConfig } from './flask-config.js';
+import { objectCandidates } from './config-candidates.js';
 import { DjangoSettings } from './django-settings.js';
 import type { FileFacts, ModuleAssign, RawClass, RawFunction } from './extract.js';
 import { callArgs, dottedName, evalValue, stringValue } from './values.js';
@@ -104,7 +105,7 @@ export class ConfigReader {
     for (const rec of new Set(this.l.apps.values())) {
       const facts = rec.facts;
       const ctor = facts.appCtors.find((c) => `${facts.info.module}:${c.variable}` === rec.app.id || locOf(facts.pf, c.call.parent?.type === 'assignment' ? c.call.parent : c.call).line === rec.app.loc.line);
-      if (!ctor) continue;
+      if (!ctor || ctor.current) continue;
       const { keywords } = callArgs(ctor.call);
       const settings: SettingAssignment[] = [];
       const vc = this.l.vctx(facts, ctor.fn);
@@ -284,12 +285,22 @@ export class ConfigReader {
     }
     const sym = w ? this.l.lookupName(facts, fn, w) : null;
     if (w && this.fromSym({ facts, loc, ref: w, rec, namespace }, sym)) return;
+    // an object chosen at run time among a finite set the code spells out: each candidate is read
+    const cands = objectCandidates(this.l, facts, fn, obj);
+    if (cands) {
+      for (const c of cands) {
+        const r = { facts, loc, ref: c.ref ?? w ?? textOf(facts.pf, obj), rec, namespace, chosenBy: c.label };
+        if (c.ref !== undefined) this.configFromRef({ ...r, what: `config_from_object(${textOf(facts.pf, obj)}), candidate ${c.label}` });
+        else this.fromSym(r, c.sym ?? null);
+      }
+      return;
+    }
     const reason = sym?.kind === 'assign' ? `an object built at run time (\`${w} = ${textOf(sym.facts.pf, sym.assign.value).replace(/\s+/g, ' ').slice(0, 60)}\` in ${sym.facts.pf.file})` : w ? 'names nothing found in the project (an installed package, or built at run time)' : 'an object built at run time';
     this.unread({ file: facts.pf.file, loc, what: `config_from_object(${textOf(facts.pf, obj)})`, reason, holds: 'config', ...(rec ? { appId: rec.app.id } : {}) });
   }
 
   /** A source named by a string, as Celery imports it: 'pkg.mod', 'pkg.mod:Obj', 'pkg.mod.Obj', 'django.conf:settings'. */
-  private configFromRef(r: RefCtx & { what: string }): boolean {
+  private configFromRef(r: RefCtx & { what: string; choice?: UnreadSource['choice'] }): boolean {
     const { ref } = r;
     if (ref === 'django.conf:settings' || ref === 'django.conf.settings') {
       this.django.read(r.facts, r.loc, r.namespace, r.rec, ref, r.chosenBy);
@@ -302,7 +313,7 @@ export class ConfigReader {
       const m = this.l.findModule(ref) ?? this.findModuleLoose(ref);
       ok = m ? this.fromSym(r, { kind: 'module', facts: m }) : this.fromSym(r, this.l.lookup(ref));
     }
-    if (!ok) this.unread({ file: r.facts.pf.file, loc: r.loc, what: r.what, reason: templated(ref) ? 'a template expression jobctl does not render' : `'${ref}' is not a module or object of the project`, holds: 'config', ...(r.rec ? { appId: r.rec.app.id } : {}) });
+    if (!ok) this.unread({ file: r.facts.pf.file, loc: r.loc, what: r.what, reason: templated(ref) ? 'a template expression jobctl does not render' : `'${ref}' is not a module or object of the project`, holds: 'config', ...(r.rec ? { appId: r.rec.app.id } : {}), ...(r.choice ? { choice: r.choice } : {}) });
     return ok;
   }
 
@@ -349,7 +360,7 @@ export class ConfigReader {
       return;
     }
     for (const c of cands) {
-      this.configFromRef({ facts, loc, ref: c.value, rec, namespace: null, chosenBy: c.by, what: `config module chosen by $${name} (${c.by})` });
+      this.configFromRef({ facts, loc, ref: c.value, rec, namespace: null, chosenBy: c.by, what: `config module chosen by $${name} (${c.by})`, choice: { key: name, value: c.value, by: c.by } });
     }
   }
 
@@ -398,8 +409,21 @@ export class ConfigReader {
   }
   private envDone = new Set<FileFacts>();
 
-  /** 'celeryconfig' when the project computes 'proj.celeryconfig' (or the reverse) */
+  /**
+   * 'celeryconfig' when the project computes 'proj.celeryconfig' (or the reverse). In a project template
+   * (`django-admin startproject --template`, cookiecutter), `{{ project_name }}.settings.prod` is the one module
+   * of the tree at `<folder>/settings/prod.py`: the template renders the name into the file and names the folder
+   * the same way. Several fits (or none) leave it unread.
+   */
   findModuleLoose(ref: string): FileFacts | undefined {
+    if (templated(ref)) {
+      // each templated segment stands for one folder name of the tree; exactly one module must fit
+      const segs = ref.split('.');
+      if (segs.some((x) => /[{}%]/.test(x) && !/^\{\{[^{}]*\}\}$/.test(x))) return undefined;
+      const fits = (m: string): boolean => { const ms = m.split('.'); return ms.length === segs.length && segs.every((x, i) => templated(x) || x === ms[i]); };
+      const hits = [...this.l.index.all()].filter((f) => fits(f.module));
+      return hits.length === 1 ? (this.l.loader.load(hits[0]!.file) ?? undefined) : undefined;
+    }
     const last = ref.split('.').pop()!;
     const cands = [...this.l.index.all()].filter((f) => f.module === ref || f.module.endsWith(`.${ref}`) || ref.endsWith(`.${f.module}`) || (f.module.split('.').pop() === last && ref.split('.').length === 1));
     return cands.length === 1 ? (this.l.loader.load(cands[0]!.file) ?? undefined) : undefined;

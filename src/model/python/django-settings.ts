@@ -32,7 +32,7 @@ export class DjangoSettings {
     for (const c of dsm) {
       const t = this.l.findModule(c.value) ?? this.r.findModuleLoose(c.value);
       if (!t) {
-        this.r.unread({ file: facts.pf.file, loc, what: `Django settings module chosen by DJANGO_SETTINGS_MODULE (${c.by})`, reason: templated(c.value) ? 'a template expression jobctl does not render' : `'${c.value}' is not a module of the project`, holds: 'config', ...(appId ? { appId } : {}) });
+        this.r.unread({ file: facts.pf.file, loc, what: `Django settings module chosen by DJANGO_SETTINGS_MODULE (${c.by})`, reason: templated(c.value) ? 'a template expression jobctl does not render' : `'${c.value}' is not a module of the project`, holds: 'config', ...(appId ? { appId } : {}), choice: { key: 'DJANGO_SETTINGS_MODULE', value: c.value, by: c.by } });
         continue;
       }
       const classes = this.configurationClasses(t);
@@ -79,8 +79,12 @@ function djangoModuleCandidates(celeryFile: FileFacts, all: FileFacts[], env: En
   const deploy = envCandidates('DJANGO_SETTINGS_MODULE', env.filter((e) => e.source !== 'python' && e.source !== 'pytest'));
   const base = (f: FileFacts): string => f.pf.file.slice(f.pf.file.lastIndexOf('/') + 1);
   const order = [celeryFile, ...all.filter((f) => base(f) === 'manage.py'), ...all.filter((f) => base(f) === 'wsgi.py' || base(f) === 'asgi.py'), ...all];
-  const py = order.find((f) => f.djangoSettingsModule);
+  // `if sys.argv[1] == "test": os.environ.setdefault(..., "proj.settings.test")` in manage.py is the test runner's
+  const py = order.find((f) => f.djangoSettingsModule && !TEST_SETTINGS.test(f.djangoSettingsModule));
   const out = [...deploy];
   if (py && !out.some((c) => c.value === py.djangoSettingsModule)) out.push({ value: py.djangoSettingsModule!, by: `os.environ.setdefault in ${py.pf.file}` });
   return out;
 }
+
+/** A settings module for the test runner (proj.settings.test, test_settings, settings_ci …): not the worker's. */
+const TEST_SETTINGS = /(^|\.)(tests?|testing|ci)(_settings)?$|(^|[._])(tests?|testing)_?settings$|settings_?(tests?|testing|ci)$/i;

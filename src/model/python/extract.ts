@@ -48,6 +48,8 @@ export interface AppCtor {
   variable: string;
   call: PNode;
   fn: RawFunction | null;
+  /** `x = current_app`: Celery's current (default) app, an app of its own only when the project creates none */
+  current?: boolean;
 }
 
 export interface AppMethodCall {
@@ -137,6 +139,9 @@ interface Ctx {
   inAwait: boolean;
   prefix: string;
 }
+
+/** Celery's current app as imported: `from celery import current_app` (the default app when none is created) */
+export const CURRENT_APP = new Set(['celery.current_app', 'celery._state.current_app', 'celery.app.current_app']);
 
 const APP_METHODS: [string, AppMethodCall['method']][] = [
   ['.conf.update', 'conf.update'],
@@ -420,8 +425,15 @@ export function extractFile(pf: PFile, info: ModuleInfo): FileFacts {
     if (ctx.fn) for (const t of targets) bindNames(pf, t, ctx.fn.locals);
     if (value?.type === 'call' && isCeleryCtor(value, ctx.fn)) {
       for (const t of targets) {
-        const d = dottedName(pf, t);
+        // `registry["celery.app"] = Celery(...)`: the receiver text names it (`registry["celery.app"].conf.update`)
+        const d = t.type === 'subscript' ? calleeText(pf, t) : dottedName(pf, t);
         if (d) facts.appCtors.push({ variable: d, call: value, fn: ctx.fn });
+      }
+    }
+    if ((value?.type === 'identifier' || value?.type === 'attribute') && CURRENT_APP.has(resolve(dottedName(pf, value) ?? '', ctx.fn))) {
+      for (const t of targets) {
+        const d = dottedName(pf, t);
+        if (d) facts.appCtors.push({ variable: d, call: value, fn: ctx.fn, current: true });
       }
     }
     if (!value) return;

@@ -70,6 +70,10 @@ export class FlaskConfig {
     return (this.collected = settings);
   }
 
+  private optionalMissingFile(f: FileFacts, u: FlaskConfigUse): boolean {
+    return optionalMissing(this.l, f, u, (n) => this.r.strOf(f, u.fn, n));
+  }
+
   private use(f: FileFacts, u: FlaskConfigUse, appId: string | null): SettingAssignment[] {
     const vc = this.l.vctx(f, u.fn);
     const unread = (reason: string): SettingAssignment[] => {
@@ -100,9 +104,25 @@ export class FlaskConfig {
         return unread('names an object that is not in the project or is built at run time');
       }
       default:
+        // from_pyfile('x.py', silent=True) of a file the project does not ship: an optional, deployment-specific
+        // override (Flask's instance folder is "not under version control"), like `try: from .local import *`
+        if (this.optionalMissingFile(f, u)) return [];
         return unread(`app.config.${u.key} reads a file or the environment at run time`);
     }
   }
+}
+
+/** `from_pyfile(name, silent=True)` where no file of the project is that name (at the root, in instance/, or next to the caller). */
+function optionalMissing(l: Linker, f: FileFacts, u: FlaskConfigUse, strOf: (n: PNode) => string | null): boolean {
+  if (u.key !== 'from_pyfile') return false;
+  const { positional, keywords } = callArgs(u.node);
+  const silent = keywords.find((k) => textOf(f.pf, k.name) === 'silent')?.value ?? positional[1];
+  if (!silent || textOf(f.pf, silent) !== 'True') return false;
+  const name = positional[0] ? strOf(positional[0]) : null;
+  if (name === null || name.includes('{') || name.startsWith('/')) return false;
+  const dir = f.pf.file.includes('/') ? f.pf.file.slice(0, f.pf.file.lastIndexOf('/') + 1) : '';
+  const wanted = new Set([name, `instance/${name}`, `${dir}${name}`, `${dir}instance/${name}`].map((p) => p.replace(/^\.\//, '')));
+  return ![...l.model.files.map((x) => x.file), ...[...l.index.all()].map((i) => i.file)].some((x) => wanted.has(x));
 }
 
 /** `create_app(settings_override=None)`: a test hook; production calls leave it out. */

@@ -373,6 +373,7 @@ export class Linker {
   private buildApps(): void {
     for (const facts of this.all) {
       for (const ctor of facts.appCtors) {
+        if (ctor.current) continue;
         const { positional, keywords } = callArgs(ctor.call);
         const kw = (n: string): PNode | undefined => keywords.find((k) => textOf(facts.pf, k.name) === n)?.value;
         const mainNode = kw('main') ?? positional[0];
@@ -391,6 +392,37 @@ export class Linker {
         const scope = ctor.fn ? ctor.fn.def.id : facts.pf.file;
         if (!this.apps.has(`${scope}\0${ctor.variable}`)) this.apps.set(`${scope}\0${ctor.variable}`, rec);
         if (ctor.fn && (ctor.fn.returnsCeleryCall || ctor.fn.returnedNames.has(ctor.variable))) this.factoryApps.set(ctor.fn.def.id, rec);
+      }
+    }
+    this.buildCurrentApp();
+  }
+
+  /**
+   * A project that creates no Celery app of its own but configures `celery.current_app`
+   * (`celery_app = current_app; celery_app.config_from_object(settings)`, then `celery -A main.celery` on the
+   * object that function returns): Celery's default app is the app, and @shared_task tasks register on it.
+   * Every such reference is that one app. When the project creates an app, current_app is that app at run time
+   * and is left alone here.
+   */
+  private buildCurrentApp(): void {
+    const isTest = (f: string): boolean => /(^|\/)(tests?|testing)\/|(^|\/)(test_[^/]*|[^/]*_tests?|conftest)\.py$/.test(f);
+    if ([...this.apps.values()].some((r) => !isTest(r.app.file))) return;
+    let rec: AppRec | null = null;
+    for (const facts of this.all) {
+      if (isTest(facts.pf.file)) continue;
+      for (const ctor of facts.appCtors) {
+        if (!ctor.current) continue;
+        // only a reference the project configures through (config_from_object / conf.update on that name)
+        const configured = facts.appCalls.some((c) => c.receiver === ctor.variable && c.fn === ctor.fn && /^(config_from_object|config_from_envvar|conf\.update|conf\.setdefault)$/.test(c.method));
+        if (!configured) continue;
+        const stmt = ctor.call.parent?.type === 'assignment' ? ctor.call.parent : ctor.call;
+        rec ??= {
+          app: { id: `${facts.info.module}:${ctor.variable}`, variable: ctor.variable, module: facts.info.module, main: null, file: facts.pf.file, loc: locOf(facts.pf, stmt), configSourceIds: [], autodiscover: false },
+          facts, namespace: null,
+        };
+        const scope = ctor.fn ? ctor.fn.def.id : facts.pf.file;
+        if (!this.apps.has(`${scope}\0${ctor.variable}`)) this.apps.set(`${scope}\0${ctor.variable}`, rec);
+        if (ctor.fn?.returnedNames.has(ctor.variable)) this.factoryApps.set(ctor.fn.def.id, rec);
       }
     }
   }
