@@ -237,3 +237,14 @@ test('a name the launcher reassigns holds, at each call, the last literal assign
   assert.deepEqual(t.workerCommands, []);
   assert.deepEqual(t.unread.map((u) => `${u.file}:${u.loc?.line} ${u.what}`), ['Procfile:1 the worker of worker (`python scripts/dev_worker.py`)']);
 });
+
+test('malformed launchers never crash: a huge multi node count, a broken Python launcher, an empty watchfiles', async () => {
+  assert.deepEqual(parseCeleryInvocations('celery multi start 100000 -A proj', ctx).map(brief), ['multi multi start 100000 -A proj']);
+  assert.deepEqual(parseCeleryInvocations('watchfiles --filter', ctx), []);
+  const m = await buildProjectModel(writeProject({
+    'Procfile': 'worker: python run.py\n',
+    'run.py': 'import subprocess\nsubprocess.call(["celery", "-A", "proj", "worker", "-c"\n  def (:\n',
+  }, 'jobctl-launch-'));
+  // a module that does not parse starts nothing (Python would not run it)
+  assert.deepEqual(m.workerCommands, []);
+});

@@ -30,6 +30,7 @@ export function expandMulti(argv: string[], multiIndex: number): MultiNode[] | n
   if (prefixOpt) prefix = prefixOpt;
   const ranges = names.length === 1;
   if (ranges && /^\d+$/.test(names[0]!)) {
+    if (Number(names[0]) > 64) return null;
     names = Array.from({ length: Number(names[0]) }, (_, i) => String(i + 1));
     prefix = rangePrefix;
   }

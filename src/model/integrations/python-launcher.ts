@@ -16,6 +16,8 @@ export async function readPythonLauncher(file: string, text: string, model: Proj
   if (!/celery/.test(text) || !/\b(subprocess|os\.(system|popen|exec|spawn))/.test(text)) return [];
   const tree = await parsePython(text);
   try {
+    // Python does not run a module that does not parse: no worker starts from it (the Python reader notes the error)
+    if (tree.rootNode.hasError) return [];
     const bareSpawn = /^\s*from\s+subprocess\s+import\b/m.test(text);
     const out: WorkerCommand[] = [];
     for (const call of tree.rootNode.descendantsOfType('call')) {

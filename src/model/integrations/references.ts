@@ -121,7 +121,12 @@ export async function followReferences(refs: Reference[], model: ProjectModel, c
       if (text === null) continue;
       if (t.endsWith('.py')) {
         // `python main.py`: the module may start the worker as a child process (./python-launcher.ts)
-        const found = await readPythonLauncher(t, text, model);
+        let found: Awaited<ReturnType<typeof readPythonLauncher>> = [];
+        try {
+          found = await readPythonLauncher(t, text, model);
+        } catch (err) {
+          model.notes.push({ level: 'warning', file: t, message: `not read as a worker launcher (${(err as Error).message})` });
+        }
         const name = ref.launcher.processName;
         if (found.length === 0 && name && /celery|worker/i.test(name)) {
           model.unread.push({ file: ref.from.file, loc: ref.from, what: `the worker of ${name} (\`python ${ref.path}\`)`, reason: `${t} starts Celery from Python code that is not a literal command line: its worker options were not read`, holds: 'deploy' });
