@@ -248,3 +248,22 @@ test('malformed launchers never crash: a huge multi node count, a broken Python 
   // a module that does not parse starts nothing (Python would not run it)
   assert.deepEqual(m.workerCommands, []);
 });
+
+test('a compose file whose service has neither image nor build is a `-f` layer over the folder base file; a full service definition is not', async () => {
+  const m = await buildProjectModel(writeProject({
+    'docker-compose.yml': 'services:\n  worker:\n    build: .\n    environment:\n      POOL: threads\n    command: /start-worker\n',
+    'docker-compose.prod.yml': 'services:\n  worker:\n    environment:\n      WORKERS: "8"\n',
+    'docker-compose.ci.yml': 'services:\n  worker:\n    image: app:ci\n    command: celery -A proj worker -P $$POOL\n',
+    'Dockerfile': 'FROM python:3.12-slim\nCOPY ./start-worker /start-worker\n',
+    'start-worker': '#!/bin/sh\nexec celery -A proj worker -P "$POOL" -c "$WORKERS"\n',
+  }, 'jobctl-launch-'));
+  const scoped = m.envAssignments.filter((e) => e.scope === 'worker').map((e) => `${e.key}=${e.value} ${e.file}→${e.scopeFile ?? e.file}`).sort();
+  assert.deepEqual(scoped, [
+    'POOL=threads docker-compose.yml→docker-compose.prod.yml',
+    'POOL=threads docker-compose.yml→docker-compose.yml',
+    'WORKERS=8 docker-compose.prod.yml→docker-compose.prod.yml',
+  ]);
+  // the script runs from the base (WORKERS unset there unless the prod layer is applied): its concurrency is unknown
+  const w = m.workerCommands.find((x) => x.file === 'start-worker')!;
+  assert.deepEqual([w.pool, w.concurrency, w.options?.worker_concurrency?.state], ['threads', null, 'unknown']);
+});

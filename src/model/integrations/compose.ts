@@ -50,7 +50,9 @@ export const composeIntegration: Integration = {
   kind: 'compose',
   matches: isComposeFile,
   inputs(rel, exists) {
-    if (!OVERRIDE.test(basename(rel))) return [];
+    // the override file, and any other compose file of the folder (`-f docker-compose.yml -f docker-compose.prod.yml`):
+    // a service of it with neither image nor build cannot run alone, so it is merged over the base's
+    if (BASES.includes(basename(rel))) return [];
     const dir = path.posix.dirname(rel) === '.' ? '' : `${path.posix.dirname(rel)}/`;
     const base = BASES.map((b) => `${dir}${b}`).find(exists);
     return base ? [base] : [];
@@ -105,12 +107,15 @@ export const composeIntegration: Integration = {
       const environment = readEnvironment(doc, get('environment'), at);
       for (const v of environment) model.envAssignments.push({ key: v.key, value: v.value, file: file.file, loc: v.loc, source: 'compose', scope: name });
       references.push(...envFileRefs(get('env_file'), dir, name, at));
-      const base = bases.get(name);
+      const isOverride = OVERRIDE.test(basename(file.file)) || (['image', 'build', 'extends'].every((k) => getMerged(doc, svcNode, k) === undefined));
+      const base = isOverride ? bases.get(name) : undefined;
       if (base) {
         // merged as compose merges: environment by key (the override's value wins for the override's commands;
         // the base's commands run with either file set, so they see both values), env_file lists appended
         for (const v of base.environment) if (!environment.some((o) => o.key === v.key)) model.envAssignments.push({ key: v.key, value: v.value, file: base.file, loc: v.loc, source: 'compose', scope: name, scopeFile: file.file });
-        for (const v of environment) model.envAssignments.push({ key: v.key, value: v.value, file: file.file, loc: v.loc, source: 'compose', scope: name, scopeFile: base.file });
+        // (a `-f` layer is not applied by default: its keys the base does not set are unset in a base-only run, so unknown there)
+        const auto = OVERRIDE.test(basename(file.file));
+        for (const v of environment) if (auto || base.environment.some((b) => b.key === v.key)) model.envAssignments.push({ key: v.key, value: v.value, file: file.file, loc: v.loc, source: 'compose', scope: name, scopeFile: base.file });
         for (const r of base.envFiles) references.push({ ...r, from: { ...svcLoc } });
       }
 
