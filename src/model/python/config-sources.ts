@@ -83,9 +83,19 @@ export class ConfigReader {
 
   settingsFromAssigns(facts: FileFacts, assigns: { name: string; target: PNode; value: PNode; stmt: PNode }[]): SettingAssignment[] {
     const vc = this.l.vctx(facts);
-    return assigns.map((a) => ({
+    return assigns.map((a) => this.withNode({
       name: a.name, value: evalValue(vc, a.value), valueText: textOf(facts.pf, a.value), loc: locOf(facts.pf, a.stmt), keyLoc: locOf(facts.pf, a.target),
-    }));
+    }, facts, a.value));
+  }
+
+  /** The syntax node an assignment's value was read from (a dict under a Flask key is read entry by entry, each at its line). */
+  private valueNodes = new WeakMap<SettingAssignment, { facts: FileFacts; node: PNode }>();
+  withNode(s: SettingAssignment, facts: FileFacts, node: PNode): SettingAssignment {
+    this.valueNodes.set(s, { facts, node });
+    return s;
+  }
+  valueNodeOf(s: SettingAssignment): { facts: FileFacts; node: PNode } | undefined {
+    return this.valueNodes.get(s);
   }
 
   addSource(src: Omit<ConfigSource, 'id'>, app: AppRec | null, idHint: string): ConfigSource {
@@ -231,7 +241,7 @@ export class ConfigReader {
     const vc = this.l.vctx(facts);
     if (n.type === 'call') {
       for (const k of callArgs(n).keywords) {
-        out.push({ name: textOf(facts.pf, k.name), value: evalValue(vc, k.value), valueText: textOf(facts.pf, k.value), loc: locOf(facts.pf, k.node), keyLoc: locOf(facts.pf, k.name) });
+        out.push(this.withNode({ name: textOf(facts.pf, k.name), value: evalValue(vc, k.value), valueText: textOf(facts.pf, k.value), loc: locOf(facts.pf, k.node), keyLoc: locOf(facts.pf, k.name) }, facts, k.value));
       }
       return out;
     }
@@ -242,7 +252,7 @@ export class ConfigReader {
       if (!k || !v || k.type !== 'string') continue;
       const key = stringValue(textOf(facts.pf, k));
       if (key === null) continue;
-      out.push({ name: key, value: evalValue(vc, v), valueText: textOf(facts.pf, v), loc: locOf(facts.pf, pair), keyLoc: locOf(facts.pf, k) });
+      out.push(this.withNode({ name: key, value: evalValue(vc, v), valueText: textOf(facts.pf, v), loc: locOf(facts.pf, pair), keyLoc: locOf(facts.pf, k) }, facts, v));
     }
     return out;
   }

@@ -48,6 +48,13 @@ export class FlaskConfig {
     const all = this.collect(rec?.app.id ?? null);
     const hit = all.filter((s) => s.name === key).pop();
     if (!hit) return false;
+    // each entry at its own line when the dict is written out (`CELERY_CONFIG = {"worker_log_level": …}`)
+    const at = this.r.valueNodeOf(hit);
+    const dict = at ? this.r.dictNode(at.facts, null, at.node) : null;
+    if (dict) {
+      into.push(...this.r.dictSettings(dict.facts, dict.node));
+      return true;
+    }
     if (hit.value.kind !== 'dict') return false;
     for (const e of hit.value.entries) {
       if (e.key.kind !== 'str') continue;
@@ -78,11 +85,11 @@ export class FlaskConfig {
     };
     switch (u.kind) {
       case 'set':
-        return [{ name: u.key, value: evalValue(vc, u.node), valueText: textOf(f.pf, u.node), loc: locOf(f.pf, u.stmt), keyLoc: locOf(f.pf, u.keyNode) }];
+        return [this.r.withNode({ name: u.key, value: evalValue(vc, u.node), valueText: textOf(f.pf, u.node), loc: locOf(f.pf, u.stmt), keyLoc: locOf(f.pf, u.keyNode) }, f, u.node)];
       case 'update':
       case 'from_mapping': {
         const { positional, keywords } = callArgs(u.node);
-        const out: SettingAssignment[] = keywords.map((k) => ({ name: textOf(f.pf, k.name), value: evalValue(vc, k.value), valueText: textOf(f.pf, k.value), loc: locOf(f.pf, k.node), keyLoc: locOf(f.pf, k.name) }));
+        const out: SettingAssignment[] = keywords.map((k) => this.r.withNode({ name: textOf(f.pf, k.name), value: evalValue(vc, k.value), valueText: textOf(f.pf, k.value), loc: locOf(f.pf, k.node), keyLoc: locOf(f.pf, k.name) }, f, k.value));
         for (const p of positional) {
           const d = this.r.dictNode(f, u.fn, p);
           if (d) out.push(...this.r.dictSettings(d.facts, d.node));

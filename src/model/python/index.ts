@@ -7,7 +7,7 @@ import { ensurePythonParser, parsePythonSync } from './parser.js';
 import { needsEagerRead } from './prefilter.js';
 import { toPFile, locOf, lineOf, textOf, child, type PFile, type PNode } from './tree.js';
 import { ModuleIndex, moduleNames, type ModuleInfo } from './modules.js';
-import { calleeText, extractFile, type FileFacts, type ModuleAssign, type RawClass, type RawFunction } from './extract.js';
+import { calleeText, extractFile, isCeleryClassName, type FileFacts, type ModuleAssign, type RawClass, type RawFunction } from './extract.js';
 import { callArgs, dottedName, evalValue, type ValueContext } from './values.js';
 import { ConfigReader } from './config-sources.js';
 import { TaskReader } from './tasks.js';
@@ -370,8 +370,33 @@ export class Linker {
 
   // ---------- apps ----------
 
+  /**
+   * `app = MyCelery(…)` at module level where MyCelery, imported from another project module, subclasses
+   * celery.Celery (a subclass in the same file is found while extracting it): the app is read as a Celery() one.
+   */
+  private subclassCtors(facts: FileFacts): void {
+    if (!/[Cc]elery/.test(facts.pf.text)) return;
+    for (const a of facts.assigns) {
+      if (a.value.type !== 'call' || facts.appCtors.some((c) => c.call === a.value)) continue;
+      const f = child(a.value, 'function');
+      const w = f ? dottedName(facts.pf, f) : null;
+      if (!w || this.importTarget(facts, null, w.split('.')[0]!) === undefined) continue;
+      const s = this.lookupName(facts, null, w);
+      if (s?.kind === 'class' && this.isCeleryClass(s.facts, s.cls, 0)) facts.appCtors.push({ variable: a.name, call: a.value, fn: null });
+    }
+  }
+
+  private isCeleryClass(facts: FileFacts, cls: RawClass, depth: number): boolean {
+    return depth < 6 && cls.bases.some((b) => {
+      if (isCeleryClassName(this.resolveWritten(facts, null, b))) return true;
+      const s = this.lookupName(facts, null, b);
+      return s?.kind === 'class' && s.cls !== cls && this.isCeleryClass(s.facts, s.cls, depth + 1);
+    });
+  }
+
   private buildApps(): void {
     for (const facts of this.all) {
+      this.subclassCtors(facts);
       for (const ctor of facts.appCtors) {
         const { positional, keywords } = callArgs(ctor.call);
         const kw = (n: string): PNode | undefined => keywords.find((k) => textOf(facts.pf, k.name) === n)?.value;

@@ -1,0 +1,219 @@
+// Shapes of real projects' apps and config that the reader follows: a dict under a Flask config key read entry by
+// entry, a celery.Celery subclass used as the app (same module, imported, and an app kept in a registry mapping),
+// and DJANGO_SETTINGS_MODULE as the test runner sets it (pytest.ini, setup.cfg, pyproject, tox.ini): used to find
+// the settings package, never read as the worker's settings.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { emptyModel, py, readProject } from './helpers-python.js';
+import { readPython } from '../../src/model/python/index.js';
+import { buildProjectModel } from '../../src/model/index.js';
+import { pytestConfigIntegration } from '../../src/model/integrations/pytest-config.js';
+import type { EnvAssignment, ProjectModel, SourceFileInfo } from '../../src/model/types.js';
+import { removeDir, writeProject } from '../support/fixtures.js';
+
+async function read(files: Record<string, string>, env: EnvAssignment[] = []): Promise<ProjectModel> {
+  const model = emptyModel();
+  model.envAssignments.push(...env);
+  const infos: SourceFileInfo[] = Object.entries(files).map(([file, text]) => ({ file, kind: 'python', text: py(text) }));
+  model.files.push(...infos);
+  await readPython(infos, model);
+  return model;
+}
+
+const pytestEnv = (value: string, file = 'pytest.ini', line = 2): EnvAssignment => ({ key: 'DJANGO_SETTINGS_MODULE', value, file, loc: { file, line, column: 1 }, source: 'pytest' });
+
+test('Flask: a dict under a config key reaches conf.update entry by entry, each at its own line', async () => {
+  const m = await readProject({
+    'config/__init__.py': '',
+    'config/settings.py': `
+      import os
+      SECRET_KEY = os.environ['SECRET_KEY']
+      CELERY_CONFIG = {
+          'worker_log_level': os.getenv('LOG_LEVEL', 'info'),
+          'broker_url': 'redis://redis:6379/0',
+      }
+    `,
+    'hello/__init__.py': '',
+    'hello/app.py': `
+      from celery import Celery
+      from flask import Flask
+      def create_app():
+          app = Flask(__name__)
+          app.config.from_object('config.settings')
+          return app
+      def create_celery_app(app=None):
+          app = app or create_app()
+          celery = Celery(app.import_name)
+          celery.conf.update(app.config.get('CELERY_CONFIG', {}))
+          return celery
+    `,
+  });
+  assert.deepEqual(m.unread, []);
+  assert.deepEqual(m.configSources.map((s) => [s.kind, s.appId, s.settings.map((a) => `${a.name}@${a.keyLoc.file}:${a.keyLoc.line}`)]), [
+    ['conf-update', 'hello.app:celery', ['worker_log_level@config/settings.py:4', 'broker_url@config/settings.py:5']],
+  ]);
+});
+
+test('a celery.Celery subclass is an app: defined in the same module, imported from another, or two levels deep', async () => {
+  const m = await readProject({
+    'proj/__init__.py': '',
+    'proj/base.py': `
+      import celery
+      class SentryCelery(celery.Celery):
+          def on_configure(self):
+              pass
+      class ProjCelery(SentryCelery):
+          pass
+    `,
+    'proj/worker.py': `
+      from proj.base import ProjCelery
+      app = ProjCelery('proj')
+      app.config_from_object('proj.conf')
+      @app.task
+      def refresh():
+          return 1
+    `,
+    'proj/conf.py': `
+      task_time_limit = 60
+    `,
+    'other/__init__.py': '',
+    'other/app.py': `
+      from celery import Celery, Task
+      class Local(Celery):
+          pass
+      class NotAnApp(Task):
+          pass
+      local = Local('other')
+      local.conf.update(task_acks_late=True)
+      job = NotAnApp()
+    `,
+  });
+  assert.deepEqual(m.apps.map((a) => a.id), ['other.app:local', 'proj.worker:app']);
+  assert.deepEqual(m.configSources.map((s) => [s.kind, s.appId, s.settings.map((a) => a.name)]), [
+    ['conf-update', 'other.app:local', ['task_acks_late']],
+    ['config-module', 'proj.worker:app', ['task_time_limit']],
+  ]);
+  assert.deepEqual(m.tasks.map((t) => [t.name, t.appVariable]), [['proj.worker.refresh', 'app']]);
+});
+
+test('an app kept in a registry mapping (`registry["celery.app"] = Celery(…)`) owns the conf.update made through the same expression', async () => {
+  const m = await readProject({
+    'shop/__init__.py': '',
+    'shop/tasks.py': `
+      import celery
+      def includeme(config):
+          config.registry["celery.app"] = celery.Celery("shop", autofinalize=False)
+          config.registry["celery.app"].conf.update(
+              task_serializer="json",
+              task_queue_ha_policy="all",
+          )
+    `,
+  });
+  assert.deepEqual(m.apps.map((a) => [a.id, a.loc.line]), [['shop.tasks:config.registry["celery.app"]', 3]]);
+  assert.deepEqual(m.configSources.map((s) => [s.kind, s.appId, s.settings.map((a) => a.name)]), [
+    ['conf-update', 'shop.tasks:config.registry["celery.app"]', ['task_serializer', 'task_queue_ha_policy']],
+  ]);
+});
+
+test('pytest config: DJANGO_SETTINGS_MODULE from pytest.ini, tox.ini, setup.cfg [tool:pytest], pyproject (ini option and pytest-env), only in pytest sections', async () => {
+  const dir = writeProject({
+    'pytest.ini': '[pytest]\nDJANGO_SETTINGS_MODULE = a.settings.test\naddopts = -q\n',
+    'tox.ini': '[tox]\nenvlist = py311\n[testenv]\nsetenv =\n    DJANGO_SETTINGS_MODULE = b.settings_test\n[flake8]\nDJANGO_SETTINGS_MODULE = not.read\n',
+    'setup.cfg': '[metadata]\nname = x\n[tool:pytest]\nDJANGO_SETTINGS_MODULE=c.tests.settings\n',
+    'pyproject.toml': '[project]\nname = "x"\n[tool.pytest.ini_options]\nenv = [\n    "D:DJANGO_SETTINGS_MODULE=d.settings.testing",\n    "OTHER=1",\n]\n[tool.other]\nDJANGO_SETTINGS_MODULE = "not.read"\n',
+  }, 'jobctl-pytest-');
+  try {
+    const m = await buildProjectModel(dir);
+    assert.deepEqual(m.envAssignments.filter((e) => e.source === 'pytest').map((e) => `${e.file}:${e.loc.line} ${e.value}`).sort(), [
+      'pyproject.toml:5 d.settings.testing',
+      'pytest.ini:2 a.settings.test',
+      'setup.cfg:4 c.tests.settings',
+      'tox.ini:5 b.settings_test',
+    ]);
+    // the files keep the kind their dependency readers give them
+    assert.deepEqual(m.files.filter((f) => ['setup.cfg', 'pyproject.toml'].includes(f.file)).map((f) => f.kind).sort(), ['pyproject', 'setup']);
+  } finally {
+    removeDir(dir);
+  }
+  assert.deepEqual(pytestConfigIntegration.matches('sub/pytest.ini'), true);
+});
+
+const djangoApp = `
+  from celery import Celery
+  app = Celery('shop')
+  app.config_from_object('django.conf:settings', namespace='CELERY')
+`;
+
+test('Django: with only the test runner naming a test module, its package\'s production module is read, never the test module', async () => {
+  const m = await read({
+    'shop/__init__.py': '',
+    'shop/celery.py': djangoApp,
+    'shop/conf/__init__.py': '',
+    'shop/conf/base.py': `
+      CELERY_TASK_TIME_LIMIT = 300
+    `,
+    'shop/conf/production.py': `
+      from .base import *
+      CELERY_TASK_ACKS_LATE = True
+    `,
+    'shop/conf/local.py': `
+      from .base import *
+      CELERY_TASK_ALWAYS_EAGER = True
+    `,
+    'shop/conf/test.py': `
+      from .base import *
+      CELERY_TASK_ALWAYS_EAGER = True
+    `,
+  }, [pytestEnv('shop.conf.test')]);
+  assert.deepEqual(m.unread, []);
+  assert.deepEqual(m.configSources.map((s) => [s.kind, s.file, s.chosenBy, s.settings.map((a) => `${a.name}@${a.keyLoc.file}`)]), [
+    ['django-settings', 'shop/conf/production.py', 'the package of shop.conf.test (pytest.ini:2, the test settings)', ['CELERY_TASK_TIME_LIMIT@shop/conf/base.py', 'CELERY_TASK_ACKS_LATE@shop/conf/production.py']],
+  ]);
+});
+
+test('Django: no production module beside the test module: its base, else what the test module star-imports', async () => {
+  const base = await read({
+    'shop/__init__.py': '',
+    'shop/celery.py': djangoApp,
+    'shop/conf/__init__.py': '',
+    'shop/conf/common.py': 'CELERY_TASK_TIME_LIMIT = 300\n',
+    'shop/conf/testing.py': 'from .common import *\nCELERY_TASK_ALWAYS_EAGER = True\n',
+  }, [pytestEnv('shop.conf.testing')]);
+  assert.deepEqual(base.configSources.map((s) => s.file), ['shop/conf/common.py']);
+  const star = await read({
+    'shop/__init__.py': '',
+    'shop/celery.py': djangoApp,
+    'shop/conf/__init__.py': '',
+    'shop/conf/web.py': 'CELERY_TASK_TIME_LIMIT = 300\n',
+    'shop/conf/test.py': 'from shop.conf.web import *\nCELERY_TASK_ALWAYS_EAGER = True\n',
+  }, [pytestEnv('shop.conf.test')]);
+  assert.deepEqual(star.configSources.map((s) => s.file), ['shop/conf/web.py']);
+});
+
+test('Django: the tests run with the real settings module (not a test module): it is read; a tests/ settings module says nothing', async () => {
+  const same = await read({
+    'shop/__init__.py': '',
+    'shop/celery.py': djangoApp,
+    'shop/settings.py': 'CELERY_TASK_TIME_LIMIT = 300\n',
+  }, [pytestEnv('shop.settings')]);
+  assert.deepEqual(same.configSources.map((s) => [s.file, s.chosenBy]), [['shop/settings.py', 'pytest.ini:2, the settings the tests run with (nothing else names one)']]);
+  const testsOnly = await read({
+    'shop/__init__.py': '',
+    'shop/celery.py': djangoApp,
+    'tests/__init__.py': '',
+    'tests/settings.py': 'CELERY_TASK_ALWAYS_EAGER = True\n',
+  }, [pytestEnv('tests.settings')]);
+  // no production module is named anywhere: what the project's settings files say is read by name (tests/settings.py
+  // included, as before), and test code stays out of the production rules (isTestFile)
+  assert.deepEqual(testsOnly.configSources.map((s) => [s.file, s.chosenBy ?? null]), [['tests/settings.py', null]]);
+  // a production value from the code wins over the test runner's
+  const both = await read({
+    'shop/__init__.py': '',
+    'shop/celery.py': `import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'shop.conf.production')\n${py(djangoApp)}`,
+    'shop/conf/__init__.py': '',
+    'shop/conf/production.py': 'CELERY_TASK_TIME_LIMIT = 300\n',
+    'shop/conf/staging.py': 'CELERY_TASK_TIME_LIMIT = 30\n',
+    'shop/conf/test.py': 'CELERY_TASK_ALWAYS_EAGER = True\n',
+  }, [pytestEnv('shop.conf.test')]);
+  assert.deepEqual(both.configSources.map((s) => s.file), ['shop/conf/production.py']);
+});
