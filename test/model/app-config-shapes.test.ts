@@ -61,9 +61,13 @@ test('a celery.Celery subclass is an app: defined in the same module, imported f
       import celery
       class SentryCelery(celery.Celery):
           def on_configure(self):
-              pass
+              self.conf.update(task_reject_on_worker_lost=True)
       class ProjCelery(SentryCelery):
           pass
+      class Unused(celery.Celery):
+          def __init__(self, *args, **kwargs):
+              super().__init__(*args, **kwargs)
+              self.config_from_object('proj.unused')
     `,
     'proj/worker.py': `
       from proj.base import ProjCelery
@@ -89,10 +93,13 @@ test('a celery.Celery subclass is an app: defined in the same module, imported f
     `,
   });
   assert.deepEqual(m.apps.map((a) => a.id), ['other.app:local', 'proj.worker:app']);
-  assert.deepEqual(m.configSources.map((s) => [s.kind, s.appId, s.settings.map((a) => a.name)]), [
-    ['conf-update', 'other.app:local', ['task_acks_late']],
-    ['config-module', 'proj.worker:app', ['task_time_limit']],
+  // `self` in the subclass's methods is the app made from it (or from a subclass); a class nothing instantiates has no app
+  assert.deepEqual(m.configSources.map((s) => [s.kind, s.file, s.appId, s.settings.map((a) => a.name)]), [
+    ['conf-update', 'other/app.py', 'other.app:local', ['task_acks_late']],
+    ['conf-update', 'proj/base.py', 'proj.worker:app', ['task_reject_on_worker_lost']],
+    ['config-module', 'proj/conf.py', 'proj.worker:app', ['task_time_limit']],
   ]);
+  assert.deepEqual(m.unread.map((u) => [u.what, u.appId ?? null]), [["config_from_object('proj.unused')", null]]);
   assert.deepEqual(m.tasks.map((t) => [t.name, t.appVariable]), [['proj.worker.refresh', 'app']]);
 });
 
