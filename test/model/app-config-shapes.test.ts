@@ -4,21 +4,13 @@
 // the settings package, never read as the worker's settings.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { emptyModel, py, readProject } from './helpers-python.js';
-import { readPython } from '../../src/model/python/index.js';
+import { py, readProject } from './helpers-python.js';
 import { buildProjectModel } from '../../src/model/index.js';
 import { pytestConfigIntegration } from '../../src/model/integrations/pytest-config.js';
-import type { EnvAssignment, ProjectModel, SourceFileInfo } from '../../src/model/types.js';
+import type { EnvAssignment } from '../../src/model/types.js';
 import { removeDir, writeProject } from '../support/fixtures.js';
 
-async function read(files: Record<string, string>, env: EnvAssignment[] = []): Promise<ProjectModel> {
-  const model = emptyModel();
-  model.envAssignments.push(...env);
-  const infos: SourceFileInfo[] = Object.entries(files).map(([file, text]) => ({ file, kind: 'python', text: py(text) }));
-  model.files.push(...infos);
-  await readPython(infos, model);
-  return model;
-}
+const read = readProject;
 
 const pytestEnv = (value: string, file = 'pytest.ini', line = 2): EnvAssignment => ({ key: 'DJANGO_SETTINGS_MODULE', value, file, loc: { file, line, column: 1 }, source: 'pytest' });
 
