@@ -46,6 +46,32 @@ test('Flask: a dict under a config key reaches conf.update entry by entry, each 
   ]);
 });
 
+test('Flask docs pattern: config_from_object(app.config["CELERY"]) reads the dict from_mapping put there, as the object Celery loads', async () => {
+  const m = await readProject({
+    'board/__init__.py': '',
+    'board/app.py': `
+      from celery import Celery
+      from flask import Flask
+      def create_app():
+          app = Flask(__name__)
+          app.config.from_mapping(
+              SECRET_KEY='',
+              CELERY=dict(
+                  broker_url='redis://localhost',
+                  task_ignore_result=True,
+              ),
+          )
+          celery_app = Celery(app.name)
+          celery_app.config_from_object(app.config["CELERY"], namespace=None)
+          return app
+    `,
+  });
+  assert.deepEqual(m.unread, []);
+  assert.deepEqual(m.configSources.map((s) => [s.kind, s.appId, s.objectRef, s.settings.map((a) => `${a.name}@${a.keyLoc.line}`)]), [
+    ['config-object', 'board.app:celery_app', 'app.config["CELERY"]', ['broker_url@8', 'task_ignore_result@9']],
+  ]);
+});
+
 test('a celery.Celery subclass is an app: defined in the same module, imported from another, or two levels deep', async () => {
   const m = await readProject({
     'proj/__init__.py': '',

@@ -294,6 +294,14 @@ export class ConfigReader {
     }
     const sym = w ? this.l.lookupName(facts, fn, w) : null;
     if (w && this.fromSym({ facts, loc, ref: w, rec, namespace }, sym)) return;
+    // config_from_object(app.config["CELERY"]): Flask's own Celery pattern, a dict the project puts in its config
+    const flaskKey = this.flask.keyOf(facts, fn, obj);
+    const fromFlask: SettingAssignment[] = [];
+    if (flaskKey && this.flask.readKey(facts, flaskKey, rec, loc, fromFlask)) {
+      const objectRef = textOf(facts.pf, obj);
+      this.addSource({ kind: 'config-object', file: fromFlask[0]?.keyLoc.file ?? facts.pf.file, loc, namespace, appId: rec?.app.id ?? null, objectRef, settings: fromFlask }, rec, `@${facts.pf.file}:${loc.line}`);
+      return;
+    }
     const reason = sym?.kind === 'assign' ? `an object built at run time (\`${w} = ${textOf(sym.facts.pf, sym.assign.value).replace(/\s+/g, ' ').slice(0, 60)}\` in ${sym.facts.pf.file})` : w ? 'names nothing found in the project (an installed package, or built at run time)' : 'an object built at run time';
     this.unread({ file: facts.pf.file, loc, what: `config_from_object(${textOf(facts.pf, obj)})`, reason, holds: 'config', ...(rec ? { appId: rec.app.id } : {}) });
   }
