@@ -242,3 +242,30 @@ test('Django: the tests run with the real settings module (not a test module): i
   }, [pytestEnv('shop.conf.test')]);
   assert.deepEqual(both.configSources.map((s) => s.file), ['shop/conf/production.py']);
 });
+
+test('a Flask key looked up in a config jobctl could not read is one unread entry (the config part), not two', async () => {
+  const m = await readProject({
+    'notify/__init__.py': '',
+    'notify/app.py': `
+      import os
+      from celery import Celery
+      from notify.config import configs
+      class NotifyCelery(Celery):
+          def init_app(self, app):
+              self.config_from_object(app.config["CELERY"])
+      notify_celery = NotifyCelery()
+      def create_app(application):
+          application.config.from_object(configs[os.environ["NOTIFY_ENVIRONMENT"]])
+          notify_celery.init_app(application)
+    `,
+    'notify/config.py': `
+      class Config:
+          CELERY = {'task_time_limit': 60}
+      configs = {'production': Config}
+    `,
+  });
+  assert.deepEqual(m.apps.map((a) => a.id), ['notify.app:notify_celery']);
+  assert.deepEqual(m.unread.map((u) => [u.file, u.loc?.line, u.what, u.appId]), [
+    ['notify/app.py', 9, 'Flask config loaded by application.config.from_object(configs[os.environ["NOTIFY_ENVIRONMENT"]])', 'notify.app:notify_celery'],
+  ]);
+});

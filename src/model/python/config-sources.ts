@@ -197,6 +197,10 @@ export class ConfigReader {
                 viaFlask = true;
                 continue;
               }
+              if (key && this.flask.hasUnread(rec?.app.id ?? null)) {
+                viaFlask = true; // the Flask config's unread parts say why the key was not found
+                continue;
+              }
               const w = dottedName(facts.pf, p);
               if (w && w.endsWith('.config') && this.flask.read(facts, c.fn, p, w, rec, loc)) {
                 viaFlask = true;
@@ -302,6 +306,7 @@ export class ConfigReader {
       this.addSource({ kind: 'config-object', file: fromFlask[0]?.keyLoc.file ?? facts.pf.file, loc, namespace, appId: rec?.app.id ?? null, objectRef, settings: fromFlask }, rec, `@${facts.pf.file}:${loc.line}`);
       return;
     }
+    if (flaskKey && this.flask.hasUnread(rec?.app.id ?? null)) return; // the Flask config's unread parts say why
     const reason = sym?.kind === 'assign' ? `an object built at run time (\`${w} = ${textOf(sym.facts.pf, sym.assign.value).replace(/\s+/g, ' ').slice(0, 60)}\` in ${sym.facts.pf.file})` : w ? 'names nothing found in the project (an installed package, or built at run time)' : 'an object built at run time';
     this.unread({ file: facts.pf.file, loc, what: `config_from_object(${textOf(facts.pf, obj)})`, reason, holds: 'config', ...(rec ? { appId: rec.app.id } : {}) });
   }

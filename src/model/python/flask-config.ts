@@ -65,6 +65,16 @@ export class FlaskConfig {
     return true;
   }
 
+  private unreadParts = 0;
+  /**
+   * Part of the Flask config could not be read (from_pyfile, from_envvar, an object built at run time): each part is
+   * its own unread entry, so a key looked up in that config and not found is not reported a second time.
+   */
+  hasUnread(appId: string | null): boolean {
+    this.collect(appId);
+    return this.unreadParts > 0;
+  }
+
   private collected: SettingAssignment[] | null = null;
   private collect(appId: string | null): SettingAssignment[] {
     if (this.collected) return this.collected;
@@ -80,6 +90,7 @@ export class FlaskConfig {
   private use(f: FileFacts, u: FlaskConfigUse, appId: string | null): SettingAssignment[] {
     const vc = this.l.vctx(f, u.fn);
     const unread = (reason: string): SettingAssignment[] => {
+      this.unreadParts++;
       this.r.unread({ file: f.pf.file, loc: locOf(f.pf, u.node), what: `Flask config loaded by ${textOf(f.pf, u.node).replace(/\s+/g, ' ').slice(0, 80)}`, reason, holds: 'config', ...(appId ? { appId } : {}) });
       return [];
     };
