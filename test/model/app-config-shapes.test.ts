@@ -269,3 +269,29 @@ test('a Flask key looked up in a config jobctl could not read is one unread entr
     ['notify/app.py', 9, 'Flask config loaded by application.config.from_object(configs[os.environ["NOTIFY_ENVIRONMENT"]])', 'notify.app:notify_celery'],
   ]);
 });
+
+test('a settings dict merged from a base dict (`{**BASE, …}`) has the base entries; a base jobctl cannot find is unread, not empty', async () => {
+  const m = await readProject({
+    'proj/__init__.py': '',
+    'proj/conf.py': `
+      BASE = {'task_time_limit': 60, 'task_acks_late': True}
+      WORKER = {**BASE, 'task_acks_late': False}
+      class Config:
+          CELERY = {'task_time_limit': 30}
+      OTHER = {**Config.CELERY, 'worker_concurrency': 2}
+    `,
+    'proj/celery.py': `
+      from celery import Celery
+      from proj.conf import WORKER, OTHER
+      app = Celery('proj')
+      app.conf.update(WORKER)
+      other = Celery('other')
+      other.conf.update(dict(**OTHER))
+    `,
+  });
+  assert.deepEqual(m.configSources.map((s) => [s.appId, s.settings.map((a) => `${a.name}@${a.keyLoc.line}`)]), [
+    ['proj.celery:app', ['task_time_limit@1', 'task_acks_late@1', 'task_acks_late@2']],
+    ['proj.celery:other', ['worker_concurrency@5']],
+  ]);
+  assert.deepEqual(m.unread.map((u) => [u.file, u.loc?.line, u.what]), [['proj/conf.py', 5, 'settings merged in with `**Config.CELERY`']]);
+});

@@ -240,16 +240,27 @@ export class ConfigReader {
     return null;
   }
 
-  dictSettings(facts: FileFacts, n: PNode): SettingAssignment[] {
+  dictSettings(facts: FileFacts, n: PNode, depth = 0): SettingAssignment[] {
     const out: SettingAssignment[] = [];
     const vc = this.l.vctx(facts);
+    // `{**BASE, 'k': v}` / `dict(**BASE, k=v)`: the base dict's entries come first; one jobctl cannot find is unread,
+    // never an empty base (its keys would look absent)
+    const splat = (sp: PNode): void => {
+      const inner = sp.children[0];
+      const d = inner && depth < 6 ? this.dictNode(facts, null, inner) : null;
+      if (d) out.push(...this.dictSettings(d.facts, d.node, depth + 1));
+      else this.unread({ file: facts.pf.file, loc: locOf(facts.pf, sp), what: `settings merged in with \`${textOf(facts.pf, sp)}\``, reason: 'a mapping jobctl could not find in the project (built at run time, or a class attribute)', holds: 'config' });
+    };
     if (n.type === 'call') {
-      for (const k of callArgs(n).keywords) {
+      const { keywords, splats } = callArgs(n);
+      for (const sp of splats) if (sp.type === 'dictionary_splat') splat(sp);
+      for (const k of keywords) {
         out.push(this.withNode({ name: textOf(facts.pf, k.name), value: evalValue(vc, k.value), valueText: textOf(facts.pf, k.value), loc: locOf(facts.pf, k.node), keyLoc: locOf(facts.pf, k.name) }, facts, k.value));
       }
       return out;
     }
     for (const pair of n.children) {
+      if (pair.type === 'dictionary_splat') splat(pair);
       if (pair.type !== 'pair') continue;
       const k = child(pair, 'key');
       const v = child(pair, 'value');
