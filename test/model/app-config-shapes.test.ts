@@ -295,3 +295,48 @@ test('a settings dict merged from a base dict (`{**BASE, …}`) has the base ent
   ]);
   assert.deepEqual(m.unread.map((u) => [u.file, u.loc?.line, u.what]), [['proj/conf.py', 5, 'settings merged in with `**Config.CELERY`']]);
 });
+
+test('Flask from_object(config_module) chosen by an env var with a default in the code; config_from_object of a class under a Flask key', async () => {
+  const m = await readProject({
+    'dash/__init__.py': '',
+    'dash/config.py': `
+      class CeleryConfig:
+          broker_url = 'redis://localhost:6379/0'
+          task_acks_late = True
+      CELERY_CONFIG = CeleryConfig
+      SECRET_KEY = ''
+    `,
+    'dash/app.py': `
+      import os
+      from typing import Optional
+      from celery import Celery
+      from flask import Flask
+      celery_app = Celery()
+      def create_app(config_module_override: Optional[str] = None) -> Flask:
+          app = Flask(__name__)
+          config_module = config_module_override or os.environ.get('DASH_CONFIG', 'dash.config')
+          app.config.from_object(config_module)
+          celery_app.config_from_object(app.config['CELERY_CONFIG'])
+          return app
+    `,
+  });
+  assert.deepEqual(m.unread, []);
+  assert.deepEqual(m.configSources.map((s) => [s.kind, s.file, s.appId, s.settings.map((a) => a.name)]), [
+    ['config-object', 'dash/config.py', 'dash.app:celery_app', ['broker_url', 'task_acks_late']],
+  ]);
+  // a value the deploy files give the variable is read too; one naming no project module is unread
+  const env = await readProject({
+    'dash/__init__.py': '',
+    'dash/config.py': 'CELERY_CONFIG = {"task_acks_late": True}\n',
+    'dash/app.py': `
+      import os
+      from celery import Celery
+      from flask import Flask
+      celery_app = Celery()
+      app = Flask(__name__)
+      app.config.from_object(os.environ.get('DASH_CONFIG', 'dash.config'))
+      celery_app.conf.update(app.config['CELERY_CONFIG'])
+    `,
+  }, [{ key: 'DASH_CONFIG', value: 'deploy_config', file: 'Dockerfile', loc: { file: 'Dockerfile', line: 3, column: 1 }, source: 'dockerfile' }]);
+  assert.deepEqual(env.unread.map((u) => [u.file, u.loc?.line, u.reason]), [['dash/app.py', 6, "the module Dockerfile:3 names, 'deploy_config', is not in the project"]]);
+});

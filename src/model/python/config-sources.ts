@@ -312,7 +312,7 @@ export class ConfigReader {
     // config_from_object(app.config["CELERY"]): Flask's own Celery pattern, a dict the project puts in its config
     const flaskKey = this.flask.keyOf(facts, fn, obj);
     const fromFlask: SettingAssignment[] = [];
-    if (flaskKey && this.flask.readKey(facts, flaskKey, rec, loc, fromFlask)) {
+    if (flaskKey && this.flask.readKey(facts, flaskKey, rec, loc, fromFlask, true)) {
       const objectRef = textOf(facts.pf, obj);
       this.addSource({ kind: 'config-object', file: fromFlask[0]?.keyLoc.file ?? facts.pf.file, loc, namespace, appId: rec?.app.id ?? null, objectRef, settings: fromFlask }, rec, `@${facts.pf.file}:${loc.line}`);
       return;

@@ -8,6 +8,7 @@ import { callArgs, dottedName, evalValue } from './values.js';
 import { child, locOf, textOf, type PNode } from './tree.js';
 import type { AppRec, Linker } from './index.js';
 import type { ConfigReader } from './config-sources.js';
+import { envCandidates, type EnvCandidate } from './env-defaults.js';
 
 /** Test code configures throw-away Flask apps; those writes are not the worker's config. */
 const TEST_PATH = /(^|\/)(tests?|testing)\/|(^|\/)(test_[^/]*|[^/]*_tests?|conftest)\.py$/;
@@ -43,13 +44,42 @@ export class FlaskConfig {
     return w && w.endsWith('.config') && keyNode ? this.r.strOf(facts, fn, keyNode) : null;
   }
 
+  /**
+   * The config modules an argument may name when it comes from an env var with a default in the code:
+   * `os.environ.get('SUPERSET_CONFIG', 'superset.config')`, directly or through a local
+   * `config_module = override_param or os.environ.get(…)` (the override is a test hook defaulting to None).
+   * Each value the deploy files give the variable is a candidate too. Null when the argument is no such thing.
+   */
+  private envChosen(f: FileFacts, fn: RawFunction | null, arg: PNode): EnvCandidate[] | null {
+    let n: PNode | null = arg;
+    if (n.type === 'identifier' && fn) n = localValue(fn, textOf(f.pf, n), f.pf);
+    if (n?.type === 'boolean_operator') {
+      const l = child(n, 'left');
+      const r = child(n, 'right');
+      if (l && r && /^\s*or\s*$/.test(f.pf.text.slice(l.end, r.start)) && isOptionalParam(f, fn, l)) n = r;
+    }
+    if (!n) return null;
+    const v = evalValue(this.l.vctx(f, fn), n);
+    if (v.kind !== 'env' || v.default?.kind !== 'str') return null;
+    const out = envCandidates(v.name, this.r.envSources());
+    if (!out.some((c) => c.value === (v.default as { value: string }).value)) out.push({ value: v.default.value, by: `the default of $${v.name} in ${f.pf.file}:${locOf(f.pf, n).line}` });
+    return out;
+  }
+
   /** conf.update(flask_app.config['CELERY']): the dict the project puts under that Flask key, entry by entry. */
-  readKey(facts: FileFacts, key: string, rec: AppRec | null, loc: Location, into: SettingAssignment[]): boolean {
+  readKey(facts: FileFacts, key: string, rec: AppRec | null, loc: Location, into: SettingAssignment[], asObject = false): boolean {
     const all = this.collect(rec?.app.id ?? null);
     const hit = all.filter((s) => s.name === key).pop();
     if (!hit) return false;
     // each entry at its own line when the dict is written out (`CELERY_CONFIG = {"worker_log_level": …}`)
     const at = this.r.valueNodeOf(hit);
+    // config_from_object(app.config['CELERY_CONFIG']) with `CELERY_CONFIG = CeleryConfig` (a class): its attributes
+    const w = asObject && at ? dottedName(at.facts.pf, at.node) : null;
+    const cls = w ? this.l.lookupName(at!.facts, null, w) : null;
+    if (cls?.kind === 'class') {
+      into.push(...this.r.classAttrs(cls.facts, cls.cls, rec?.app.id ?? null));
+      return true;
+    }
     const dict = at ? this.r.dictNode(at.facts, null, at.node) : null;
     if (dict) {
       into.push(...this.r.dictSettings(dict.facts, dict.node));
@@ -111,6 +141,19 @@ export class FlaskConfig {
       case 'from_object': {
         const arg = callArgs(u.node).positional[0];
         if (!arg) return [];
+        // from_object(config_module), config_module = override or os.environ.get('X', 'pkg.config'): each module $X may name
+        const cands = this.envChosen(f, u.fn, arg);
+        if (cands) {
+          const out: SettingAssignment[] = [];
+          for (const c of cands) {
+            const m = this.l.findModule(c.value);
+            const sym = m ? { kind: 'module' as const, facts: m } : this.l.lookup(c.value.replace(':', '.'));
+            if (sym?.kind === 'module') out.push(...this.r.moduleSettings(sym.facts, appId).filter((x) => UPPER.test(x.name)));
+            else if (sym?.kind === 'class') out.push(...this.r.classAttrs(sym.facts, sym.cls, appId).filter((x) => UPPER.test(x.name)));
+            else unread(`the module ${c.by} names, '${c.value}', is not in the project`);
+          }
+          return out;
+        }
         const ref = this.r.strOf(f, u.fn, arg);
         const sym = ref !== null ? (this.l.findModule(ref.replace(':', '.')) ? { kind: 'module' as const, facts: this.l.findModule(ref.replace(':', '.'))! } : this.l.lookup(ref.replace(':', '.'))) : (dottedName(f.pf, arg) ? this.l.lookupName(f, u.fn, dottedName(f.pf, arg)!) : null);
         if (sym?.kind === 'module') return this.r.moduleSettings(sym.facts, appId).filter((s) => UPPER.test(s.name));
@@ -121,6 +164,22 @@ export class FlaskConfig {
         return unread(`app.config.${u.key} reads a file or the environment at run time`);
     }
   }
+}
+
+/** The one plain assignment `name = …` in a function's own body (not in nested functions or classes), if exactly one. */
+function localValue(fn: RawFunction, name: string, pf: FileFacts['pf']): PNode | null {
+  const found: PNode[] = [];
+  const visit = (n: PNode): void => {
+    if (n.type === 'function_definition' || n.type === 'class_definition' || n.type === 'lambda') return;
+    if (n.type === 'assignment') {
+      const left = child(n, 'left');
+      const right = child(n, 'right');
+      if (left?.type === 'identifier' && textOf(pf, left) === name && right) found.push(right);
+    }
+    for (const c of n.children) visit(c);
+  };
+  if (fn.body) visit(fn.body);
+  return found.length === 1 ? found[0]! : null;
 }
 
 /** `create_app(settings_override=None)`: a test hook; production calls leave it out. */
