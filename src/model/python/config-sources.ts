@@ -84,9 +84,19 @@ export class ConfigReader {
 
   settingsFromAssigns(facts: FileFacts, assigns: { name: string; target: PNode; value: PNode; stmt: PNode }[]): SettingAssignment[] {
     const vc = this.l.vctx(facts);
-    return assigns.map((a) => ({
+    return assigns.map((a) => this.withNode({
       name: a.name, value: evalValue(vc, a.value), valueText: textOf(facts.pf, a.value), loc: locOf(facts.pf, a.stmt), keyLoc: locOf(facts.pf, a.target),
-    }));
+    }, facts, a.value));
+  }
+
+  /** The syntax node an assignment's value was read from (a dict under a Flask key is read entry by entry, each at its line). */
+  private valueNodes = new WeakMap<SettingAssignment, { facts: FileFacts; node: PNode }>();
+  withNode(s: SettingAssignment, facts: FileFacts, node: PNode): SettingAssignment {
+    this.valueNodes.set(s, { facts, node });
+    return s;
+  }
+  valueNodeOf(s: SettingAssignment): { facts: FileFacts; node: PNode } | undefined {
+    return this.valueNodes.get(s);
   }
 
   addSource(src: Omit<ConfigSource, 'id'>, app: AppRec | null, idHint: string): ConfigSource {
@@ -188,6 +198,10 @@ export class ConfigReader {
                 viaFlask = true;
                 continue;
               }
+              if (key && this.flask.hasUnread(rec?.app.id ?? null)) {
+                viaFlask = true; // the Flask config's unread parts say why the key was not found
+                continue;
+              }
               const w = dottedName(facts.pf, p);
               if (w && w.endsWith('.config') && this.flask.read(facts, c.fn, p, w, rec, loc)) {
                 viaFlask = true;
@@ -227,23 +241,34 @@ export class ConfigReader {
     return null;
   }
 
-  dictSettings(facts: FileFacts, n: PNode): SettingAssignment[] {
+  dictSettings(facts: FileFacts, n: PNode, depth = 0): SettingAssignment[] {
     const out: SettingAssignment[] = [];
     const vc = this.l.vctx(facts);
+    // `{**BASE, 'k': v}` / `dict(**BASE, k=v)`: the base dict's entries come first; one jobctl cannot find is unread,
+    // never an empty base (its keys would look absent)
+    const splat = (sp: PNode): void => {
+      const inner = sp.children[0];
+      const d = inner && depth < 6 ? this.dictNode(facts, null, inner) : null;
+      if (d) out.push(...this.dictSettings(d.facts, d.node, depth + 1));
+      else this.unread({ file: facts.pf.file, loc: locOf(facts.pf, sp), what: `settings merged in with \`${textOf(facts.pf, sp)}\``, reason: 'a mapping jobctl could not find in the project (built at run time, or a class attribute)', holds: 'config' });
+    };
     if (n.type === 'call') {
-      for (const k of callArgs(n).keywords) {
-        out.push({ name: textOf(facts.pf, k.name), value: evalValue(vc, k.value), valueText: textOf(facts.pf, k.value), loc: locOf(facts.pf, k.node), keyLoc: locOf(facts.pf, k.name) });
+      const { keywords, splats } = callArgs(n);
+      for (const sp of splats) if (sp.type === 'dictionary_splat') splat(sp);
+      for (const k of keywords) {
+        out.push(this.withNode({ name: textOf(facts.pf, k.name), value: evalValue(vc, k.value), valueText: textOf(facts.pf, k.value), loc: locOf(facts.pf, k.node), keyLoc: locOf(facts.pf, k.name) }, facts, k.value));
       }
       return out;
     }
     for (const pair of n.children) {
+      if (pair.type === 'dictionary_splat') splat(pair);
       if (pair.type !== 'pair') continue;
       const k = child(pair, 'key');
       const v = child(pair, 'value');
       if (!k || !v || k.type !== 'string') continue;
       const key = stringValue(textOf(facts.pf, k));
       if (key === null) continue;
-      out.push({ name: key, value: evalValue(vc, v), valueText: textOf(facts.pf, v), loc: locOf(facts.pf, pair), keyLoc: locOf(facts.pf, k) });
+      out.push(this.withNode({ name: key, value: evalValue(vc, v), valueText: textOf(facts.pf, v), loc: locOf(facts.pf, pair), keyLoc: locOf(facts.pf, k) }, facts, v));
     }
     return out;
   }
@@ -285,6 +310,15 @@ export class ConfigReader {
     }
     const sym = w ? this.l.lookupName(facts, fn, w) : null;
     if (w && this.fromSym({ facts, loc, ref: w, rec, namespace }, sym)) return;
+    // config_from_object(app.config["CELERY"]): Flask's own Celery pattern, a dict the project puts in its config
+    const flaskKey = this.flask.keyOf(facts, fn, obj);
+    const fromFlask: SettingAssignment[] = [];
+    if (flaskKey && this.flask.readKey(facts, flaskKey, rec, loc, fromFlask, true)) {
+      const objectRef = textOf(facts.pf, obj);
+      this.addSource({ kind: 'config-object', file: fromFlask[0]?.keyLoc.file ?? facts.pf.file, loc, namespace, appId: rec?.app.id ?? null, objectRef, settings: fromFlask }, rec, `@${facts.pf.file}:${loc.line}`);
+      return;
+    }
+    if (flaskKey && this.flask.hasUnread(rec?.app.id ?? null)) return; // the Flask config's unread parts say why
     // an object chosen at run time among a finite set the code spells out: each candidate is read
     const cands = objectCandidates(this.l, facts, fn, obj);
     if (cands) {

@@ -7,7 +7,7 @@ import { ensurePythonParser, parsePythonSync } from './parser.js';
 import { needsEagerRead } from './prefilter.js';
 import { toPFile, locOf, lineOf, textOf, child, type PFile, type PNode } from './tree.js';
 import { ModuleIndex, moduleNames, type ModuleInfo } from './modules.js';
-import { calleeText, extractFile, type FileFacts, type ModuleAssign, type RawClass, type RawFunction } from './extract.js';
+import { calleeText, extractFile, isCeleryClassName, type FileFacts, type ModuleAssign, type RawClass, type RawFunction } from './extract.js';
 import { callArgs, dottedName, evalValue, type ValueContext } from './values.js';
 import { ConfigReader } from './config-sources.js';
 import { TaskReader } from './tasks.js';
@@ -196,6 +196,8 @@ export interface AppRec {
   app: CeleryApp;
   facts: FileFacts;
   namespace: string | null;
+  /** the project's celery.Celery subclass the app is an instance of (its methods' `self` is the app) */
+  cls?: { facts: FileFacts; cls: RawClass };
 }
 
 export class Linker {
@@ -370,8 +372,50 @@ export class Linker {
 
   // ---------- apps ----------
 
+  /**
+   * `app = MyCelery(…)` at module level where MyCelery, imported from another project module, subclasses
+   * celery.Celery (a subclass in the same file is found while extracting it): the app is read as a Celery() one.
+   */
+  private subclassCtors(facts: FileFacts): void {
+    if (!/[Cc]elery/.test(facts.pf.text)) return;
+    for (const a of facts.assigns) {
+      if (a.value.type !== 'call' || facts.appCtors.some((c) => c.call === a.value)) continue;
+      const f = child(a.value, 'function');
+      const w = f ? dottedName(facts.pf, f) : null;
+      if (!w || this.importTarget(facts, null, w.split('.')[0]!) === undefined) continue;
+      const s = this.lookupName(facts, null, w);
+      if (s?.kind === 'class' && this.isCeleryClass(s.facts, s.cls, 0)) facts.appCtors.push({ variable: a.name, call: a.value, fn: null });
+    }
+  }
+
+  private isCeleryClass(facts: FileFacts, cls: RawClass, depth: number): boolean {
+    return depth < 6 && cls.bases.some((b) => {
+      if (isCeleryClassName(this.resolveWritten(facts, null, b))) return true;
+      const s = this.lookupName(facts, null, b);
+      return s?.kind === 'class' && s.cls !== cls && this.isCeleryClass(s.facts, s.cls, depth + 1);
+    });
+  }
+
+  /**
+   * `self.conf.update(…)` / `self.config_from_object(…)` in a method of a celery.Celery subclass (on_configure,
+   * __init__): the app created from that class (or from a subclass of it), when there is exactly one.
+   */
+  private appOfSelf(fn: RawFunction | null): AppRec | null {
+    let f = fn;
+    while (f && !f.cls) f = f.parent;
+    const owner = f?.cls;
+    if (!owner) return null;
+    const inherits = (c: { facts: FileFacts; cls: RawClass }, depth: number): boolean => c.cls === owner || (depth < 6 && c.cls.bases.some((b) => {
+      const s = this.lookupName(c.facts, null, b);
+      return s?.kind === 'class' && inherits({ facts: s.facts, cls: s.cls }, depth + 1);
+    }));
+    const recs = [...new Set(this.apps.values())].filter((r) => r.cls && inherits(r.cls, 0));
+    return recs.length === 1 ? recs[0]! : null;
+  }
+
   private buildApps(): void {
     for (const facts of this.all) {
+      this.subclassCtors(facts);
       for (const ctor of facts.appCtors) {
         if (ctor.current) continue;
         const { positional, keywords } = callArgs(ctor.call);
@@ -389,6 +433,10 @@ export class Linker {
           loc: locOf(facts.pf, stmt), configSourceIds: [], autodiscover: false,
         };
         const rec: AppRec = { app, facts, namespace: nsVal?.kind === 'str' ? nsVal.value : null };
+        const callee = child(ctor.call, 'function');
+        const w = callee ? dottedName(facts.pf, callee) : null;
+        const cls = w ? this.lookupName(facts, ctor.fn, w) : null;
+        if (cls?.kind === 'class') rec.cls = { facts: cls.facts, cls: cls.cls };
         const scope = ctor.fn ? ctor.fn.def.id : facts.pf.file;
         if (!this.apps.has(`${scope}\0${ctor.variable}`)) this.apps.set(`${scope}\0${ctor.variable}`, rec);
         if (ctor.fn && (ctor.fn.returnsCeleryCall || ctor.fn.returnedNames.has(ctor.variable))) this.factoryApps.set(ctor.fn.def.id, rec);
@@ -430,6 +478,7 @@ export class Linker {
   /** The app a receiver expression (`app`, `celery_app`, `core.celery_app`) refers to, if known. */
   appFor(facts: FileFacts, fn: RawFunction | null, receiver: string, depth = 0): AppRec | null {
     if (depth > 6 || receiver.includes('(')) return null;
+    if (receiver === 'self') return this.appOfSelf(fn);
     for (let f = fn; f; f = f.parent) {
       const r = this.apps.get(`${f.def.id}\0${receiver}`);
       if (r) return r;
