@@ -98,6 +98,10 @@ test('maskText: positions, not values', () => {
     ['Redis requires authentication (requirepass or ACL users)', 'Redis requires authentication (requirepass or ACL users)'],
     ['`redis.conf:2` `requirepass hunter2`', '`redis.conf:2` `requirepass ****`'],
     ['# Production readiness checklist — mozilla+kitsune@034efac789', '# Production readiness checklist — mozilla+kitsune@034efac789'],
+    // a credential quoted in prose (an exception message): the token after the word, only when it reads like one
+    ['cannot reach broker redis://:S3cr3tMarker_E1@tail@127.0.0.1:1/0 with password S3cr3tMarker_E2', 'cannot reach broker redis://:****@127.0.0.1:1/0 with password ****'],
+    ['the token is ab12cd34ef56.', 'the token is ****.'],
+    ['choose a password of at least 12 characters', 'choose a password of at least 12 characters'],
   ];
   for (const [input, want] of cases) assert.equal(maskText(input), want, input);
 });
@@ -153,6 +157,25 @@ test('D8: the --format diff patch applies with git apply, and leaves credential-
     for (const f of readdirSync(path.join(copy, 'deploy'))) assert.doesNotMatch(readFileSync(path.join(copy, 'deploy', f), 'utf8'), /\*\*\*\*/);
   } finally {
     rmSync(copy, { recursive: true, force: true });
+  }
+});
+
+test('D6: an import error that quotes a broker URL with `@` in its password and a password in prose prints neither', async () => {
+  const py = ensureCeleryVenv('5.7.0');
+  const d = mkdtempSync(path.join(os.tmpdir(), 'jobctl-secrets-err-'));
+  try {
+    mkdirSync(path.join(d, 'proj'));
+    writeFileSync(path.join(d, 'proj', '__init__.py'), '');
+    writeFileSync(path.join(d, 'proj', 'celery_app.py'), 'from celery import Celery\n\napp = Celery("proj")\nraise RuntimeError("cannot reach broker redis://:S3cr3tMarker_E1@tail@127.0.0.1:1/0 with password S3cr3tMarker_E2")\n');
+    writeFileSync(path.join(d, 'jobctl.yaml'), 'app: proj.celery_app:app\n');
+    for (const args of [['smoke-test', d, '--python', py], ['smoke-test', d, '--python', py, '--json']]) {
+      const r = await jobctl(args, { timeoutMs: 90_000 });
+      assert.equal(r.code, 3, show(r));
+      assert.match(r.stdout + r.stderr, /RuntimeError: cannot reach broker redis:\/\/:\*\*\*\*@127\.0\.0\.1:1\/0 with password \*\*\*\*/);
+      assert.deepEqual(leaks(r).concat((r.stdout + r.stderr).includes('tail@127') ? ['tail@127'] : []), []);
+    }
+  } finally {
+    rmSync(d, { recursive: true, force: true });
   }
 });
 
