@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
@@ -170,6 +170,31 @@ test('verify never uses a broker it did not start: the app\'s broker URL, CELERY
     removeTmp(b);
   } finally {
     rmSync(proj, { recursive: true, force: true });
+  }
+});
+
+test('D6/D32: an ACL password with `@` and `:` in --broker is masked whole in load-test text and HTML; the HTML says "not enough data", not "growth -: insufficient-data"', async () => {
+  const acl = 'S3cr3t@Marker:B2';
+  await client.call('ACL', 'SETUSER', 'probeuser', 'on', `>${acl}`, '~*', '&*', '+@all');
+  const url = `redis://probeuser:${acl}@127.0.0.1:${redis.port}/0`;
+  const html = path.join(os.tmpdir(), `jobctl-acl-${process.pid}.html`);
+  try {
+    const before = await snapshot();
+    const r = await jobctl(['load-test', good, '--python', py, '--allow-shared-broker', '--broker', url, '-n', '20', '-c', '5', '--report', html], { timeoutMs: 120_000 });
+    assert.equal(r.code, 0, show(r));
+    const page = readFileSync(html, 'utf8');
+    for (const [name, text] of [['stdout', r.stdout], ['stderr', r.stderr], ['html', page]] as const) {
+      assert.ok(!/Marker|S3cr3t/.test(text), `${name} shows part of the password: ${text.split('\n').find((l) => /Marker|S3cr3t/.test(l))}`);
+    }
+    assert.match(r.stdout, /redis:\/\/probeuser:\*\*\*\*@127\.0\.0\.1:\d+\/0/);
+    // 20 tasks are too few for a leak verdict: said in words, with no empty growth figure
+    assert.match(page, /id="memory"/);
+    assert.match(page, /not enough data for a leak verdict/);
+    assert.doesNotMatch(page, /growth -|insufficient-data/);
+    assert.deepEqual(diff(before, await snapshot()), []);
+  } finally {
+    rmSync(html, { force: true });
+    await client.call('ACL', 'DELUSER', 'probeuser');
   }
 });
 

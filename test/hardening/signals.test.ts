@@ -54,6 +54,20 @@ test('D3: a second Ctrl-C during smoke-test kills redis-server and the worker, e
   await assertNothingLeft(b);
 });
 
+test('D32: one Ctrl-C mid-run: exit 130, and "interrupted after N check(s)" counts the checks that ran, not the skipped ones', async () => {
+  const b = startJobctl(['smoke-test', good, '--python', py]);
+  assert.ok(await b.waitFor(/✔ remote-control ping/), b.stderr());
+  b.child.kill('SIGINT');
+  assert.equal(await b.done, 130, b.stdout() + b.stderr());
+  const out = b.stdout();
+  const ran = out.split('\n').filter((l) => /^[✔✖!] /.test(l)).length;
+  const skipped = out.split('\n').filter((l) => /^↓ /.test(l)).length;
+  assert.ok(skipped > 0, `nothing was skipped: ${out}`);
+  assert.match(out, new RegExp(`interrupted after ${ran} check\\(s\\)`), out);
+  assert.doesNotMatch(out, /all required checks passed/);
+  await assertNothingLeft(b);
+});
+
 test('D12: SIGKILL of jobctl itself: its watchdogs end redis-server, the worker and its pool', async () => {
   const b = startJobctl(['smoke-test', good, '--python', py]);
   assert.ok(await b.waitFor(/✔ remote-control ping/), b.stderr());
