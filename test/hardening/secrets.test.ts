@@ -108,7 +108,7 @@ test('maskText: positions, not values', () => {
 
 test('D2/D6: no marker in any static command output, in any format, or written file', async () => {
   const o = (name: string): string => path.join(proj, '..', `${path.basename(proj)}-${name}`);
-  const outFiles = [o('a.md'), o('a.sarif'), o('c.md'), o('p.md'), o('p.json')];
+  const outFiles = [o('a.md'), o('a.sarif'), o('c.md'), o('p.md'), o('p.json'), o('v.md'), o('v.xml')];
   const runs = await jobctlAll([
     ...['text', 'json', 'sarif', 'github', 'markdown'].map((f) => ['audit', proj, '--format', f]),
     ['audit', proj, '--json'],
@@ -122,6 +122,10 @@ test('D2/D6: no marker in any static command output, in any format, or written f
     ['upgrade-plan', proj, '--to', '5.6', '-o', outFiles[3]!],
     ['upgrade-plan', proj, '--to', '5.6', '--json', '-o', outFiles[4]!],
     ['rules', 'JC502'],
+    // verify's static stage (the audit for the version under test): text, markdown file, JSON and JUnit
+    ['verify', proj, '--stages', 'static'],
+    ['verify', proj, '--stages', 'static', '--format', 'markdown', '-o', outFiles[5]!],
+    ['verify', proj, '--stages', 'static', '--to', '5.6', '--json', '--junit', outFiles[6]!],
   ]);
   const found: string[] = [];
   for (const r of runs) {
@@ -137,6 +141,19 @@ test('D2/D6: no marker in any static command output, in any format, or written f
   const audit = runs[0]!;
   assert.match(audit.stdout, /password/i);
   assert.match(audit.stdout, /redis:\/\/:\*\*\*\*@/);
+});
+
+test('init: what it prints and the jobctl.yaml it writes hold no marker', async () => {
+  const copy = mkdtempSync(path.join(os.tmpdir(), 'jobctl-secrets-init-'));
+  try {
+    cpSync(proj, copy, { recursive: true });
+    const r = await jobctl(['init', copy, '--no-input', '--force']);
+    assert.equal(r.code, 0, show(r));
+    assert.match(readFileSync(path.join(copy, 'jobctl.yaml'), 'utf8'), /^app: "?proj\.celery_app/m);
+    assert.deepEqual(leaks(r, [path.join(copy, 'jobctl.yaml')]), []);
+  } finally {
+    rmSync(copy, { recursive: true, force: true });
+  }
 });
 
 test('D8: the --format diff patch applies with git apply, and leaves credential-bearing files out by name', async () => {
