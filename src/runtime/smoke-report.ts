@@ -25,6 +25,7 @@ export function renderSmokeText(r: SmokeResult, opts: { color: boolean }): strin
   lines.push('');
   const ran = r.checks.filter((x) => x.status !== 'skip').length;
   if (r.interrupted) lines.push(c.yellow(`interrupted after ${ran} check(s); every process jobctl started was stopped`));
+  else if (r.exitCode === 3 && r.lost === 'worker') lines.push(c.red(`the worker was killed from outside jobctl after ${ran} check(s) (exit 3: worker unavailable, not a failed check); every process jobctl started was stopped`));
   else if (r.exitCode === 3) lines.push(c.red(`the broker stopped answering after ${ran} check(s) (exit 3: broker unavailable, not a failed check); every process jobctl started was stopped`));
   else if (failed) lines.push(c.red(`${failed} required check(s) failed, ${passed} passed (${(r.durationMs / 1000).toFixed(1)} s)`));
   else lines.push(c.green(`all required checks passed: ${passed} passed (${(r.durationMs / 1000).toFixed(1)} s)`));

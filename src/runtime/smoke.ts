@@ -42,6 +42,8 @@ export interface SmokeResult {
   ok: boolean;
   exitCode: 0 | 1 | 3 | 130 | 143;
   interrupted: boolean;
+  /** exit 3: what stopped answering mid-run (the broker, or a worker killed from outside) */
+  lost?: 'broker' | 'worker';
   root: string;
   app: string;
   python: { path: string; source: string; version: string };
@@ -211,6 +213,8 @@ export async function runSmokeTest(opts: SmokeOptions): Promise<SmokeResult> {
   let workerGone = false;
   /** the broker stopped answering during the checks: exit 3 (unavailable), not a failed check */
   let brokerLost = false;
+  /** the worker's main process was killed by a signal jobctl did not send (OOM killer, a user, CI): exit 3, like load-test */
+  let workerKilled = false;
   const onAbort = (): void => { interrupted = true; void worker?.stop(1000); };
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   const secrets = broker.password ? [broker.password] : [];
@@ -218,12 +222,13 @@ export async function runSmokeTest(opts: SmokeOptions): Promise<SmokeResult> {
 
   const result = (): SmokeResult => {
     const requiredFailed = checks.some((c) => c.required && c.status === 'fail');
-    const exitCode: SmokeResult['exitCode'] = interrupted ? 130 : brokerLost ? 3 : requiredFailed ? 1 : 0;
+    const exitCode: SmokeResult['exitCode'] = interrupted ? 130 : brokerLost || workerKilled ? 3 : requiredFailed ? 1 : 0;
     const logs = worker?.logs() ?? '';
     return {
       ok: exitCode === 0,
       exitCode,
       interrupted,
+      ...(exitCode === 3 ? { lost: brokerLost ? 'broker' as const : 'worker' as const } : {}),
       root,
       app,
       python: { path: pyEnv.python, source: pyEnv.source, version: pyEnv.pythonVersion },
@@ -263,6 +268,14 @@ export async function runSmokeTest(opts: SmokeOptions): Promise<SmokeResult> {
       if (r === null) {
         workerGone = true;
         const ex = await w.exited;
+        // jobctl's own probes cannot kill the worker's main process: a signal then came from outside
+        // (the OOM killer, a user, CI) — exit 3 like load-test. A task of the app's that takes the
+        // worker down is the app's failure (exit 1).
+        if (ex.signal && c.task.startsWith('jobctl.') && !interrupted) {
+          workerKilled = true;
+          warnings.push(`the worker was killed (${ex.signal}) during the smoke test — the OOM killer, a user or CI? (exit 3: the checks after it were not run)`);
+          throw new CheckFailed(`the worker was killed by ${ex.signal} from outside jobctl while running jobctl's probe ${c.task}`);
+        }
         throw new CheckFailed(`worker process exited (${ex.signal ?? `exit code ${ex.exitCode}`}) while running ${c.task}`);
       }
       return r;

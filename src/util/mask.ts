@@ -130,10 +130,21 @@ function maskDirectives(text: string): string {
     .replace(/(\bredis-cli\b[^\n]*?[ \t]-a[ \t]+)([^\s'"]+)/g, (all, head: string, value: string) => (isReference(value) ? all : `${head}${MASK}`));
 }
 
-/** Mask every credential position in text (URLs, secret-named assignments, directives). */
+/** A token that reads like a credential, not a word: 8+ characters mixing letters and digits. */
+const SECRET_LIKE = (v: string): boolean => v.length >= 8 && /[A-Za-z]/.test(v) && /\d/.test(v) && !isReference(v) && !v.includes('://');
+
+// prose that quotes a credential: "… with password S3cr3t42 …", "token: ab12cd34ef" inside a message
+// (an exception text, a log line); only a token that looks like a credential, never the next word
+const PROSE = /\b(password|passwd|token|secret|api[ _-]?key)(:?[ \t]+(?:is[ \t]+)?|=)(["']?)([^\s'"`,;()<>]+)\3/gi;
+
+function maskProse(text: string): string {
+  return text.replace(PROSE, (all, word: string, sep: string, q: string, value: string) => (SECRET_LIKE(value.replace(/[.!?]+$/, '')) ? `${word}${sep}${q}${MASK}${/[.!?]+$/.exec(value)?.[0] ?? ''}${q}` : all));
+}
+
+/** Mask every credential position in text (URLs, secret-named assignments, directives, credentials quoted in prose). */
 export function maskText(text: string): string {
   if (text.length === 0) return text;
-  return maskKeyValues(maskDirectives(maskUrls(text)));
+  return maskProse(maskKeyValues(maskDirectives(maskUrls(text))));
 }
 
 /** The name every caller has used since the first version: the same one step (all credential positions,

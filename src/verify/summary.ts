@@ -21,7 +21,7 @@ export function summarizeSides(sides: Side[], stages: StageResult[]): SideSummar
     const verdict = (o: ReturnType<typeof of>, stage: StageResult | undefined): string => {
       if (!stage) return 'not run';
       if (!o) return stage.evidence.some((e) => e.startsWith(`${side.role} side left out`)) ? 'left out (an earlier stage failed on this side)' : stage.status === 'skip' ? `skipped (${stage.reason ?? ''})` : 'not run';
-      return o.status === 'pass' ? 'OK' : o.status === 'skip' ? 'skipped' : `broken (${firstProblem(o.evidence.filter((e) => !/^venv |^requirements from /.test(e)))})`;
+      return o.status === 'pass' ? 'OK' : o.status === 'skip' ? 'skipped' : `broken (${firstProblem(o.evidence.filter((e) => !/^venv |^requirements from |^installed: |^a fresh install today /.test(e)))})`;
     };
     // a fresh install is broken when pip cannot resolve it (deps) or the venv cannot be built / the
     // worker dies on start for a package reason (import stage evidence)

@@ -24,6 +24,9 @@ before(() => { py = ensureCeleryVenv('5.7.0'); });
 
 test('D1: a kombu range the target refuses is a conflict, and --apply writes requirements pip resolves', async () => {
   const d = project({ 'requirements.txt': 'celery[redis]==5.3.4\nkombu>=5.3.4,<5.4\n' });
+  // audit names the conflict too (it said nothing about the kombu line)
+  const audit = await jobctl(['audit', d, '--target', '5.6']);
+  assert.match(audit.stdout, /2:1 +error +kombu>=5\.3\.4,<5\.4 conflicts with Celery 5\.6\.\d+.*JC302/, show(audit));
   const plan = await jobctl(['upgrade-plan', d, '--to', '5.6']);
   assert.equal(plan.code, 0, show(plan));
   assert.match(plan.stdout, /\| kombu \| `>=5\.3\.4,<5\.4` \|.*\| conflict \|/);

@@ -1,14 +1,16 @@
 // A shared broker stays untouched (probe.md D4, D25, D29, D15, D28, D16, D18): another app's
 // pending, unacked and delayed messages (direct, topic and fanout exchanges) and its other keys are
-// byte-identical after smoke-test and load-test; no password on any command line during the runs.
+// byte-identical after smoke-test, load-test and verify; no password on any command line during the runs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { ensureCeleryVenv } from '../../src/runtime/venvs.js';
 import { startOwnRedis, type OwnRedis } from '../../src/runtime/redis-server.js';
-import { fixturesDir } from '../support/fixtures.js';
+import { fixturesDir, repoRoot } from '../support/fixtures.js';
 import { jobctl, show } from '../support/cli.js';
 import { removeTmp, settle, startJobctl, survivorsOf } from './helpers.js';
 
@@ -51,6 +53,11 @@ with Connection(sys.argv[1]) as c:
     # another app's live worker: its pidbox binding and binding deadline (kombu >= 5.7)
     client.sadd('_kombu.binding.celery.pidbox', '\\x06\\x16\\x06\\x16other@host.celery.pidbox')
     client.zadd('_kombu.binding_deadlines', {'celery.pidbox': int(time.time() * 1000) + 3600_000})
+    # another app's event monitor (flower) that stopped two hours ago: kombu >= 5.7 keeps its expiring
+    # queue's binding table with a deadline, now overdue; a kombu 5.7 consumer sweeps such tables
+    evq = Queue('celeryev.other-monitor', Exchange('celeryev', type='topic'), routing_key='worker.#', expires=60)
+    evq(ch).declare()
+    client.zadd('_kombu.binding_deadlines', {'celeryev': int(time.time() * 1000) - 7200_000})
     os._exit(0)  # a crashed consumer: inside the with block, so kombu never restores its unacked messages
 `;
 
@@ -95,11 +102,21 @@ after(async () => {
 
 const broker = (): string => `redis://:${PW}@127.0.0.1:${redis.port}/0`;
 
+/** the stopped monitor's binding table and overdue deadline, put back if a run swept them (so each run meets them) */
+let monitorBinding: string[] = [];
+async function staleMonitorBinding(): Promise<void> {
+  if (monitorBinding.length) await client.sadd('_kombu.binding.celeryev', ...monitorBinding);
+  await client.zadd('_kombu.binding_deadlines', Date.now() - 7200_000, 'celeryev');
+}
+
 test('seeded: another app has pending, unacked (aged) and delayed messages', async () => {
   assert.equal(await client.hlen('unacked'), 2);
   assert.equal(await client.llen('billing_events'), 1);
   assert.equal(await client.llen('billing'), 2);
   assert.equal(await client.scard('_kombu.binding.broadcast'), 1);
+  monitorBinding = await client.smembers('_kombu.binding.celeryev');
+  assert.equal(monitorBinding.length, 1);
+  assert.ok(Number(await client.zscore('_kombu.binding_deadlines', 'celeryev')) < Date.now(), 'the monitor\'s binding deadline is overdue');
 });
 
 test('D4: a non-empty --broker database is refused before anything starts (exit 2), keyspace identical', async () => {
@@ -113,6 +130,7 @@ test('D4: a non-empty --broker database is refused before anything starts (exit 
 
 for (const cmd of [['smoke-test'], ['load-test', '-n', '300', '-c', '10']]) {
   test(`D4/D25/D29: ${cmd[0]} --allow-shared-broker: the whole keyspace is byte-identical afterwards, no password in any argv`, async () => {
+    await staleMonitorBinding();
     const before = await snapshot();
     // the URL through the environment (JOBCTL_BROKER), so that not even jobctl's own argv holds it
     const b = startJobctl([cmd[0]!, good, '--python', py, '--allow-shared-broker', ...cmd.slice(1)], { env: { JOBCTL_BROKER: broker() } });
@@ -128,6 +146,57 @@ for (const cmd of [['smoke-test'], ['load-test', '-n', '300', '-c', '10']]) {
     removeTmp(b);
   });
 }
+
+test('verify never uses a broker it did not start: the app\'s broker URL, CELERY_BROKER_URL and JOBCTL_BROKER name the shared one, its keyspace stays byte-identical', async () => {
+  // verify has no --broker: its smoke and load stages run on jobctl's own redis-server, whatever the
+  // app's config, the environment or JOBCTL_BROKER say (the fixture reads its broker from REDIS_URL)
+  const proj = mkdtempSync(path.join(os.tmpdir(), 'jobctl-verify-shared-'));
+  try {
+    cpSync(good, proj, { recursive: true });
+    writeFileSync(path.join(proj, 'requirements.txt'), 'celery[redis]==5.7.0\n');
+    await staleMonitorBinding();
+    const before = await snapshot();
+    const b = startJobctl(['verify', proj, '--stages', 'import,smoke,load', '--load-tasks', '100'], {
+      env: { JOBCTL_CACHE_DIR: path.join(repoRoot, '.cache', 'jobctl-hardening'), REDIS_URL: broker(), CELERY_BROKER_URL: broker(), JOBCTL_BROKER: broker() },
+    });
+    const code = await b.done;
+    assert.equal(code, 0, b.stdout() + b.stderr());
+    assert.match(b.stdout(), /smoke — a real worker passes/);
+    assert.deepEqual(diff(before, await snapshot()), []);
+    assert.deepEqual([...b.cmdlines].filter((c) => c.includes(PW)), [], 'a password on a process command line');
+    assert.ok(!(b.stdout() + b.stderr()).includes(PW));
+    await settle(500);
+    assert.deepEqual(survivorsOf(b.tmp), []);
+    removeTmp(b);
+  } finally {
+    rmSync(proj, { recursive: true, force: true });
+  }
+});
+
+test('D6/D32: an ACL password with `@` and `:` in --broker is masked whole in load-test text and HTML; the HTML says "not enough data", not "growth -: insufficient-data"', async () => {
+  const acl = 'S3cr3t@Marker:B2';
+  await client.call('ACL', 'SETUSER', 'probeuser', 'on', `>${acl}`, '~*', '&*', '+@all');
+  const url = `redis://probeuser:${acl}@127.0.0.1:${redis.port}/0`;
+  const html = path.join(os.tmpdir(), `jobctl-acl-${process.pid}.html`);
+  try {
+    const before = await snapshot();
+    const r = await jobctl(['load-test', good, '--python', py, '--allow-shared-broker', '--broker', url, '-n', '20', '-c', '5', '--report', html], { timeoutMs: 120_000 });
+    assert.equal(r.code, 0, show(r));
+    const page = readFileSync(html, 'utf8');
+    for (const [name, text] of [['stdout', r.stdout], ['stderr', r.stderr], ['html', page]] as const) {
+      assert.ok(!/Marker|S3cr3t/.test(text), `${name} shows part of the password: ${text.split('\n').find((l) => /Marker|S3cr3t/.test(l))}`);
+    }
+    assert.match(r.stdout, /redis:\/\/probeuser:\*\*\*\*@127\.0\.0\.1:\d+\/0/);
+    // 20 tasks are too few for a leak verdict: said in words, with no empty growth figure
+    assert.match(page, /id="memory"/);
+    assert.match(page, /not enough data for a leak verdict/);
+    assert.doesNotMatch(page, /growth -|insufficient-data/);
+    assert.deepEqual(diff(before, await snapshot()), []);
+  } finally {
+    rmSync(html, { force: true });
+    await client.call('ACL', 'DELUSER', 'probeuser');
+  }
+});
 
 test("D29: jobctl's own redis-server has no --requirepass on its command line", async () => {
   const b = startJobctl(['smoke-test', good, '--python', py]);

@@ -98,13 +98,17 @@ test('maskText: positions, not values', () => {
     ['Redis requires authentication (requirepass or ACL users)', 'Redis requires authentication (requirepass or ACL users)'],
     ['`redis.conf:2` `requirepass hunter2`', '`redis.conf:2` `requirepass ****`'],
     ['# Production readiness checklist — mozilla+kitsune@034efac789', '# Production readiness checklist — mozilla+kitsune@034efac789'],
+    // a credential quoted in prose (an exception message): the token after the word, only when it reads like one
+    ['cannot reach broker redis://:S3cr3tMarker_E1@tail@127.0.0.1:1/0 with password S3cr3tMarker_E2', 'cannot reach broker redis://:****@127.0.0.1:1/0 with password ****'],
+    ['the token is ab12cd34ef56.', 'the token is ****.'],
+    ['choose a password of at least 12 characters', 'choose a password of at least 12 characters'],
   ];
   for (const [input, want] of cases) assert.equal(maskText(input), want, input);
 });
 
 test('D2/D6: no marker in any static command output, in any format, or written file', async () => {
   const o = (name: string): string => path.join(proj, '..', `${path.basename(proj)}-${name}`);
-  const outFiles = [o('a.md'), o('a.sarif'), o('c.md'), o('p.md'), o('p.json')];
+  const outFiles = [o('a.md'), o('a.sarif'), o('c.md'), o('p.md'), o('p.json'), o('v.md'), o('v.xml')];
   const runs = await jobctlAll([
     ...['text', 'json', 'sarif', 'github', 'markdown'].map((f) => ['audit', proj, '--format', f]),
     ['audit', proj, '--json'],
@@ -118,6 +122,10 @@ test('D2/D6: no marker in any static command output, in any format, or written f
     ['upgrade-plan', proj, '--to', '5.6', '-o', outFiles[3]!],
     ['upgrade-plan', proj, '--to', '5.6', '--json', '-o', outFiles[4]!],
     ['rules', 'JC502'],
+    // verify's static stage (the audit for the version under test): text, markdown file, JSON and JUnit
+    ['verify', proj, '--stages', 'static'],
+    ['verify', proj, '--stages', 'static', '--format', 'markdown', '-o', outFiles[5]!],
+    ['verify', proj, '--stages', 'static', '--to', '5.6', '--json', '--junit', outFiles[6]!],
   ]);
   const found: string[] = [];
   for (const r of runs) {
@@ -133,6 +141,19 @@ test('D2/D6: no marker in any static command output, in any format, or written f
   const audit = runs[0]!;
   assert.match(audit.stdout, /password/i);
   assert.match(audit.stdout, /redis:\/\/:\*\*\*\*@/);
+});
+
+test('init: what it prints and the jobctl.yaml it writes hold no marker', async () => {
+  const copy = mkdtempSync(path.join(os.tmpdir(), 'jobctl-secrets-init-'));
+  try {
+    cpSync(proj, copy, { recursive: true });
+    const r = await jobctl(['init', copy, '--no-input', '--force']);
+    assert.equal(r.code, 0, show(r));
+    assert.match(readFileSync(path.join(copy, 'jobctl.yaml'), 'utf8'), /^app: "?proj\.celery_app/m);
+    assert.deepEqual(leaks(r, [path.join(copy, 'jobctl.yaml')]), []);
+  } finally {
+    rmSync(copy, { recursive: true, force: true });
+  }
 });
 
 test('D8: the --format diff patch applies with git apply, and leaves credential-bearing files out by name', async () => {
@@ -153,6 +174,25 @@ test('D8: the --format diff patch applies with git apply, and leaves credential-
     for (const f of readdirSync(path.join(copy, 'deploy'))) assert.doesNotMatch(readFileSync(path.join(copy, 'deploy', f), 'utf8'), /\*\*\*\*/);
   } finally {
     rmSync(copy, { recursive: true, force: true });
+  }
+});
+
+test('D6: an import error that quotes a broker URL with `@` in its password and a password in prose prints neither', async () => {
+  const py = ensureCeleryVenv('5.7.0');
+  const d = mkdtempSync(path.join(os.tmpdir(), 'jobctl-secrets-err-'));
+  try {
+    mkdirSync(path.join(d, 'proj'));
+    writeFileSync(path.join(d, 'proj', '__init__.py'), '');
+    writeFileSync(path.join(d, 'proj', 'celery_app.py'), 'from celery import Celery\n\napp = Celery("proj")\nraise RuntimeError("cannot reach broker redis://:S3cr3tMarker_E1@tail@127.0.0.1:1/0 with password S3cr3tMarker_E2")\n');
+    writeFileSync(path.join(d, 'jobctl.yaml'), 'app: proj.celery_app:app\n');
+    for (const args of [['smoke-test', d, '--python', py], ['smoke-test', d, '--python', py, '--json']]) {
+      const r = await jobctl(args, { timeoutMs: 90_000 });
+      assert.equal(r.code, 3, show(r));
+      assert.match(r.stdout + r.stderr, /RuntimeError: cannot reach broker redis:\/\/:\*\*\*\*@127\.0\.0\.1:1\/0 with password \*\*\*\*/);
+      assert.deepEqual(leaks(r).concat((r.stdout + r.stderr).includes('tail@127') ? ['tail@127'] : []), []);
+    }
+  } finally {
+    rmSync(d, { recursive: true, force: true });
   }
 });
 

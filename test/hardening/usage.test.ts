@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Config } from '@oclif/core';
@@ -122,4 +122,19 @@ test('D32: `jobctl rules` keeps the severity column aligned for long rule names'
   const cols = r.stdout.split('\n').filter((l) => /^JC\d{3}/.test(l)).map((l) => l.search(/ (error|warning|info) /));
   assert.ok(cols.length > 10);
   assert.equal(new Set(cols).size, 1, r.stdout);
+});
+
+test('D24: nothing jobctl ships (rule pages, rule sources, templates, README) cites the team\'s internal shared/ notes', async () => {
+  const cited: string[] = [];
+  const walk = (p: string): void => {
+    if (statSync(p).isDirectory()) { for (const n of readdirSync(p)) walk(path.join(p, n)); return; }
+    if (!/\.(md|ts|js|mjs|json|py|txt|ya?ml)$/.test(p)) return;
+    readFileSync(p, 'utf8').split('\n').forEach((l, i) => { if (/(^|[\s(`'"/])shared\/(research|seeds|README)/.test(l)) cited.push(`${path.relative(repoRoot, p)}:${i + 1}`); });
+  };
+  // package.json "files" (dist/src is built from src) plus bin
+  for (const p of ['src', 'templates', 'docs/rules', 'README.md', 'bin']) walk(path.join(repoRoot, p));
+  assert.deepEqual(cited, []);
+  const r = await jobctl(['rules', 'JC204']);
+  assert.equal(r.code, 0, show(r));
+  assert.doesNotMatch(r.stdout, /shared\//);
 });

@@ -12,7 +12,8 @@ import { workspaceFor } from '../workspace.js';
 import { usesRedisBroker } from '../../rules/lib/broker.js';
 import { loadKnowledge } from '../../knowledge/index.js';
 
-const SHOWN = ['celery', 'kombu', 'billiard', 'vine', 'amqp', 'redis', 'click'];
+/** the packages whose versions verify shows (as installed in each side's venv, by the import stage) */
+export const SHOWN = ['celery', 'kombu', 'billiard', 'vine', 'amqp', 'redis', 'click'];
 
 export async function depsStage(ctx: VerifyContext): Promise<Omit<StageResult, 'id' | 'title' | 'durationMs'>> {
   const evidence: string[] = [];
@@ -34,7 +35,9 @@ export async function depsStage(ctx: VerifyContext): Promise<Omit<StageResult, '
     if (res.ok) {
       const picked = SHOWN.filter((n) => res.versions[n]).map((n) => `${n} ${res.versions[n]}`).join(', ');
       outcome.evidence.push(check.traps.length === 0 ? `resolves and runs: ${picked}` : `installs but does not run: ${picked}`);
-      for (const n of SHOWN) outcome.figures[n] = res.versions[n] ?? null;
+      // the side-by-side table shows the versions installed in the venv the later stages ran on (import
+      // stage); a cached venv can predate today's resolution, so these are evidence, not table figures
+      ctx.facts.set(`deps:${side.role}`, res.versions);
       outcome.figures.packages = Object.keys(res.versions).length;
       for (const trap of check.traps) outcome.evidence.push(`${trap.message} — the worker stops with \`${trap.symptom}\` (${trap.source})`);
       if (check.fix) outcome.evidence.push(`fix (checked to resolve and run): ${check.fix.edits.map((e) => `${e.action === 'add' ? 'add' : `change ${e.where} to`} \`${e.line}\``).join(', ')} — ${check.fix.summary}`);

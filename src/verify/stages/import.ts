@@ -11,6 +11,15 @@ import { deployedEnv } from '../../runtime/deployed.js';
 import type { ProjectModel } from '../../model/types.js';
 import { PipInstallError } from '../cache.js';
 import type { SideOutcome, StageResult } from '../types.js';
+import { SHOWN } from './deps.js';
+
+/** What is really installed in a venv (importlib.metadata), for the packages verify shows. */
+export async function installedVersions(ctx: VerifyContext, python: string, names: string[] = SHOWN): Promise<Record<string, string | null>> {
+  const code = 'import json, sys\nfrom importlib import metadata as m\nout = {}\nfor n in sys.argv[1:]:\n    try:\n        out[n] = m.version(n)\n    except m.PackageNotFoundError:\n        out[n] = None\nprint(json.dumps(out))';
+  const r = await runInGroup(python, ['-c', code, ...names], { signal: ctx.signal, timeout: 60_000, env: { PYTHONDONTWRITEBYTECODE: '1' } });
+  if (r.exitCode !== 0) return Object.fromEntries(names.map((n) => [n, null]));
+  return JSON.parse(String(r.stdout).trim().split('\n').pop() ?? '{}') as Record<string, string | null>;
+}
 
 export interface ImportFacts {
   celery: string;
@@ -47,6 +56,14 @@ export async function importStage(ctx: VerifyContext): Promise<Omit<StageResult,
       if (ws.planEdits.length) outcome.evidence.push(`plan edits applied to a copy: ${ws.planEdits.join(' | ')}`);
       const venv = await venvFor(ctx, side);
       outcome.evidence.push(`venv ${venv.key}${venv.cached ? ' (cached)' : ' (built)'} from: ${ws.lines.join(' ')}`);
+      // the table's package versions are the ones this venv really has (the later stages run on it),
+      // not what the requirement lines resolve to today: a cached venv can be older than that
+      const installed = await installedVersions(ctx, venv.python);
+      for (const n of SHOWN) outcome.figures[n] = installed[n] ?? null;
+      outcome.evidence.push(`installed: ${SHOWN.filter((n) => installed[n]).map((n) => `${n} ${installed[n]}`).join(', ')}`);
+      const resolved = ctx.facts.get(`deps:${side.role}`) as Record<string, string> | undefined;
+      const stale = resolved ? SHOWN.filter((n) => resolved[n] && installed[n] && resolved[n] !== installed[n]) : [];
+      if (stale.length) outcome.evidence.push(`a fresh install today resolves ${stale.map((n) => `${n} ${resolved![n]}`).join(', ')} instead (deps stage); this venv was built earlier — delete ${venv.dir} to rebuild it`);
       const res = await importApp(ctx, venv.python, ws.appDir, ws.model);
       if ('error' in res) {
         outcome.status = 'fail';
