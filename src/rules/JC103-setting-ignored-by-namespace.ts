@@ -2,6 +2,7 @@ import type { Rule } from './types.js';
 import { classifyKey, isTestFile } from './lib/settings.js';
 import { NAMESPACE_SOURCES, OLD_NAMES_APPLY_UNDER_NAMESPACE_FROM, activationText, appliesIn, namespacedOldKey } from './lib/namespace.js';
 import { maskValue } from '../util/mask.js';
+import { appliedByProject } from './lib/applied-by-project.js';
 
 export const rule: Rule = {
   meta: {
@@ -35,6 +36,9 @@ So a dormant old key is not a rename to do, it is a behaviour change waiting for
       for (const a of source.settings) {
         const st = classifyKey(a.name, source, ctx.knowledge);
         if (st.kind !== 'ignored-by-namespace') continue;
+        // the project hands the value to that very setting itself (`app.conf.task_routes = settings.CELERY_ROUTES`):
+        // Celery runs with it today, and on 5.7 the old name carries the same value
+        if (appliedByProject(ctx.model, ctx.knowledge, a.name)?.setting === st.newName) continue;
         const info = namespacedOldKey(ctx.model, source, a, st.newName, ctx.knowledge);
         const test = isTestFile(source.file);
         const base = { loc: a.keyLoc, key: a.name };

@@ -1,6 +1,7 @@
 import type { Rule } from './types.js';
 import { distance } from 'fastest-levenshtein';
 import { classifyKey, isTestFile } from './lib/settings.js';
+import { appliedByProject } from './lib/applied-by-project.js';
 
 export const rule: Rule = {
   meta: {
@@ -27,6 +28,8 @@ export const rule: Rule = {
         // test code overrides settings for its own runs: not the production config
         if (isTestFile(a.loc.file)) continue;
         const st = classifyKey(a.name, source, ctx.knowledge);
+        // the project hands the value to Celery itself (`app.conf.beat_schedule = app.conf.CELERY_BEAT_SCHEDULE`)
+        if ((st.kind === 'unknown' || st.kind === 'doc-only') && appliedByProject(ctx.model, ctx.knowledge, a.name)) continue;
         const removed = ctx.knowledge.settings.get(a.name)?.removedIn;
         if (st.kind === 'unknown' && removed) {
           ctx.report({ loc: a.keyLoc, key: a.name, message: `\`${a.name}\` was removed in Celery ${removed}: it is silently ignored`, hint: 'delete it' });
@@ -34,6 +37,8 @@ export const rule: Rule = {
         }
         if (st.kind === 'doc-only') {
           ctx.report({ loc: a.keyLoc, key: a.name, message: `\`${a.name}\` is not read by Celery (the docs table lists it, the code does not): it is silently ignored`, hint: `use \`${st.newName}\`` });
+        } else if (st.kind === 'unknown' && st.suggestion && a.name !== a.name.toUpperCase() && ctx.knowledge.oldToNew.get(a.name.toUpperCase()) === st.suggestion) {
+          ctx.report({ loc: a.keyLoc, key: a.name, message: `\`${a.name}\` is an old-style name in lower case: Celery matches old names only in upper case (\`${a.name.toUpperCase()}\`), so it is silently ignored and \`${st.suggestion}\` keeps its default`, hint: `rename to \`${st.suggestion}\`` });
         } else if (st.kind === 'unknown') {
           // "did you mean" only for a true near-miss (a typo), not for another setting that shares words
           const suggestion = st.suggestion && nearMiss(a.name, st.suggestion) ? st.suggestion : null;
@@ -52,20 +57,19 @@ function nearMiss(name: string, suggestion: string): boolean {
   return distance(name.toLowerCase(), suggestion.toLowerCase()) <= (name.length < 12 ? 1 : 2);
 }
 
-/** The name is read somewhere other than where it is assigned: another Python file, or the same module. */
+/** The name is read (not assigned) somewhere other than where it is assigned: another Python file, or the same module. */
 function readByProject(model: import('../model/types.js').ProjectModel, name: string, definedIn: string, assignedLine: number): boolean {
   const word = new RegExp(`\\b${name}\\b`);
   for (const f of model.files) {
     if (f.kind !== 'python') continue;
-    if (f.file !== definedIn) {
-      if (word.test(f.text)) return true;
-      continue;
-    }
-    // same module: a bare-name read, i.e. the name on a line where it is not the assignment target
+    if (!word.test(f.text)) continue;
+    // a read is the name on a line where it is not an assignment target: in another module (a sibling settings
+    // module assigning the same name reads nothing), or a bare-name read in the same module
     const lines = f.text.split(/\r?\n/);
     for (let i = 0; i < lines.length; i++) {
-      if (i + 1 === assignedLine || !word.test(lines[i]!)) continue;
+      if ((f.file === definedIn && i + 1 === assignedLine) || !word.test(lines[i]!)) continue;
       if (new RegExp(`^\\s*${name}\\s*(:[^=]*)?=[^=]`).test(lines[i]!)) continue; // another assignment of it
+      if (/^\s*#/.test(lines[i]!)) continue; // a comment names it, nothing reads it
       return true;
     }
   }
