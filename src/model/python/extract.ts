@@ -292,10 +292,7 @@ export function extractFile(pf: PFile, info: ModuleInfo): FileFacts {
     const w = dottedName(pf, f);
     if (!w) return false;
     const r = resolve(w, fn);
-    if (r === 'celery.Celery' || r === 'celery.app.Celery' || r === 'celery.app.base.Celery') return true;
-    // a bare `Celery` no import names (`from celery import *`) is celery's; a class of the project that is called
-    // Celery (a process manager, imported from the project or defined here) is not an app
-    return w === 'Celery' && r === w && !facts.classes.has(w);
+    return r === 'celery.Celery' || r === 'celery.app.Celery' || r === 'celery.app.base.Celery' || w === 'Celery';
   };
 
   const visitFunction = (n: PNode, ctx: Ctx, decorators: PNode[]): void => {

@@ -370,10 +370,30 @@ export class Linker {
 
   // ---------- apps ----------
 
+  /**
+   * `self.celery = Celery()` where `Celery` is a class of the project (a process manager that starts the worker)
+   * and not celery.Celery or a subclass of it: no app. An app is celery.Celery, imported from celery, or a subclass.
+   */
+  private ownClassNamedCelery(facts: FileFacts, fn: RawFunction | null, call: PNode): boolean {
+    const f = child(call, 'function');
+    const w = f ? dottedName(facts.pf, f) : null;
+    const s = w ? this.lookupName(facts, fn, w) : null;
+    return s?.kind === 'class' && !this.subclassesCelery(s.facts, s.cls, 0);
+  }
+
+  private subclassesCelery(facts: FileFacts, cls: RawClass, depth: number): boolean {
+    return depth < 6 && cls.bases.some((b) => {
+      if (/^celery(\.app(\.base)?)?\.Celery$/.test(this.resolveWritten(facts, null, b))) return true;
+      const s = this.lookupName(facts, null, b);
+      return s?.kind === 'class' && s.cls !== cls && this.subclassesCelery(s.facts, s.cls, depth + 1);
+    });
+  }
+
   private buildApps(): void {
     for (const facts of this.all) {
       for (const ctor of facts.appCtors) {
         if (ctor.current) continue;
+        if (this.ownClassNamedCelery(facts, ctor.fn, ctor.call)) continue;
         const { positional, keywords } = callArgs(ctor.call);
         const kw = (n: string): PNode | undefined => keywords.find((k) => textOf(facts.pf, k.name) === n)?.value;
         const mainNode = kw('main') ?? positional[0];
