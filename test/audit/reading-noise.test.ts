@@ -190,3 +190,19 @@ test('twin: celery.Celery built in the same place is an app', async () => {
     removeDir(dir);
   }
 });
+
+const withKeys = (template: string): Record<string, string> => ({
+  ...django("from keys import *\nCELERY_BROKER_URL = 'redis://redis:6379/0'\n"),
+  '.gitignore': 'keys.py\n',
+  'keys.py.template': template,
+});
+
+test('a star-imported module kept out of the repository whose committed sample holds only credentials is no unread config source', async () => {
+  const got = await findings(withKeys("db_password = 'changeme'\nredis_password = 'changeme'\napi_key = 'DEMO_KEY'\n"), ['JC001', 'JC605']);
+  assert.deepEqual(places(got), ['site_cfg/celery.py:5 JC605']);
+});
+
+test('twin: the sample defines a Celery setting (CELERY_TASK_TIME_LIMIT): the import stays unread and JC605 stays silent', async () => {
+  const got = await findings(withKeys("db_password = 'changeme'\nCELERY_TASK_TIME_LIMIT = 600\n"), ['JC001', 'JC605']);
+  assert.deepEqual(places(got), ['site_cfg/settings.py:1 JC001']);
+});

@@ -2,6 +2,7 @@
 // (modules, classes, 'pkg.mod:Obj', Django settings), config_from_envvar (the module named by the env var's
 // defaults), celeryconfig.py. Whatever names a source jobctl cannot read becomes a model.unread entry.
 import { STDLIB_MODULES } from './stdlib.js';
+import { sampleHoldsNoCelerySettings, sampleOfMissingModule } from './sample-module.js';
 import type { ConfigSource, Location, SettingAssignment, UnreadSource } from '../types.js';
 import { child, locOf, lineOf, textOf, type PNode } from './tree.js';
 import { envCandidates, templated, type EnvCandidate } from './env-defaults.js';
@@ -52,7 +53,7 @@ export class ConfigReader {
       const m = this.l.findModule(star.module);
       if (m) {
         for (const e of this.moduleAssigns(m, appId, seen)) out.set(e.a.name, e);
-      } else if (!star.inTry && !definesNoCelerySettings(star.module)) {
+      } else if (!star.inTry && !definesNoCelerySettings(star.module) && !this.sampleShowsNoSettings(star.module, facts.pf.file)) {
         unreadStars.push(star);
       }
     }
@@ -73,6 +74,15 @@ export class ConfigReader {
       this.unread({ file: facts.pf.file, loc: { file: facts.pf.file, line: lineOf(facts.pf, facts.pf.errorAt), column: 1 }, what: `config module ${facts.pf.file}`, reason: `Python syntax error (near line ${lineOf(facts.pf, facts.pf.errorAt)}); settings in the part that does not parse were not read`, holds: 'config', ...(appId ? { appId } : {}) });
     }
     return [...out.values(), ...own];
+  }
+
+  /** A module kept out of the repository whose committed sample (keys.py.template) defines no Celery-looking name. */
+  private sampleShowsNoSettings(module: string, importer: string): boolean {
+    const sample = sampleOfMissingModule(this.l.model.root, module, importer);
+    if (!sample || !sampleHoldsNoCelerySettings(sample)) return false;
+    const note = `\`from ${module} import *\` in ${importer}: the module is not in the repository; its committed sample ${sample.file} defines no Celery setting, so it was not counted as an unread config source`;
+    if (!this.l.model.notes.some((n) => n.message === note)) this.l.model.notes.push({ level: 'info', file: importer, message: note });
+    return true;
   }
 
   /** Settings of a module (with its star imports), each at its own file and line. */
