@@ -18,6 +18,12 @@ export interface KnownBadEntry {
   /** 'django' | 'macos' | 'broker:sqs' | 'broker:redis' | 'always' | 'code:<regex over Python sources>' */
   setup: string;
   setupText: string;
+  /**
+   * Python versions the breakage needs (PEP 440), when it comes with a tool that only runs there: pip 24.1 needs
+   * Python >= 3.8, so an image on Python 3.5 keeps a pip that installs the release. A project whose every exact
+   * Python (Dockerfile FROM, .python-version, runtime.txt) is outside the range is not hit.
+   */
+  python?: string;
   symptom: string;
   fixedIn: string | null;
   workaround?: string;
@@ -73,6 +79,8 @@ export function knownBadHits(model: ProjectModel, facts: SetupFacts, entries = l
   for (const entry of entries) {
     const setup = setupApplies(entry.setup, model, facts);
     if (setup === false) continue;
+    const pythons = model.pythonVersions.filter((p) => p.exact);
+    if (entry.python && pythons.length > 0 && !pythons.some((p) => fits(p.value, entry.python!))) continue;
     for (const d of model.dependencies) {
       if (d.name !== entry.package || !d.version || !fits(d.version, entry.versions)) continue;
       let withVersion: KnownBadHit['withVersion'];

@@ -10,7 +10,7 @@ import { integrations } from './integrations/index.js';
 import { readIntegrations } from './integrations/run.js';
 import { templatedPythonView } from './integrations/template.js';
 import { readPython } from './python/index.js';
-import { isTypeScriptInput, readTypeScript, typeScriptKind } from './typescript/index.js';
+import { isTypeScriptInput, readTypeScript, typeScriptKind, usesJobClient } from './typescript/index.js';
 import { JobctlError } from '../util/errors.js';
 
 const execFileAsync = promisify(execFile);
@@ -78,9 +78,16 @@ export async function buildProjectModel(rootArg: string, opts: BuildOptions = {}
     }
     const buf = r.buf;
     if (buf.length > MAX_FILE_BYTES) {
+      const size = `larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB (${(buf.length / 1024 / 1024).toFixed(1)} MiB)`;
+      const noFacts = skippedWithoutFacts(rel, isPy, isTs && matching.length === 0, buf);
+      if (noFacts) {
+        // a vendored bundle or recorded test data: nothing jobctl reads facts from, so no JC001 (an info note only)
+        model.notes.push({ level: 'info', file: rel, message: `not read: ${size}; ${noFacts}` });
+        continue;
+      }
       // not read at all: a warning note in every format, and an unread entry (JC001) for the exit code
-      model.notes.push({ level: 'warning', file: rel, message: `not read: larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB (${(buf.length / 1024 / 1024).toFixed(1)} MiB); jobctl did not check it` });
-      model.unread.push({ file: rel, what: rel, reason: `larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB` });
+      model.notes.push({ level: 'warning', file: rel, message: `not read: ${size}; jobctl did not check it` });
+      model.unread.push({ file: rel, what: rel, reason: `larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB`, ...(isTs && !isPy && matching.length === 0 ? { holds: 'code' as const } : {}) });
       continue;
     }
     let nulLines: number[] = [];
@@ -115,6 +122,20 @@ export async function buildProjectModel(rootArg: string, opts: BuildOptions = {}
   const r = (n: number): number => Math.round(n);
   timingsByModel.set(model, { discover: r(tDiscovered - t0), read: r(tRead - tDiscovered), integrations: r(tIntegrations - tRead), python: r(performance.now() - tIntegrations) });
   return model;
+}
+
+/** Test data and test code: no worker config or production task lives there (mirrors src/rules/lib/settings.ts isTestFile). */
+const TEST_DATA = /(^|\/)(tests?|testing|cassettes|fixtures|__snapshots__)\/|(^|\/)(test_[^/]*|[^/]*_tests?|conftest)\.py$/;
+
+/**
+ * Why a file skipped for its size holds nothing jobctl reads, or null when it may (then it is a JC001): test data,
+ * or a JavaScript/TypeScript file — read only for the job clients it uses — that names none (a vendored library,
+ * a built frontend bundle, a committed yarn release). Python, config, deploy and requirement files always count.
+ */
+function skippedWithoutFacts(rel: string, isPy: boolean, jsOnly: boolean, buf: Buffer): string | null {
+  if (TEST_DATA.test(rel)) return 'test code or test data, which holds no worker config';
+  if (jsOnly && !isPy && !usesJobClient(buf.toString('latin1'))) return 'it uses no job client (BullMQ, celery-node, a Redis/AMQP client), so it holds nothing jobctl checks';
+  return null;
 }
 
 async function walk(root: string, exclude: string[], model: ProjectModel): Promise<string[]> {

@@ -2,6 +2,7 @@ import type { Rule } from './types.js';
 import { classifyKey, isTestFile } from './lib/settings.js';
 import { NAMESPACE_SOURCES, OLD_NAMES_APPLY_UNDER_NAMESPACE_FROM, activationText, appliesIn, namespacedOldKey } from './lib/namespace.js';
 import { maskValue } from '../util/mask.js';
+import { appliedByProject } from './lib/applied-by-project.js';
 
 export const rule: Rule = {
   meta: {
@@ -16,7 +17,7 @@ export const rule: Rule = {
 - **Celery ≤ 5.6.3**: it is silently ignored — no error, no warning; the worker runs with the default (executed on 5.3.6 and 5.6.3). Names whose old form already equals \`CELERY_\` + new name (\`CELERY_RESULT_BACKEND\`, \`CELERY_RESULT_SERIALIZER\`, \`CELERY_TIMEZONE\`, …) are not old names here and work.
 - **Celery ≥ 5.7.0**: the lookup walks the user's config first and tries the old alias after the namespaced and the new name, so the old name **is applied** (changelog-5.7 #10597, #10586; executed on 5.7.0). A leftover \`CELERY_ALWAYS_EAGER = True\` that did nothing for years makes every \`.delay()\` run inline in the web process after the upgrade; \`CELERYD_CONCURRENCY\` and an old \`BROKER_URL\` start to apply too. A namespaced new name set in the same config is tried first and still wins.
 
-So a dormant old key is not a rename to do, it is a behaviour change waiting for the 5.7 upgrade: delete it to keep what runs today, or set the namespaced new name deliberately if you want its value. Prefixed old names (\`CELERY_CELERYD_CONCURRENCY\`) and names found only in the docs table stay ignored on every version.`,
+So a dormant old key is not a rename to do, it is a behaviour change waiting for the 5.7 upgrade: delete it to keep what runs today, or set the namespaced new name deliberately if you want its value. Prefixed old names (\`CELERY_CELERYD_CONCURRENCY\`) and names found only in the docs table stay ignored on every version. A key the project hands to that very setting itself (\`app.conf.task_routes = settings.CELERY_ROUTES\`) is in effect today and keeps its value on 5.7: not reported.`,
     fix: 'Delete the dormant key (today Celery runs with the default), or — only if you want its value to apply — set the namespaced new name given in the message.',
     examples: { bad: "app.config_from_object('django.conf:settings', namespace='CELERY')\n# settings.py\nCELERY_ALWAYS_EAGER = True\nCELERYD_CONCURRENCY = 4", good: '# settings.py (production)\nCELERY_WORKER_CONCURRENCY = 4\n# settings/test.py\nCELERY_TASK_ALWAYS_EAGER = True' },
     sources: [
@@ -35,6 +36,9 @@ So a dormant old key is not a rename to do, it is a behaviour change waiting for
       for (const a of source.settings) {
         const st = classifyKey(a.name, source, ctx.knowledge);
         if (st.kind !== 'ignored-by-namespace') continue;
+        // the project hands the value to that very setting itself (`app.conf.task_routes = settings.CELERY_ROUTES`):
+        // Celery runs with it today, and on 5.7 the old name carries the same value
+        if (appliedByProject(ctx.model, ctx.knowledge, a.name)?.setting === st.newName) continue;
         const info = namespacedOldKey(ctx.model, source, a, st.newName, ctx.knowledge);
         const test = isTestFile(source.file);
         const base = { loc: a.keyLoc, key: a.name };

@@ -3,6 +3,7 @@ import { distance } from 'fastest-levenshtein';
 import { classifyKey, isTestFile } from './lib/settings.js';
 import type { ConfigSource } from '../model/types.js';
 import type { Knowledge } from '../knowledge/types.js';
+import { appliedByProject } from './lib/applied-by-project.js';
 
 export const rule: Rule = {
   meta: {
@@ -12,7 +13,7 @@ export const rule: Rule = {
     severity: 'warning',
     confidence: 'medium',
     title: 'Setting name Celery does not know: silently ignored',
-    description: `Celery accepts any key in its configuration and ignores the ones it does not know, without a warning. A typo (\`worker_concurency\`), a name from another tool, or a name copied from Celery's docs table of old settings (which is wrong in 22 rows: e.g. \`CELERY_TASK_ALWAYS_EAGER\` without a namespace is ignored, the code reads \`CELERY_ALWAYS_EAGER\` / \`task_always_eager\`) leaves the default in force. Verified on Celery 5.6.3 (docs/evidence/settings-mixing-trial.celery-5.6.3.txt). A \`CELERY_\`-prefixed setting that the project's own code reads (in another module, or by its bare name in the same settings module: \`CELERY_BROKER_URL = CELERY_REDIS_URL\`) and that is no typo of a Celery setting is taken as the project's own and not reported. "Did you mean" is offered only for a typo-sized difference.
+    description: `Celery accepts any key in its configuration and ignores the ones it does not know, without a warning. A typo (\`worker_concurency\`), a name from another tool, or a name copied from Celery's docs table of old settings (which is wrong in 22 rows: e.g. \`CELERY_TASK_ALWAYS_EAGER\` without a namespace is ignored, the code reads \`CELERY_ALWAYS_EAGER\` / \`task_always_eager\`) leaves the default in force. Verified on Celery 5.6.3 (docs/evidence/settings-mixing-trial.celery-5.6.3.txt). A \`CELERY_\`-prefixed setting that the project's own code reads (in another module, or by its bare name in the same settings module: \`CELERY_BROKER_URL = CELERY_REDIS_URL\`) and that is no typo of a Celery setting is taken as the project's own and not reported (a second assignment of the name, say in a sibling settings module, is no read). A key the project hands to Celery itself under a name Celery reads (\`app.conf.beat_schedule = app.conf.CELERY_BEAT_SCHEDULE\`) is not reported either. An old-style name written in lower case in a config module (\`celeryd_concurrency = 1\`) is reported: Celery matches old names only in upper case, so it is ignored (4.4.7 to 5.7.0: docs/evidence/lowercase-old-names.celery-4.4.7-5.7.0.txt). "Did you mean" is offered only for a typo-sized difference.
 
 A \`CELERY_\`-prefixed form of a real setting (\`CELERY_BROKER_HEARTBEAT\`) works only when the config is loaded with \`namespace='CELERY'\`; in a config read without one — a Flask config handed over with \`conf.update(app.config)\`, a config module — Celery ignores it (its old name is \`BROKER_HEARTBEAT\`, and \`_TO_NEW_KEY\` has no \`CELERY_BROKER_HEARTBEAT\`; checked with Celery 4.4.7 and 5.7.0 by test/audit/flask-conf-update-real-celery.test.ts). The message names the key Celery does read, and where the config already sets it. A Flask config also holds the web app's own keys (\`SECRET_KEY\`, \`SQLALCHEMY_*\`): only \`CELERY_\`/\`BROKER_\`-prefixed ones are taken as meant for Celery.`,
     fix: 'Use the name suggested in the message, or delete the key.',
@@ -32,6 +33,8 @@ A \`CELERY_\`-prefixed form of a real setting (\`CELERY_BROKER_HEARTBEAT\`) work
         // test code overrides settings for its own runs: not the production config
         if (isTestFile(a.loc.file)) continue;
         const st = classifyKey(a.name, source, ctx.knowledge);
+        // the project hands the value to Celery itself (`app.conf.beat_schedule = app.conf.CELERY_BEAT_SCHEDULE`)
+        if ((st.kind === 'unknown' || st.kind === 'doc-only') && appliedByProject(ctx.model, ctx.knowledge, a.name)) continue;
         const removed = ctx.knowledge.settings.get(a.name)?.removedIn;
         if (st.kind === 'unknown' && removed) {
           ctx.report({ loc: a.keyLoc, key: a.name, message: `\`${a.name}\` was removed in Celery ${removed}: it is silently ignored`, hint: 'delete it' });
@@ -39,6 +42,8 @@ A \`CELERY_\`-prefixed form of a real setting (\`CELERY_BROKER_HEARTBEAT\`) work
         }
         if (st.kind === 'doc-only') {
           ctx.report({ loc: a.keyLoc, key: a.name, message: `\`${a.name}\` is not read by Celery (the docs table lists it, the code does not): it is silently ignored`, hint: `use \`${st.newName}\`` });
+        } else if (st.kind === 'unknown' && st.suggestion && a.name !== a.name.toUpperCase() && ctx.knowledge.oldToNew.get(a.name.toUpperCase()) === st.suggestion) {
+          ctx.report({ loc: a.keyLoc, key: a.name, message: `\`${a.name}\` is an old-style name in lower case: Celery matches old names only in upper case (\`${a.name.toUpperCase()}\`), so it is silently ignored and \`${st.suggestion}\` keeps its default`, hint: `rename to \`${st.suggestion}\`` });
         } else if (st.kind === 'unknown') {
           // "did you mean" only for a true near-miss (a typo), not for another setting that shares words
           const suggestion = st.suggestion && nearMiss(a.name, st.suggestion) ? st.suggestion : null;
@@ -83,23 +88,22 @@ function nearMiss(name: string, suggestion: string): boolean {
 }
 
 /**
- * The name is read somewhere other than where it is assigned: another Python file, or the same module. `definedIn`
- * is the file of the assignment itself (a Flask config module or a dict reached through conf.update is not the
- * source's own file), else the assignment would count as its own read.
+ * The name is read (not assigned) somewhere other than where it is assigned: another Python file, or the same module.
+ * `definedIn` is the file of the assignment itself (a Flask config module or a dict reached through conf.update is not
+ * the source's own file), else the assignment would count as its own read.
  */
 function readByProject(model: import('../model/types.js').ProjectModel, name: string, definedIn: string, assignedLine: number): boolean {
   const word = new RegExp(`\\b${name}\\b`);
   for (const f of model.files) {
     if (f.kind !== 'python') continue;
-    if (f.file !== definedIn) {
-      if (word.test(f.text)) return true;
-      continue;
-    }
-    // same module: a bare-name read, i.e. the name on a line where it is not the assignment target
+    if (!word.test(f.text)) continue;
+    // a read is the name on a line where it is not an assignment target: in another module (a sibling settings
+    // module assigning the same name reads nothing), or a bare-name read in the same module
     const lines = f.text.split(/\r?\n/);
     for (let i = 0; i < lines.length; i++) {
-      if (i + 1 === assignedLine || !word.test(lines[i]!)) continue;
+      if ((f.file === definedIn && i + 1 === assignedLine) || !word.test(lines[i]!)) continue;
       if (new RegExp(`^\\s*${name}\\s*(:[^=]*)?=[^=]`).test(lines[i]!)) continue; // another assignment of it
+      if (/^\s*#/.test(lines[i]!)) continue; // a comment names it, nothing reads it
       return true;
     }
   }

@@ -1,6 +1,8 @@
 // Config sources as Celery resolves them: Celery(broker=…), app.conf.update/setdefault/[…]=, config_from_object
 // (modules, classes, 'pkg.mod:Obj', Django settings), config_from_envvar (the module named by the env var's
 // defaults), celeryconfig.py. Whatever names a source jobctl cannot read becomes a model.unread entry.
+import { STDLIB_MODULES } from './stdlib.js';
+import { sampleHoldsNoCelerySettings, sampleOfMissingModule } from './sample-module.js';
 import type { ConfigSource, Location, SettingAssignment, UnreadSource } from '../types.js';
 import { child, locOf, lineOf, textOf, type PNode } from './tree.js';
 import { envCandidates, templated, type EnvCandidate } from './env-defaults.js';
@@ -46,13 +48,21 @@ export class ConfigReader {
     seen.add(facts);
     const at = (n: PNode): Location => locOf(facts.pf, n);
     const out = new Map<string, { facts: FileFacts; a: ModuleAssign }>();
+    const unreadStars: typeof facts.starImports = [];
     for (const star of facts.starImports) {
       const m = this.l.findModule(star.module);
       if (m) {
         for (const e of this.moduleAssigns(m, appId, seen)) out.set(e.a.name, e);
-      } else if (!star.inTry && !/^(os|sys|typing|celery|kombu|django|datetime|pathlib)(\.|$)/.test(star.module)) {
-        this.unread({ file: facts.pf.file, loc: at(star.node), what: `\`from ${star.module} import *\` in ${facts.pf.file}`, reason: 'a module not in the project (installed package or generated file)', holds: 'config', ...(appId ? { appId } : {}) });
+      } else if (!star.inTry && !definesNoCelerySettings(star.module) && !this.sampleShowsNoSettings(star.module, facts.pf.file)) {
+        unreadStars.push(star);
       }
+    }
+    if (unreadStars.length > 0) {
+      // one unread entry per module, at the star import that names Celery (else the first), listing the others
+      const lead = unreadStars.find((s) => CELERY_NAMED.test(s.module)) ?? unreadStars[0]!;
+      const others = unreadStars.filter((s) => s !== lead).map((s) => s.module);
+      const more = others.length > 0 ? ` (and ${others.length} more star import${others.length === 1 ? '' : 's'} of modules not in the project: ${others.join(', ')})` : '';
+      this.unread({ file: facts.pf.file, loc: at(lead.node), what: `\`from ${lead.module} import *\` in ${facts.pf.file}${more}`, reason: `${others.length > 0 ? 'modules' : 'a module'} not in the project (installed package or generated file)`, holds: 'config', ...(appId ? { appId } : {}) });
     }
     // every own assignment stays (if/else variants are all possible); an own name hides the imported one
     const own = facts.assigns.map((a) => ({ facts, a }));
@@ -64,6 +74,15 @@ export class ConfigReader {
       this.unread({ file: facts.pf.file, loc: { file: facts.pf.file, line: lineOf(facts.pf, facts.pf.errorAt), column: 1 }, what: `config module ${facts.pf.file}`, reason: `Python syntax error (near line ${lineOf(facts.pf, facts.pf.errorAt)}); settings in the part that does not parse were not read`, holds: 'config', ...(appId ? { appId } : {}) });
     }
     return [...out.values(), ...own];
+  }
+
+  /** A module kept out of the repository whose committed sample (keys.py.template) defines no Celery-looking name. */
+  private sampleShowsNoSettings(module: string, importer: string): boolean {
+    const sample = sampleOfMissingModule(this.l.model.root, module, importer);
+    if (!sample || !sampleHoldsNoCelerySettings(sample)) return false;
+    const note = `\`from ${module} import *\` in ${importer}: the module is not in the repository; its committed sample ${sample.file} defines no Celery setting, so it was not counted as an unread config source`;
+    if (!this.l.model.notes.some((n) => n.message === note)) this.l.model.notes.push({ level: 'info', file: importer, message: note });
+    return true;
   }
 
   /** Settings of a module (with its star imports), each at its own file and line. */
@@ -478,3 +497,15 @@ interface RefCtx {
 const EMPTY_BASES = /^(object|configurations(\.base)?\.Configuration|pydantic(_settings)?(\.main|\.env_settings)?\.(BaseSettings|BaseModel)|abc\.ABC|typing\..+|enum\..+|dataclasses\..+)$/;
 
 export type EnvCandidateSource = import('../types.js').EnvAssignment;
+
+/** A module path that names Celery (`resonant_settings.celery`, `myorg.celery_settings`): the likely home of its settings. */
+const CELERY_NAMED = /(^|\.)[A-Za-z_]*celery[A-Za-z_]*(\.|$)/i;
+
+/**
+ * Star imports that bring no Celery setting: the standard library, and Celery's, kombu's, billiard's and Django's
+ * own modules (they define no CELERY_* / Celery setting names a settings module could take over).
+ */
+function definesNoCelerySettings(module: string): boolean {
+  const top = module.split('.')[0]!;
+  return STDLIB_MODULES.has(top) || ['celery', 'kombu', 'billiard', 'django', 'typing_extensions'].includes(top);
+}

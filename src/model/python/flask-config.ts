@@ -69,7 +69,7 @@ export class FlaskConfig {
   /** conf.update(flask_app.config['CELERY']): the dict the project puts under that Flask key, entry by entry. */
   readKey(facts: FileFacts, key: string, rec: AppRec | null, loc: Location, into: SettingAssignment[], asObject = false): boolean {
     const all = this.collect(rec?.app.id ?? null);
-    const hit = all.filter((s) => s.name === key).pop();
+    const hit = all.filter((s) => s.name === key && !this.readsBack(s, key)).pop();
     if (!hit) return false;
     // each entry at its own line when the dict is written out (`CELERY_CONFIG = {"worker_log_level": …}`)
     const at = this.r.valueNodeOf(hit);
@@ -103,6 +103,18 @@ export class FlaskConfig {
   hasUnread(appId: string | null): boolean {
     this.collect(appId);
     return this.unreadParts > 0;
+  }
+
+  /**
+   * `merged = app.config.get(KEY); merged.update(extra); app.config.update({KEY: merged})`: the key is written back
+   * with its own earlier value, merged with the config's other keys. Its known entries are the earlier ones; what
+   * the merge adds comes from config sources that are read or already reported unread, not a new unread source.
+   */
+  private readsBack(s: SettingAssignment, key: string): boolean {
+    if (s.value.kind !== 'name' || !/^[A-Za-z_]\w*$/.test(s.value.dotted)) return false;
+    const text = this.l.model.files.find((f) => f.file === s.loc.file)?.text;
+    const esc = key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    return !!text && new RegExp(`^[ \\t]*${s.value.dotted}[ \\t]*=[ \\t]*[\\w.]+\\.config(\\.get\\(|\\[)[ \\t]*['"]${esc}['"]`, 'm').test(text);
   }
 
   private collected: SettingAssignment[] | null = null;

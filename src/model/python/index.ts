@@ -413,11 +413,23 @@ export class Linker {
     return recs.length === 1 ? recs[0]! : null;
   }
 
+  /**
+   * `self.celery = Celery()` where `Celery` is a class of the project (a process manager that starts the worker)
+   * and not celery.Celery or a subclass of it: no app. An app is celery.Celery, imported from celery, or a subclass.
+   */
+  private ownClassNamedCelery(facts: FileFacts, fn: RawFunction | null, call: PNode): boolean {
+    const f = child(call, 'function');
+    const w = f ? dottedName(facts.pf, f) : null;
+    const s = w ? this.lookupName(facts, fn, w) : null;
+    return s?.kind === 'class' && !this.isCeleryClass(s.facts, s.cls, 0);
+  }
+
   private buildApps(): void {
     for (const facts of this.all) {
       this.subclassCtors(facts);
       for (const ctor of facts.appCtors) {
         if (ctor.current) continue;
+        if (this.ownClassNamedCelery(facts, ctor.fn, ctor.call)) continue;
         const { positional, keywords } = callArgs(ctor.call);
         const kw = (n: string): PNode | undefined => keywords.find((k) => textOf(facts.pf, k.name) === n)?.value;
         const mainNode = kw('main') ?? positional[0];

@@ -12,6 +12,11 @@ const CLIENT_IMPORT = /(?:\bfrom\s*|\brequire\s*\(\s*|\bimport\s*\(\s*)['"](?:bu
 /** celery-node calls on a client imported from another module of the project */
 const CELERY_CALL = /\.(?:createTask|sendTask)\s*\(\s*['"`]/;
 
+/** Whether a JavaScript/TypeScript source is worth parsing: it imports a queue/broker client or calls celery-node. */
+export function usesJobClient(text: string): boolean {
+  return CLIENT_IMPORT.test(text) || CELERY_CALL.test(text);
+}
+
 /** Files the TypeScript reader wants: sources (not declarations, not minified bundles) and npm manifests. */
 export function isTypeScriptInput(rel: string): boolean {
   if (NPM_FILE.test(rel)) return true;
@@ -34,7 +39,7 @@ export async function readTypeScript(files: SourceFileInfo[], model: ProjectMode
     if (NPM_FILE.test(f.file)) ts.npmDependencies.push(...readNpmFile(f, model));
     else sources.push(f);
   }
-  const candidates = sources.filter((f) => CLIENT_IMPORT.test(f.text) || CELERY_CALL.test(f.text));
+  const candidates = sources.filter((f) => usesJobClient(f.text));
   if (candidates.length > 0) {
     try {
       const { extractTypeScript } = await import('./extract.js');

@@ -128,6 +128,10 @@ function classifyKeyUncached(name: string, source: ConfigSource, k: Knowledge): 
   // handed to Celery(broker=…))
   if ((isDjango || isFlask) && !CELERY_UPPER.test(name)) return { kind: 'not-celery' };
   const upper = name === name.toUpperCase();
+  // `celeryd_concurrency = 1`: an old name in lower case. Celery matches old names in upper case only, so it is
+  // ignored (4.4.7 … 5.7.0, docs/evidence/lowercase-old-names.celery-4.4.7-5.7.0.txt); the suggestion is the new name
+  const lowerOld = !upper ? k.oldToNew.get(name.toUpperCase()) : undefined;
+  if (lowerOld) return { kind: 'unknown', suggestion: lowerOld };
   const candidates = upper ? [...k.oldToNew.keys()] : [...k.settings.keys()];
   const suggestion = closest(name, candidates);
   if (source.kind === 'config-module' || source.kind === 'config-object' || isDjango) {
