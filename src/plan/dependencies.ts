@@ -1,12 +1,13 @@
 // The dependency matrix: for each library Celery pins (kombu, billiard, vine, click, redis-py via the
 // redis extra, ...), the project's pin, what the target needs (Requires-Dist of the real wheels, in
 // src/knowledge/data), whether the two fit, and the requirement line to write in the file's own format.
-import { satisfies } from '@renovatebot/pep440';
+import { compare, satisfies } from '@renovatebot/pep440';
 import type { Dependency, ProjectModel } from '../model/types.js';
 import type { LoadedKnowledge, ReleaseFacts } from '../knowledge/index.js';
 import type { DependencyRow } from './types.js';
 import { checkInstall, loadDependencyData, requirementLine, requirementsOf, type InstallCheck } from '../deps/index.js';
 import { projectPython } from '../rules/lib/install.js';
+import { rewriteSpecifier } from './specifier.js';
 import { usesRedisBroker } from '../rules/lib/broker.js';
 
 /** libraries always shown (Celery's own pins), plus whatever else the target requires that the project lists */
@@ -69,6 +70,43 @@ function needOf(k: LoadedKnowledge, t: ReleaseFacts, name: string, check: Instal
   return null;
 }
 
+interface Release {
+  version: string;
+  requiresPython: string | null;
+}
+
+/** Every release jobctl has metadata for (kombu from releases.json, Celery's other dependencies from dependencies.json). */
+function releasesOf(k: LoadedKnowledge, name: string): Release[] {
+  if (name === 'kombu') return k.kombuReleases.map((r) => ({ version: r.version, requiresPython: r.requiresPython }));
+  return loadDependencyData(k.dataDir).packages[name] ?? [];
+}
+
+const FINAL = /^\d+(\.\d+)*(\.post\d+)?$/;
+
+function rangeFits(d: Dependency, need: string, releases: Release[]): boolean | null {
+  const spec = d.pep440 ?? d.specifier;
+  const finals = releases.filter((r) => FINAL.test(r.version));
+  if (finals.length === 0) return null;
+  return finals.some((r) => safe(r.version, spec) === true && safe(r.version, need) === true);
+}
+
+/** The newest final release inside `need` that installs on `python` (what a fresh install picks). */
+function newestFitting(releases: Release[], need: string, python: string | undefined): string | null {
+  const ok = releases.filter((r) => FINAL.test(r.version) && safe(r.version, need) === true && (!python || !r.requiresPython || safe(`${python}.0`, r.requiresPython) !== false));
+  return ok.length > 0 ? ok.reduce((a, b) => (compare(b.version, a.version) > 0 ? b : a)).version : null;
+}
+
+/** A range requirement rewritten in its own shape to admit `version` (not for Poetry/Pipfile syntax). */
+export function shapedRange(d: Dependency, version: string): string | null {
+  if (d.version !== null || !d.specifier || /poetry|pipfile/.test(d.kind)) return null;
+  return rewriteSpecifier(d.specifier, version);
+}
+
+function shapedOr(d: Dependency, version: string): [string, string] {
+  const range = shapedRange(d, version);
+  return range ? ['', range] : ['==', version];
+}
+
 export function dependencyMatrix(model: ProjectModel, k: LoadedKnowledge, target: ReleaseFacts, python: string | undefined, usesRedis: boolean): DependencyRow[] {
   // the one resolver: what a fresh install of the manifests with the target Celery gets, and whether it runs
   // the Python a fresh install runs on (the newest the project allows), not the lowest: kombu 5.7 needs >= 3.10
@@ -125,10 +163,12 @@ export function dependencyMatrix(model: ProjectModel, k: LoadedKnowledge, target
         if (d.specifier === '' && d.version === null) status = 'not-pinned';
         else if (d.version !== null) status = d.version === target.version ? 'fine' : lock ? 'regenerate-lock' : 'bump';
         else status = safe(target.version, d.specifier) === true ? 'fine' : 'bump';
+        // a range is moved in its own shape (`>=5.2,<5.3` -> `>=5.6.3,<5.7`); an exact pin to the target
+        const range = status === 'bump' && d.version === null ? shapedRange(d, target.version) : null;
         rows.push({
           name, currentSpecifier: d.specifier, currentVersion: d.version, where, isLock: lock, targetNeeds: `==${target.version}`, via: null, status,
-          suggestedLine: status === 'bump' || status === 'not-pinned' ? requirementLine(d, name, '==', target.version) : null,
-          suggestedVersion: status === 'bump' && d.version !== null ? target.version : null,
+          suggestedLine: range ? requirementLine(d, name, '', range) : status === 'bump' || status === 'not-pinned' ? requirementLine(d, name, '==', target.version) : null,
+          suggestedVersion: status === 'bump' && (d.version !== null || range) ? target.version : null,
           ...(status === 'not-pinned' ? { note: 'unpinned: every deploy may install a different Celery' } : {}),
           ...(lock && status === 'regenerate-lock' ? { note: 'lock file: regenerate it after bumping the manifest (do not edit by hand)' } : {}),
         });
@@ -146,17 +186,19 @@ export function dependencyMatrix(model: ProjectModel, k: LoadedKnowledge, target
         continue;
       }
       if (!need && !failedAt.has(where)) continue;
-      const fits = d.version && need ? safe(d.version, need.spec) : null;
+      // a range fits when some release of the library is inside both it and what the target needs
+      // (`billiard>=3.6.4,<4.0` against `>=4.2.1,<5.0` does not; redis' need is the transport's, checked by JC302)
+      const fits = d.version && need ? safe(d.version, need.spec) : need && d.specifier && name !== 'redis' ? rangeFits(d, need.spec, releasesOf(k, name)) : null;
       let status: DependencyRow['status'];
       if (failedAt.has(where) || fits === false) status = lock ? 'regenerate-lock' : 'conflict';
       else if (d.version === null) status = d.specifier ? 'fine' : 'not-pinned';
       else status = 'fine';
       // for kombu, the release a fresh install resolves to is known; other libraries get the range
       const kombu = name === 'kombu' ? k.kombuFor(target.version, python) : null;
-      const suggestedVersion = status === 'conflict' && kombu ? kombu.version : null;
+      const suggestedVersion = status !== 'conflict' ? null : kombu ? kombu.version : need && name !== 'redis' ? newestFitting(releasesOf(k, name), need.spec, python) : null;
       rows.push({
         name, currentSpecifier: d.specifier, currentVersion: d.version, where, isLock: lock, targetNeeds: need?.spec ?? null, via: need?.via ?? null, status,
-        suggestedLine: status === 'conflict' ? (suggestedVersion ? requirementLine(d, name, '==', suggestedVersion) : need ? requirementLine(d, name, '', need.spec) : null) : null,
+        suggestedLine: status === 'conflict' ? (suggestedVersion ? requirementLine(d, name, ...shapedOr(d, suggestedVersion)) : need ? requirementLine(d, name, '', need.spec) : null) : null,
         suggestedVersion,
         ...(status === 'regenerate-lock' ? { note: 'lock file: regenerated by the upgrade (do not edit by hand)' } : {}),
       });

@@ -19,6 +19,7 @@ import { activationText, appliesIn, namespacedOldKey } from '../rules/lib/namesp
 import { reorderCeleryArgv } from '../rules/lib/cli.js';
 import { legacyCliChanges } from './facts.js';
 import { extensionBumps } from './extensions.js';
+import { rewriteSpecifier } from './specifier.js';
 import type { DependencyRow, EditKind, ManualEdit, PlanEdit, PlanSource, RiskLevel, TextReplacement } from './types.js';
 
 export interface EditSet {
@@ -321,7 +322,7 @@ function referencesModule(text: string, source: ConfigSource): boolean {
 }
 
 /** The line of a requirement with its version replaced, as a replacement (an exact pin's version, or
- * a whole range that the target refuses, e.g. kombu>=5.3.4,<5.4 -> kombu==5.7.0). */
+ * a whole range that the target refuses, in its own shape: kombu>=5.3.4,<5.4 -> kombu>=5.6.2,<5.7). */
 function pinReplacement(lines: string[], d: Dependency, newVersion: string): TextReplacement | null {
   if (!d.version) return rangeReplacement(lines, d, newVersion);
   const line = lines[d.loc.line - 1];
@@ -343,7 +344,9 @@ function rangeReplacement(lines: string[], d: Dependency, newVersion: string): T
   const start = m.index + m[0].length;
   const span = /^[^;#"'\r\n]*/.exec(line.slice(start))![0].trimEnd();
   if (!/^(==|>=|<=|~=|!=|<|>)/.test(span)) return null;
-  return { line: d.loc.line, column: start + 1, from: span, to: `==${newVersion}` };
+  // the range in the shape the project wrote it (`~=5.2.4` -> `~=5.6.2`), else an exact pin
+  const shaped = /poetry|pipfile/.test(d.kind) ? null : rewriteSpecifier(span, newVersion);
+  return { line: d.loc.line, column: start + 1, from: span, to: shaped ?? `==${newVersion}` };
 }
 
 function requirementBumps(model: ProjectModel, rows: DependencyRow[], pending: Map<string, PendingFileEdit>, manual: ManualEdit[]): void {
@@ -365,7 +368,7 @@ function requirementBumps(model: ProjectModel, rows: DependencyRow[], pending: M
         manual.push({ file: d.file, line: d.loc.line, title: `Change the \`${d.rawName}\` requirement`, why: `${d.rawName} ${d.specifier || '(unpinned)'} does not allow what Celery needs (${row.targetNeeds ?? 'the target'}).`, suggestion: row.suggestedLine ? `write \`${row.suggestedLine}\`` : `allow ${row.name}${row.targetNeeds ?? ''}` });
         continue;
       }
-      addTo(pending, d.file, 'bump-requirement', [rep], `${d.rawName} ${d.version ?? d.specifier} -> ${newVersion}${row.via ? ` (${row.via})` : ''}`, PIN_SOURCES);
+      addTo(pending, d.file, 'bump-requirement', [rep], `${d.rawName} ${d.version ?? d.specifier} -> ${d.version ? newVersion : rep.to}${row.via ? ` (${row.via})` : ''}`, PIN_SOURCES);
     }
   }
 }

@@ -30,7 +30,11 @@ export function appRef(model: ProjectModel): AppRef | null {
   if (cmd?.app) {
     const [mod, variable] = cmd.app.split(':');
     const match = model.apps.find((a) => a.module === mod || a.module.endsWith(`.${mod}`));
-    return { dir: '', app: cmd.app, module: mod!, variable: variable ?? match?.variable ?? app?.variable ?? 'app' };
+    // the folder the module is imported from: services/worker for acme_worker.celery_app in services/worker/acme_worker/
+    const rel = mod!.replace(/\./g, '/');
+    const file = match?.file ?? '';
+    const base = file.endsWith(`/${rel}.py`) ? file.slice(0, -`/${rel}.py`.length) : file.endsWith(`/${rel}/__init__.py`) ? file.slice(0, -`/${rel}/__init__.py`.length) : '';
+    return { dir: base, app: cmd.app, module: mod!, variable: variable ?? match?.variable ?? app?.variable ?? 'app' };
   }
   if (!app) return null;
   // a module importable from its own folder when there is no package above it (apps/backend/celery_config.py)
@@ -116,7 +120,8 @@ export function verificationSteps(model: ProjectModel, to: ReleaseFacts, rows: D
     const manifestFiles = manifests(rows);
     // the project's requirements WITH the target: installing Celery alone could not fail
     const installs = lockList.length > 0 ? lockList.map((l) => l.install) : manifestFiles.length > 0 ? manifestFiles.map(installCommand) : otherRequirementFiles(model).map((f) => `pip install -r ${shq(f)}`);
-    const install = [...installs, ...(installs.length === 0 || manifestFiles.length === 0 ? [`pip install celery==${to.version}`] : [])].join(' && ');
+    // one pip run: the resolver must see every manifest at once (sub-packages pinning Celery's dependencies differently)
+    const install = joinInstalls([...installs, ...(installs.length === 0 || manifestFiles.length === 0 ? [`pip install celery==${to.version}`] : [])]);
     command = [...regen, `python -m venv /tmp/jobctl-upgrade-venv`, `. /tmp/jobctl-upgrade-venv/bin/activate`, install, 'pip check', 'python -m celery --version'].join(' && ');
   }
   steps.push({
@@ -151,6 +156,13 @@ export function verificationSteps(model: ProjectModel, to: ReleaseFacts, rows: D
   return steps;
 }
 
+/** `pip install -r a`, `pip install -e ./b` -> `pip install -r a -e ./b` (one resolution). */
+function joinInstalls(installs: string[]): string {
+  const pip = installs.filter((c) => c.startsWith('pip install '));
+  const other = installs.filter((c) => !c.startsWith('pip install '));
+  return [...(pip.length > 0 ? [`pip install ${pip.map((c) => c.slice('pip install '.length)).join(' ')}`] : []), ...other].join(' && ');
+}
+
 /** Requirement files the model read (no celery pin in them): installed next to the target so the check can fail. */
 function otherRequirementFiles(model: ProjectModel): string[] {
   return [...new Set(model.dependencies.filter((d) => !d.isLock && /(^|\/)[^/]*requirements[^/]*\.(txt|in)$/.test(d.file) && !/(dev|test|lint|doc)/i.test(d.file)).map((d) => d.file))].filter((f) => f.endsWith('.txt'));
@@ -174,7 +186,7 @@ export function rollbackSteps(model: ProjectModel, from: ReleaseFacts, to: Relea
   }
   steps.push({
     title: `Reinstall Celery ${from.version}`,
-    command: manifests(rows).length > 0 ? manifests(rows).map(installCommand).join(' && ') : `pip install celery==${from.version}`,
+    command: manifests(rows).length > 0 ? joinInstalls(manifests(rows).map(installCommand)) : `pip install celery==${from.version}`,
     detail: `\`python -m celery --version\` must print ${from.version}`,
   });
   steps.push({
