@@ -20,6 +20,7 @@ import { reorderCeleryArgv } from '../rules/lib/cli.js';
 import { legacyCliChanges } from './facts.js';
 import { extensionBumps } from './extensions.js';
 import { rewriteSpecifier } from './specifier.js';
+import { hashLines } from './generated.js';
 import type { DependencyRow, EditKind, ManualEdit, PlanEdit, PlanSource, RiskLevel, TextReplacement } from './types.js';
 
 export interface EditSet {
@@ -364,6 +365,18 @@ function requirementBumps(model: ProjectModel, rows: DependencyRow[], pending: M
       const text = textOf.get(d.file);
       const newVersion = row.suggestedVersion;
       const rep = text !== undefined && newVersion ? pinReplacement(text.split('\n'), d, newVersion) : null;
+      const hashes = text !== undefined ? hashLines(text, d.loc.line) : [];
+      if (rep && hashes.length > 0) {
+        // the new release's files have other hashes: a version edited alone fails pip's hash check, and dropping
+        // the hashes fails hash-checking mode for the whole file; only the new hashes make the line installable
+        const line = row.suggestedLine ?? `${d.rawName}==${newVersion}`;
+        manual.push({
+          file: d.file, line: d.loc.line, title: `Change the hashed \`${d.rawName}\` pin with its hashes`,
+          why: `${d.file} is installed in pip's hash-checking mode (\`--hash=\` lines): the ${hashes.length} hash(es) at ${d.file}:${hashes.join(', ')} are those of ${d.rawName} ${d.version ?? d.specifier}; with the version changed and the old hashes kept pip refuses the install ("THESE PACKAGES DO NOT MATCH THE HASHES FROM THE REQUIREMENTS FILE"), and a line without hashes is refused too ("Hashes are required in --require-hashes mode"; pip docs, Secure installs: hash-checking mode, https://pip.pypa.io/en/stable/topics/secure-installs/).`,
+          suggestion: `write \`${line}\` and replace the --hash lines ${hashes.join(', ')} with those of the new release: \`pip download '${d.rawName}==${newVersion}' --no-deps -d /tmp/jobctl-hashes && pip hash /tmp/jobctl-hashes/*\` (or \`hashin '${d.rawName}==${newVersion}' -r ${d.file}\`)`,
+        });
+        continue;
+      }
       if (!rep) {
         manual.push({ file: d.file, line: d.loc.line, title: `Change the \`${d.rawName}\` requirement`, why: `${d.rawName} ${d.specifier || '(unpinned)'} does not allow what Celery needs (${row.targetNeeds ?? 'the target'}).`, suggestion: row.suggestedLine ? `write \`${row.suggestedLine}\`` : `allow ${row.name}${row.targetNeeds ?? ''}` });
         continue;

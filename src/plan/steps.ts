@@ -4,7 +4,7 @@
 import path from 'node:path';
 import type { ProjectModel } from '../model/types.js';
 import type { ReleaseFacts } from '../knowledge/types.js';
-import { lockCompileCommand } from './dependencies.js';
+import { generatorOf } from './generated.js';
 import type { DependencyRow, PlanEdit, RollbackStep, VerificationStep } from './types.js';
 
 function shq(s: string): string {
@@ -29,7 +29,13 @@ export function appRef(model: ProjectModel): AppRef | null {
   const app = model.apps.find((a) => !isTest(a.file)) ?? null;
   if (cmd?.app) {
     const [mod, variable] = cmd.app.split(':');
-    const match = model.apps.find((a) => a.module === mod || a.module.endsWith(`.${mod}`));
+    // `-A shop` finds shop.app / shop.celery, then the app in the submodule shop.celery (celery/app/utils.py find_app)
+    const match = model.apps.find((a) => a.module === mod) ?? model.apps.find((a) => a.module === `${mod}.celery` || a.module.endsWith(`.${mod}.celery`)) ?? model.apps.find((a) => a.module.endsWith(`.${mod}`));
+    if (!variable && match && (match.module === `${mod}.celery` || match.module.endsWith(`.${mod}.celery`))) {
+      const rel = match.module.replace(/\./g, '/');
+      const base = match.file.endsWith(`/${rel}.py`) ? match.file.slice(0, -`/${rel}.py`.length) : '';
+      return { dir: base, app: cmd.app, module: `${mod}.celery`, variable: match.variable };
+    }
     // the folder the module is imported from: services/worker for acme_worker.celery_app in services/worker/acme_worker/
     const rel = mod!.replace(/\./g, '/');
     const file = match?.file ?? '';
@@ -55,9 +61,25 @@ function manifests(rows: DependencyRow[]): string[] {
   return [...new Set(files)];
 }
 
-function locks(model: ProjectModel, rows: DependencyRow[]): { file: string; command: string | null }[] {
+function locks(model: ProjectModel, rows: DependencyRow[], to?: ReleaseFacts): { file: string; command: string | null; exportOnly?: string }[] {
   const files = [...new Set(rows.filter((r) => r.isLock && r.where).map((r) => r.where!.replace(/:\d+$/, '')))];
-  return files.map((file) => ({ file, command: lockCompileCommand(model.files.find((f) => f.file === file)?.text ?? '') }));
+  return files.map((file) => {
+    const g = generatorOf(model, file);
+    let command = g?.command ?? null;
+    // pip-compile/uv keep every pin the old output still allows: name the target, or a range that admits
+    // the old release (`celery>=4.4,<6`) regenerates the same Celery
+    if (command && to && (g!.tool === 'pip-compile' || g!.tool === 'uv-pip-compile') && !/--upgrade(\s|$)|\s-U(\s|$)/.test(command)) command += ` --upgrade-package 'celery==${to.version}'`;
+    // an export is written from its lock: the lock moves first (`poetry update --lock celery` keeps the rest)
+    if (command && g?.lock && to) return { file, command: `${lockUpdate(g.lock, to)} && ${command}`, exportOnly: command };
+    return { file, command };
+  });
+}
+
+function lockUpdate(lock: string, to: ReleaseFacts): string {
+  const dir = path.posix.dirname(lock);
+  const base = path.posix.basename(lock);
+  const cmd = base === 'poetry.lock' ? 'poetry update --lock celery' : base === 'uv.lock' ? `uv lock --upgrade-package celery==${to.version}` : 'pipenv lock';
+  return dir === '.' ? cmd : `(cd ${shq(dir)} && ${cmd})`;
 }
 
 /** `pip install` of one manifest in its own format: a requirements file with -r, a package folder with -e. */
@@ -80,11 +102,15 @@ interface LockPlan {
   celery: string;
 }
 
-function lockPlan(file: string, command: string | null): LockPlan {
+function lockPlan(file: string, command: string | null, moveCelery: ReleaseFacts | null = null): LockPlan {
   const base = path.posix.basename(file);
   const dir = path.posix.dirname(file);
   const cd = dir === '.' ? '' : `cd ${shq(dir)} && `;
   const inDir = (cmd: string): string => (cd ? `(${cd}${cmd})` : cmd);
+  if (moveCelery && /^(poetry|uv|Pipfile)\.lock$/.test(base)) {
+    const tool = lockPlan(file, command);
+    return { ...tool, regen: lockUpdate(file, moveCelery) };
+  }
   if (base === 'poetry.lock') return { regen: inDir('poetry lock'), install: inDir('poetry install'), check: inDir('poetry run pip check'), celery: inDir('poetry run python -m celery --version') };
   if (base === 'uv.lock') return { regen: inDir('uv lock'), install: inDir('uv sync'), check: inDir('uv pip check'), celery: inDir('uv run python -m celery --version') };
   if (base === 'Pipfile.lock') return { regen: inDir('pipenv lock'), install: inDir('pipenv sync'), check: inDir('pipenv run pip check'), celery: inDir('pipenv run python -m celery --version') };
@@ -107,14 +133,18 @@ export function verificationSteps(model: ProjectModel, to: ReleaseFacts, rows: D
   });
   const isToolLock = (f: string): boolean => /(^|\/)(poetry|uv|Pipfile)\.lock$/.test(f);
   const celeryLocks = new Set(rows.filter((r) => r.name === 'celery' && r.isLock && r.where).map((r) => r.where!.replace(/:\d+$/, '')));
-  const allLocks = locks(model, rows).map((l) => ({ file: l.file, ...lockPlan(l.file, l.command) }));
+  // a manifest range that still admits the locked release (`celery = "^5.2.7"`): the tool must be told to move Celery
+  const manifestBumped = rows.some((r) => r.name === 'celery' && !r.isLock && r.status === 'bump');
+  const allLocks = locks(model, rows, to).map((l) => ({ file: l.file, exportOnly: l.exportOnly, ...lockPlan(l.file, l.command, manifestBumped ? null : to) }));
   // the tool that locks Celery resolves; pip-compile outputs are installed with pip
   const tool = allLocks.find((l) => isToolLock(l.file) && celeryLocks.has(l.file));
   const lockList = allLocks.filter((l) => !isToolLock(l.file));
   let command: string;
   if (tool) {
     // the project's own tool resolves and installs (its own virtualenv)
-    command = [tool.regen!, tool.install, tool.check, tool.celery].join(' && ');
+    // and the requirement files exported from that lock are written again from it
+    const exports = lockList.flatMap((l) => (l.exportOnly ? [l.exportOnly] : []));
+    command = [tool.regen!, ...exports, tool.install, tool.check, tool.celery].join(' && ');
   } else {
     const regen = [...new Set(lockList.map((l) => l.regen).filter((x): x is string => !!x))];
     const manifestFiles = manifests(rows);
