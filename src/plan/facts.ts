@@ -44,6 +44,10 @@ export interface ProjectFacts {
   taskClasses: Hit[];
   /** names the custom Task classes define (methods, class attributes), with where */
   taskClassMembers: Map<string, Hit[]>;
+  /** calls of a task's retry() (`self.retry(...)`, `task.retry(...)`) */
+  taskRetries: Hit[];
+  /** tasks run eagerly: task_always_eager / CELERY_TASK_ALWAYS_EAGER / CELERY_ALWAYS_EAGER set true anywhere (test settings too) */
+  eager: Hit[];
 }
 
 function at(loc: Location, message: string): Hit {
@@ -89,7 +93,7 @@ export function collectFacts(model: ProjectModel, k: Knowledge, currentVersion: 
   const f: ProjectFacts = {
     settings: new Map(), brokerSchemes: new Map(), backendSchemes: new Map(), pools: new Map(), dependencies: new Map(),
     celeryExtras: new Map(), imports: new Map(), lowestPython: null, pythonWhere: [], currentVersion, django: [], pydantic: [],
-    beat: [], quorum: [], oldNames: [], cli: [], canvas: [], asyncDefTasks: [], asyncioInTasks: [], legacyCliOptions: [], taskClasses: [], taskClassMembers: new Map(),
+    beat: [], quorum: [], oldNames: [], cli: [], canvas: [], asyncDefTasks: [], asyncioInTasks: [], legacyCliOptions: [], taskClasses: [], taskClassMembers: new Map(), taskRetries: [], eager: [],
   };
   const legacyCli = currentVersion ? legacyCliChanges(k, currentVersion) : null;
   for (const s of effectiveSettings(model, k)) {
@@ -154,9 +158,11 @@ export function collectFacts(model: ProjectModel, k: Knowledge, currentVersion: 
       if (c.resolved.startsWith('asyncio.') || c.callee.startsWith('asyncio.')) f.asyncioInTasks.push(at(c.loc, `task code calls \`${c.resolved || c.callee}\``));
     }
   }
+  const celeryFiles = new Set(model.files.filter((x) => x.kind === 'python' && /\bcelery\b/.test(x.text)).map((x) => x.file));
   for (const fn of model.functions) {
     for (const c of fn.calls) {
       if (/^celery(\.canvas)?\.(chain|group|chord)$/.test(c.resolved)) f.canvas.push(at(c.loc, `uses \`${c.resolved}\``));
+      if (/\.retry$/.test(c.callee) && celeryFiles.has(c.loc.file)) f.taskRetries.push(at(c.loc, `\`${c.callee}(...)\``));
     }
   }
   for (const file of model.files) {
@@ -170,6 +176,13 @@ export function collectFacts(model: ProjectModel, k: Knowledge, currentVersion: 
       for (const name of (m?.[2] ?? '').split(',').map((x) => x.trim().split(/\s+/)[0]!).filter((x) => /^[a-z_]\w*$/.test(x))) {
         push(f.imports, `${mod}.${name}`, { file: file.file, line: i + 1, message: `imports \`${name}\` from \`${mod}\`` });
       }
+    });
+  }
+  for (const file of model.files) {
+    if (file.kind !== 'python') continue;
+    file.text.split(/\r?\n/).forEach((line, i) => {
+      const m = /\b((?:CELERY_)?(?:TASK_)?ALWAYS_EAGER|task_always_eager)\b['"]?\s*[=:]\s*True\b/.exec(line.replace(/\s#.*$/, ''));
+      if (m) f.eager.push({ file: file.file, line: i + 1, message: `\`${m[1]}\` runs tasks eagerly` });
     });
   }
   const custom = customTaskClasses(model);
@@ -334,6 +347,10 @@ export function conditionHits(cond: string, f: ProjectFacts): Hit[] | null {
       return nonEmpty(f.legacyCliOptions);
     case 'task-class':
       return nonEmpty(f.taskClasses);
+    case 'task-retry':
+      return nonEmpty(f.taskRetries);
+    case 'eager':
+      return nonEmpty(f.eager);
     case 'task-class-member':
       return f.taskClassMembers.get(arg) ?? null;
     default:

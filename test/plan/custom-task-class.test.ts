@@ -8,7 +8,7 @@ import { checkoutFixture, removeDir } from '../support/fixtures.js';
 import { applyPlan, planUpgrade } from '../../src/plan/index.js';
 import { probe, pythonFor } from './support.js';
 
-const TASK_CHANGES = ['4.0-task-class-registration', '4.0-task-error-emails-removed', '5.2-task-before-start', '5.3-task-on-replace', '5.4-django-task-cls', '5.7-task-acks-on-failure-split'];
+const TASK_CHANGES = ['4.0-task-class-registration', '4.0-task-error-emails-removed', '4.4.3-eager-retry', '5.2-task-before-start', '5.3-task-on-replace', '5.4-django-task-cls', '5.7-task-acks-on-failure-split'];
 
 function runShard(python: string, dir: string): string {
   const code = 'from proj.celery import app\nfrom proj.tasks import rebuild_shard\nr = rebuild_shard.apply((2,))\nprint(r.state, repr(r.result))';
@@ -35,6 +35,9 @@ test('custom-task-class: each change is reported at the class member that makes 
     const from31 = await planUpgrade(dir, { from: '3.1.25', to: '5.7.0' });
     const reg = from31.changes.find((c) => c.id === '4.0-task-class-registration')!.affected.map((a) => `${a.file}:${a.line}`);
     assert.deepEqual(reg, ['proj/base.py:9', 'proj/celery.py:5', 'proj/tasks.py:7', 'proj/tasks.py:14']);
+    // from 4.4.2: eager retry changed in 4.4.3; the retry call and where tests make tasks eager are named
+    const from442 = await planUpgrade(dir, { from: '4.4.2', to: '5.7.0' });
+    assert.deepEqual(from442.changes.find((c) => c.id === '4.4.3-eager-retry')?.affected.map((a) => `${a.file}:${a.line}`), ['proj/tasks.py:29', 'tests/conftest.py:8']);
   } finally {
     removeDir(dir);
   }
@@ -54,7 +57,7 @@ test('custom-task-class: the before_start collision is real (4.4.7 runs the task
     await applyPlan(plan, dir);
     const loaded = probe(target, dir, 'proj.celery', 'app', ['task_acks_late', 'task_time_limit']);
     assert.equal(loaded.ok, true, loaded.error);
-    assert.deepEqual(loaded.tasks, ['proj.tasks.rebuild_index', 'proj.tasks.rebuild_shard']);
+    assert.deepEqual(loaded.tasks, ['proj.tasks.rebuild_index', 'proj.tasks.rebuild_shard', 'proj.tasks.sync_shard']);
   } finally {
     removeDir(dir);
     removeDir(twin);
@@ -64,7 +67,7 @@ test('custom-task-class: the before_start collision is real (4.4.7 runs the task
 test('custom-task-class-twin: a base class that defines none of the changed names gets none of the class-specific changes', async () => {
   const dir = checkoutFixture('custom-task-class-twin');
   try {
-    const plan = await planUpgrade(dir, { to: '5.7.0' });
+    const plan = await planUpgrade(dir, { from: '4.4.2', to: '5.7.0' });
     assert.deepEqual(plan.changes.filter((c) => TASK_CHANGES.includes(c.id)).map((c) => c.id), []);
   } finally {
     removeDir(dir);
