@@ -181,7 +181,9 @@ export function dependencyMatrix(model: ProjectModel, k: LoadedKnowledge, target
         });
         continue;
       }
-      const need = needOf(k, target, name, check, celeryExtras, redisBroker) ?? viaKombu(name);
+      const needed = needOf(k, target, name, check, celeryExtras, redisBroker) ?? viaKombu(name);
+      // a requirement that is not valid PEP 440 (celery 5.0's `pytz>dev`) constrains nothing jobctl can check
+      const need = needed && safe('1.0', needed.spec) === null ? null : needed;
       const fixEdit = lock ? undefined : check.fix?.edits.find((e) => e.name === name && e.where === where);
       if (fixEdit) {
         const exact = /^==\s*([^,;\s]+)$/.exec(fixEdit.pep508.slice(fixEdit.pep508.search(/[=<>!~]/)));

@@ -95,3 +95,23 @@ test('poetry-export: an exported requirements.txt is regenerated from the lock, 
   }
 });
 
+
+test('sqs-env-broker: an SQS broker without the sqs extra (and without pycurl) gets `celery[sqs]` on the Celery line; the twin has it', async () => {
+  const dir = checkoutFixture('sqs-env-broker');
+  try {
+    const plan = await planUpgrade(dir, { to: TARGET });
+    const m = plan.manualEdits.find((x) => x.file === 'requirements.txt' && x.line === 1 && /sqs/.test(x.title));
+    assert.ok(m, JSON.stringify(plan.manualEdits));
+    assert.equal(m.suggestion, 'write `celery[sqs]==5.6.3`');
+    assert.match(m.why, /does not list pycurl, urllib3/);
+  } finally {
+    removeDir(dir);
+  }
+  const twin = checkoutFixture('sqs-env-broker-twin');
+  try {
+    const plan = await planUpgrade(twin, { to: TARGET });
+    assert.ok(!plan.manualEdits.some((x) => /sqs/.test(x.title)), JSON.stringify(plan.manualEdits));
+  } finally {
+    removeDir(twin);
+  }
+});
