@@ -134,6 +134,7 @@ export interface UnpublishedRelease {
  *                                  sets one with base=, app.Task = or Celery(task_cls=)
  *  - 'task-class-member:<name>'    a custom Task class of the project defines <name> (method or class attribute)
  *  - 'task-retry'                  task code calls a task's retry() (`self.retry(...)`)
+ *  - 'env:<NAME>'                  the project sets the environment variable NAME (Dockerfile, compose, .env, systemd, k8s, ...)
  *  - 'eager'                       tasks run eagerly somewhere (task_always_eager / CELERY_TASK_ALWAYS_EAGER = True, test settings too)
  * Conditions joined with '&' ('django&task-class') hold when every part holds; the list itself is an OR.
  * 'import:<module>' also matches `from <parent> import <name>` (`from celery import task` is import:celery.task).

@@ -1,7 +1,7 @@
 // The dependency matrix: for each library Celery pins (kombu, billiard, vine, click, redis-py via the
 // redis extra, ...), the project's pin, what the target needs (Requires-Dist of the real wheels, in
 // src/knowledge/data), whether the two fit, and the requirement line to write in the file's own format.
-import { compare, satisfies } from '@renovatebot/pep440';
+import { compare, satisfies, validRange } from '@renovatebot/pep440';
 import type { Dependency, ProjectModel } from '../model/types.js';
 import type { LoadedKnowledge, ReleaseFacts } from '../knowledge/index.js';
 import type { DependencyRow } from './types.js';
@@ -183,7 +183,7 @@ export function dependencyMatrix(model: ProjectModel, k: LoadedKnowledge, target
       }
       const needed = needOf(k, target, name, check, celeryExtras, redisBroker) ?? viaKombu(name);
       // a requirement that is not valid PEP 440 (celery 5.0's `pytz>dev`) constrains nothing jobctl can check
-      const need = needed && safe('1.0', needed.spec) === null ? null : needed;
+      const need = needed && !validRange(needed.spec) ? null : needed;
       const fixEdit = lock ? undefined : check.fix?.edits.find((e) => e.name === name && e.where === where);
       if (fixEdit) {
         const exact = /^==\s*([^,;\s]+)$/.exec(fixEdit.pep508.slice(fixEdit.pep508.search(/[=<>!~]/)));

@@ -482,7 +482,11 @@ const OLD_API: { re: RegExp; title: string; suggestion: (line: string) => string
   } },
   { re: /^\s*import\s+celery\.task\b/, title: '`celery.task` is gone in Celery 5', suggestion: () => 'import from `celery` (`Task`, `shared_task`) and `celery.schedules` instead' },
   { re: /^\s*from\s+celery\.decorators\s+import/, title: '`celery.decorators` is gone (removed in 4.0)', suggestion: (l) => `\`${l.trim().replace('celery.decorators', 'celery').replace(/\btask\b/, 'shared_task').replace(/\bperiodic_task\b/, 'shared_task')}\` (periodic tasks go to \`beat_schedule\`)` },
-  { re: /^\s*(?:from\s+celery\.bin(?:\.\w+)?\s+import|import\s+celery\.bin)/, title: 'The old command classes of `celery.bin` are gone in Celery 5 (Click)', suggestion: () => "start the worker with `app.worker_main(argv=['worker', '--loglevel=INFO'])` (5.0.3+) or run the `celery` command" },
+  { re: /^\s*(?:from\s+celery\.bin(?:\.\w+)?\s+import|import\s+celery\.bin)/, title: 'The old command classes of `celery.bin` are gone in Celery 5 (Click)', suggestion: () => "run any sub-command with `app.start(argv)` (e.g. `app.start(['worker', '--loglevel=INFO'])`) or the worker with `app.worker_main(argv=['worker', '--loglevel=INFO'])` -- both exist from 5.0.3 (not in 5.0.0-5.0.2) -- or run the `celery` command" },
+  { re: /\.execute_from_commandline\(/, title: '`execute_from_commandline` (the 4.x command classes) is gone in Celery 5', suggestion: (l) => {
+    const argv = /execute_from_commandline\(\s*([^)]*)\)?/.exec(l)?.[1]?.trim();
+    return `\`app.start(${argv && !argv.startsWith('[') ? argv : 'argv'})\` with the arguments after the program name (Celery.start, 5.0.3+; it takes no program name, unlike execute_from_commandline's argv[0])`;
+  } },
 ];
 
 function oldApiImports(model: ProjectModel, from: ReleaseFacts | undefined, manual: ManualEdit[]): void {

@@ -48,6 +48,8 @@ export interface ProjectFacts {
   taskRetries: Hit[];
   /** tasks run eagerly: task_always_eager / CELERY_TASK_ALWAYS_EAGER / CELERY_ALWAYS_EAGER set true anywhere (test settings too) */
   eager: Hit[];
+  /** environment variables the project sets (Dockerfile ENV, compose, .env, systemd, ...), by name */
+  env: Map<string, Hit[]>;
 }
 
 function at(loc: Location, message: string): Hit {
@@ -93,7 +95,7 @@ export function collectFacts(model: ProjectModel, k: Knowledge, currentVersion: 
   const f: ProjectFacts = {
     settings: new Map(), brokerSchemes: new Map(), backendSchemes: new Map(), pools: new Map(), dependencies: new Map(),
     celeryExtras: new Map(), imports: new Map(), lowestPython: null, pythonWhere: [], currentVersion, django: [], pydantic: [],
-    beat: [], quorum: [], oldNames: [], cli: [], canvas: [], asyncDefTasks: [], asyncioInTasks: [], legacyCliOptions: [], taskClasses: [], taskClassMembers: new Map(), taskRetries: [], eager: [],
+    beat: [], quorum: [], oldNames: [], cli: [], canvas: [], asyncDefTasks: [], asyncioInTasks: [], legacyCliOptions: [], taskClasses: [], taskClassMembers: new Map(), taskRetries: [], eager: [], env: new Map(),
   };
   const legacyCli = currentVersion ? legacyCliChanges(k, currentVersion) : null;
   for (const s of effectiveSettings(model, k)) {
@@ -185,6 +187,8 @@ export function collectFacts(model: ProjectModel, k: Knowledge, currentVersion: 
       if (m) f.eager.push({ file: file.file, line: i + 1, message: `\`${m[1]}\` runs tasks eagerly` });
     });
   }
+  for (const e of model.envAssignments) push(f.env, e.key, at(e.loc, `\`${e.key}\` is set here (${e.source})`));
+  for (const e of model.envFiles) for (const v of e.vars) push(f.env, v.key, at(v.loc, `\`${v.key}\` is set in ${e.file}`));
   const custom = customTaskClasses(model);
   f.taskClasses.push(...custom.hits);
   f.taskClassMembers = custom.members;
@@ -351,6 +355,8 @@ export function conditionHits(cond: string, f: ProjectFacts): Hit[] | null {
       return nonEmpty(f.taskRetries);
     case 'eager':
       return nonEmpty(f.eager);
+    case 'env':
+      return f.env.get(arg) ?? null;
     case 'task-class-member':
       return f.taskClassMembers.get(arg) ?? null;
     default:

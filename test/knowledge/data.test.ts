@@ -159,7 +159,7 @@ test('helpers: isKnownSetting, closestSettingNames', () => {
 
 test('behaviour changes: well-formed, cited, machine-checkable appliesWhen', () => {
   const ids = new Set<string>();
-  const vocab = /^(always|django|pydantic|beat|quorum-queues|old-setting-names|cli|canvas|async-def-task|asyncio-in-task|legacy-cli-option|task-class|task-retry|eager|task-class-member:[A-Za-z_]\w*|(setting|setting-unset):[a-z0-9_]+|(backend|transport):[a-z0-9+]+|python(<|<=|>|>=|==)3\.\d+|pool:(prefork|threads|solo|gevent|eventlet|custom)|extra:[a-z0-9_-]+|dependency:[a-z0-9._-]+|import:[a-zA-Z0-9_.]+|version:\d+\.\d+\.\d+)$/;
+  const vocab = /^(always|django|pydantic|beat|quorum-queues|old-setting-names|cli|canvas|async-def-task|asyncio-in-task|legacy-cli-option|task-class|task-retry|eager|env:[A-Z][A-Z0-9_]*|task-class-member:[A-Za-z_]\w*|(setting|setting-unset):[a-z0-9_]+|(backend|transport):[a-z0-9+]+|python(<|<=|>|>=|==)3\.\d+|pool:(prefork|threads|solo|gevent|eventlet|custom)|extra:[a-z0-9_-]+|dependency:[a-z0-9._-]+|import:[a-zA-Z0-9_.]+|version:\d+\.\d+\.\d+)$/;
   for (const c of k.behaviourChanges) {
     assert.ok(!ids.has(c.id), `duplicate id ${c.id}`);
     ids.add(c.id);

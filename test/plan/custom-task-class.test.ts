@@ -69,6 +69,8 @@ test('custom-task-class-twin: a base class that defines none of the changed name
   try {
     const plan = await planUpgrade(dir, { from: '4.4.2', to: '5.7.0' });
     assert.deepEqual(plan.changes.filter((c) => TASK_CHANGES.includes(c.id)).map((c) => c.id), []);
+    // and no environment variable the Celery 5 CLI reads
+    assert.ok(!plan.changes.some((c) => c.id === '5.0-cli-global-options-from-env'));
   } finally {
     removeDir(dir);
   }

@@ -93,6 +93,8 @@ test('legacy-celery4: the plan names each 4.x -> 5.0 change at file:line with th
     // an extension whose 1.x caps celery<5 (read from its wheel) is bumped with Celery
     const ext = plan.manualEdits.find((m) => m.file === 'requirements.txt' && m.line === 4);
     assert.match(ext!.suggestion, /^`django-celery-results>=2\.0\.0`/);
+    // Celery 5's CLI reads BROKER_URL from the environment and it overrides the configured broker_url
+    assert.deepEqual(where('5.0-cli-global-options-from-env'), ['Dockerfile:7']);
     // the docs' command in the 4.x order is named with the 5.x one; the beat command already in order is not
     assert.deepEqual(plan.manualEdits.filter((m) => m.file === 'docs/running.md').map((m) => `${m.line} ${m.suggestion}`), ['6 `celery -A proj.celery worker --loglevel=info`']);
     const m2 = plan.manualEdits.find((m) => m.file === 'proj/tasks.py' && m.line === 3);
