@@ -68,7 +68,8 @@ function locks(model: ProjectModel, rows: DependencyRow[], to?: ReleaseFacts): {
     let command = g?.command ?? null;
     // pip-compile/uv keep every pin the old output still allows: name the target, or a range that admits
     // the old release (`celery>=4.4,<6`) regenerates the same Celery
-    if (command && to && (g!.tool === 'pip-compile' || g!.tool === 'uv-pip-compile') && !/--upgrade(\s|$)|\s-U(\s|$)/.test(command)) command += ` --upgrade-package 'celery==${to.version}'`;
+    // (only a pip-compile / uv pip compile command line itself takes the option: not `make upgrade`, `tox -e ...`)
+    if (command && to && /^(pip-compile|uv pip compile)\s/.test(command) && !/--upgrade(\s|$)|\s-U(\s|$)/.test(command)) command += ` --upgrade-package 'celery==${to.version}'`;
     // an export is written from its lock: the lock moves first (`poetry update --lock celery` keeps the rest)
     if (command && g?.lock && to) return { file, command: `${lockUpdate(g.lock, to)} && ${command}`, exportOnly: command };
     return { file, command };

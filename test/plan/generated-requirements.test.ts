@@ -3,6 +3,8 @@
 //   hashed-requirements: hashes kept by hand (no generator);
 //   poetry-export (+ twin): requirements.txt exported from poetry.lock without a header.
 import { test } from 'node:test';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import assert from 'node:assert/strict';
 import { checkoutFixture, removeDir } from '../support/fixtures.js';
 import { applyPlan, planUpgrade } from '../../src/plan/index.js';
@@ -113,5 +115,17 @@ test('sqs-env-broker: an SQS broker without the sqs extra (and without pycurl) g
     assert.ok(!plan.manualEdits.some((x) => /sqs/.test(x.title)), JSON.stringify(plan.manualEdits));
   } finally {
     removeDir(twin);
+  }
+});
+
+test('a compiled file whose header says `make upgrade` is regenerated with exactly that (no pip-compile option appended)', async () => {
+  const dir = checkoutFixture('hashed-lock-compiled');
+  try {
+    const file = path.join(dir, 'requirements/prod.pip');
+    writeFileSync(file, readFileSync(file, 'utf8').replace(/#    pip-compile [^\n]*/, '#    make upgrade'));
+    const plan = await planUpgrade(dir, { to: TARGET });
+    assert.match(plan.verification.find((v) => v.stage === 'dependency-resolution')!.command, /^make upgrade && python -m venv /);
+  } finally {
+    removeDir(dir);
   }
 });
