@@ -42,6 +42,12 @@ const EXPORTS: { lock: string; tool: Generator['tool']; kind: string }[] = [
 export function generatorOf(model: ProjectModel, file: string): Generator | null {
   const text = model.files.find((f) => f.file === file)?.text ?? '';
   const header = headerGenerator(text);
+  // `uv export` writes from uv.lock (of the file's folder or the root): the lock moves first
+  if (header?.tool === 'uv-export') {
+    const dir = path.posix.dirname(file);
+    const lock = [dir === '.' ? 'uv.lock' : `${dir}/uv.lock`, 'uv.lock'].find((l) => model.files.some((f) => f.file === l));
+    if (lock) return { ...header, lock };
+  }
   if (header) return header;
   const pins = model.dependencies.filter((d) => d.file === file && d.kind === 'requirements' && d.version);
   if (pins.length < 5) return null;
