@@ -8,7 +8,7 @@ import { checkoutFixture, removeDir } from '../support/fixtures.js';
 import { applyPlan, planUpgrade } from '../../src/plan/index.js';
 import { probe, pythonFor } from './support.js';
 
-const TASK_CHANGES = ['4.0-task-class-registration', '4.0-task-error-emails-removed', '4.4.3-eager-retry', '5.2-task-before-start', '5.3-task-on-replace', '5.4-django-task-cls', '5.7-task-acks-on-failure-split'];
+const TASK_CHANGES = ['4.0-task-class-registration', '4.0-task-error-emails-removed', '4.4.3-eager-retry', '5.2-task-before-start', '5.3-task-on-replace', '5.4-django-task-cls', '5.5-hard-timeout-reject', '5.7-task-acks-on-failure-split'];
 
 function runShard(python: string, dir: string): string {
   const code = 'from proj.celery import app\nfrom proj.tasks import rebuild_shard\nr = rebuild_shard.apply((2,))\nprint(r.state, repr(r.result))';
@@ -24,6 +24,8 @@ test('custom-task-class: each change is reported at the class member that makes 
     assert.deepEqual(where('5.2-task-before-start'), ['proj/base.py:15']);
     assert.deepEqual(where('5.3-task-on-replace'), ['proj/tasks.py:8']);
     assert.deepEqual(where('5.7-task-acks-on-failure-split'), ['proj/base.py:12']);
+    // the class attribute is the per-task form of task_acks_on_failure_or_timeout (5.5's request.py reads the task's)
+    assert.deepEqual(where('5.5-hard-timeout-reject'), ['proj/base.py:12']);
     // not Django: the DjangoTask change does not apply; the 4.0 ones are behind 4.4.7
     for (const id of ['5.4-django-task-cls', '4.0-task-class-registration', '4.0-task-error-emails-removed']) assert.ok(!plan.changes.some((c) => c.id === id), id);
     for (const id of ['5.2-task-before-start', '5.3-task-on-replace', '5.7-task-acks-on-failure-split']) {
