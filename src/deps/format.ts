@@ -10,8 +10,10 @@ export function requirementLine(d: FormatSource | null, name: string, op: string
   const raw = d?.rawName ?? name;
   const marker = d?.marker ? `; ${d.marker}` : '';
   switch (d?.kind) {
-    case 'pyproject-pep621':
     case 'setup-cfg':
+      // setup.cfg's install_requires lines are bare PEP 508 requirements (no quotes, no commas)
+      return `${raw}${extrasText}${op}${version}${marker}`;
+    case 'pyproject-pep621':
     case 'setup-py':
       return `"${raw}${extrasText}${op}${version}${marker}",`;
     case 'pyproject-poetry':

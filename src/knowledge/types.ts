@@ -130,7 +130,13 @@ export interface UnpublishedRelease {
  *  - 'asyncio-in-task'             task code uses asyncio (asyncio.run, get_event_loop, ...)
  *  - 'legacy-cli-option'           a worker/beat command uses an option of the current 3.1/4.x line that 5.0 renamed
  *                                  or removed (legacy-releases.json `cli`)
- *  - 'task-class'                  the project subclasses Celery's Task (custom base class or class-based task)
+ *  - 'task-class'                  the project subclasses Celery's Task (custom base class or class-based task), or
+ *                                  sets one with base=, app.Task = or Celery(task_cls=)
+ *  - 'task-class-member:<name>'    a custom Task class of the project defines <name> (method or class attribute)
+ *  - 'task-retry'                  task code calls a task's retry() (`self.retry(...)`)
+ *  - 'env:<NAME>'                  the project sets the environment variable NAME (Dockerfile, compose, .env, systemd, k8s, ...)
+ *  - 'eager'                       tasks run eagerly somewhere (task_always_eager / CELERY_TASK_ALWAYS_EAGER = True, test settings too)
+ * Conditions joined with '&' ('django&task-class') hold when every part holds; the list itself is an OR.
  * 'import:<module>' also matches `from <parent> import <name>` (`from celery import task` is import:celery.task).
  * Entries whose id starts with 'false-claim-' record claims from upgrade write-ups that are wrong
  * (each rebutted with a public source); their title starts with 'Myth:'.

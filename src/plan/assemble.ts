@@ -16,8 +16,10 @@ import { dependencyMatrix } from './dependencies.js';
 import { computeEdits } from './edits.js';
 import { verificationSteps, rollbackSteps } from './steps.js';
 import type { TestedPython } from './python-tested.js';
+import { documentedCommandEdits, type DocumentedCommand } from './documented-commands.js';
 import { noDepsInstalls } from './no-deps.js';
 import { transportSystemPackages } from './system-packages.js';
+import { sqsHits, transportExtras } from './transport-extras.js';
 import type { AffectedLocation, DependencyRow, EditKind, FalseClaim, PlanChange, PlanFinding, PythonCompat, RiskLevel, UpgradePlan } from './types.js';
 
 export interface PlanOptions {
@@ -27,6 +29,8 @@ export interface PlanOptions {
   to?: string;
   /** Pythons the project tests/declares in CI matrices, tox and classifiers (read by python-tested.ts) */
   tested?: TestedPython[];
+  /** celery commands in the project's README/docs (read by documented-commands.ts) */
+  documented?: DocumentedCommand[];
 }
 
 const RISK_ORDER: Record<RiskLevel, number> = { low: 0, medium: 1, high: 2 };
@@ -233,8 +237,9 @@ export function assembleUpgradePlan(model: ProjectModel, audit: AuditResult, k: 
   const droppedPython = pythonDrops(opts.tested ?? [], to);
   const { edits, manualEdits } = computeEdits(model, k, to, dependencies, (kinds, file) => editRisk(kinds, file, findings), from);
 
-  const usesSqs = facts.brokerSchemes.has('sqs') || facts.celeryExtras.has('sqs');
-  manualEdits.push(...droppedPython, ...noDepsInstalls(model, k, to, facts.lowestPython), ...transportSystemPackages(model, to, usesSqs));
+  const sqs = sqsHits(model, facts);
+  const usesSqs = sqs.length > 0 || facts.celeryExtras.has('sqs');
+  manualEdits.push(...droppedPython, ...noDepsInstalls(model, k, to, facts.lowestPython), ...transportSystemPackages(model, to, usesSqs), ...transportExtras(model, k, to, dependencies, sqs, facts.lowestPython), ...documentedCommandEdits(opts.documented ?? [], compare(from.version, '5.0.0') < 0));
   manualEdits.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line);
   const pyRisk: RiskLevel = python.status === 'unsupported' ? 'high' : python.status === 'untested' ? 'medium' : 'low';
   const items: { risk: RiskLevel; label: string }[] = [

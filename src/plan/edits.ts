@@ -19,6 +19,8 @@ import { activationText, appliesIn, namespacedOldKey } from '../rules/lib/namesp
 import { reorderCeleryArgv } from '../rules/lib/cli.js';
 import { legacyCliChanges } from './facts.js';
 import { extensionBumps } from './extensions.js';
+import { rewriteSpecifier } from './specifier.js';
+import { hashLines } from './generated.js';
 import type { DependencyRow, EditKind, ManualEdit, PlanEdit, PlanSource, RiskLevel, TextReplacement } from './types.js';
 
 export interface EditSet {
@@ -321,7 +323,7 @@ function referencesModule(text: string, source: ConfigSource): boolean {
 }
 
 /** The line of a requirement with its version replaced, as a replacement (an exact pin's version, or
- * a whole range that the target refuses, e.g. kombu>=5.3.4,<5.4 -> kombu==5.7.0). */
+ * a whole range that the target refuses, in its own shape: kombu>=5.3.4,<5.4 -> kombu>=5.6.2,<5.7). */
 function pinReplacement(lines: string[], d: Dependency, newVersion: string): TextReplacement | null {
   if (!d.version) return rangeReplacement(lines, d, newVersion);
   const line = lines[d.loc.line - 1];
@@ -343,7 +345,9 @@ function rangeReplacement(lines: string[], d: Dependency, newVersion: string): T
   const start = m.index + m[0].length;
   const span = /^[^;#"'\r\n]*/.exec(line.slice(start))![0].trimEnd();
   if (!/^(==|>=|<=|~=|!=|<|>)/.test(span)) return null;
-  return { line: d.loc.line, column: start + 1, from: span, to: `==${newVersion}` };
+  // the range in the shape the project wrote it (`~=5.2.4` -> `~=5.6.2`), else an exact pin
+  const shaped = /poetry|pipfile/.test(d.kind) ? null : rewriteSpecifier(span, newVersion);
+  return { line: d.loc.line, column: start + 1, from: span, to: shaped ?? `==${newVersion}` };
 }
 
 function requirementBumps(model: ProjectModel, rows: DependencyRow[], pending: Map<string, PendingFileEdit>, manual: ManualEdit[]): void {
@@ -361,11 +365,23 @@ function requirementBumps(model: ProjectModel, rows: DependencyRow[], pending: M
       const text = textOf.get(d.file);
       const newVersion = row.suggestedVersion;
       const rep = text !== undefined && newVersion ? pinReplacement(text.split('\n'), d, newVersion) : null;
+      const hashes = text !== undefined ? hashLines(text, d.loc.line) : [];
+      if (rep && hashes.length > 0) {
+        // the new release's files have other hashes: a version edited alone fails pip's hash check, and dropping
+        // the hashes fails hash-checking mode for the whole file; only the new hashes make the line installable
+        const line = row.suggestedLine ?? `${d.rawName}==${newVersion}`;
+        manual.push({
+          file: d.file, line: d.loc.line, title: `Change the hashed \`${d.rawName}\` pin with its hashes`,
+          why: `${d.file} is installed in pip's hash-checking mode (\`--hash=\` lines): the ${hashes.length} hash(es) at ${d.file}:${hashes.join(', ')} are those of ${d.rawName} ${d.version ?? d.specifier}; with the version changed and the old hashes kept pip refuses the install ("THESE PACKAGES DO NOT MATCH THE HASHES FROM THE REQUIREMENTS FILE"), and a line without hashes is refused too ("Hashes are required in --require-hashes mode"; pip docs, Secure installs: hash-checking mode, https://pip.pypa.io/en/stable/topics/secure-installs/).`,
+          suggestion: `write \`${line}\` and replace the --hash lines ${hashes.join(', ')} with those of the new release: \`pip download '${d.rawName}==${newVersion}' --no-deps -d /tmp/jobctl-hashes && pip hash /tmp/jobctl-hashes/*\` (or \`hashin '${d.rawName}==${newVersion}' -r ${d.file}\`)`,
+        });
+        continue;
+      }
       if (!rep) {
         manual.push({ file: d.file, line: d.loc.line, title: `Change the \`${d.rawName}\` requirement`, why: `${d.rawName} ${d.specifier || '(unpinned)'} does not allow what Celery needs (${row.targetNeeds ?? 'the target'}).`, suggestion: row.suggestedLine ? `write \`${row.suggestedLine}\`` : `allow ${row.name}${row.targetNeeds ?? ''}` });
         continue;
       }
-      addTo(pending, d.file, 'bump-requirement', [rep], `${d.rawName} ${d.version ?? d.specifier} -> ${newVersion}${row.via ? ` (${row.via})` : ''}`, PIN_SOURCES);
+      addTo(pending, d.file, 'bump-requirement', [rep], `${d.rawName} ${d.version ?? d.specifier} -> ${d.version ? newVersion : rep.to}${row.via ? ` (${row.via})` : ''}`, PIN_SOURCES);
     }
   }
 }
@@ -466,7 +482,11 @@ const OLD_API: { re: RegExp; title: string; suggestion: (line: string) => string
   } },
   { re: /^\s*import\s+celery\.task\b/, title: '`celery.task` is gone in Celery 5', suggestion: () => 'import from `celery` (`Task`, `shared_task`) and `celery.schedules` instead' },
   { re: /^\s*from\s+celery\.decorators\s+import/, title: '`celery.decorators` is gone (removed in 4.0)', suggestion: (l) => `\`${l.trim().replace('celery.decorators', 'celery').replace(/\btask\b/, 'shared_task').replace(/\bperiodic_task\b/, 'shared_task')}\` (periodic tasks go to \`beat_schedule\`)` },
-  { re: /^\s*(?:from\s+celery\.bin(?:\.\w+)?\s+import|import\s+celery\.bin)/, title: 'The old command classes of `celery.bin` are gone in Celery 5 (Click)', suggestion: () => "start the worker with `app.worker_main(argv=['worker', '--loglevel=INFO'])` (5.0.3+) or run the `celery` command" },
+  { re: /^\s*(?:from\s+celery\.bin(?:\.\w+)?\s+import|import\s+celery\.bin)/, title: 'The old command classes of `celery.bin` are gone in Celery 5 (Click)', suggestion: () => "run any sub-command with `app.start(argv)` (e.g. `app.start(['worker', '--loglevel=INFO'])`) or the worker with `app.worker_main(argv=['worker', '--loglevel=INFO'])` -- both exist from 5.0.3 (not in 5.0.0-5.0.2) -- or run the `celery` command" },
+  { re: /\.execute_from_commandline\(/, title: '`execute_from_commandline` (the 4.x command classes) is gone in Celery 5', suggestion: (l) => {
+    const argv = /execute_from_commandline\(\s*([^)]*)\)?/.exec(l)?.[1]?.trim();
+    return `\`app.start(${argv && !argv.startsWith('[') ? argv : 'argv'})\` with the arguments after the program name (Celery.start, 5.0.3+; it takes no program name, unlike execute_from_commandline's argv[0])`;
+  } },
 ];
 
 function oldApiImports(model: ProjectModel, from: ReleaseFacts | undefined, manual: ManualEdit[]): void {

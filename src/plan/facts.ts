@@ -40,8 +40,16 @@ export interface ProjectFacts {
   asyncioInTasks: Hit[];
   /** worker/beat options of the current (3.1/4.x) line that Celery 5.0 renamed or removed */
   legacyCliOptions: Hit[];
-  /** classes that subclass Celery's Task (custom task base classes, class-based tasks) */
+  /** classes that subclass Celery's Task (custom task base classes, class-based tasks) and where they are used */
   taskClasses: Hit[];
+  /** names the custom Task classes define (methods, class attributes), with where */
+  taskClassMembers: Map<string, Hit[]>;
+  /** calls of a task's retry() (`self.retry(...)`, `task.retry(...)`) */
+  taskRetries: Hit[];
+  /** tasks run eagerly: task_always_eager / CELERY_TASK_ALWAYS_EAGER / CELERY_ALWAYS_EAGER set true anywhere (test settings too) */
+  eager: Hit[];
+  /** environment variables the project sets (Dockerfile ENV, compose, .env, systemd, ...), by name */
+  env: Map<string, Hit[]>;
 }
 
 function at(loc: Location, message: string): Hit {
@@ -87,7 +95,7 @@ export function collectFacts(model: ProjectModel, k: Knowledge, currentVersion: 
   const f: ProjectFacts = {
     settings: new Map(), brokerSchemes: new Map(), backendSchemes: new Map(), pools: new Map(), dependencies: new Map(),
     celeryExtras: new Map(), imports: new Map(), lowestPython: null, pythonWhere: [], currentVersion, django: [], pydantic: [],
-    beat: [], quorum: [], oldNames: [], cli: [], canvas: [], asyncDefTasks: [], asyncioInTasks: [], legacyCliOptions: [], taskClasses: [],
+    beat: [], quorum: [], oldNames: [], cli: [], canvas: [], asyncDefTasks: [], asyncioInTasks: [], legacyCliOptions: [], taskClasses: [], taskClassMembers: new Map(), taskRetries: [], eager: [], env: new Map(),
   };
   const legacyCli = currentVersion ? legacyCliChanges(k, currentVersion) : null;
   for (const s of effectiveSettings(model, k)) {
@@ -152,9 +160,11 @@ export function collectFacts(model: ProjectModel, k: Knowledge, currentVersion: 
       if (c.resolved.startsWith('asyncio.') || c.callee.startsWith('asyncio.')) f.asyncioInTasks.push(at(c.loc, `task code calls \`${c.resolved || c.callee}\``));
     }
   }
+  const celeryFiles = new Set(model.files.filter((x) => x.kind === 'python' && /\bcelery\b/.test(x.text)).map((x) => x.file));
   for (const fn of model.functions) {
     for (const c of fn.calls) {
       if (/^celery(\.canvas)?\.(chain|group|chord)$/.test(c.resolved)) f.canvas.push(at(c.loc, `uses \`${c.resolved}\``));
+      if (/\.retry$/.test(c.callee) && celeryFiles.has(c.loc.file)) f.taskRetries.push(at(c.loc, `\`${c.callee}(...)\``));
     }
   }
   for (const file of model.files) {
@@ -169,12 +179,112 @@ export function collectFacts(model: ProjectModel, k: Knowledge, currentVersion: 
         push(f.imports, `${mod}.${name}`, { file: file.file, line: i + 1, message: `imports \`${name}\` from \`${mod}\`` });
       }
     });
+  }
+  for (const file of model.files) {
+    if (file.kind !== 'python') continue;
     file.text.split(/\r?\n/).forEach((line, i) => {
-      const c = /^\s*class\s+(\w+)\s*\(([^)]*)\)/.exec(line);
-      if (c && /(^|,)\s*([\w.]*\.)?Task\s*(,|$)/.test(c[2]!) && /\bcelery\b/.test(file.text)) f.taskClasses.push({ file: file.file, line: i + 1, message: `\`${c[1]}\` subclasses \`${c[2]!.trim()}\`` });
+      const m = /\b((?:CELERY_)?(?:TASK_)?ALWAYS_EAGER|task_always_eager)\b['"]?\s*[=:]\s*True\b/.exec(line.replace(/\s#.*$/, ''));
+      if (m) f.eager.push({ file: file.file, line: i + 1, message: `\`${m[1]}\` runs tasks eagerly` });
     });
   }
+  for (const e of model.envAssignments) push(f.env, e.key, at(e.loc, `\`${e.key}\` is set here (${e.source})`));
+  for (const e of model.envFiles) for (const v of e.vars) push(f.env, v.key, at(v.loc, `\`${v.key}\` is set in ${e.file}`));
+  const custom = customTaskClasses(model);
+  f.taskClasses.push(...custom.hits);
+  f.taskClassMembers = custom.members;
   return f;
+}
+
+interface PyClass {
+  name: string;
+  bases: string[];
+  file: string;
+  line: number;
+  /** names defined in the class body (methods and class attributes), with their lines */
+  members: Map<string, number>;
+}
+
+/** Class statements of a Python file with the names their bodies define (indentation-based; enough for class bodies). */
+function pythonClasses(file: string, text: string): PyClass[] {
+  const lines = text.split(/\r?\n/);
+  const out: PyClass[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const c = /^(\s*)class\s+(\w+)\s*\(([^)]*)\)\s*:/.exec(lines[i]!);
+    if (!c) continue;
+    const indent = c[1]!.length;
+    const members = new Map<string, number>();
+    let bodyIndent = -1;
+    for (let j = i + 1; j < lines.length; j++) {
+      const l = lines[j]!;
+      if (!l.trim() || /^\s*#/.test(l)) continue;
+      const ind = /^\s*/.exec(l)![0].length;
+      if (ind <= indent) break;
+      if (bodyIndent < 0) bodyIndent = ind;
+      if (ind !== bodyIndent) continue;
+      const m = /^\s*(?:async\s+)?def\s+(\w+)|^\s*(\w+)\s*(?::[^=]*)?=(?!=)/.exec(l);
+      const name = m?.[1] ?? m?.[2];
+      if (name && !members.has(name)) members.set(name, j + 1);
+    }
+    out.push({ name: c[2]!, bases: c[3]!.split(',').map((b) => b.trim()).filter(Boolean), file, line: i + 1, members });
+  }
+  return out;
+}
+
+/**
+ * The project's custom Task classes: subclasses of Celery's Task (or of another custom task class), and where
+ * they are put to use -- `@app.task(base=MyTask)`, `app.Task = MyTask`, `Celery(task_cls=MyTask)` /
+ * `task_cls='proj.tasks:MyTask'`. A class named there but defined elsewhere (an installed package) still counts.
+ */
+function customTaskClasses(model: ProjectModel): { hits: Hit[]; members: Map<string, Hit[]> } {
+  const hits: Hit[] = [];
+  const members = new Map<string, Hit[]>();
+  const classes = model.files.filter((f) => f.kind === 'python' && /\bcelery\b|\bTask\b/.test(f.text)).flatMap((f) => pythonClasses(f.file, f.text));
+  const isCeleryTask = (b: string): boolean => /^(?:[\w.]*\.)?(Task|DjangoTask)(\[.*\])?$/.test(b);
+  const names = new Set<string>();
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const c of classes) {
+      if (names.has(c.name) || !c.bases.some((b) => isCeleryTask(b) || names.has(b.split('.').pop()!))) continue;
+      names.add(c.name);
+      grew = true;
+    }
+  }
+  // where a class is put to use as the task base
+  const used = new Map<string, Hit[]>();
+  for (const file of model.files) {
+    if (file.kind !== 'python') continue;
+    file.text.split(/\r?\n/).forEach((line, i) => {
+      const code = line.replace(/\s#.*$/, '');
+      for (const m of code.matchAll(/\b(base|task_cls)\s*=\s*(?:['"](?:[\w.]+:)?(\w+)['"]|([\w.]+))/g)) {
+        const name = (m[2] ?? m[3]!).split('.').pop()!;
+        if (name === 'None' || name === 'Task') continue;
+        const list = used.get(name) ?? [];
+        list.push({ file: file.file, line: i + 1, message: `\`${m[1]}=${m[2] ?? m[3]}\` makes \`${name}\` the task class` });
+        used.set(name, list);
+      }
+      const assign = /^\s*[\w.]+\.Task\s*=\s*([\w.]+)\s*$/.exec(code);
+      if (assign) {
+        const name = assign[1]!.split('.').pop()!;
+        const list = used.get(name) ?? [];
+        list.push({ file: file.file, line: i + 1, message: `the app's Task class is set to \`${assign[1]}\`` });
+        used.set(name, list);
+      }
+    });
+  }
+  for (const c of classes.filter((x) => names.has(x.name))) {
+    hits.push({ file: c.file, line: c.line, message: `\`${c.name}\` subclasses \`${c.bases.join(', ')}\`` });
+    for (const [member, line] of c.members) {
+      const list = members.get(member) ?? [];
+      list.push({ file: c.file, line, message: `\`${c.name}.${member}\` (a custom Task class)` });
+      members.set(member, list);
+    }
+  }
+  for (const [name, list] of used) {
+    // a name the project uses as the task class, defined here as a task class or not defined here at all
+    if (names.has(name) || !classes.some((c) => c.name === name)) hits.push(...list);
+  }
+  return { hits, members };
 }
 
 /** Worker/beat options of `version`'s line (3.1/4.x) that Celery 5.0 renamed or removed; null for 5.x. */
@@ -241,6 +351,14 @@ export function conditionHits(cond: string, f: ProjectFacts): Hit[] | null {
       return nonEmpty(f.legacyCliOptions);
     case 'task-class':
       return nonEmpty(f.taskClasses);
+    case 'task-retry':
+      return nonEmpty(f.taskRetries);
+    case 'eager':
+      return nonEmpty(f.eager);
+    case 'env':
+      return f.env.get(arg) ?? null;
+    case 'task-class-member':
+      return f.taskClassMembers.get(arg) ?? null;
     default:
       break;
   }
@@ -259,7 +377,9 @@ export function changeApplies(appliesWhen: string[], f: ProjectFacts): { matched
   const matched: string[] = [];
   const hits: Hit[] = [];
   for (const cond of appliesWhen) {
-    const h = conditionHits(cond, f);
+    // `django&task-class`: every part must hold; the places are those of all parts
+    const parts = cond.split('&').map((p) => conditionHits(p, f));
+    const h = parts.some((p) => p === null) ? null : parts.flatMap((p) => p!);
     if (h === null) continue;
     matched.push(cond);
     for (const x of h) if (!hits.some((y) => y.file === x.file && y.line === x.line)) hits.push(x);

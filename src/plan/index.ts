@@ -9,6 +9,7 @@ import { JobctlError } from '../util/errors.js';
 import { assembleUpgradePlan, type PlanOptions } from './assemble.js';
 import type { UpgradePlan } from './types.js';
 import { testedPythons } from './python-tested.js';
+import { documentedCommands } from './documented-commands.js';
 
 export { assembleUpgradePlan, riskOfFinding, maxRisk, type PlanOptions } from './assemble.js';
 export { applyPlan, planDiffs, type ApplyResult, type AppliedEdit } from './apply.js';
@@ -31,5 +32,5 @@ export async function planUpgradeWithModel(root: string, opts: PlanOptions = {})
   }
   const model = await buildProjectModel(root, { exclude: config.exclude ?? [] });
   const audit = await runAudit(root, { model, config, target: target.version });
-  return { plan: assembleUpgradePlan(model, audit, k, { ...opts, to, tested: opts.tested ?? testedPythons(root) }), model };
+  return { plan: assembleUpgradePlan(model, audit, k, { ...opts, to, tested: opts.tested ?? testedPythons(root), documented: opts.documented ?? documentedCommands(root) }), model };
 }

@@ -4,7 +4,7 @@
 import path from 'node:path';
 import type { ProjectModel } from '../model/types.js';
 import type { ReleaseFacts } from '../knowledge/types.js';
-import { lockCompileCommand } from './dependencies.js';
+import { generatorOf } from './generated.js';
 import type { DependencyRow, PlanEdit, RollbackStep, VerificationStep } from './types.js';
 
 function shq(s: string): string {
@@ -29,8 +29,18 @@ export function appRef(model: ProjectModel): AppRef | null {
   const app = model.apps.find((a) => !isTest(a.file)) ?? null;
   if (cmd?.app) {
     const [mod, variable] = cmd.app.split(':');
-    const match = model.apps.find((a) => a.module === mod || a.module.endsWith(`.${mod}`));
-    return { dir: '', app: cmd.app, module: mod!, variable: variable ?? match?.variable ?? app?.variable ?? 'app' };
+    // `-A shop` finds shop.app / shop.celery, then the app in the submodule shop.celery (celery/app/utils.py find_app)
+    const match = model.apps.find((a) => a.module === mod) ?? model.apps.find((a) => a.module === `${mod}.celery` || a.module.endsWith(`.${mod}.celery`)) ?? model.apps.find((a) => a.module.endsWith(`.${mod}`));
+    if (!variable && match && (match.module === `${mod}.celery` || match.module.endsWith(`.${mod}.celery`))) {
+      const rel = match.module.replace(/\./g, '/');
+      const base = match.file.endsWith(`/${rel}.py`) ? match.file.slice(0, -`/${rel}.py`.length) : '';
+      return { dir: base, app: cmd.app, module: `${mod}.celery`, variable: match.variable };
+    }
+    // the folder the module is imported from: services/worker for acme_worker.celery_app in services/worker/acme_worker/
+    const rel = mod!.replace(/\./g, '/');
+    const file = match?.file ?? '';
+    const base = file.endsWith(`/${rel}.py`) ? file.slice(0, -`/${rel}.py`.length) : file.endsWith(`/${rel}/__init__.py`) ? file.slice(0, -`/${rel}/__init__.py`.length) : '';
+    return { dir: base, app: cmd.app, module: mod!, variable: variable ?? match?.variable ?? app?.variable ?? 'app' };
   }
   if (!app) return null;
   // a module importable from its own folder when there is no package above it (apps/backend/celery_config.py)
@@ -51,9 +61,26 @@ function manifests(rows: DependencyRow[]): string[] {
   return [...new Set(files)];
 }
 
-function locks(model: ProjectModel, rows: DependencyRow[]): { file: string; command: string | null }[] {
+function locks(model: ProjectModel, rows: DependencyRow[], to?: ReleaseFacts): { file: string; command: string | null; exportOnly?: string }[] {
   const files = [...new Set(rows.filter((r) => r.isLock && r.where).map((r) => r.where!.replace(/:\d+$/, '')))];
-  return files.map((file) => ({ file, command: lockCompileCommand(model.files.find((f) => f.file === file)?.text ?? '') }));
+  return files.map((file) => {
+    const g = generatorOf(model, file);
+    let command = g?.command ?? null;
+    // pip-compile/uv keep every pin the old output still allows: name the target, or a range that admits
+    // the old release (`celery>=4.4,<6`) regenerates the same Celery
+    // (only a pip-compile / uv pip compile command line itself takes the option: not `make upgrade`, `tox -e ...`)
+    if (command && to && /^(pip-compile|uv pip compile)\s/.test(command) && !/--upgrade(\s|$)|\s-U(\s|$)/.test(command)) command += ` --upgrade-package 'celery==${to.version}'`;
+    // an export is written from its lock: the lock moves first (`poetry update --lock celery` keeps the rest)
+    if (command && g?.lock && to) return { file, command: `${lockUpdate(g.lock, to)} && ${command}`, exportOnly: command };
+    return { file, command };
+  });
+}
+
+function lockUpdate(lock: string, to: ReleaseFacts): string {
+  const dir = path.posix.dirname(lock);
+  const base = path.posix.basename(lock);
+  const cmd = base === 'poetry.lock' ? 'poetry update --lock celery' : base === 'uv.lock' ? `uv lock --upgrade-package celery==${to.version}` : 'pipenv lock';
+  return dir === '.' ? cmd : `(cd ${shq(dir)} && ${cmd})`;
 }
 
 /** `pip install` of one manifest in its own format: a requirements file with -r, a package folder with -e. */
@@ -76,11 +103,15 @@ interface LockPlan {
   celery: string;
 }
 
-function lockPlan(file: string, command: string | null): LockPlan {
+function lockPlan(file: string, command: string | null, moveCelery: ReleaseFacts | null = null): LockPlan {
   const base = path.posix.basename(file);
   const dir = path.posix.dirname(file);
   const cd = dir === '.' ? '' : `cd ${shq(dir)} && `;
   const inDir = (cmd: string): string => (cd ? `(${cd}${cmd})` : cmd);
+  if (moveCelery && /^(poetry|uv|Pipfile)\.lock$/.test(base)) {
+    const tool = lockPlan(file, command);
+    return { ...tool, regen: lockUpdate(file, moveCelery) };
+  }
   if (base === 'poetry.lock') return { regen: inDir('poetry lock'), install: inDir('poetry install'), check: inDir('poetry run pip check'), celery: inDir('poetry run python -m celery --version') };
   if (base === 'uv.lock') return { regen: inDir('uv lock'), install: inDir('uv sync'), check: inDir('uv pip check'), celery: inDir('uv run python -m celery --version') };
   if (base === 'Pipfile.lock') return { regen: inDir('pipenv lock'), install: inDir('pipenv sync'), check: inDir('pipenv run pip check'), celery: inDir('pipenv run python -m celery --version') };
@@ -103,20 +134,25 @@ export function verificationSteps(model: ProjectModel, to: ReleaseFacts, rows: D
   });
   const isToolLock = (f: string): boolean => /(^|\/)(poetry|uv|Pipfile)\.lock$/.test(f);
   const celeryLocks = new Set(rows.filter((r) => r.name === 'celery' && r.isLock && r.where).map((r) => r.where!.replace(/:\d+$/, '')));
-  const allLocks = locks(model, rows).map((l) => ({ file: l.file, ...lockPlan(l.file, l.command) }));
+  // a manifest range that still admits the locked release (`celery = "^5.2.7"`): the tool must be told to move Celery
+  const manifestBumped = rows.some((r) => r.name === 'celery' && !r.isLock && r.status === 'bump');
+  const allLocks = locks(model, rows, to).map((l) => ({ file: l.file, exportOnly: l.exportOnly, ...lockPlan(l.file, l.command, manifestBumped ? null : to) }));
   // the tool that locks Celery resolves; pip-compile outputs are installed with pip
   const tool = allLocks.find((l) => isToolLock(l.file) && celeryLocks.has(l.file));
   const lockList = allLocks.filter((l) => !isToolLock(l.file));
   let command: string;
   if (tool) {
     // the project's own tool resolves and installs (its own virtualenv)
-    command = [tool.regen!, tool.install, tool.check, tool.celery].join(' && ');
+    // and the requirement files exported from that lock are written again from it
+    const exports = lockList.flatMap((l) => (l.exportOnly ? [l.exportOnly] : []));
+    command = [tool.regen!, ...exports, tool.install, tool.check, tool.celery].join(' && ');
   } else {
     const regen = [...new Set(lockList.map((l) => l.regen).filter((x): x is string => !!x))];
     const manifestFiles = manifests(rows);
     // the project's requirements WITH the target: installing Celery alone could not fail
     const installs = lockList.length > 0 ? lockList.map((l) => l.install) : manifestFiles.length > 0 ? manifestFiles.map(installCommand) : otherRequirementFiles(model).map((f) => `pip install -r ${shq(f)}`);
-    const install = [...installs, ...(installs.length === 0 || manifestFiles.length === 0 ? [`pip install celery==${to.version}`] : [])].join(' && ');
+    // one pip run: the resolver must see every manifest at once (sub-packages pinning Celery's dependencies differently)
+    const install = joinInstalls([...installs, ...(installs.length === 0 || manifestFiles.length === 0 ? [`pip install celery==${to.version}`] : [])]);
     command = [...regen, `python -m venv /tmp/jobctl-upgrade-venv`, `. /tmp/jobctl-upgrade-venv/bin/activate`, install, 'pip check', 'python -m celery --version'].join(' && ');
   }
   steps.push({
@@ -151,6 +187,13 @@ export function verificationSteps(model: ProjectModel, to: ReleaseFacts, rows: D
   return steps;
 }
 
+/** `pip install -r a`, `pip install -e ./b` -> `pip install -r a -e ./b` (one resolution). */
+function joinInstalls(installs: string[]): string {
+  const pip = installs.filter((c) => c.startsWith('pip install '));
+  const other = installs.filter((c) => !c.startsWith('pip install '));
+  return [...(pip.length > 0 ? [`pip install ${pip.map((c) => c.slice('pip install '.length)).join(' ')}`] : []), ...other].join(' && ');
+}
+
 /** Requirement files the model read (no celery pin in them): installed next to the target so the check can fail. */
 function otherRequirementFiles(model: ProjectModel): string[] {
   return [...new Set(model.dependencies.filter((d) => !d.isLock && /(^|\/)[^/]*requirements[^/]*\.(txt|in)$/.test(d.file) && !/(dev|test|lint|doc)/i.test(d.file)).map((d) => d.file))].filter((f) => f.endsWith('.txt'));
@@ -174,7 +217,7 @@ export function rollbackSteps(model: ProjectModel, from: ReleaseFacts, to: Relea
   }
   steps.push({
     title: `Reinstall Celery ${from.version}`,
-    command: manifests(rows).length > 0 ? manifests(rows).map(installCommand).join(' && ') : `pip install celery==${from.version}`,
+    command: manifests(rows).length > 0 ? joinInstalls(manifests(rows).map(installCommand)) : `pip install celery==${from.version}`,
     detail: `\`python -m celery --version\` must print ${from.version}`,
   });
   steps.push({

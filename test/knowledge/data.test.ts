@@ -159,14 +159,14 @@ test('helpers: isKnownSetting, closestSettingNames', () => {
 
 test('behaviour changes: well-formed, cited, machine-checkable appliesWhen', () => {
   const ids = new Set<string>();
-  const vocab = /^(always|django|pydantic|beat|quorum-queues|old-setting-names|cli|canvas|async-def-task|asyncio-in-task|legacy-cli-option|task-class|(setting|setting-unset):[a-z0-9_]+|(backend|transport):[a-z0-9+]+|python(<|<=|>|>=|==)3\.\d+|pool:(prefork|threads|solo|gevent|eventlet|custom)|extra:[a-z0-9_-]+|dependency:[a-z0-9._-]+|import:[a-zA-Z0-9_.]+|version:\d+\.\d+\.\d+)$/;
+  const vocab = /^(always|django|pydantic|beat|quorum-queues|old-setting-names|cli|canvas|async-def-task|asyncio-in-task|legacy-cli-option|task-class|task-retry|eager|env:[A-Z][A-Z0-9_]*|task-class-member:[A-Za-z_]\w*|(setting|setting-unset):[a-z0-9_]+|(backend|transport):[a-z0-9+]+|python(<|<=|>|>=|==)3\.\d+|pool:(prefork|threads|solo|gevent|eventlet|custom)|extra:[a-z0-9_-]+|dependency:[a-z0-9._-]+|import:[a-zA-Z0-9_.]+|version:\d+\.\d+\.\d+)$/;
   for (const c of k.behaviourChanges) {
     assert.ok(!ids.has(c.id), `duplicate id ${c.id}`);
     ids.add(c.id);
     assert.ok([...k.legacyReleases, ...k.releases].some((r) => r.version === c.version) || k.unpublishedReleases.some((u) => u.version === c.version), `${c.id}: unknown version ${c.version}`);
     assert.ok(c.sources.length > 0 && c.sources.every((s) => s.title && s.ref), `${c.id}: sources`);
     assert.ok(c.appliesWhen.length > 0, `${c.id}: appliesWhen`);
-    for (const a of c.appliesWhen) {
+    for (const a of c.appliesWhen.flatMap((x) => x.split('&'))) {
       assert.match(a, vocab, `${c.id}: '${a}' is not in the appliesWhen vocabulary (types.ts)`);
       const m = /^(setting|setting-unset):(.+)$/.exec(a);
       if (m) assert.ok(k.settings.has(m[2]!), `${c.id}: unknown setting ${m[2]}`);

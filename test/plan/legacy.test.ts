@@ -84,13 +84,19 @@ test('legacy-celery4: the plan names each 4.x -> 5.0 change at file:line with th
     assert.match(plan.edits.find((e) => e.file === 'requirements.txt')!.diff, /^-kombu==4\.6\.11/m);
     const m1 = plan.manualEdits.find((m) => m.file === 'proj/tasks.py' && m.line === 1);
     assert.match(m1!.suggestion, /`from celery import shared_task`.*`@task` -> `@shared_task` at proj\/tasks\.py:6/);
-    // amqp 2.x (kombu 4's) blocks kombu 5: named with the range the kombu a fresh install picks needs
+    // amqp 2.x (kombu 4's) blocks kombu 5: bumped to the newest amqp inside what the kombu a fresh install picks needs
     const amqp = plan.dependencies.find((d) => d.name === 'amqp' && d.where === 'requirements.txt:5');
     assert.equal(amqp?.status, 'conflict');
-    assert.match(amqp!.suggestedLine ?? '', /^amqp<6\.0\.0,>=5\./);
+    assert.match(amqp!.targetNeeds ?? '', /^<6\.0\.0,>=5\./);
+    assert.match(amqp!.suggestedLine ?? '', /^amqp==5\.\d+\.\d+$/);
+    assert.match(plan.edits.find((e) => e.file === 'requirements.txt')!.diff, /^-amqp==2\.6\.1\n\+amqp==5\./m);
     // an extension whose 1.x caps celery<5 (read from its wheel) is bumped with Celery
     const ext = plan.manualEdits.find((m) => m.file === 'requirements.txt' && m.line === 4);
     assert.match(ext!.suggestion, /^`django-celery-results>=2\.0\.0`/);
+    // Celery 5's CLI reads BROKER_URL from the environment and it overrides the configured broker_url
+    assert.deepEqual(where('5.0-cli-global-options-from-env'), ['Dockerfile:7']);
+    // the docs' command in the 4.x order is named with the 5.x one; the beat command already in order is not
+    assert.deepEqual(plan.manualEdits.filter((m) => m.file === 'docs/running.md').map((m) => `${m.line} ${m.suggestion}`), ['6 `celery -A proj.celery worker --loglevel=info`']);
     const m2 = plan.manualEdits.find((m) => m.file === 'proj/tasks.py' && m.line === 3);
     assert.equal(m2!.suggestion, '`from celery.schedules import crontab`');
   } finally {

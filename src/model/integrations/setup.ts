@@ -46,21 +46,60 @@ export const setupCfgIntegration: Integration = {
   },
 };
 
+/**
+ * The string literals of the Python list that opens at `open` (the index of its `[`), with their offsets,
+ * up to the matching `]`: brackets inside strings (`"celery[redis]==5.3.6"`) and comments do not count.
+ */
+export function pyListStrings(text: string, open: number): { value: string; offset: number }[] {
+  const out: { value: string; offset: number }[] = [];
+  let depth = 0;
+  for (let i = open; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '#') {
+      while (i < text.length && text[i] !== '\n') i++;
+      continue;
+    }
+    if (c === '"' || c === "'") {
+      const q = text.startsWith(c.repeat(3), i) ? c.repeat(3) : c;
+      let j = i + q.length;
+      while (j < text.length && !text.startsWith(q, j)) {
+        if (text[j] === '\\') j++;
+        else if (text[j] === '\n' && q.length === 1) break;
+        j++;
+      }
+      // a prefixed literal (f'', r'') is still a literal; an f-string with {..} is not a requirement
+      const prefix = /[A-Za-z]+$/.exec(text.slice(Math.max(0, i - 2), i))?.[0] ?? '';
+      if (depth === 1 && !/f/i.test(prefix)) out.push({ value: text.slice(i + q.length, j), offset: i + q.length });
+      i = j + q.length - 1;
+      continue;
+    }
+    if (c === '[' || c === '(' || c === '{') depth++;
+    else if (c === ']' || c === ')' || c === '}') {
+      depth--;
+      if (depth === 0) break;
+    }
+  }
+  return out;
+}
+
 export const setupPyIntegration: Integration = {
   id: 'setup-py',
   kind: 'python',
   matches: (rel) => basename(rel) === 'setup.py',
   read(file, model) {
     const text = file.text;
-    const ir = /install_requires\s*=\s*\[([\s\S]*?)\]/.exec(text);
-    if (ir) {
-      const base = ir.index + ir[0].indexOf('[');
-      const strRe = /(['"])([^'"\n]+)\1/g;
-      let m: RegExpExecArray | null;
-      while ((m = strRe.exec(ir[1]!))) {
-        const offset = base + 1 + m.index;
-        const line = text.slice(0, offset).split('\n').length;
-        pushRequirement(file, model, m[2]!, line, 'setup-py');
+    const ir = /\binstall_requires\s*=\s*(\[|[A-Za-z_]\w*)/.exec(text);
+    let open = -1;
+    if (ir && ir[1] === '[') open = ir.index + ir[0].length - 1;
+    else if (ir) {
+      // install_requires=REQUIREMENTS with `REQUIREMENTS = [...]` at module level in the same file
+      const def = new RegExp(`^${ir[1]}\\s*=\\s*\\[`, 'm').exec(text);
+      if (def) open = def.index + def[0].length - 1;
+    }
+    if (open >= 0) {
+      for (const s of pyListStrings(text, open)) {
+        const line = text.slice(0, s.offset).split('\n').length;
+        pushRequirement(file, model, s.value, line, 'setup-py');
       }
     }
     const pr = /python_requires\s*=\s*(['"])([^'"]+)\1/.exec(text);
