@@ -41,3 +41,10 @@ test('JC502: weak/vendor-default passwords in use are errors or notes with their
   const [eager] = await findings('secrets-defaults', 'JC602');
   assert.equal(eager!.where, 'proj/settings.py:13');
 });
+
+test('JC401 on `celery flower --app=… --broker=…`: flower warns and starts on the default broker (it does not exit like the worker)', async () => {
+  const [f] = await findings('flower-option-order', 'JC401');
+  assert.match(f!.message, /comes after `celery flower`: flower only warns .* starts with the default app and broker \(amqp:\/\/guest@localhost\/\/\), so it monitors nothing of this project$/);
+  assert.doesNotMatch(f!.message, /No such option/);
+  assert.deepEqual(await findings('flower-option-order-twin', 'JC401'), []);
+});
