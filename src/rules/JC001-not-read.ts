@@ -1,3 +1,4 @@
+import { isTestFile } from './lib/settings.js';
 import type { Rule } from './types.js';
 
 export const rule: Rule = {
@@ -23,6 +24,8 @@ The finding exists so that a CI gate does not go green on a project jobctl could
   },
   check(ctx) {
     for (const u of ctx.model.unread) {
+      // a test file too large to read (a recorded HTTP cassette, a data fixture) is no source of worker config or tasks
+      if (u.what === u.file && isTestFile(u.file)) continue;
       const loc = u.loc ?? { file: u.file, line: 1, column: 1 };
       ctx.report({ loc, key: `${u.what}\0${u.reason}`, message: `${u.what}: ${u.reason} — nothing in it was checked`, hint: 'make it readable from the repository, or check it by hand' });
     }

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runAudit } from '../../src/engine/audit.js';
-import { checkoutFixture, removeDir } from '../support/fixtures.js';
+import { checkoutFixture, removeDir, writeProject } from '../support/fixtures.js';
 
 async function findings(name: string, rule: string): Promise<{ message: string; severity: string; where: string }[]> {
   const dir = checkoutFixture(name);
@@ -47,4 +47,21 @@ test('JC401 on `celery flower --app=… --broker=…`: flower warns and starts o
   assert.match(f!.message, /comes after `celery flower`: flower only warns .* starts with the default app and broker \(amqp:\/\/guest@localhost\/\/\), so it monitors nothing of this project$/);
   assert.doesNotMatch(f!.message, /No such option/);
   assert.deepEqual(await findings('flower-option-order-twin', 'JC401'), []);
+});
+
+test('JC001: a test file too large to read (a recorded cassette) is not reported; a large project file still is', async () => {
+  const big = `# ${'x'.repeat(3 * 1024 * 1024)}\n`;
+  const dir = writeProject({
+    'requirements.txt': 'celery[redis]==5.6.3\n',
+    'proj/__init__.py': '',
+    'proj/celery.py': "from celery import Celery\napp = Celery('proj', broker='redis://redis:6379/0')\n",
+    'proj/tests/cassettes/test_fetch.yaml': big,
+    'proj/big_settings.yaml': big,
+  });
+  try {
+    const f = (await runAudit(dir)).findings.filter((x) => x.ruleId === 'JC001').map((x) => x.location.file);
+    assert.deepEqual(f, ['proj/big_settings.yaml']);
+  } finally {
+    removeDir(dir);
+  }
 });

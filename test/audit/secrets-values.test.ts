@@ -47,3 +47,9 @@ test('weak or vendor-default passwords the services use are credentials, not pla
   assert.equal(urlPassword('redis://:password123@redis:6379/0'), 'password123');
   assert.equal(urlPassword('redis://:changeme@redis:6379/0'), null);
 });
+
+test('template expressions are references, not passwords (cookiecutter `{{cookiecutter.postgres_password}}`)', () => {
+  assert.equal(urlPassword('postgresql://{{cookiecutter.postgres_user}}:{{cookiecutter.postgres_password}}@postgres:5432/app'), null);
+  assert.equal(urlPassword('postgresql://jobctl_template_value:jobctl_template_value@postgres:5432/app'), null, 'as the deploy readers leave a blanked template');
+  assert.equal(isLiteralSecretValue('{{ vault_redis_password }}', 'REDIS_PASSWORD'), false);
+});

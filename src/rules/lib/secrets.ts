@@ -58,6 +58,8 @@ export function notASecret(value: string): string | null {
   if (v.length === 0) return 'empty';
   if (/\n/.test(value)) return 'a multi-line text (script or template)';
   if (/^\$\{?[A-Za-z_]/.test(v) || /^<.*>$/.test(v) || /^\{\{.*\}\}$/.test(v) || /^%\(.*\)s$/.test(v)) return 'a reference';
+  // a template expression (`{{cookiecutter.postgres_password}}`), as the deploy readers leave it (model/integrations/template.ts)
+  if (/\{\{|\{%|jobctl_template_value/.test(v)) return 'a reference';
   if (/^[*•xX#.-]+$/.test(v) || /\*{3,}/.test(v)) return 'a mask';
   if (/^(change[-_ ]?me|changeme|change[-_ ]?this|replace[-_ ]?me|replace[-_ ]?this|xxx+|example|placeholder|dummy|fake|sample|secret|password|passwd|pass|none|null|nil|todo|tbd|fixme|test|testing|default|foo|bar|foobar|not[-_ ]?set|unset|redacted)$/i.test(v)) return 'a placeholder';
   if (/^(your|my|insert|enter|put|add|set)[-_ ]?.*(key|token|secret|password|here)/i.test(v) || /(_here|-here| here)$/i.test(v) || /replace[-_ ]?(me|this|with)/i.test(v) || /^(fake|dummy|test|example|sample|placeholder)[-_]/i.test(v)) return 'a placeholder';
@@ -110,6 +112,8 @@ export function urlPassword(value: string): string | null {
     // a literal '%' that is not an escape (e.g. a password like 'p%ss'): the text as written is the password
   }
   if (/^\$\{?[A-Za-z_]|^%\(|^\{/.test(pw) || pw.length === 0) return null;
+  // the URL's other parts are template expressions too: `postgresql://{{user}}:{{password}}@db` rendered by a template tool
+  if (/\{\{|jobctl_template_value/.test(value)) return null;
   const why = notASecret(pw);
   if (why === 'a placeholder' || why === 'a mask' || why === 'a reference') return null;
   return pw;
