@@ -220,8 +220,8 @@ export function checkAppForLoad(settings: AppSettings, ctx: { app: string; task:
   // task_ignore_result) is False, whatever the message header says (celery@v5.6.2 celery/app/trace.py:
   // `ignore_result = task.ignore_result`). From 5.6.3 an explicit header value wins
   // (celery@v5.6.3 celery/app/trace.py, 5.7.0 celery/app/task.py: get_actual_ignore_result), and
-  // jobctl sends ignore_result=false. Checked in the installed 5.6.2, 5.6.3 and 5.7.0 packages;
-  // research/celery-protocol.md §1.1 says "5.6.x", which is not true of 5.6.2.
+  // jobctl sends ignore_result=false. Checked in the installed 5.6.2, 5.6.3 and 5.7.0 packages
+  // (a claim that "5.6.x" honours the header is not true of 5.6.2).
   const [major = 0, minor = 0, patch = 0] = ctx.celeryVersion.split('.').map((n) => Number.parseInt(n, 10) || 0);
   const headerWins = major > 5 || (major === 5 && (minor > 6 || (minor === 6 && patch >= 3)));
   if (settings.task_ignore_result && !headerWins) {

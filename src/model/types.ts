@@ -134,6 +134,8 @@ export interface TaskDef {
   decorator: TaskDecorator;
   /** variable of the app for @app.task, e.g. 'celery_app' */
   appVariable: string | null;
+  /** the app that variable is (CeleryApp.id), when jobctl could follow it */
+  appId?: string;
   /** decorator keyword options: bind, max_retries, autoretry_for, time_limit, soft_time_limit, acks_late, queue, ... */
   options: Record<string, PyValue>;
   optionLocs: Record<string, Location>;
@@ -198,6 +200,8 @@ export interface WorkerCommand {
   queues: string[];
   /** compose service / Procfile process name, when there is one */
   processName?: string;
+  /** the node of a `celery multi start w1 w2 …` line this worker is (each node is a WorkerCommand of its own) */
+  node?: string;
   /** the celery invocation runs in the background of a shell (`a & celery ...`) */
   backgrounded?: boolean;
   /** for a command in a script: what runs that script (compose `command: /start-celeryworker`, ExecStart=, …) */
@@ -315,6 +319,12 @@ export interface UnreadSource {
   /** the app it concerns, when known (CeleryApp.id) */
   appId?: string;
   /**
+   * For a config module chosen by an environment variable: the variable, the value that names the unread module
+   * and where that value is set ('docker/web/Dockerfile:4'). A value only another process gets (a web image's
+   * ENV, when every worker sets its own) is not that worker's config.
+   */
+  choice?: { key: string; value: string; by: string };
+  /**
    * What the unread source could hold: 'config' (Celery settings), 'deploy' (worker command lines and their
    * flags), 'code' (tasks). Absent = could hold anything; rules then treat every fact of the app as unknown.
    */
@@ -359,4 +369,19 @@ export interface ProjectModel {
   unread: UnreadSource[];
   /** TypeScript/JavaScript producers and BullMQ workers (src/model/typescript); absent when the project has none */
   ts?: TsModel;
+  /**
+   * Python files a Dockerfile puts at another project path in the image (`RUN cp docker/config.py settings/config.py`
+   * after `COPY . /app`, or `COPY docker/config.py /app/settings/config.py`): the image imports `from` as the module
+   * at `to`. Filled by the deploy readers (src/model/integrations/references.ts) before Python is read.
+   */
+  placedFiles?: PlacedFile[];
+}
+
+export interface PlacedFile {
+  /** the project file (relative POSIX path) */
+  from: string;
+  /** the project-relative path it takes in the image, where the project has no file */
+  to: string;
+  /** the COPY / RUN cp line */
+  loc: Location;
 }

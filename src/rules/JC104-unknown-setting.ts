@@ -1,6 +1,8 @@
 import type { Rule } from './types.js';
 import { distance } from 'fastest-levenshtein';
 import { classifyKey, isTestFile } from './lib/settings.js';
+import type { ConfigSource } from '../model/types.js';
+import type { Knowledge } from '../knowledge/types.js';
 
 export const rule: Rule = {
   meta: {
@@ -10,12 +12,15 @@ export const rule: Rule = {
     severity: 'warning',
     confidence: 'medium',
     title: 'Setting name Celery does not know: silently ignored',
-    description: `Celery accepts any key in its configuration and ignores the ones it does not know, without a warning. A typo (\`worker_concurency\`), a name from another tool, or a name copied from Celery's docs table of old settings (which is wrong in 22 rows: e.g. \`CELERY_TASK_ALWAYS_EAGER\` without a namespace is ignored, the code reads \`CELERY_ALWAYS_EAGER\` / \`task_always_eager\`) leaves the default in force. Verified on Celery 5.6.3 (docs/evidence/settings-mixing-trial.celery-5.6.3.txt). A \`CELERY_\`-prefixed setting that the project's own code reads (in another module, or by its bare name in the same settings module: \`CELERY_BROKER_URL = CELERY_REDIS_URL\`) and that is no typo of a Celery setting is taken as the project's own and not reported. "Did you mean" is offered only for a typo-sized difference.`,
+    description: `Celery accepts any key in its configuration and ignores the ones it does not know, without a warning. A typo (\`worker_concurency\`), a name from another tool, or a name copied from Celery's docs table of old settings (which is wrong in 22 rows: e.g. \`CELERY_TASK_ALWAYS_EAGER\` without a namespace is ignored, the code reads \`CELERY_ALWAYS_EAGER\` / \`task_always_eager\`) leaves the default in force. Verified on Celery 5.6.3 (docs/evidence/settings-mixing-trial.celery-5.6.3.txt). A \`CELERY_\`-prefixed setting that the project's own code reads (in another module, or by its bare name in the same settings module: \`CELERY_BROKER_URL = CELERY_REDIS_URL\`) and that is no typo of a Celery setting is taken as the project's own and not reported. "Did you mean" is offered only for a typo-sized difference.
+
+A \`CELERY_\`-prefixed form of a real setting (\`CELERY_BROKER_HEARTBEAT\`) works only when the config is loaded with \`namespace='CELERY'\`; in a config read without one — a Flask config handed over with \`conf.update(app.config)\`, a config module — Celery ignores it (its old name is \`BROKER_HEARTBEAT\`, and \`_TO_NEW_KEY\` has no \`CELERY_BROKER_HEARTBEAT\`; checked with Celery 4.4.7 and 5.7.0 by test/audit/flask-conf-update-real-celery.test.ts). The message names the key Celery does read, and where the config already sets it. A Flask config also holds the web app's own keys (\`SECRET_KEY\`, \`SQLALCHEMY_*\`): only \`CELERY_\`/\`BROKER_\`-prefixed ones are taken as meant for Celery.`,
     fix: 'Use the name suggested in the message, or delete the key.',
     examples: { bad: "app.conf.update(worker_concurency=8)", good: "app.conf.update(worker_concurrency=8)" },
     sources: [
       { title: 'Every setting Celery knows', ref: 'celery@v5.6.3:celery/app/defaults.py' },
       { title: 'Docs table of old names (22 rows differ from the code map at 5.6.3)', ref: 'celery@v5.6.3:docs/userguide/configuration.rst vs celery@v5.6.3:celery/app/defaults.py (_TO_NEW_KEY)' },
+      { title: 'Old names are derived per option (broker_url → BROKER_URL; no CELERY_BROKER_* alias), the same at 4.4.1', ref: 'celery@4.4.1:celery/app/defaults.py (_to_compat)' },
     ],
   },
   check(ctx) {
@@ -39,7 +44,12 @@ export const rule: Rule = {
           const suggestion = st.suggestion && nearMiss(a.name, st.suggestion) ? st.suggestion : null;
           // a CELERY_-prefixed setting the project reads itself (settings.CELERY_REDIS_URL elsewhere, or
           // CELERY_BROKER_URL = CELERY_REDIS_URL in the same module) is its own setting, not a typo of Celery's
-          if (!suggestion && readByProject(ctx.model, a.name, source.file, a.keyLoc.line)) continue;
+          if (!suggestion && readByProject(ctx.model, a.name, a.keyLoc.file, a.keyLoc.line)) continue;
+          const prefixed = !suggestion ? prefixedForm(a.name, source, ctx.knowledge) : null;
+          if (prefixed) {
+            ctx.report({ loc: a.keyLoc, key: a.name, message: prefixed.message, hint: prefixed.hint });
+            continue;
+          }
           ctx.report({ loc: a.keyLoc, key: a.name, message: `\`${a.name}\` is not a Celery setting: it is silently ignored${suggestion ? `; did you mean \`${suggestion}\`?` : ''}`, hint: suggestion ? `rename to \`${suggestion}\`` : 'delete it, or check the name against `celery.app.defaults`' });
         }
       }
@@ -47,12 +57,36 @@ export const rule: Rule = {
   },
 };
 
+/**
+ * `CELERY_BROKER_HEARTBEAT` in a config read without a namespace (a Flask config handed to conf.update, a module):
+ * the `CELERY_` + setting-name form only works under namespace='CELERY'; Celery reads `broker_heartbeat` or
+ * its old name `BROKER_HEARTBEAT` here (celery/app/defaults.py _TO_NEW_KEY has no CELERY_BROKER_HEARTBEAT).
+ */
+function prefixedForm(name: string, source: ConfigSource, k: Knowledge): { message: string; hint: string } | null {
+  if (source.namespace || !name.startsWith('CELERY_')) return null;
+  const newName = name.slice('CELERY_'.length).toLowerCase();
+  const fact = k.settings.get(newName);
+  if (!fact || fact.removedIn) return null;
+  const olds = [...k.oldToNew].filter(([, v]) => v === newName).map(([o]) => o);
+  const old = olds.find((o) => o === newName.toUpperCase()) ?? olds[0] ?? null;
+  const working = source.settings.find((s) => s.name !== name && [newName, old].includes(s.name));
+  const names = old ? `\`${newName}\` (old name \`${old}\`)` : `\`${newName}\``;
+  return {
+    message: `\`${name}\` is not a Celery setting here: the \`CELERY_\` prefix only works when the config is loaded with namespace='CELERY', so it is silently ignored; Celery reads ${names}${working ? `, which this config sets at ${working.keyLoc.file}:${working.keyLoc.line}` : ''}`,
+    hint: working ? 'delete it' : `rename to \`${old ?? newName}\` in a config of old-style names, \`${newName}\` otherwise`,
+  };
+}
+
 /** A typo-sized difference: at most 2 edits (1 for short names). */
 function nearMiss(name: string, suggestion: string): boolean {
   return distance(name.toLowerCase(), suggestion.toLowerCase()) <= (name.length < 12 ? 1 : 2);
 }
 
-/** The name is read somewhere other than where it is assigned: another Python file, or the same module. */
+/**
+ * The name is read somewhere other than where it is assigned: another Python file, or the same module. `definedIn`
+ * is the file of the assignment itself (a Flask config module or a dict reached through conf.update is not the
+ * source's own file), else the assignment would count as its own read.
+ */
 function readByProject(model: import('../model/types.js').ProjectModel, name: string, definedIn: string, assignedLine: number): boolean {
   const word = new RegExp(`\\b${name}\\b`);
   for (const f of model.files) {

@@ -2,7 +2,7 @@ import type { Rule } from './types.js';
 import { effectiveSettings, projectApps } from './lib/settings.js';
 import { asBool } from './lib/values.js';
 import { compareVersions } from './lib/versions.js';
-import { settingState } from './lib/fact-state.js';
+import { candidatesNote, settingState } from './lib/fact-state.js';
 import { lockBypassedByDockerfiles } from './lib/lock-in-effect.js';
 import { detectPackageVersion } from '../engine/versions.js';
 
@@ -44,7 +44,7 @@ Do not add the uppercase \`BROKER_CONNECTION_RETRY_ON_STARTUP\` to a lowercase c
     for (const app of projectApps(ctx.model)) {
       // set, or in a config source jobctl could not read (JC001 names it)
       if (settingState(ctx.model, ctx.knowledge, 'broker_connection_retry_on_startup', { app }, settings).state !== 'absent') continue;
-      ctx.report({ loc: app.loc, key: app.id, message: `Celery ${v} warns at worker start that broker_connection_retry_on_startup is unset${compareVersions(v, '5.5.0') >= 0 ? ' (broker_connection_retry is False)' : ''}`, hint: compareVersions(v, '5.5.0') >= 0
+      ctx.report({ loc: app.loc, key: app.id, message: `Celery ${v} warns at worker start that broker_connection_retry_on_startup is unset${candidatesNote(ctx.model, app, '— set in none of')}${compareVersions(v, '5.5.0') >= 0 ? ' (broker_connection_retry is False)' : ''}`, hint: compareVersions(v, '5.5.0') >= 0
         ? 'set broker_connection_retry_on_startup = False, as Celery\'s own warning says ("If you wish to refrain from retrying connections on startup, you should set broker_connection_retry_on_startup to False instead")'
         : `set broker_connection_retry_on_startup = ${asBool(retry?.assignment.value) === false ? 'False' : 'True'} (the value of broker_connection_retry, as Celery's warning says)` });
     }

@@ -23,6 +23,8 @@ export const rule: Rule = {
       if (w.subcommand !== 'worker' || w.concurrency !== null) continue;
       // `-c $WORKERS` or `--autoscale` is an explicit choice even when the number is not written here
       if (hasOption(w.argv, ['-c', '--concurrency', '--autoscale'])) continue;
+      // set through a variable that stands for whole options (`$CELERYD_OPTS`), or unknown because of one
+      if (w.options?.worker_concurrency || w.options?.autoscale) continue;
       // a developer's local compose stack runs on a laptop, not under a container CPU limit
       if (!runsInContainer(w) || onlyInDevelopment(w)) continue;
       const pool = (w.pool ?? 'prefork').toLowerCase();

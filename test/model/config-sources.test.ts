@@ -174,3 +174,78 @@ test('an optional star import (try/except ImportError or `with suppress(ImportEr
   // the twin: an unguarded import of a module that is not there can hold any setting
   assert.deepEqual((await read(files('bare'))).unread.map((u) => u.what), ['`from proj.local_settings import *` in proj/settings.py']);
 });
+
+test('current_app configured by the project (no Celery() of its own) is the app; a config object chosen at run time among project classes is read candidate by candidate', async () => {
+  const m = await read({
+    'svc/__init__.py': '',
+    'svc/config.py': `
+      import os
+      class Base:
+          CELERY_BROKER_URL = 'redis://redis:6379/0'
+      class Dev(Base):
+          pass
+      class Prod(Base):
+          CELERY_TASK_TIME_LIMIT = 600
+      def get_settings():
+          table = {'dev': Dev, 'prod': Prod}
+          cls = table[os.environ.get('ENV', 'dev')]
+          return cls()
+      settings = get_settings()
+    `,
+    'svc/worker.py': `
+      from celery import current_app
+      from svc.config import settings
+      def make_worker():
+          celery_app = current_app
+          celery_app.config_from_object(settings, namespace='CELERY')
+          return celery_app
+    `,
+  });
+  assert.deepEqual(m.apps.map((a) => [a.id, a.loc.line, a.configSourceIds.length]), [['svc.worker:celery_app', 4, 2]]);
+  assert.deepEqual(m.unread, []);
+  assert.deepEqual(m.configSources.map((s) => [s.kind, s.chosenBy, s.namespace, s.settings.map((a) => a.name)]), [
+    ['config-object', "get_settings() → Dev ('dev')", 'CELERY', ['CELERY_BROKER_URL']],
+    ['config-object', "get_settings() → Prod ('prod')", 'CELERY', ['CELERY_BROKER_URL', 'CELERY_TASK_TIME_LIMIT']],
+  ]);
+});
+
+test('twin: a project that creates its own app keeps it; current_app is not a second app, and a runtime choice with an unknown member stays unread', async () => {
+  const m = await read({
+    'svc/__init__.py': '',
+    'svc/config.py': `
+      import os
+      from vendor.settings import VendorConfig
+      class Dev:
+          CELERY_BROKER_URL = 'redis://redis:6379/0'
+      CONFIGS = {'dev': Dev, 'vendor': VendorConfig}
+    `,
+    'svc/app.py': `
+      import os
+      from celery import Celery, current_app
+      from svc.config import CONFIGS
+      app = Celery('svc')
+      def configure():
+          celery_app = current_app
+          celery_app.conf.update(task_acks_late=True)
+      app.config_from_object(CONFIGS[os.environ['ENV']])
+    `,
+  });
+  assert.deepEqual(m.apps.map((a) => a.id), ['svc.app:app']);
+  assert.deepEqual(m.unread.map((u) => [u.what, u.appId]), [["config_from_object(CONFIGS[os.environ['ENV']])", 'svc.app:app']]);
+});
+
+test('an app bound to a subscript (`registry["celery.app"] = Celery(...)`) gets the conf.update made through the same subscript', async () => {
+  const m = await read({
+    'shop/__init__.py': '',
+    'shop/tasks.py': `
+      import celery
+      def includeme(config):
+          config.registry["celery.app"] = celery.Celery("shop", set_as_current=False)
+          config.registry["celery.app"].conf.update(task_time_limit=30)
+    `,
+  });
+  assert.deepEqual(m.apps.map((a) => [a.id, a.loc.line]), [['shop.tasks:config.registry["celery.app"]', 3]]);
+  assert.deepEqual(m.configSources.map((s) => [s.kind, s.appId, s.settings.map((a) => a.name)]), [
+    ['conf-update', 'shop.tasks:config.registry["celery.app"]', ['task_time_limit']],
+  ]);
+});

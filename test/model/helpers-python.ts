@@ -17,8 +17,10 @@ export function py(text: string): string {
   return lines.map((l) => l.slice(cut)).join('\n');
 }
 
-export async function readProject(files: Record<string, string>): Promise<ProjectModel> {
+/** `env`: env assignments the deploy files (or the test runner's config) would have put in the model first. */
+export async function readProject(files: Record<string, string>, env: ProjectModel['envAssignments'] = []): Promise<ProjectModel> {
   const model = emptyModel();
+  model.envAssignments.push(...env);
   const infos: SourceFileInfo[] = Object.entries(files).map(([file, text]) => ({ file, kind: 'python', text: py(text) }));
   model.files.push(...infos);
   await readPython(infos, model);

@@ -122,8 +122,16 @@ test('Helm: .Values paths, with/toYaml, if on values render; the disabled beat i
   assert.deepEqual(m.unread, []);
 });
 
+test('Helm `default` with a literal: the value when it is set and not empty (Sprig), else the literal', async () => {
+  const concurrency = async (args: string): Promise<number | null | undefined> => (await buildProjectModel(project(chart(args)))).workerCommands[0]?.concurrency;
+  assert.equal(await concurrency('["--concurrency", "{{ .Values.worker.concurrency | default 2 }}"]'), 4);
+  assert.equal(await concurrency('["--concurrency", "{{ .Values.worker.missing | default 2 }}"]'), 2);
+  assert.equal(await concurrency('["--concurrency", "{{ default 3 .Values.worker.missing }}"]'), 3);
+  assert.equal(await concurrency('["--concurrency", {{ .Values.worker.missing | default "5" | quote }}]'), 5);
+});
+
 test('twin: a Helm function in the worker args is unknown — unread, no worker built on it', async () => {
-  const m = await buildProjectModel(project(chart('["--concurrency", "{{ .Values.worker.concurrency | default 2 }}"]')));
+  const m = await buildProjectModel(project(chart('["--concurrency", "{{ .Values.worker.concurrency | default .Values.fallback | int }}"]')));
   assert.deepEqual(summary(m), []);
   assert.deepEqual(m.unread.map((u) => `${u.file}:${u.loc?.line} ${u.what}`), ['charts/app/templates/worker.yaml:17 the command of container worker']);
 });

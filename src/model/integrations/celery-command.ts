@@ -5,6 +5,7 @@
 import { parse as shellParse } from 'shell-quote';
 import type { Location, ProjectModel, WorkerCommand } from '../types.js';
 import { TEMPLATE_VALUE } from './template.js';
+import { expandMulti } from './celery-multi.js';
 
 type Token = string | { op: string } | { comment: string } | { op: 'glob'; pattern: string };
 
@@ -50,7 +51,10 @@ export function parseCeleryInvocations(raw: string, ctx: CommandContext): Worker
     const argv = celeryArgv(seg.words);
     if (!argv) continue;
     const backgrounded = seg.after === '&' || seg.before === '&';
-    out.push(describe(argv, raw, ctx, backgrounded));
+    const sub = subcommandOf(argv);
+    const nodes = sub?.name === 'multi' ? expandMulti(argv, sub.index) : null;
+    if (nodes) out.push(...nodes.map((n) => ({ ...describe(n.argv, raw, ctx, backgrounded), node: n.name })));
+    else out.push(describe(argv, raw, ctx, backgrounded));
   }
   return out;
 }
@@ -73,7 +77,13 @@ export function scriptsRun(raw: string): string[] {
       if (i < 0) break;
       const prog = words[i]!;
       const base = prog.split('/').pop()!;
-      if (isCeleryProgram(prog) || isPython(prog)) break;
+      if (isCeleryProgram(prog)) break;
+      if (isPython(prog)) {
+        // `python main.py`: a module that may start the worker itself (./python-launcher.ts); not manage.py
+        const file = pythonScript(words.slice(i + 1));
+        if (file && !/(^|\/)manage\.py$/.test(file)) out.push(file);
+        break;
+      }
       if (SHELLS.has(base)) {
         // `bash scripts/worker.sh`: the first non-option word is the script
         const file = words.slice(i + 1).find((w) => !w.startsWith('-'));
@@ -89,6 +99,17 @@ export function scriptsRun(raw: string): string[] {
     }
   }
   return out;
+}
+
+/** the script `python [options] script.py …` runs; null for `-m`, `-c` or no .py file */
+function pythonScript(args: string[]): string | null {
+  for (let j = 0; j < args.length; j++) {
+    const a = args[j]!;
+    if (a === '-m' || a === '-c') return null;
+    if (a === '-W' || a === '-X') j++;
+    else if (!a.startsWith('-')) return /\.py$/.test(a) && !a.startsWith('$') ? a : null;
+  }
+  return null;
 }
 
 interface Segment {
@@ -172,13 +193,7 @@ function celeryArgv(words: string[]): string[] | null {
   if (i < 0) return null;
   const w = words[i]!;
   if (isCeleryProgram(w)) return ['celery', ...words.slice(i + 1)];
-  if (w.split('/').pop() === 'watchfiles') {
-    // `watchfiles --filter python celery.__main__.main --args '-A proj worker'` (cookiecutter-django's local worker)
-    if (!words.slice(i + 1).some((x) => /^celery(\.__main__)?([.:]main)?$/.test(x))) return null;
-    const args = optionValue(words, null, '--args', i + 1);
-    const inner = args === null ? [] : shellSegments(args)[0]?.words ?? [];
-    return ['celery', ...inner];
-  }
+  if (w.split('/').pop() === 'watchfiles') return watchfilesArgv(words.slice(i + 1));
   if (isPython(w)) {
     // python [-u -X opt …] -m celery …
     for (let j = i + 1; j < words.length; j++) {
@@ -187,6 +202,36 @@ function celeryArgv(words: string[]): string[] | null {
     }
   }
   return null;
+}
+
+/** watchfiles options that take a value (watchfiles/cli.py); the first other word is the target */
+const WATCHFILES_VALUE_OPTIONS = new Set(['--ignore-paths', '--target-type', '--filter', '--args', '--verbosity', '--sigint-timeout', '--sigkill-timeout', '--grace-period']);
+
+/**
+ * The Celery argv a `watchfiles` reloader runs: a dotted function target with `--args`
+ * (`watchfiles --filter python celery.__main__.main --args '-A proj worker'`, cookiecutter-django's local
+ * worker) or a command target (`watchfiles --filter python 'celery -A proj worker'`, which watchfiles
+ * shell-splits and runs).
+ */
+function watchfilesArgv(args: string[]): string[] | null {
+  let target: string | undefined;
+  for (let j = 0; j < args.length; j++) {
+    const a = args[j]!;
+    if (WATCHFILES_VALUE_OPTIONS.has(a)) j++;
+    else if (!a.startsWith('-')) {
+      target = a;
+      break;
+    }
+  }
+  if (target === undefined) return null;
+  if (/^celery(\.__main__)?([.:]main)?$/.test(target)) {
+    const value = optionValue(args, null, '--args', 0);
+    const inner = value === null ? [] : shellSegments(value)[0]?.words ?? [];
+    return ['celery', ...inner];
+  }
+  if (!/\s/.test(target)) return null;
+  const seg = shellSegments(target)[0];
+  return seg ? celeryArgv(seg.words) : null;
 }
 
 /** Value of an option in argv (`-c 4`, `-c4`, `--concurrency 4`, `--concurrency=4`), searching from `from`. */

@@ -33,11 +33,33 @@ export function durationSeconds(v: unknown): number | undefined {
   return s;
 }
 
+/** `docker compose` with no -f reads the override file over the base one in the same folder */
+const OVERRIDE = /^(docker-)?compose\.override\.ya?ml$/i;
+const BASES = ['compose.yaml', 'compose.yml', 'docker-compose.yaml', 'docker-compose.yml'];
+
+/** what an override file's service inherits from the base file's service of the same name */
+interface BaseService {
+  file: string;
+  build: { dockerfile: string; context: string } | null;
+  environment: EnvVar[];
+  envFiles: Reference[];
+}
+
 export const composeIntegration: Integration = {
   id: 'compose',
   kind: 'compose',
   matches: isComposeFile,
-  read(file, model) {
+  inputs(rel, exists) {
+    // the override file, and any other compose file of the folder (`-f docker-compose.yml -f docker-compose.prod.yml`):
+    // a service of it with neither image nor build cannot run alone, so it is merged over the base's
+    if (BASES.includes(basename(rel))) return [];
+    const dir = path.posix.dirname(rel) === '.' ? '' : `${path.posix.dirname(rel)}/`;
+    const base = BASES.map((b) => `${dir}${b}`).find(exists);
+    return base ? [base] : [];
+  },
+  read(file, model, ctx) {
+    const baseFile = ctx.inputs ? [...ctx.inputs.keys()][0] : undefined;
+    const bases = baseFile ? baseServices(baseFile, ctx.inputs!.get(baseFile)!) : new Map<string, BaseService>();
     const view = templateView(file);
     const lc = new LineCounter();
     let doc: Document;
@@ -85,8 +107,19 @@ export const composeIntegration: Integration = {
       const environment = readEnvironment(doc, get('environment'), at);
       for (const v of environment) model.envAssignments.push({ key: v.key, value: v.value, file: file.file, loc: v.loc, source: 'compose', scope: name });
       references.push(...envFileRefs(get('env_file'), dir, name, at));
+      const isOverride = OVERRIDE.test(basename(file.file)) || (['image', 'build', 'extends'].every((k) => getMerged(doc, svcNode, k) === undefined));
+      const base = isOverride ? bases.get(name) : undefined;
+      if (base) {
+        // merged as compose merges: environment by key (the override's value wins for the override's commands;
+        // the base's commands run with either file set, so they see both values), env_file lists appended
+        for (const v of base.environment) if (!environment.some((o) => o.key === v.key)) model.envAssignments.push({ key: v.key, value: v.value, file: base.file, loc: v.loc, source: 'compose', scope: name, scopeFile: file.file });
+        // (a `-f` layer is not applied by default: its keys the base does not set are unset in a base-only run, so unknown there)
+        const auto = OVERRIDE.test(basename(file.file));
+        for (const v of environment) if (auto || base.environment.some((b) => b.key === v.key)) model.envAssignments.push({ key: v.key, value: v.value, file: file.file, loc: v.loc, source: 'compose', scope: name, scopeFile: base.file });
+        for (const r of base.envFiles) references.push({ ...r, from: { ...svcLoc } });
+      }
 
-      const dockerfile = buildRef(js(get('build')), dir);
+      const dockerfile = buildRef(js(get('build')), dir) ?? base?.build ?? null;
       if (dockerfile) references.push({ kind: 'build', dockerfile: dockerfile.dockerfile, context: dockerfile.context, service: name, from: at(get('build')) });
 
       const ports = readPorts(doc, get('ports'), at);
@@ -121,6 +154,31 @@ export const composeIntegration: Integration = {
     return { references };
   },
 };
+
+/** the services of the base compose file an override file is merged over */
+function baseServices(file: string, text: string): Map<string, BaseService> {
+  const out = new Map<string, BaseService>();
+  const lc = new LineCounter();
+  const doc = parseDocument(templateView({ file, kind: 'compose', text }).text, { lineCounter: lc, merge: true, prettyErrors: false, uniqueKeys: false });
+  if (doc.errors.length > 0) return out;
+  const services = deref(doc, doc.get('services', true) as Node | undefined);
+  if (!isMap(services)) return out;
+  const dir = path.posix.dirname(file) === '.' ? '' : path.posix.dirname(file);
+  for (const [name, raw] of mergedEntries(doc, services)) {
+    const svc = deref(doc, raw);
+    if (!isMap(svc)) continue;
+    const get = (key: string): Node | undefined => deref(doc, getMerged(doc, svc, key));
+    const at = (n: Node | undefined): Location => locOf(file, lc, n, { file, line: 1, column: 1 });
+    let build: unknown;
+    try {
+      build = get('build')?.toJS(doc, { maxAliasCount: 1000 });
+    } catch {
+      build = undefined;
+    }
+    out.set(name, { file, build: buildRef(build, dir), environment: readEnvironment(doc, get('environment'), at), envFiles: envFileRefs(get('env_file'), dir, name, at) });
+  }
+  return out;
+}
 
 /** a node spans template-dependent lines */
 function isTemplated(unknown: Set<number>, line: number, node: Node | undefined, lc: LineCounter): boolean {

@@ -3,7 +3,7 @@
 // variables it sets. COPY/ADD say where project files land in the image, and a CMD/ENTRYPOINT that
 // runs a script points at it: both are returned as references for the core to follow.
 import path from 'node:path';
-import { quote } from 'shell-quote';
+import { quote, parse as shellParse } from 'shell-quote';
 import type { Integration, Reference } from './types.js';
 import { basename, logicalLines, loc } from './text.js';
 import { parseCeleryInvocations, scriptsRun } from './celery-command.js';
@@ -68,6 +68,34 @@ function copyArgs(rest: string): { from: boolean; srcs: string[]; dest: string }
   return { from: /--from=/.test(opts), srcs: words.slice(0, -1), dest: words[words.length - 1]! };
 }
 
+/** `cp [-f] a b` / `mv a b` commands of a RUN line (literal paths only; a destination folder gets the file's name) */
+function runCopies(rest: string): [string, string][] {
+  let tokens: unknown[];
+  try {
+    tokens = shellParse(rest, (k: string) => `\${${k}}`);
+  } catch {
+    return [];
+  }
+  const out: [string, string][] = [];
+  let words: string[] = [];
+  const flush = (): void => {
+    const w = words[0] === 'sudo' ? words.slice(1) : words;
+    if ((w[0] === 'cp' || w[0] === 'mv') && !w.includes('-t') && !w.some((x) => x.startsWith('--target-directory'))) {
+      const args = w.slice(1).filter((x) => !x.startsWith('-'));
+      if (args.length === 2 && args.every((a) => !/[$*?[\]{}]/.test(a))) out.push([args[0]!, args[1]!.endsWith('/') ? `${args[1]}${basename(args[0]!)}` : args[1]!]);
+    }
+    words = [];
+  };
+  for (const t of tokens) {
+    if (typeof t === 'string') words.push(t);
+    else if (t && typeof t === 'object' && 'pattern' in t) words.push(String((t as { pattern: unknown }).pattern));
+    else if (t && typeof t === 'object' && 'op' in t) flush();
+    else if (t && typeof t === 'object' && 'comment' in t) break;
+  }
+  flush();
+  return out;
+}
+
 export const dockerfileIntegration: Integration = {
   id: 'dockerfile',
   kind: 'dockerfile',
@@ -83,6 +111,7 @@ export const dockerfileIntegration: Integration = {
     };
     const references: Reference[] = [];
     let workdir = '/';
+    let stage = -1;
     let entrypoint: { text: string; line: number } | null = null;
     for (const ll of logicalLines(dropContinuedComments(view.text))) {
       const m = /^\s*([A-Za-z]+)\s+(.*)$/.exec(ll.text);
@@ -100,6 +129,7 @@ export const dockerfileIntegration: Integration = {
         if (im) model.pythonVersions.push({ value: im[1]!, exact: true, file: file.file, loc: at, source: 'dockerfile' });
         entrypoint = null; // a new stage
         workdir = '/';
+        stage++;
       } else if (instr === 'WORKDIR') {
         const dir = subst(rest.trim().replace(/^["']|["']$/g, ''));
         if (dir !== null) {
@@ -120,8 +150,13 @@ export const dockerfileIntegration: Integration = {
         const destIsDir = c.dest.endsWith('/') || c.srcs.length > 1;
         for (const src of c.srcs) {
           if (/^(https?:|git@)/.test(src) || /\$/.test(src) || /[*?[]/.test(path.posix.dirname(src))) continue;
-          references.push({ kind: 'copy', src, dest, dockerfile: file.file, from: at });
-          if (destIsDir && basename(src) !== '.') references.push({ kind: 'copy', src, dest: path.posix.join(dest, basename(src)), dockerfile: file.file, from: at });
+          references.push({ kind: 'copy', src, dest, dockerfile: file.file, from: at, stage });
+          if (destIsDir && basename(src) !== '.') references.push({ kind: 'copy', src, dest: path.posix.join(dest, basename(src)), dockerfile: file.file, from: at, stage });
+        }
+      } else if (instr === 'RUN') {
+        if (view.unknownLines.has(ll.line)) continue;
+        for (const [src, dest] of runCopies(rest)) {
+          references.push({ kind: 'image-copy', src: path.posix.resolve(workdir, src), dest: path.posix.resolve(workdir, dest), dockerfile: file.file, from: at, stage });
         }
       } else if (instr === 'ENTRYPOINT' || instr === 'CMD') {
         if (view.unknownLines.has(ll.line)) continue;

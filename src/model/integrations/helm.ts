@@ -1,5 +1,6 @@
 // Helm templates, rendered as far as the chart's own values.yaml allows and no further: simple value
-// paths (`.Values.a.b`, `$.Values.a.b`, `.x` inside `with`), `quote`, `toYaml … | nindent N`,
+// paths (`.Values.a.b`, `$.Values.a.b`, `.x` inside `with`), `quote`, `toYaml … | nindent N`, `default`
+// with a literal (`.Values.x | default 4`, `default "celery" .Values.q`),
 // `if`/`with` on a value path. Anything else — include/template, other functions, range, `.Release` —
 // is unknown: its text is a placeholder and its lines are marked, so no fact is built on it.
 // Lines keep their numbers.
@@ -47,7 +48,7 @@ export function renderHelm(text: string, values: Record<string, unknown> | null)
     }
     return { ok: true, v: cur };
   };
-  const truthy = (v: unknown): boolean => !(v === undefined || v === null || v === false || v === 0 || v === '' || (Array.isArray(v) && v.length === 0) || (typeof v === 'object' && v !== null && Object.keys(v).length === 0));
+  const truthy = (v: unknown): boolean => !isEmpty(v);
 
   let out = '';
   let last = 0;
@@ -123,22 +124,50 @@ function evaluate(body: string, resolve: (p: string) => { ok: true; v: unknown }
   const parts = body.split('|').map((s) => s.trim());
   let head = parts[0]!;
   let fn: string | null = null;
-  const call = /^(toYaml|toJson|quote)\s+(\S+)$/.exec(head);
-  if (call) {
-    fn = call[1]!;
-    head = call[2]!;
+  let v: unknown;
+  // `default 4 .Values.x` (Sprig: the literal when the value is empty — nil, false, 0, "", {} or [])
+  const def = /^default\s+("[^"]*"|\S+)\s+(\S+)$/.exec(head);
+  if (def) {
+    const d = literal(def[1]!);
+    const r = resolve(def[2]!);
+    if (d === undefined || !r.ok) return null;
+    v = isEmpty(r.v) ? d : r.v;
+  } else {
+    const call = /^(toYaml|toJson|quote)\s+(\S+)$/.exec(head);
+    if (call) {
+      fn = call[1]!;
+      head = call[2]!;
+    }
+    const r = resolve(head);
+    if (!r.ok) return null;
+    v = r.v;
   }
-  const r = resolve(head);
-  if (!r.ok || r.v === undefined) return null;
   for (const p of parts.slice(1)) {
+    const d = /^default\s+("[^"]*"|\S+)$/.exec(p);
     if (/^n?indent\s+\d+$/.test(p) && (fn === 'toYaml' || fn === 'toJson')) continue;
     if (p === 'quote' && fn === null) fn = 'quote';
-    else return null;
+    else if (d && literal(d[1]!) !== undefined && fn === null) {
+      // `.Values.x | default 4`: the pipeline's value is default's last argument
+      if (isEmpty(v)) v = literal(d[1]!);
+    } else return null;
   }
-  const v = r.v;
+  if (v === undefined) return null;
   if (fn === 'toYaml' || fn === 'toJson') return ` ${JSON.stringify(v)}`;
   if (v !== null && typeof v === 'object') return null;
   const s = String(v);
   if (s.includes('\n')) return null;
   return fn === 'quote' ? JSON.stringify(s) : s;
+}
+
+/** a Go template literal: a number, a double-quoted string, true/false; undefined for anything else */
+function literal(t: string): unknown {
+  if (/^-?\d+(\.\d+)?$/.test(t)) return Number(t);
+  if (t === 'true' || t === 'false') return t === 'true';
+  if (/^"[^"\\]*"$/.test(t)) return t.slice(1, -1);
+  return undefined;
+}
+
+/** Sprig's `empty`: what `default` replaces */
+function isEmpty(v: unknown): boolean {
+  return v === undefined || v === null || v === false || v === 0 || v === '' || (Array.isArray(v) && v.length === 0) || (typeof v === 'object' && v !== null && Object.keys(v).length === 0);
 }

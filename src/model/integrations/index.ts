@@ -16,12 +16,15 @@ import { supervisordIntegration } from './supervisord.js';
 import { shellIntegration } from './shell.js';
 import { redisConfIntegration } from './redis-conf.js';
 import { kubernetesIntegration } from './kubernetes.js';
+import { pytestConfigIntegration } from './pytest-config.js';
 
 export const integrations: Integration[] = [
   requirementsIntegration, pyprojectIntegration, poetryLockIntegration, uvLockIntegration, pipfileIntegration,
   pipfileLockIntegration, setupCfgIntegration, setupPyIntegration, pythonVersionFileIntegration,
   dotenvIntegration, composeIntegration, procfileIntegration, dockerfileIntegration, systemdIntegration,
   supervisordIntegration, shellIntegration, redisConfIntegration, kubernetesIntegration,
+  // last: setup.cfg / pyproject.toml keep the kind their dependency readers give them
+  pytestConfigIntegration,
 ];
 
 export { parseCeleryInvocations, optionValue, hasOption } from './celery-command.js';

@@ -4,9 +4,10 @@
 // `COPY ./compose/production/django/celery/worker/start /start-celeryworker` → that script's
 // `exec celery … worker` line, which then knows the service that launches it and its environment.
 import path from 'node:path';
-import type { EnvAssignment, Launcher, ProjectModel, SourceFileInfo } from '../types.js';
+import type { EnvAssignment, Launcher, Location, ProjectModel, SourceFileInfo } from '../types.js';
 import type { IntegrationContext, ReadResult, Reference } from './types.js';
 import { shellIntegration } from './shell.js';
+import { readPythonLauncher } from './python-launcher.js';
 import { readEnvFile } from './dotenv.js';
 import { applyCommandOptions, type VarLookup } from './worker-options.js';
 
@@ -91,6 +92,8 @@ export async function followReferences(refs: Reference[], model: ProjectModel, c
     }
   };
 
+  placeFiles(refs, model, files, dirs, copySources);
+
   const launchersOf = new Map<string, Launcher[]>();
   /** `file#scope` of services/containers with an env source jobctl could not read (missing env_file, Secret) */
   const opaque = new Set<string>();
@@ -114,8 +117,22 @@ export async function followReferences(refs: Reference[], model: ProjectModel, c
       launchersOf.set(t, known);
       if (readAlready.has(t) || depth >= MAX_DEPTH) continue;
       readAlready.add(t);
-      const text = await ctx.read(t);
+      const text = model.files.find((f) => f.file === t)?.text ?? (await ctx.read(t));
       if (text === null) continue;
+      if (t.endsWith('.py')) {
+        // `python main.py`: the module may start the worker as a child process (./python-launcher.ts)
+        let found: Awaited<ReturnType<typeof readPythonLauncher>> = [];
+        try {
+          found = await readPythonLauncher(t, text, model);
+        } catch (err) {
+          model.notes.push({ level: 'warning', file: t, message: `not read as a worker launcher (${(err as Error).message})` });
+        }
+        const name = ref.launcher.processName;
+        if (found.length === 0 && name && /celery|worker/i.test(name)) {
+          model.unread.push({ file: ref.from.file, loc: ref.from, what: `the worker of ${name} (\`python ${ref.path}\`)`, reason: `${t} starts Celery from Python code that is not a literal command line: its worker options were not read`, holds: 'deploy' });
+        }
+        continue;
+      }
       const info: SourceFileInfo = { file: t, kind: 'shell', text };
       model.files.push(info);
       const res = (await shellIntegration.read(info, model, ctx.integration)) as ReadResult | void;
@@ -142,6 +159,56 @@ export async function followReferences(refs: Reference[], model: ProjectModel, c
     const launchers = w.launchedBy ?? [{ source: w.source, file: w.file, loc: w.loc, ...(w.processName ? { processName: w.processName } : {}) }];
     const dockerfiles = w.source === 'dockerfile' ? new Set([w.file]) : (images.get(w.file) ?? new Set<string>());
     applyCommandOptions(w, lookupFor(model, w.file, launchers, dockerfiles, opaque));
+  }
+}
+
+/**
+ * Python files a Dockerfile puts at another project path in the image: `COPY docker/config.py /app/settings/config.py`
+ * or `RUN cp docker/config.py settings/config.py`, where a folder copy (`COPY . /app`) says which project path
+ * an image path is. Only onto paths the project has no file at (model.placedFiles; the Python reader imports
+ * `from` under the module name of `to`).
+ */
+function placeFiles(refs: Reference[], model: ProjectModel, files: Set<string>, dirs: Set<string>, copySources: (c: CopyRef) => string[]): void {
+  type ImageCopy = Extract<Reference, { kind: 'image-copy' }>;
+  const byDockerfile = new Map<string, (CopyRef | ImageCopy)[]>();
+  // one image per build stage: a folder copied in a build stage says nothing about the final image's paths
+  for (const r of refs) {
+    if (r.kind !== 'copy' && r.kind !== 'image-copy') continue;
+    const key = `${r.dockerfile}#${r.stage ?? 0}`;
+    byDockerfile.set(key, [...(byDockerfile.get(key) ?? []), r]);
+  }
+  for (const list of byDockerfile.values()) {
+    // image folder -> project folder, from copies of whole folders (the longest image folder wins)
+    const roots: [string, string][] = [];
+    for (const c of list) {
+      if (c.kind !== 'copy') continue;
+      // (a subfolder copied onto the image's / — `COPY ./requirements .` before any WORKDIR — is no project root)
+      for (const src of copySources(c)) if (src === '' || (dirs.has(src) && c.dest.replace(/\/$/, '') !== '')) roots.push([c.dest.replace(/\/$/, '') || '/', src]);
+    }
+    roots.sort((a, b) => b[0].length - a[0].length);
+    const toProject = (image: string): string | null => {
+      for (const [dir, proj] of roots) {
+        const rest = image === dir ? '' : dir === '/' ? image.slice(1) : image.startsWith(`${dir}/`) ? image.slice(dir.length + 1) : null;
+        if (rest !== null) return norm(path.posix.join(proj, rest));
+      }
+      return null;
+    };
+    const place = (from: string, toImage: string, loc: Location): void => {
+      let to = toProject(toImage);
+      if (to !== null && dirs.has(to)) to = norm(path.posix.join(to, path.posix.basename(from)));
+      if (to === null || to === '' || to === from || files.has(to) || !files.has(from)) return;
+      // Python modules put into a folder of the project (a settings package): what the Python reader imports
+      const folder = path.posix.dirname(to);
+      if (!from.endsWith('.py') || !to.endsWith('.py') || (folder !== '.' && !dirs.has(folder))) return;
+      if (!(model.placedFiles ??= []).some((p) => p.from === from && p.to === to)) model.placedFiles.push({ from, to, loc });
+    };
+    for (const c of list) {
+      if (c.kind === 'copy') for (const src of copySources(c)) place(src, c.dest, c.from);
+      else {
+        const from = toProject(c.src);
+        if (from !== null) place(from, c.dest, c.from);
+      }
+    }
   }
 }
 

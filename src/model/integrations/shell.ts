@@ -26,9 +26,8 @@ export const shellIntegration: Integration = {
       }
       const service = /(?:s6-rc\.d|services\.d)\/([^/]+)\/(?:run|up)$/.exec(file.file)?.[1];
       if (/celery/.test(t)) model.workerCommands.push(...parseCeleryInvocations(t, { source: 'shell', file: file.file, loc: at, ...(service ? { processName: service } : {}) }));
-      if (/^(exec\s|\.\/|\/|bash\s|sh\s)/.test(t)) {
+      if (/^(exec\s|\.\/|\/|bash\s|sh\s|python[\d.]*\s)/.test(t)) {
         for (const p of scriptsRun(t)) {
-          if (/\.py$/.test(p)) continue;
           references.push({ kind: 'run', path: p, base: dirOf(file.file), from: at, launcher: { source: 'shell', file: file.file, loc: at } });
         }
       }

@@ -39,8 +39,10 @@ export type Reference =
   | { kind: 'run'; path: string; base: string; launcher: Launcher; from: Location; dockerfile?: string }
   /** an env file loaded for a service/unit: compose env_file, systemd EnvironmentFile= */
   | { kind: 'env-file'; path: string; base: string; from: Location; source: EnvAssignment['source']; scope?: string; optional?: boolean }
-  /** Dockerfile COPY/ADD: project path `src` (relative to the build context; its last part may be a glob) lands at container path `dest` */
-  | { kind: 'copy'; src: string; dest: string; dockerfile: string; from: Location }
+  /** Dockerfile COPY/ADD: project path `src` (relative to the build context; its last part may be a glob) lands at container path `dest` (in build stage `stage`, 0-based) */
+  | { kind: 'copy'; src: string; dest: string; dockerfile: string; from: Location; stage?: number }
+  /** `RUN cp a b` / `RUN mv a b`: image path `src` copied to image path `dest` (both absolute, WORKDIR applied) */
+  | { kind: 'image-copy'; src: string; dest: string; dockerfile: string; from: Location; stage?: number }
   /** the image's working directory after a WORKDIR (a relative script path runs from there) */
   | { kind: 'workdir'; dockerfile: string; path: string; from: Location }
   /** a container takes every variable of another env source (k8s `envFrom`): `source` is that scope, null when unreadable (a Secret, a templated name) */

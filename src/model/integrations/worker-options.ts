@@ -64,6 +64,21 @@ export function applyCommandOptions(w: WorkerCommand, lookup: VarLookup): void {
     options[o.key] = e.state === 'known' ? { state: 'known', value: e.value, text } : { state: 'unknown', text, reason: e.reason };
   }
   if (hasOption(w.argv, ['-E', '--task-events'])) options.worker_send_task_events = { state: 'known', value: 'true', text: '-E' };
+  // `celery -A proj worker $CELERYD_OPTS`: a variable standing for whole words may hold any option; what it
+  // holds is read when the deploy sets it, else every option not written here is unknown, never absent
+  for (const splat of splatWords(w.argv)) {
+    const e = expandWord(splat, lookup);
+    const words = e.state === 'known' ? e.value.split(/\s+/).filter(Boolean) : null;
+    for (const o of VALUE_OPTIONS) {
+      if (options[o.key]) continue;
+      if (words === null) {
+        options[o.key] = { state: 'unknown', text: splat, reason: `${(e as { reason: string }).reason} and may hold worker options` };
+        continue;
+      }
+      const text = optionValue(['', ...words], o.short, o.long);
+      if (text !== null) options[o.key] = { state: 'known', value: text, text: `${splat} (${words.join(' ')})` };
+    }
+  }
   w.options = options;
   const conc = options.worker_concurrency;
   if (conc?.state === 'known' && /^\d+$/.test(conc.value)) w.concurrency = Number(conc.value);
@@ -71,4 +86,20 @@ export function applyCommandOptions(w: WorkerCommand, lookup: VarLookup): void {
   if (pool?.state === 'known') w.pool = pool.value;
   const queues = options.queues;
   if (queues?.state === 'known') w.queues = queues.value.split(',').map((q) => q.trim()).filter(Boolean);
+}
+
+/** options whose value is the next word (`-l INFO`), besides those the settings map */
+const OTHER_VALUE_OPTIONS = new Set(['-A', '--app', '-b', '--broker', '-l', '--loglevel', '-n', '--hostname', '-f', '--logfile', '--pidfile', '-s', '--schedule', '-O', '--statedb', '--max-interval', '--uid', '--gid', '--workdir', '--result-backend', '--config', '--loader', '-X', '--exclude-queues', '-I', '--include', '--executable']);
+
+/** words that are a lone variable (`$CELERYD_OPTS`, `${OPTS}`) and not the value of the option before them */
+function splatWords(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 1; i < argv.length; i++) {
+    const w = argv[i]!;
+    if (!/^\$(\{\w+\}|\w+)$/.test(w)) continue;
+    const prev = argv[i - 1]!;
+    const takesValue = VALUE_OPTIONS.some((o) => prev === o.short || prev === o.long) || (OTHER_VALUE_OPTIONS.has(prev));
+    if (!takesValue) out.push(w);
+  }
+  return out;
 }

@@ -5,6 +5,7 @@ import type { ConfigSource, Location, SettingAssignment, UnreadSource } from '..
 import { child, locOf, lineOf, textOf, type PNode } from './tree.js';
 import { envCandidates, templated, type EnvCandidate } from './env-defaults.js';
 import { FlaskConfig } from './flask-config.js';
+import { objectCandidates } from './config-candidates.js';
 import { DjangoSettings } from './django-settings.js';
 import type { FileFacts, ModuleAssign, RawClass, RawFunction } from './extract.js';
 import { callArgs, dottedName, evalValue, stringValue } from './values.js';
@@ -83,9 +84,19 @@ export class ConfigReader {
 
   settingsFromAssigns(facts: FileFacts, assigns: { name: string; target: PNode; value: PNode; stmt: PNode }[]): SettingAssignment[] {
     const vc = this.l.vctx(facts);
-    return assigns.map((a) => ({
+    return assigns.map((a) => this.withNode({
       name: a.name, value: evalValue(vc, a.value), valueText: textOf(facts.pf, a.value), loc: locOf(facts.pf, a.stmt), keyLoc: locOf(facts.pf, a.target),
-    }));
+    }, facts, a.value));
+  }
+
+  /** The syntax node an assignment's value was read from (a dict under a Flask key is read entry by entry, each at its line). */
+  private valueNodes = new WeakMap<SettingAssignment, { facts: FileFacts; node: PNode }>();
+  withNode(s: SettingAssignment, facts: FileFacts, node: PNode): SettingAssignment {
+    this.valueNodes.set(s, { facts, node });
+    return s;
+  }
+  valueNodeOf(s: SettingAssignment): { facts: FileFacts; node: PNode } | undefined {
+    return this.valueNodes.get(s);
   }
 
   addSource(src: Omit<ConfigSource, 'id'>, app: AppRec | null, idHint: string): ConfigSource {
@@ -104,7 +115,7 @@ export class ConfigReader {
     for (const rec of new Set(this.l.apps.values())) {
       const facts = rec.facts;
       const ctor = facts.appCtors.find((c) => `${facts.info.module}:${c.variable}` === rec.app.id || locOf(facts.pf, c.call.parent?.type === 'assignment' ? c.call.parent : c.call).line === rec.app.loc.line);
-      if (!ctor) continue;
+      if (!ctor || ctor.current) continue;
       const { keywords } = callArgs(ctor.call);
       const settings: SettingAssignment[] = [];
       const vc = this.l.vctx(facts, ctor.fn);
@@ -187,6 +198,10 @@ export class ConfigReader {
                 viaFlask = true;
                 continue;
               }
+              if (key && this.flask.hasUnread(rec?.app.id ?? null)) {
+                viaFlask = true; // the Flask config's unread parts say why the key was not found
+                continue;
+              }
               const w = dottedName(facts.pf, p);
               if (w && w.endsWith('.config') && this.flask.read(facts, c.fn, p, w, rec, loc)) {
                 viaFlask = true;
@@ -226,23 +241,34 @@ export class ConfigReader {
     return null;
   }
 
-  dictSettings(facts: FileFacts, n: PNode): SettingAssignment[] {
+  dictSettings(facts: FileFacts, n: PNode, depth = 0): SettingAssignment[] {
     const out: SettingAssignment[] = [];
     const vc = this.l.vctx(facts);
+    // `{**BASE, 'k': v}` / `dict(**BASE, k=v)`: the base dict's entries come first; one jobctl cannot find is unread,
+    // never an empty base (its keys would look absent)
+    const splat = (sp: PNode): void => {
+      const inner = sp.children[0];
+      const d = inner && depth < 6 ? this.dictNode(facts, null, inner) : null;
+      if (d) out.push(...this.dictSettings(d.facts, d.node, depth + 1));
+      else this.unread({ file: facts.pf.file, loc: locOf(facts.pf, sp), what: `settings merged in with \`${textOf(facts.pf, sp)}\``, reason: 'a mapping jobctl could not find in the project (built at run time, or a class attribute)', holds: 'config' });
+    };
     if (n.type === 'call') {
-      for (const k of callArgs(n).keywords) {
-        out.push({ name: textOf(facts.pf, k.name), value: evalValue(vc, k.value), valueText: textOf(facts.pf, k.value), loc: locOf(facts.pf, k.node), keyLoc: locOf(facts.pf, k.name) });
+      const { keywords, splats } = callArgs(n);
+      for (const sp of splats) if (sp.type === 'dictionary_splat') splat(sp);
+      for (const k of keywords) {
+        out.push(this.withNode({ name: textOf(facts.pf, k.name), value: evalValue(vc, k.value), valueText: textOf(facts.pf, k.value), loc: locOf(facts.pf, k.node), keyLoc: locOf(facts.pf, k.name) }, facts, k.value));
       }
       return out;
     }
     for (const pair of n.children) {
+      if (pair.type === 'dictionary_splat') splat(pair);
       if (pair.type !== 'pair') continue;
       const k = child(pair, 'key');
       const v = child(pair, 'value');
       if (!k || !v || k.type !== 'string') continue;
       const key = stringValue(textOf(facts.pf, k));
       if (key === null) continue;
-      out.push({ name: key, value: evalValue(vc, v), valueText: textOf(facts.pf, v), loc: locOf(facts.pf, pair), keyLoc: locOf(facts.pf, k) });
+      out.push(this.withNode({ name: key, value: evalValue(vc, v), valueText: textOf(facts.pf, v), loc: locOf(facts.pf, pair), keyLoc: locOf(facts.pf, k) }, facts, v));
     }
     return out;
   }
@@ -284,12 +310,31 @@ export class ConfigReader {
     }
     const sym = w ? this.l.lookupName(facts, fn, w) : null;
     if (w && this.fromSym({ facts, loc, ref: w, rec, namespace }, sym)) return;
+    // config_from_object(app.config["CELERY"]): Flask's own Celery pattern, a dict the project puts in its config
+    const flaskKey = this.flask.keyOf(facts, fn, obj);
+    const fromFlask: SettingAssignment[] = [];
+    if (flaskKey && this.flask.readKey(facts, flaskKey, rec, loc, fromFlask, true)) {
+      const objectRef = textOf(facts.pf, obj);
+      this.addSource({ kind: 'config-object', file: fromFlask[0]?.keyLoc.file ?? facts.pf.file, loc, namespace, appId: rec?.app.id ?? null, objectRef, settings: fromFlask }, rec, `@${facts.pf.file}:${loc.line}`);
+      return;
+    }
+    if (flaskKey && this.flask.hasUnread(rec?.app.id ?? null)) return; // the Flask config's unread parts say why
+    // an object chosen at run time among a finite set the code spells out: each candidate is read
+    const cands = objectCandidates(this.l, facts, fn, obj);
+    if (cands) {
+      for (const c of cands) {
+        const r = { facts, loc, ref: c.ref ?? w ?? textOf(facts.pf, obj), rec, namespace, chosenBy: c.label };
+        if (c.ref !== undefined) this.configFromRef({ ...r, what: `config_from_object(${textOf(facts.pf, obj)}), candidate ${c.label}` });
+        else this.fromSym(r, c.sym ?? null);
+      }
+      return;
+    }
     const reason = sym?.kind === 'assign' ? `an object built at run time (\`${w} = ${textOf(sym.facts.pf, sym.assign.value).replace(/\s+/g, ' ').slice(0, 60)}\` in ${sym.facts.pf.file})` : w ? 'names nothing found in the project (an installed package, or built at run time)' : 'an object built at run time';
     this.unread({ file: facts.pf.file, loc, what: `config_from_object(${textOf(facts.pf, obj)})`, reason, holds: 'config', ...(rec ? { appId: rec.app.id } : {}) });
   }
 
   /** A source named by a string, as Celery imports it: 'pkg.mod', 'pkg.mod:Obj', 'pkg.mod.Obj', 'django.conf:settings'. */
-  private configFromRef(r: RefCtx & { what: string }): boolean {
+  private configFromRef(r: RefCtx & { what: string; choice?: UnreadSource['choice'] }): boolean {
     const { ref } = r;
     if (ref === 'django.conf:settings' || ref === 'django.conf.settings') {
       this.django.read(r.facts, r.loc, r.namespace, r.rec, ref, r.chosenBy);
@@ -302,7 +347,7 @@ export class ConfigReader {
       const m = this.l.findModule(ref) ?? this.findModuleLoose(ref);
       ok = m ? this.fromSym(r, { kind: 'module', facts: m }) : this.fromSym(r, this.l.lookup(ref));
     }
-    if (!ok) this.unread({ file: r.facts.pf.file, loc: r.loc, what: r.what, reason: templated(ref) ? 'a template expression jobctl does not render' : `'${ref}' is not a module or object of the project`, holds: 'config', ...(r.rec ? { appId: r.rec.app.id } : {}) });
+    if (!ok) this.unread({ file: r.facts.pf.file, loc: r.loc, what: r.what, reason: templated(ref) ? 'a template expression jobctl does not render' : `'${ref}' is not a module or object of the project`, holds: 'config', ...(r.rec ? { appId: r.rec.app.id } : {}), ...(r.choice ? { choice: r.choice } : {}) });
     return ok;
   }
 
@@ -349,7 +394,7 @@ export class ConfigReader {
       return;
     }
     for (const c of cands) {
-      this.configFromRef({ facts, loc, ref: c.value, rec, namespace: null, chosenBy: c.by, what: `config module chosen by $${name} (${c.by})` });
+      this.configFromRef({ facts, loc, ref: c.value, rec, namespace: null, chosenBy: c.by, what: `config module chosen by $${name} (${c.by})`, choice: { key: name, value: c.value, by: c.by } });
     }
   }
 
@@ -398,8 +443,21 @@ export class ConfigReader {
   }
   private envDone = new Set<FileFacts>();
 
-  /** 'celeryconfig' when the project computes 'proj.celeryconfig' (or the reverse) */
+  /**
+   * 'celeryconfig' when the project computes 'proj.celeryconfig' (or the reverse). In a project template
+   * (`django-admin startproject --template`, cookiecutter), `{{ project_name }}.settings.prod` is the one module
+   * of the tree at `<folder>/settings/prod.py`: the template renders the name into the file and names the folder
+   * the same way. Several fits (or none) leave it unread.
+   */
   findModuleLoose(ref: string): FileFacts | undefined {
+    if (templated(ref)) {
+      // each templated segment stands for one folder name of the tree; exactly one module must fit
+      const segs = ref.split('.');
+      if (segs.some((x) => /[{}%]/.test(x) && !/^\{\{[^{}]*\}\}$/.test(x))) return undefined;
+      const fits = (m: string): boolean => { const ms = m.split('.'); return ms.length === segs.length && segs.every((x, i) => templated(x) || x === ms[i]); };
+      const hits = [...this.l.index.all()].filter((f) => fits(f.module));
+      return hits.length === 1 ? (this.l.loader.load(hits[0]!.file) ?? undefined) : undefined;
+    }
     const last = ref.split('.').pop()!;
     const cands = [...this.l.index.all()].filter((f) => f.module === ref || f.module.endsWith(`.${ref}`) || ref.endsWith(`.${f.module}`) || (f.module.split('.').pop() === last && ref.split('.').length === 1));
     return cands.length === 1 ? (this.l.loader.load(cands[0]!.file) ?? undefined) : undefined;

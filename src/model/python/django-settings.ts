@@ -24,6 +24,11 @@ export class DjangoSettings {
       this.r.addSource({ kind: 'django-settings', file, loc, namespace, appId, objectRef: ref, isDjangoConfSettings: ref === 'django.conf:settings', settings, ...(by ?? chosenBy ? { chosenBy: by ?? chosenBy } : {}) }, rec, `@${facts.pf.file}:${loc.line}`);
     };
     if (dsm.length === 0) {
+      // only the test runner names one (pytest.ini, [tool.pytest.ini_options], setup.cfg [tool:pytest]): its package
+      // tells where the settings live, but a test module is never read as the worker's settings
+      const fromTests = this.productionFromTestSettings();
+      for (const c of fromTests) add(c.facts, this.r.moduleSettings(c.facts, appId), c.by);
+      if (fromTests.length > 0) return;
       const targets = this.l.filesWhere((f) => /(^|\/)settings\.py$/.test(f) || /(^|\/)settings\/[^/]+\.py$/.test(f));
       if (targets.length === 0) this.r.unread({ file: facts.pf.file, loc, what: `Django settings read by config_from_object('${ref}')`, reason: 'no DJANGO_SETTINGS_MODULE and no settings module found in the project', holds: 'config', ...(appId ? { appId } : {}) });
       for (const t of targets) add(t, this.r.moduleSettings(t, appId), undefined);
@@ -32,7 +37,7 @@ export class DjangoSettings {
     for (const c of dsm) {
       const t = this.l.findModule(c.value) ?? this.r.findModuleLoose(c.value);
       if (!t) {
-        this.r.unread({ file: facts.pf.file, loc, what: `Django settings module chosen by DJANGO_SETTINGS_MODULE (${c.by})`, reason: templated(c.value) ? 'a template expression jobctl does not render' : `'${c.value}' is not a module of the project`, holds: 'config', ...(appId ? { appId } : {}) });
+        this.r.unread({ file: facts.pf.file, loc, what: `Django settings module chosen by DJANGO_SETTINGS_MODULE (${c.by})`, reason: templated(c.value) ? 'a template expression jobctl does not render' : `'${c.value}' is not a module of the project`, holds: 'config', ...(appId ? { appId } : {}), choice: { key: 'DJANGO_SETTINGS_MODULE', value: c.value, by: c.by } });
         continue;
       }
       const classes = this.configurationClasses(t);
@@ -45,6 +50,39 @@ export class DjangoSettings {
       const chosen = classes.filter((k) => wanted.includes(k.cls.name));
       for (const k of chosen.length > 0 ? chosen : classes) add(k.facts, this.r.classAttrs(k.facts, k.cls, appId), `${c.by}, class ${k.cls.name}`);
     }
+  }
+
+  /**
+   * The production settings that the test runner's DJANGO_SETTINGS_MODULE points at: its value itself when it is
+   * no test module (`proj.settings`: the tests run with the real settings); for a test module (`config.django.test`)
+   * its package's production modules (prod.py, production.py …), else its base (base.py, common.py, defaults.py), else the project
+   * modules the test module star-imports. A test module under a tests/ folder says nothing about production.
+   */
+  private productionFromTestSettings(): { facts: FileFacts; by: string }[] {
+    const out: { facts: FileFacts; by: string }[] = [];
+    const push = (facts: FileFacts | undefined, by: string): void => {
+      if (facts && !out.some((o) => o.facts === facts)) out.push({ facts, by });
+    };
+    for (const c of envCandidates('DJANGO_SETTINGS_MODULE', this.r.envSources().filter((e) => e.source === 'pytest'))) {
+      const mod = this.l.findModule(c.value) ?? this.r.findModuleLoose(c.value);
+      if (!isTestModule(c.value)) {
+        push(mod, `${c.by}, the settings the tests run with (nothing else names one)`);
+        continue;
+      }
+      const pkg = c.value.split('.').slice(0, -1).join('.');
+      if (!pkg || isTestModule(pkg)) continue;
+      const siblings = [...this.l.index.all()].filter((i) => i.module.startsWith(`${pkg}.`) && !i.module.slice(pkg.length + 1).includes('.') && !isTestModule(i.module));
+      const last = (m: string): string => m.slice(m.lastIndexOf('.') + 1);
+      const prod = siblings.filter((i) => /^(prod|production|live|deploy)(_|$)/.test(last(i.module)));
+      const base = siblings.filter((i) => /^(base|common|defaults?|settings)$/.test(last(i.module)));
+      const chosen = prod.length > 0 ? prod : base;
+      const by = `the package of ${c.value} (${c.by}, the test settings)`;
+      for (const i of chosen) push(this.l.loader.load(i.file) ?? undefined, by);
+      if (chosen.length === 0 && mod) {
+        for (const star of mod.starImports) if (!isTestModule(star.module)) push(this.l.findModule(star.module), by);
+      }
+    }
+    return out;
   }
 
   /** django-configurations classes (subclasses of configurations.Configuration) visible in a settings module. */
@@ -79,8 +117,16 @@ function djangoModuleCandidates(celeryFile: FileFacts, all: FileFacts[], env: En
   const deploy = envCandidates('DJANGO_SETTINGS_MODULE', env.filter((e) => e.source !== 'python' && e.source !== 'pytest'));
   const base = (f: FileFacts): string => f.pf.file.slice(f.pf.file.lastIndexOf('/') + 1);
   const order = [celeryFile, ...all.filter((f) => base(f) === 'manage.py'), ...all.filter((f) => base(f) === 'wsgi.py' || base(f) === 'asgi.py'), ...all];
-  const py = order.find((f) => f.djangoSettingsModule);
+  // `if sys.argv[1] == "test": os.environ.setdefault(..., "proj.settings.test")` in manage.py is the test runner's
+  const py = order.find((f) => f.djangoSettingsModule && !isTestModule(f.djangoSettingsModule));
   const out = [...deploy];
   if (py && !out.some((c) => c.value === py.djangoSettingsModule)) out.push({ value: py.djangoSettingsModule!, by: `os.environ.setdefault in ${py.pf.file}` });
   return out;
+}
+
+/** A test settings module: `config.django.test`, `proj.settings.testing`, `tests.settings`, `proj.test_settings`, `settings_ci`. */
+function isTestModule(mod: string): boolean {
+  const parts = mod.split('.');
+  const last = parts[parts.length - 1]!;
+  return parts.some((p) => /^(tests?|testing)$/i.test(p)) || /^(test|tests|testing|ci)(_|$)|_tests?$|^test_?settings$|^settings_?(tests?|testing|ci)$|^settings_test/i.test(last);
 }

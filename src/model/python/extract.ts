@@ -48,6 +48,8 @@ export interface AppCtor {
   variable: string;
   call: PNode;
   fn: RawFunction | null;
+  /** `x = current_app`: Celery's current (default) app, an app of its own only when the project creates none */
+  current?: boolean;
 }
 
 export interface AppMethodCall {
@@ -137,6 +139,9 @@ interface Ctx {
   inAwait: boolean;
   prefix: string;
 }
+
+/** Celery's current app as imported: `from celery import current_app` (the default app when none is created) */
+export const CURRENT_APP = new Set(['celery.current_app', 'celery._state.current_app', 'celery.app.current_app']);
 
 const APP_METHODS: [string, AppMethodCall['method']][] = [
   ['.conf.update', 'conf.update'],
@@ -287,8 +292,16 @@ export function extractFile(pf: PFile, info: ModuleInfo): FileFacts {
     const w = dottedName(pf, f);
     if (!w) return false;
     const r = resolve(w, fn);
-    return r === 'celery.Celery' || r === 'celery.app.Celery' || r === 'celery.app.base.Celery' || w === 'Celery';
+    if (isCeleryClassName(r) || w === 'Celery') return true;
+    // `class MyCelery(Celery): …; app = MyCelery(…)`: a subclass of this file is an app too (imported ones: Linker.buildApps)
+    const cls = facts.classes.get(w);
+    return !!cls && celerySubclass(cls, 0);
   };
+  const celerySubclass = (cls: RawClass, depth: number): boolean => depth < 6 && cls.bases.some((b) => {
+    if (isCeleryClassName(resolve(b, null))) return true;
+    const own = facts.classes.get(b);
+    return !!own && own !== cls && celerySubclass(own, depth + 1);
+  });
 
   const visitFunction = (n: PNode, ctx: Ctx, decorators: PNode[]): void => {
     const nameNode = child(n, 'name');
@@ -420,8 +433,15 @@ export function extractFile(pf: PFile, info: ModuleInfo): FileFacts {
     if (ctx.fn) for (const t of targets) bindNames(pf, t, ctx.fn.locals);
     if (value?.type === 'call' && isCeleryCtor(value, ctx.fn)) {
       for (const t of targets) {
-        const d = dottedName(pf, t);
+        // `registry["celery.app"] = Celery(…)`: the app is named by that expression (as `….conf.update` receivers are)
+        const d = dottedName(pf, t) ?? (t.type === 'subscript' ? calleeText(pf, t) : null);
         if (d) facts.appCtors.push({ variable: d, call: value, fn: ctx.fn });
+      }
+    }
+    if ((value?.type === 'identifier' || value?.type === 'attribute') && CURRENT_APP.has(resolve(dottedName(pf, value) ?? '', ctx.fn))) {
+      for (const t of targets) {
+        const d = dottedName(pf, t);
+        if (d) facts.appCtors.push({ variable: d, call: value, fn: ctx.fn, current: true });
       }
     }
     if (!value) return;
@@ -619,4 +639,9 @@ function addImports(pf: PFile, info: ModuleInfo, n: PNode, into: Map<string, str
     }
   }
   void facts;
+}
+
+/** celery.Celery under the names it is importable by. */
+export function isCeleryClassName(resolved: string): boolean {
+  return resolved === 'celery.Celery' || resolved === 'celery.app.Celery' || resolved === 'celery.app.base.Celery';
 }

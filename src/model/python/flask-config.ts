@@ -8,6 +8,7 @@ import { callArgs, dottedName, evalValue } from './values.js';
 import { child, locOf, textOf, type PNode } from './tree.js';
 import type { AppRec, Linker } from './index.js';
 import type { ConfigReader } from './config-sources.js';
+import { envCandidates, type EnvCandidate } from './env-defaults.js';
 
 /** Test code configures throw-away Flask apps; those writes are not the worker's config. */
 const TEST_PATH = /(^|\/)(tests?|testing)\/|(^|\/)(test_[^/]*|[^/]*_tests?|conftest)\.py$/;
@@ -43,11 +44,47 @@ export class FlaskConfig {
     return w && w.endsWith('.config') && keyNode ? this.r.strOf(facts, fn, keyNode) : null;
   }
 
+  /**
+   * The config modules an argument may name when it comes from an env var with a default in the code:
+   * `os.environ.get('SUPERSET_CONFIG', 'superset.config')`, directly or through a local
+   * `config_module = override_param or os.environ.get(…)` (the override is a test hook defaulting to None).
+   * Each value the deploy files give the variable is a candidate too. Null when the argument is no such thing.
+   */
+  private envChosen(f: FileFacts, fn: RawFunction | null, arg: PNode): EnvCandidate[] | null {
+    let n: PNode | null = arg;
+    if (n.type === 'identifier' && fn) n = localValue(fn, textOf(f.pf, n), f.pf);
+    if (n?.type === 'boolean_operator') {
+      const l = child(n, 'left');
+      const r = child(n, 'right');
+      if (l && r && /^\s*or\s*$/.test(f.pf.text.slice(l.end, r.start)) && isOptionalParam(f, fn, l)) n = r;
+    }
+    if (!n) return null;
+    const v = evalValue(this.l.vctx(f, fn), n);
+    if (v.kind !== 'env' || v.default?.kind !== 'str') return null;
+    const out = envCandidates(v.name, this.r.envSources());
+    if (!out.some((c) => c.value === (v.default as { value: string }).value)) out.push({ value: v.default.value, by: `the default of $${v.name} in ${f.pf.file}:${locOf(f.pf, n).line}` });
+    return out;
+  }
+
   /** conf.update(flask_app.config['CELERY']): the dict the project puts under that Flask key, entry by entry. */
-  readKey(facts: FileFacts, key: string, rec: AppRec | null, loc: Location, into: SettingAssignment[]): boolean {
+  readKey(facts: FileFacts, key: string, rec: AppRec | null, loc: Location, into: SettingAssignment[], asObject = false): boolean {
     const all = this.collect(rec?.app.id ?? null);
     const hit = all.filter((s) => s.name === key).pop();
     if (!hit) return false;
+    // each entry at its own line when the dict is written out (`CELERY_CONFIG = {"worker_log_level": …}`)
+    const at = this.r.valueNodeOf(hit);
+    // config_from_object(app.config['CELERY_CONFIG']) with `CELERY_CONFIG = CeleryConfig` (a class): its attributes
+    const w = asObject && at ? dottedName(at.facts.pf, at.node) : null;
+    const cls = w ? this.l.lookupName(at!.facts, null, w) : null;
+    if (cls?.kind === 'class') {
+      into.push(...this.r.classAttrs(cls.facts, cls.cls, rec?.app.id ?? null));
+      return true;
+    }
+    const dict = at ? this.r.dictNode(at.facts, null, at.node) : null;
+    if (dict) {
+      into.push(...this.r.dictSettings(dict.facts, dict.node));
+      return true;
+    }
     if (hit.value.kind !== 'dict') return false;
     for (const e of hit.value.entries) {
       if (e.key.kind !== 'str') continue;
@@ -56,6 +93,16 @@ export class FlaskConfig {
     void facts;
     void loc;
     return true;
+  }
+
+  private unreadParts = 0;
+  /**
+   * Part of the Flask config could not be read (from_pyfile, from_envvar, an object built at run time): each part is
+   * its own unread entry, so a key looked up in that config and not found is not reported a second time.
+   */
+  hasUnread(appId: string | null): boolean {
+    this.collect(appId);
+    return this.unreadParts > 0;
   }
 
   private collected: SettingAssignment[] | null = null;
@@ -70,19 +117,24 @@ export class FlaskConfig {
     return (this.collected = settings);
   }
 
+  private optionalMissingFile(f: FileFacts, u: FlaskConfigUse): boolean {
+    return optionalMissing(this.l, f, u, (n) => this.r.strOf(f, u.fn, n));
+  }
+
   private use(f: FileFacts, u: FlaskConfigUse, appId: string | null): SettingAssignment[] {
     const vc = this.l.vctx(f, u.fn);
     const unread = (reason: string): SettingAssignment[] => {
+      this.unreadParts++;
       this.r.unread({ file: f.pf.file, loc: locOf(f.pf, u.node), what: `Flask config loaded by ${textOf(f.pf, u.node).replace(/\s+/g, ' ').slice(0, 80)}`, reason, holds: 'config', ...(appId ? { appId } : {}) });
       return [];
     };
     switch (u.kind) {
       case 'set':
-        return [{ name: u.key, value: evalValue(vc, u.node), valueText: textOf(f.pf, u.node), loc: locOf(f.pf, u.stmt), keyLoc: locOf(f.pf, u.keyNode) }];
+        return [this.r.withNode({ name: u.key, value: evalValue(vc, u.node), valueText: textOf(f.pf, u.node), loc: locOf(f.pf, u.stmt), keyLoc: locOf(f.pf, u.keyNode) }, f, u.node)];
       case 'update':
       case 'from_mapping': {
         const { positional, keywords } = callArgs(u.node);
-        const out: SettingAssignment[] = keywords.map((k) => ({ name: textOf(f.pf, k.name), value: evalValue(vc, k.value), valueText: textOf(f.pf, k.value), loc: locOf(f.pf, k.node), keyLoc: locOf(f.pf, k.name) }));
+        const out: SettingAssignment[] = keywords.map((k) => this.r.withNode({ name: textOf(f.pf, k.name), value: evalValue(vc, k.value), valueText: textOf(f.pf, k.value), loc: locOf(f.pf, k.node), keyLoc: locOf(f.pf, k.name) }, f, k.value));
         for (const p of positional) {
           const d = this.r.dictNode(f, u.fn, p);
           if (d) out.push(...this.r.dictSettings(d.facts, d.node));
@@ -93,6 +145,19 @@ export class FlaskConfig {
       case 'from_object': {
         const arg = callArgs(u.node).positional[0];
         if (!arg) return [];
+        // from_object(config_module), config_module = override or os.environ.get('X', 'pkg.config'): each module $X may name
+        const cands = this.envChosen(f, u.fn, arg);
+        if (cands) {
+          const out: SettingAssignment[] = [];
+          for (const c of cands) {
+            const m = this.l.findModule(c.value);
+            const sym = m ? { kind: 'module' as const, facts: m } : this.l.lookup(c.value.replace(':', '.'));
+            if (sym?.kind === 'module') out.push(...this.r.moduleSettings(sym.facts, appId).filter((x) => UPPER.test(x.name)));
+            else if (sym?.kind === 'class') out.push(...this.r.classAttrs(sym.facts, sym.cls, appId).filter((x) => UPPER.test(x.name)));
+            else unread(`the module ${c.by} names, '${c.value}', is not in the project`);
+          }
+          return out;
+        }
         const ref = this.r.strOf(f, u.fn, arg);
         const sym = ref !== null ? (this.l.findModule(ref.replace(':', '.')) ? { kind: 'module' as const, facts: this.l.findModule(ref.replace(':', '.'))! } : this.l.lookup(ref.replace(':', '.'))) : (dottedName(f.pf, arg) ? this.l.lookupName(f, u.fn, dottedName(f.pf, arg)!) : null);
         if (sym?.kind === 'module') return this.r.moduleSettings(sym.facts, appId).filter((s) => UPPER.test(s.name));
@@ -100,9 +165,41 @@ export class FlaskConfig {
         return unread('names an object that is not in the project or is built at run time');
       }
       default:
+        // from_pyfile('x.py', silent=True) of a file the project does not ship: an optional, deployment-specific
+        // override (Flask's instance folder is "not under version control"), like `try: from .local import *`
+        if (this.optionalMissingFile(f, u)) return [];
         return unread(`app.config.${u.key} reads a file or the environment at run time`);
     }
   }
+}
+
+/** `from_pyfile(name, silent=True)` where no file of the project is that name (at the root, in instance/, or next to the caller). */
+function optionalMissing(l: Linker, f: FileFacts, u: FlaskConfigUse, strOf: (n: PNode) => string | null): boolean {
+  if (u.key !== 'from_pyfile') return false;
+  const { positional, keywords } = callArgs(u.node);
+  const silent = keywords.find((k) => textOf(f.pf, k.name) === 'silent')?.value ?? positional[1];
+  if (!silent || textOf(f.pf, silent) !== 'True') return false;
+  const name = positional[0] ? strOf(positional[0]) : null;
+  if (name === null || name.includes('{') || name.startsWith('/')) return false;
+  const dir = f.pf.file.includes('/') ? f.pf.file.slice(0, f.pf.file.lastIndexOf('/') + 1) : '';
+  const wanted = new Set([name, `instance/${name}`, `${dir}${name}`, `${dir}instance/${name}`].map((p) => p.replace(/^\.\//, '')));
+  return ![...l.model.files.map((x) => x.file), ...[...l.index.all()].map((i) => i.file)].some((x) => wanted.has(x));
+}
+
+/** The one plain assignment `name = …` in a function's own body (not in nested functions or classes), if exactly one. */
+function localValue(fn: RawFunction, name: string, pf: FileFacts['pf']): PNode | null {
+  const found: PNode[] = [];
+  const visit = (n: PNode): void => {
+    if (n.type === 'function_definition' || n.type === 'class_definition' || n.type === 'lambda') return;
+    if (n.type === 'assignment') {
+      const left = child(n, 'left');
+      const right = child(n, 'right');
+      if (left?.type === 'identifier' && textOf(pf, left) === name && right) found.push(right);
+    }
+    for (const c of n.children) visit(c);
+  };
+  if (fn.body) visit(fn.body);
+  return found.length === 1 ? found[0]! : null;
 }
 
 /** `create_app(settings_override=None)`: a test hook; production calls leave it out. */

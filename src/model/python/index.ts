@@ -7,7 +7,7 @@ import { ensurePythonParser, parsePythonSync } from './parser.js';
 import { needsEagerRead } from './prefilter.js';
 import { toPFile, locOf, lineOf, textOf, child, type PFile, type PNode } from './tree.js';
 import { ModuleIndex, moduleNames, type ModuleInfo } from './modules.js';
-import { calleeText, extractFile, type FileFacts, type ModuleAssign, type RawClass, type RawFunction } from './extract.js';
+import { calleeText, extractFile, isCeleryClassName, type FileFacts, type ModuleAssign, type RawClass, type RawFunction } from './extract.js';
 import { callArgs, dottedName, evalValue, type ValueContext } from './values.js';
 import { ConfigReader } from './config-sources.js';
 import { TaskReader } from './tasks.js';
@@ -84,7 +84,7 @@ export async function readPython(files: SourceFileInfo[], model: ProjectModel, o
     model.notes.push({ level: 'info', file: hidden[0]!, message: `${hidden.length} Python file(s) in hidden folders not read as project code (e.g. ${hidden[0]}): a worker cannot import them` });
   }
   const sorted = files.filter((f) => !HIDDEN_DIR.test(f.file)).sort((a, b) => cmp(a.file, b.file));
-  const infos = moduleNames(sorted.map((f) => f.file));
+  const infos = moduleNames(sorted.map((f) => f.file), model.placedFiles);
   const index = new ModuleIndex(infos);
   try {
     await ensurePythonParser();
@@ -196,6 +196,8 @@ export interface AppRec {
   app: CeleryApp;
   facts: FileFacts;
   namespace: string | null;
+  /** the project's celery.Celery subclass the app is an instance of (its methods' `self` is the app) */
+  cls?: { facts: FileFacts; cls: RawClass };
 }
 
 export class Linker {
@@ -370,9 +372,52 @@ export class Linker {
 
   // ---------- apps ----------
 
+  /**
+   * `app = MyCelery(…)` at module level where MyCelery, imported from another project module, subclasses
+   * celery.Celery (a subclass in the same file is found while extracting it): the app is read as a Celery() one.
+   */
+  private subclassCtors(facts: FileFacts): void {
+    if (!/[Cc]elery/.test(facts.pf.text)) return;
+    for (const a of facts.assigns) {
+      if (a.value.type !== 'call' || facts.appCtors.some((c) => c.call === a.value)) continue;
+      const f = child(a.value, 'function');
+      const w = f ? dottedName(facts.pf, f) : null;
+      if (!w || this.importTarget(facts, null, w.split('.')[0]!) === undefined) continue;
+      const s = this.lookupName(facts, null, w);
+      if (s?.kind === 'class' && this.isCeleryClass(s.facts, s.cls, 0)) facts.appCtors.push({ variable: a.name, call: a.value, fn: null });
+    }
+  }
+
+  private isCeleryClass(facts: FileFacts, cls: RawClass, depth: number): boolean {
+    return depth < 6 && cls.bases.some((b) => {
+      if (isCeleryClassName(this.resolveWritten(facts, null, b))) return true;
+      const s = this.lookupName(facts, null, b);
+      return s?.kind === 'class' && s.cls !== cls && this.isCeleryClass(s.facts, s.cls, depth + 1);
+    });
+  }
+
+  /**
+   * `self.conf.update(…)` / `self.config_from_object(…)` in a method of a celery.Celery subclass (on_configure,
+   * __init__): the app created from that class (or from a subclass of it), when there is exactly one.
+   */
+  private appOfSelf(fn: RawFunction | null): AppRec | null {
+    let f = fn;
+    while (f && !f.cls) f = f.parent;
+    const owner = f?.cls;
+    if (!owner) return null;
+    const inherits = (c: { facts: FileFacts; cls: RawClass }, depth: number): boolean => c.cls === owner || (depth < 6 && c.cls.bases.some((b) => {
+      const s = this.lookupName(c.facts, null, b);
+      return s?.kind === 'class' && inherits({ facts: s.facts, cls: s.cls }, depth + 1);
+    }));
+    const recs = [...new Set(this.apps.values())].filter((r) => r.cls && inherits(r.cls, 0));
+    return recs.length === 1 ? recs[0]! : null;
+  }
+
   private buildApps(): void {
     for (const facts of this.all) {
+      this.subclassCtors(facts);
       for (const ctor of facts.appCtors) {
+        if (ctor.current) continue;
         const { positional, keywords } = callArgs(ctor.call);
         const kw = (n: string): PNode | undefined => keywords.find((k) => textOf(facts.pf, k.name) === n)?.value;
         const mainNode = kw('main') ?? positional[0];
@@ -388,9 +433,44 @@ export class Linker {
           loc: locOf(facts.pf, stmt), configSourceIds: [], autodiscover: false,
         };
         const rec: AppRec = { app, facts, namespace: nsVal?.kind === 'str' ? nsVal.value : null };
+        const callee = child(ctor.call, 'function');
+        const w = callee ? dottedName(facts.pf, callee) : null;
+        const cls = w ? this.lookupName(facts, ctor.fn, w) : null;
+        if (cls?.kind === 'class') rec.cls = { facts: cls.facts, cls: cls.cls };
         const scope = ctor.fn ? ctor.fn.def.id : facts.pf.file;
         if (!this.apps.has(`${scope}\0${ctor.variable}`)) this.apps.set(`${scope}\0${ctor.variable}`, rec);
         if (ctor.fn && (ctor.fn.returnsCeleryCall || ctor.fn.returnedNames.has(ctor.variable))) this.factoryApps.set(ctor.fn.def.id, rec);
+      }
+    }
+    this.buildCurrentApp();
+  }
+
+  /**
+   * A project that creates no Celery app of its own but configures `celery.current_app`
+   * (`celery_app = current_app; celery_app.config_from_object(settings)`, then `celery -A main.celery` on the
+   * object that function returns): Celery's default app is the app, and @shared_task tasks register on it.
+   * Every such reference is that one app. When the project creates an app, current_app is that app at run time
+   * and is left alone here.
+   */
+  private buildCurrentApp(): void {
+    const isTest = (f: string): boolean => /(^|\/)(tests?|testing)\/|(^|\/)(test_[^/]*|[^/]*_tests?|conftest)\.py$/.test(f);
+    if ([...this.apps.values()].some((r) => !isTest(r.app.file))) return;
+    let rec: AppRec | null = null;
+    for (const facts of this.all) {
+      if (isTest(facts.pf.file)) continue;
+      for (const ctor of facts.appCtors) {
+        if (!ctor.current) continue;
+        // only a reference the project configures through (config_from_object / conf.update on that name)
+        const configured = facts.appCalls.some((c) => c.receiver === ctor.variable && c.fn === ctor.fn && /^(config_from_object|config_from_envvar|conf\.update|conf\.setdefault)$/.test(c.method));
+        if (!configured) continue;
+        const stmt = ctor.call.parent?.type === 'assignment' ? ctor.call.parent : ctor.call;
+        rec ??= {
+          app: { id: `${facts.info.module}:${ctor.variable}`, variable: ctor.variable, module: facts.info.module, main: null, file: facts.pf.file, loc: locOf(facts.pf, stmt), configSourceIds: [], autodiscover: false },
+          facts, namespace: null,
+        };
+        const scope = ctor.fn ? ctor.fn.def.id : facts.pf.file;
+        if (!this.apps.has(`${scope}\0${ctor.variable}`)) this.apps.set(`${scope}\0${ctor.variable}`, rec);
+        if (ctor.fn?.returnedNames.has(ctor.variable)) this.factoryApps.set(ctor.fn.def.id, rec);
       }
     }
   }
@@ -398,6 +478,7 @@ export class Linker {
   /** The app a receiver expression (`app`, `celery_app`, `core.celery_app`) refers to, if known. */
   appFor(facts: FileFacts, fn: RawFunction | null, receiver: string, depth = 0): AppRec | null {
     if (depth > 6 || receiver.includes('(')) return null;
+    if (receiver === 'self') return this.appOfSelf(fn);
     for (let f = fn; f; f = f.parent) {
       const r = this.apps.get(`${f.def.id}\0${receiver}`);
       if (r) return r;

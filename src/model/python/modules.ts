@@ -17,16 +17,20 @@ function dirOf(file: string): string {
   return i < 0 ? '' : file.slice(0, i);
 }
 
-/** Module names for every file: walk up while the folder holds an __init__.py. */
-export function moduleNames(files: string[]): ModuleInfo[] {
+/**
+ * Module names for every file: walk up while the folder holds an __init__.py. A file a Dockerfile puts at
+ * another path (`placed`: `RUN cp docker/config.py settings/config.py`) is named as the module at that path.
+ */
+export function moduleNames(files: string[], placed: { from: string; to: string }[] = []): ModuleInfo[] {
   const packageDirs = new Set<string>();
   for (const f of files) if (f === '__init__.py' || f.endsWith('/__init__.py')) packageDirs.add(dirOf(f));
   const out: ModuleInfo[] = [];
   for (const file of files) {
-    const stem = stemOf(file);
+    const at = placed.find((p) => p.from === file && p.to.endsWith('.py'))?.to ?? file;
+    const stem = stemOf(at);
     const isPackage = stem === '__init__';
     const parts: string[] = isPackage ? [] : [stem];
-    let dir = dirOf(file);
+    let dir = dirOf(at);
     while (dir !== '' && packageDirs.has(dir)) {
       parts.unshift(dir.slice(dir.lastIndexOf('/') + 1));
       dir = dirOf(dir);

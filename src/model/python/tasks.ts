@@ -77,18 +77,18 @@ export class TaskReader {
     return { options, optionLocs };
   }
 
-  private taskDef(facts: FileFacts, fn: RawFunction, at: PNode, decorator: TaskDecorator, appVariable: string | null, o: ReturnType<TaskReader['options']>): TaskDef {
+  private taskDef(facts: FileFacts, fn: RawFunction, at: PNode, decorator: TaskDecorator, appVariable: string | null, o: ReturnType<TaskReader['options']>, appId?: string): TaskDef {
     const nameOpt = o.options['name'];
     const module = this.registeredModule(facts);
     return {
       name: nameOpt?.kind === 'str' ? nameOpt.value : `${module}.${fn.def.name}`, explicitName: nameOpt?.kind === 'str', functionId: fn.def.id,
-      functionName: fn.def.name, module, file: facts.pf.file, loc: locOf(facts.pf, at), decorator, appVariable, ...o,
+      functionName: fn.def.name, module, file: facts.pf.file, loc: locOf(facts.pf, at), decorator, appVariable, ...(appId ? { appId } : {}), ...o,
       isAsync: fn.def.isAsync, params: fn.def.params, bodyText: bodyText(facts.pf, fn),
     };
   }
 
   /** What kind of task-maker an expression (`app.task`, `shared_task`, `celery_app.task`) is, if any. */
-  private maker(facts: FileFacts, fn: RawFunction | null, written: string): { decorator: TaskDecorator; appVariable: string | null } | null {
+  private maker(facts: FileFacts, fn: RawFunction | null, written: string): { decorator: TaskDecorator; appVariable: string | null; appId?: string } | null {
     const resolved = this.l.resolveWritten(facts, fn, written);
     const fromImport = this.l.importTarget(facts, fn, written.split('.')[0]!) !== undefined;
     if (written === 'shared_task' || resolved.endsWith('.shared_task') || (resolved === 'celery.task' && fromImport)) return { decorator: 'shared_task', appVariable: null };
@@ -97,7 +97,7 @@ export class TaskReader {
     const rec = this.l.appFor(facts, fn, receiver);
     const last = receiver.split('.').pop()!;
     const rs = rec ? null : this.l.lookupName(facts, fn, receiver);
-    if (rec || facts.importsCelery || rs?.kind === 'assign' || /celery|^app$|_app$|^app_/i.test(last)) return { decorator: 'app.task', appVariable: receiver };
+    if (rec || facts.importsCelery || rs?.kind === 'assign' || /celery|^app$|_app$|^app_/i.test(last)) return { decorator: 'app.task', appVariable: receiver, ...(rec ? { appId: rec.app.id } : {}) };
     return null;
   }
 
@@ -116,7 +116,7 @@ export class TaskReader {
         if ((s?.kind === 'def' || s?.kind === 'method') && this.factories.has(s.fn.def.id)) m = { decorator: 'app.task', appVariable: null };
       }
       if (!m) continue;
-      return this.taskDef(facts, fn, d, m.decorator, m.appVariable, this.options(facts, fn.parent, isCall ? expr : null));
+      return this.taskDef(facts, fn, d, m.decorator, m.appVariable, this.options(facts, fn.parent, isCall ? expr : null), m.appId);
     }
     return null;
   }
@@ -128,7 +128,7 @@ export class TaskReader {
     const s = w ? this.l.lookupName(facts, fn, w) : null;
     if (!m || !(s?.kind === 'def') || s.fn.parent) return null;
     const at = call.parent?.type === 'call' ? call.parent : call;
-    const t = this.taskDef(s.facts, s.fn, at, m.decorator, m.appVariable, this.options(facts, fn, call));
+    const t = this.taskDef(s.facts, s.fn, at, m.decorator, m.appVariable, this.options(facts, fn, call), m.appId);
     // the call site is where the task is made; the function (and so its module and name) may live elsewhere
     return { ...t, loc: locOf(facts.pf, at), file: facts.pf.file };
   }

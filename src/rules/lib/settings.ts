@@ -29,11 +29,16 @@ const CELERY_LOWER = /^(accept_content|enable_utc|imports|include|timezone|beat|
 const classified = new WeakMap<Knowledge, WeakMap<ConfigSource, Map<string, KeyStatus>>>();
 /**
  * Settings Celery reads with `conf.get(...)` that celery/app/defaults.py does not declare (checked in the
- * 5.3.6, 5.6.3 and 5.7.0 wheels): celery/backends/base.py `result_backend_thread_safe`, celery/backends/gcs.py
+ * 4.4.7, 5.3.6, 5.6.3 and 5.7.0 wheels): celery/backends/base.py `result_backend_thread_safe`, celery/backends/gcs.py
  * `gcs_threadpool_maxsize` (5.5+), celery/loaders/base.py and app/backends.py `override_backends`,
+ * celery/backends/redis.py `redis_backend_health_check_interval` (5.3.6+; documented), `redis_backend_credential_provider`
+ * and `redis_client_name` (5.6.3+), celery/backends/dynamodb.py `dynamodb_endpoint_url`,
  * celery/fixups/django.py `CELERY_DB_REUSE_MAX`. They are Celery's, not unknown.
  */
-const READ_OUTSIDE_DEFAULTS = new Set(['result_backend_thread_safe', 'gcs_threadpool_maxsize', 'override_backends']);
+const READ_OUTSIDE_DEFAULTS = new Set([
+  'result_backend_thread_safe', 'gcs_threadpool_maxsize', 'override_backends', 'redis_backend_health_check_interval',
+  'redis_backend_credential_provider', 'redis_client_name', 'dynamodb_endpoint_url',
+]);
 
 /** the key without the config's namespace prefix (CELERY_REDBEAT_REDIS_URL under namespace CELERY → REDBEAT_REDIS_URL) */
 function bareKey(name: string, ns: string | null | undefined): string {
@@ -118,8 +123,10 @@ function classifyKeyUncached(name: string, source: ConfigSource, k: Knowledge): 
   }
   const doc = k.docTableMismatches.find((d) => d.docOldName === name);
   if (doc) return { kind: 'doc-only', newName: doc.docNewName, codeName: doc.codeOldName ?? doc.docNewName };
+  // the web app's own keys (SECRET_KEY, SQLALCHEMY_*, MAIL_*) are not Celery's; a CELERY_/BROKER_ key that is
+  // no Celery name is ignored by Celery (JC104 leaves alone the ones the project reads itself: CELERY_BROKER_URL
+  // handed to Celery(broker=…))
   if ((isDjango || isFlask) && !CELERY_UPPER.test(name)) return { kind: 'not-celery' };
-  if (isFlask) return { kind: 'not-celery' }; // CELERY_BROKER_URL & co. that the app passes on itself
   const upper = name === name.toUpperCase();
   const candidates = upper ? [...k.oldToNew.keys()] : [...k.settings.keys()];
   const suggestion = closest(name, candidates);
