@@ -4,6 +4,24 @@ import { allStrings } from './lib/values.js';
 import { inFallbackDefault, isDevOnlyFile, isHighEntropyToken, isLiteralSecretValue, isSecretName, knownKeyFormat, maskedUrl, urlPassword } from './lib/secrets.js';
 import { isTestFile } from './lib/settings.js';
 import { getModuleGlobals } from '../model/python/index.js';
+import { fileLines } from './lib/source.js';
+
+/** a CI or test switch: `if "GHACTIONS" in os.environ:`, `if os.getenv("CI")`, `if TESTING:` */
+const CI_SWITCH = /\b(CI|GHACTIONS|GITHUB_ACTIONS|GITLAB_CI|TRAVIS|CIRCLECI|JENKINS_URL|BUILDKITE|TESTING|PYTEST\w*|RUNNING_TESTS)\b|['"]test['"]\s+in\s+sys\.argv/;
+
+/** The Python line sits inside an `if` (at any depth) whose condition is a CI/test switch: CI-only throw-away values. */
+function inCiBlock(lines: string[], line: number): boolean {
+  let indent = (lines[line - 1] ?? '').search(/\S/);
+  for (let i = line - 2; i >= 0 && indent > 0; i--) {
+    const l = lines[i] ?? '';
+    const ind = l.search(/\S/);
+    if (ind < 0 || l.trim().startsWith('#') || ind >= indent) continue;
+    indent = ind;
+    const m = /^\s*(?:if|elif)\s+(.+):\s*(#.*)?$/.exec(l);
+    if (m && CI_SWITCH.test(m[1]!)) return true;
+  }
+  return false;
+}
 
 interface Candidate {
   loc: Location;
@@ -30,7 +48,7 @@ export const rule: Rule = {
     title: 'Credential written into code or compose files (broker/backend URL password, API key, SMTP password)',
     description: `A password in a broker or result-backend URL, a known key format (AWS, GitHub, Slack, Google, Stripe, OpenAI-style, private keys, Telegram bot tokens) or a high-entropy token is in every clone, image layer and CI log of the repository, and rotating it needs a code change. Celery itself masks broker passwords in its own banner, but not in your files. jobctl never prints the value: messages show \`redis://:****@host\` (and the user name too when it equals the password).
 
-Judged by value and context, not by name alone: a dotted class path, an environment variable's *name*, a Redis key template (\`"session:{}"\`, \`%s\`), a multi-line script, a mask (\`****\`) and obvious placeholders (\`changeme\`, \`your-api-key-here\`, \`replace me\`, empty) are not secrets. A value repeated in many files is one finding that lists the other places. Test code is skipped. A word-like (low-entropy) password set by name in a compose file and a URL inside a \`\${VAR:-…}\` fallback are reported at lower severity. A weak or vendor-default password the services really use (\`password123\`, \`bitnami\`, RabbitMQ's \`guest\` for a broker off localhost) is a credential, not a placeholder. Not reported: literals in development-only files and examples to copy (\`*_example.py\`, \`settings/local_dev.py\`, \`.devcontainer/\`, \`*.dev.yml\`, \`.env.local\`, a \`devproject/\`) — a throw-away local default is what such files are for — unless the value is a real key format, which leaks whatever the file; and \`guest:guest\` on localhost, which RabbitMQ only accepts from loopback.`,
+Judged by value and context, not by name alone: a dotted class path, an environment variable's *name*, a Redis key template (\`"session:{}"\`, \`%s\`), a multi-line script, a mask (\`****\`) and obvious placeholders (\`changeme\`, \`your-api-key-here\`, \`replace me\`, empty) are not secrets. A regular expression, a character set and a sentence written as an identifier are not secrets either. A value repeated in many files is one finding that lists the other places. Test code and values inside a CI-only block (\`if "GHACTIONS" in os.environ:\`, \`if TESTING:\`) are skipped. A word-like (low-entropy) password set by name in a compose file and a URL inside a \`\${VAR:-…}\` fallback are reported at lower severity. A weak or vendor-default password the services really use (\`password123\`, \`bitnami\`, RabbitMQ's \`guest\` for a broker off localhost) is a credential, not a placeholder. Not reported: literals in development-only files and examples to copy (\`*_example.py\`, \`settings/local_dev.py\`, \`.devcontainer/\`, \`*.dev.yml\`, \`.env.local\`, a \`devproject/\`) — a throw-away local default is what such files are for — unless the value is a real key format, which leaks whatever the file; and \`guest:guest\` on localhost, which RabbitMQ only accepts from loopback.`,
     fix: 'Read it from the environment or a secret store (`os.environ["CELERY_BROKER_URL"]`, compose `${REDIS_PASSWORD}` from an untracked .env), and rotate the exposed credential.',
     sources: [
       { title: 'Celery masks broker URLs it logs (maybe_sanitize_url)', ref: 'celery@v5.6.3:celery/app/utils.py' },
@@ -43,6 +61,7 @@ Judged by value and context, not by name alone: a dotted class path, an environm
     const found: Candidate[] = [];
     const add = (loc: Location, what: string, secret: string, opts: { url?: string; byName?: boolean; text?: string; format?: boolean } = {}): void => {
       if (isTestFile(loc.file)) return;
+      if (loc.file.endsWith('.py') && inCiBlock(fileLines(ctx.model, loc.file), loc.line)) return;
       // a development-only or example file holds throw-away local defaults: that is what it is for — unless the
       // value is a real key format, which leaks whatever file it is in
       if (isDevOnlyFile(loc.file) && !opts.format) return;
@@ -56,10 +75,10 @@ Judged by value and context, not by name alone: a dotted class path, an environm
       add(loc, `${label} holds a URL with a literal password (${maskedUrl(value)})`, pw, { url: value, text: value });
       return true;
     };
-    const fromName = (loc: Location, label: string, name: string, value: string, where: string): void => {
+    const fromName = (loc: Location, label: string, name: string, value: string, where: string, short = false): void => {
       const format = knownKeyFormat(value);
       if (format) add(loc, `${label} is set to a literal ${format}${where}`, value.trim(), { format: true });
-      else if (isSecretName(name) && isLiteralSecretValue(value, name)) add(loc, `${label} is set to a literal secret${where}`, value.trim(), { byName: !isHighEntropyToken(value) });
+      else if (isSecretName(name) && isLiteralSecretValue(value, name, { short })) add(loc, `${label} is set to a literal secret${where}`, value.trim(), { byName: !isHighEntropyToken(value) });
     };
     // Celery settings and constructor arguments
     for (const source of ctx.model.configSources) {
@@ -98,7 +117,7 @@ Judged by value and context, not by name alone: a dotted class path, an environm
     // compose environment
     for (const svc of ctx.model.composeServices) {
       for (const e of svc.environment) {
-        if (!fromUrl(e.loc, `service \`${svc.name}\`: \`${e.key}\``, e.value)) fromName(e.loc, `service \`${svc.name}\`: \`${e.key}\``, e.key, e.value, '');
+        if (!fromUrl(e.loc, `service \`${svc.name}\`: \`${e.key}\``, e.value)) fromName(e.loc, `service \`${svc.name}\`: \`${e.key}\``, e.key, e.value, '', true);
       }
     }
     // one finding per secret value: the first place (production before dev-only files), the others listed

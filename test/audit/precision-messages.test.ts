@@ -49,13 +49,15 @@ test('JC401 on `celery flower --app=… --broker=…`: flower warns and starts o
   assert.deepEqual(await findings('flower-option-order-twin', 'JC401'), []);
 });
 
-test('JC001: a test file too large to read (a recorded cassette) is not reported; a large project file still is', async () => {
+test('JC001: a test file or built asset too large to read (a cassette, a minified bundle) is not reported; a large project file still is', async () => {
   const big = `# ${'x'.repeat(3 * 1024 * 1024)}\n`;
   const dir = writeProject({
     'requirements.txt': 'celery[redis]==5.6.3\n',
     'proj/__init__.py': '',
     'proj/celery.py': "from celery import Celery\napp = Celery('proj', broker='redis://redis:6379/0')\n",
     'proj/tests/cassettes/test_fetch.yaml': big,
+    'proj/static/js/app.min.js': big,
+    '.yarn/releases/yarn-3.6.1.cjs': big,
     'proj/big_settings.yaml': big,
   });
   try {
@@ -63,5 +65,18 @@ test('JC001: a test file too large to read (a recorded cassette) is not reported
     assert.deepEqual(f, ['proj/big_settings.yaml']);
   } finally {
     removeDir(dir);
+  }
+});
+
+test('JC502: throw-away values inside a CI-only block (`if "GHACTIONS" in os.environ:`) are not findings; the same literal outside is', async () => {
+  const settings = (ci: boolean): string => `import os\n${ci ? 'if "GHACTIONS" in os.environ:\n    ' : ''}SECRET_KEY = "k3J9xQ2mVb7LpZ8wR4tN6yH1"\n`;
+  for (const ci of [true, false]) {
+    const dir = writeProject({ 'requirements.txt': 'celery[redis]==5.6.3\n', 'proj/__init__.py': '', 'proj/settings.py': settings(ci) });
+    try {
+      const f = (await runAudit(dir, { select: ['JC502'] })).findings.map((x) => `${x.location.file}:${x.location.line}`);
+      assert.deepEqual(f, ci ? [] : ['proj/settings.py:2']);
+    } finally {
+      removeDir(dir);
+    }
   }
 });

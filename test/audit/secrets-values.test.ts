@@ -38,8 +38,9 @@ test('weak or vendor-default passwords the services use are credentials, not pla
   for (const v of ['password123', 'bitnami', 'top-secret!', 'mayanrabbitpass']) assert.equal(isLiteralSecretValue(v), true, JSON.stringify(v));
   // a password-named value counts whatever its length, and a weak default named after its service is still a password
   assert.equal(isSecretName('RABBITMQ_DEFAULT_PASS'), true);
-  assert.equal(isLiteralSecretValue('guest', 'RABBITMQ_DEFAULT_PASS'), true);
-  assert.equal(isLiteralSecretValue('redis', 'REDIS_PASSWORD'), true);
+  assert.equal(isLiteralSecretValue('guest', 'RABBITMQ_DEFAULT_PASS', { short: true }), true, 'a service password in compose');
+  assert.equal(isLiteralSecretValue('admin', 'PASSWORD'), false, 'a short literal in code: a documented default of a developer tool');
+  assert.equal(isLiteralSecretValue('redis', 'REDIS_PASSWORD', { short: true }), true);
   assert.equal(isLiteralSecretValue('guest', 'API_TOKEN'), false, 'short values stay out for tokens/keys');
   // placeholders that say "replace me" stay out on both sides
   for (const v of ['changeme', 'your-password-here', 'xxx', '<password>', '', 'password', 'pass']) assert.equal(isLiteralSecretValue(v, 'DB_PASSWORD'), false, JSON.stringify(v));
@@ -52,4 +53,9 @@ test('template expressions are references, not passwords (cookiecutter `{{cookie
   assert.equal(urlPassword('postgresql://{{cookiecutter.postgres_user}}:{{cookiecutter.postgres_password}}@postgres:5432/app'), null);
   assert.equal(urlPassword('postgresql://jobctl_template_value:jobctl_template_value@postgres:5432/app'), null, 'as the deploy readers leave a blanked template');
   assert.equal(isLiteralSecretValue('{{ vault_redis_password }}', 'REDIS_PASSWORD'), false);
+});
+
+test('not secrets: a URL route regex, a password generator alphabet, a sentence written as an identifier', () => {
+  for (const v of ['(?P<friendly_token>[\\w\\-_]*)', '.~!@#$%&*-+=', 'I_am_a_secret_that_is_never_used_meaningfully_by_pulp']) assert.equal(isLiteralSecretValue(v), false, JSON.stringify(v));
+  assert.equal(isLiteralSecretValue('w7x#k2%sPq9!zL4$vB8&nM3^rT6*yH1('), true, 'symbols mixed with letters and digits stay a secret');
 });

@@ -78,6 +78,11 @@ export function notASecret(value: string): string | null {
   if (/^[A-Za-z_]\w*(\.[A-Za-z_]\w*){2,}$/.test(v) && !/^eyJ/.test(v)) return 'a dotted path';
   // a random token can contain "%s" or "{}" by chance: templates are judged only on low-entropy text
   if (!isHighEntropyToken(v.replace(/\{[\w]*\}|%[sdr]|%\([\w]+\)[sd]/g, '')) && (/\{[\w]*\}|%[sdr]|%\([\w]+\)[sd]/.test(v) || /^[\w-]+(:[\w{}*-]+)+:?$/.test(v))) return 'a key template';
+  // a regular expression (a URL route `(?P<friendly_token>[\w\-_]*)`), a character set (`.~!@#$%&*-+=`, the alphabet of a
+  // password generator), a sentence written as an identifier (`I_am_a_secret_that_is_never_used_meaningfully_by_pulp`)
+  if (/\(\?P?<\w+>|\[\\[wdsWDS]|\\[wdsWDS][*+?]/.test(v)) return 'a regular expression';
+  if (/^[^A-Za-z0-9\s]+$/.test(v)) return 'a character set';
+  if (/^[A-Za-z]+(_[A-Za-z]+){4,}$/.test(v)) return 'prose (words joined by underscores)';
   // prose, not a credential: INVALID_TOKEN = "Invalid or expired token." (three or more words)
   if (/^[A-Za-z'’,]+(\s+[A-Za-z'’,.!?]+){2,}$/.test(v)) return 'prose';
   return null;
@@ -85,14 +90,15 @@ export function notASecret(value: string): string | null {
 
 /**
  * A value that is a real literal secret, not a placeholder or a reference. With `name`: a value that only repeats a
- * word of its own name is a label (`ACTIVATION_TOKEN = "activation"`), and a password-named value counts whatever its
- * length (`RABBITMQ_DEFAULT_PASS=guest`, a weak or vendor-default password the service really uses).
+ * word of its own name is a label (`ACTIVATION_TOKEN = "activation"`). `short`: a password-named value of 4–5 characters
+ * counts too — for a service's own configuration (compose `RABBITMQ_DEFAULT_PASS=guest`: the password it really uses);
+ * in code such a short literal is usually a documented default of a developer tool (`PASSWORD = 'admin'`).
  */
-export function isLiteralSecretValue(value: string, name?: string): boolean {
+export function isLiteralSecretValue(value: string, name?: string, opts: { short?: boolean } = {}): boolean {
   const v = value.trim();
   if (knownKeyFormat(v)) return true;
   if (name && !isPasswordName(name) && /^[a-z]+$/i.test(v) && name.toLowerCase().split(/[^a-z0-9]+/).includes(v.toLowerCase())) return false;
-  if (v.length < (name && isPasswordName(name) ? 4 : 6)) return false;
+  if (v.length < (name && isPasswordName(name) && opts.short ? 4 : 6)) return false;
   return notASecret(value) === null;
 }
 
