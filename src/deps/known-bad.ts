@@ -15,7 +15,7 @@ export interface KnownBadEntry {
   versions: string;
   /** a second package the breakage needs (e.g. billiard >= 4.3.0 with Celery < 5.7) */
   with?: { package: string; versions: string };
-  /** 'django' | 'macos' | 'broker:sqs' | 'broker:redis' | 'always' | 'code:<regex over Python sources>' */
+  /** 'django' | 'macos' | 'broker:sqs' | 'broker:redis' | 'always' | 'pip>=24.1' | 'code:<regex over Python sources>' */
   setup: string;
   setupText: string;
   /**
@@ -54,6 +54,7 @@ export interface SetupFacts {
 /** true / false, or 'unseen' for a setup jobctl cannot observe (it is then named in the message) */
 export function setupApplies(setup: string, model: ProjectModel, facts: SetupFacts): boolean | 'unseen' {
   if (setup === 'always') return true;
+  if (setup === 'pip>=24.1') return !everyImageHasOldPip(model);
   if (setup === 'django') return facts.django;
   if (setup === 'macos') return 'unseen';
   if (setup.startsWith('broker:')) return facts.brokerSchemes.includes(setup.slice('broker:'.length));
@@ -93,4 +94,27 @@ export function knownBadHits(model: ProjectModel, facts: SetupFacts, entries = l
     }
   }
   return hits;
+}
+
+/**
+ * Every Dockerfile of the project that installs Python dependencies does so with the pip of an official
+ * `python:3.8`–`python:3.11` image (pip below 24.1: PYTHON_PIP_VERSION 23.0.1 in docker-library/python 3.8/bookworm/Dockerfile, the bundled ensurepip pip of the 3.9–3.11 branches)
+ * and upgrades pip nowhere before: then pip < 24.1 installs, and pip 24.1's stricter metadata check does not apply.
+ * No Dockerfile that installs, another base image, or a pip upgrade: the install may run a current pip (false).
+ */
+export function everyImageHasOldPip(model: ProjectModel): boolean {
+  let installs = 0;
+  for (const f of model.files) {
+    if (f.kind !== 'dockerfile') continue;
+    const text = f.text.replace(/\\\r?\n/g, ' ');
+    const install = /^\s*RUN\s.*\bpip3?\s+install\s+(?!.*\s(-U|--upgrade)\s+pip\b)/im.exec(text);
+    if (!install) continue;
+    installs++;
+    const before = text.slice(0, install.index);
+    const froms = [...before.matchAll(/^\s*FROM\s+(?:--\S+\s+)?(\S+)/gim)].map((m) => m[1]!);
+    const base = froms.at(-1) ?? '';
+    if (!/^(docker\.io\/)?(library\/)?python:3\.(8|9|10|11)([.-]|$)/i.test(base)) return false;
+    if (/\bpip3?\s+install\s+[^\n]*(-U|--upgrade)\s+[^\n]*\bpip\b|\bget-pip\.py|ensurepip\s+--upgrade/i.test(before + install[0])) return false;
+  }
+  return installs > 0;
 }

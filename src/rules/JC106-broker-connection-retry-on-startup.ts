@@ -3,6 +3,8 @@ import { effectiveSettings, projectApps } from './lib/settings.js';
 import { asBool } from './lib/values.js';
 import { compareVersions } from './lib/versions.js';
 import { candidatesNote, settingState } from './lib/fact-state.js';
+import { lockBypassedByDockerfiles } from './lib/lock-in-effect.js';
+import { detectPackageVersion } from '../engine/versions.js';
 
 export const rule: Rule = {
   meta: {
@@ -22,8 +24,16 @@ Do not add the uppercase \`BROKER_CONNECTION_RETRY_ON_STARTUP\` to a lowercase c
     ],
   },
   check(ctx) {
-    const release = ctx.target ?? ctx.current;
+    let release = ctx.target ?? ctx.current;
     if (!release) return;
+    // the version came from a lock the image does not install from: the image gets the newest release the range allows
+    const lock = ctx.target ? undefined : ctx.model.dependencies.find((d) => d.name === 'celery' && d.isLock && d.version === release!.version);
+    if (lock && lockBypassedByDockerfiles(ctx.model, lock)) {
+      const unlocked = { ...ctx.model, dependencies: ctx.model.dependencies.filter((d) => !d.isLock) };
+      const fresh = detectPackageVersion(unlocked, 'celery', ctx.knowledge.releases.map((r) => r.version));
+      release = fresh ? ctx.knowledge.releaseFor(fresh.version) : null;
+      if (!release) return;
+    }
     const v = release.version;
     if (compareVersions(v, '5.3.0') < 0) return;
     const settings = effectiveSettings(ctx.model, ctx.knowledge);

@@ -11,7 +11,7 @@ export const rule: Rule = {
     severity: 'error',
     confidence: 'high',
     title: 'Celery 5 CLI: global option after the sub-command — the worker does not start',
-    description: `Celery 5.0 moved to a Click-based CLI in which global options (\`-A/--app\`, \`-b/--broker\`, \`--result-backend\`, \`--loader\`, \`--config\`, \`--workdir\`, \`-C/--no-color\`, \`-q/--quiet\`) must come before the sub-command. \`celery worker -A proj\` prints "You are using \`-A\` as an option of the worker sub-command … The support for this usage was removed in Celery 5.0" and "Error: No such option '-A'", and the process exits without starting a worker (reproduced on 5.6.3: docs/evidence/cli-order.celery-5.6.3.txt). jobctl reads docker-compose, Procfile, Dockerfile, systemd units, supervisord and shell scripts.
+    description: `Celery 5.0 moved to a Click-based CLI in which global options (\`-A/--app\`, \`-b/--broker\`, \`--result-backend\`, \`--loader\`, \`--config\`, \`--workdir\`, \`-C/--no-color\`, \`-q/--quiet\`) must come before the sub-command. \`celery worker -A proj\` prints "You are using \`-A\` as an option of the worker sub-command … The support for this usage was removed in Celery 5.0" and "Error: No such option '-A'", and the process exits without starting a worker (reproduced on 5.6.3: docs/evidence/cli-order.celery-5.6.3.txt). \`celery flower --app=… --broker=…\` is different: flower's command accepts unknown options, warns, drops them and starts with the default app and broker (\`amqp://guest@localhost//\`), monitoring nothing (flower 1.0.0 and 2.0.1: docs/evidence/flower-option-order.txt). jobctl reads docker-compose, Procfile, Dockerfile, systemd units, supervisord and shell scripts.
 
 Celery 3.x and 4.x accept options after the sub-command, so the rule reports only when the project's Celery is known to be 5.x (a pin or lock on 5.x, a range that allows only 5.x, or no range at all — a fresh install takes the newest release), or, as upgrade advice, when \`--target\` is 5.x or later for a project on an older line. A range such as \`celery>=3.1.0\` that may be satisfied by a 4.x package is left to \`jobctl upgrade-plan\`.`,
     fix: 'Move the global options before the sub-command: `celery -A proj worker …` (`jobctl upgrade-plan --apply` rewrites it).',
@@ -19,6 +19,7 @@ Celery 3.x and 4.x accept options after the sub-command, so the rule reports onl
     sources: [
       { title: 'What\'s new in Celery 5.0: new command line interface', ref: 'celery@v5.6.3:docs/history/whatsnew-5.0.rst' },
       { title: 'Changelog 5.0.0: Breaking Change — Brand new CLI based on Click (#5718)', ref: 'celery@v5.6.3:docs/history/changelog-5.0.rst' },
+      { title: 'flower: ignore_unknown_options, warn_about_celery_args_used_in_flower_command, is_flower_option (run with flower 1.0.0 and 2.0.1)', ref: 'docs/evidence/flower-option-order.txt' },
     ],
   },
   check(ctx) {
@@ -32,7 +33,10 @@ Celery 3.x and 4.x accept options after the sub-command, so the rule reports onl
       ctx.report({
         loc: w.loc,
         key: w.raw,
-        message: `\`${misplaced.join(' ')}\` comes after \`celery ${w.subcommand ?? ''}\`: ${on.upgrade ? `${on.upgrade} accepts it, but on the upgrade to ${on.to} Celery exits with "No such option" and ${what}` : `Celery 5 exits with "No such option" and ${what}`}`,
+        // flower's own command accepts unknown options: it warns, drops them and starts on the default app and broker
+        message: w.subcommand === 'flower'
+          ? `\`${misplaced.join(' ')}\` comes after \`celery flower\`: ${on.upgrade ? `${on.upgrade} accepts it, but after the upgrade to ${on.to} flower` : 'flower'} only warns ("You have incorrectly specified the following celery arguments after flower command"), drops them and starts with the default app and broker (amqp://guest@localhost//), so it monitors nothing of this project`
+          : `\`${misplaced.join(' ')}\` comes after \`celery ${w.subcommand ?? ''}\`: ${on.upgrade ? `${on.upgrade} accepts it, but on the upgrade to ${on.to} Celery exits with "No such option" and ${what}` : `Celery 5 exits with "No such option" and ${what}`}`,
         hint: fixed ? `write \`${fixed.join(' ')}\`` : 'put the global options before the sub-command',
       });
     }

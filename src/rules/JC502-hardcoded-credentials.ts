@@ -4,6 +4,24 @@ import { allStrings } from './lib/values.js';
 import { inFallbackDefault, isDevOnlyFile, isHighEntropyToken, isLiteralSecretValue, isSecretName, knownKeyFormat, maskedUrl, urlPassword } from './lib/secrets.js';
 import { isTestFile } from './lib/settings.js';
 import { getModuleGlobals } from '../model/python/index.js';
+import { fileLines } from './lib/source.js';
+
+/** a CI or test switch: `if "GHACTIONS" in os.environ:`, `if os.getenv("CI")`, `if TESTING:` */
+const CI_SWITCH = /\b(CI|GHACTIONS|GITHUB_ACTIONS|GITLAB_CI|TRAVIS|CIRCLECI|JENKINS_URL|BUILDKITE|TESTING|PYTEST\w*|RUNNING_TESTS)\b|['"]test['"]\s+in\s+sys\.argv/;
+
+/** The Python line sits inside an `if` (at any depth) whose condition is a CI/test switch: CI-only throw-away values. */
+function inCiBlock(lines: string[], line: number): boolean {
+  let indent = (lines[line - 1] ?? '').search(/\S/);
+  for (let i = line - 2; i >= 0 && indent > 0; i--) {
+    const l = lines[i] ?? '';
+    const ind = l.search(/\S/);
+    if (ind < 0 || l.trim().startsWith('#') || ind >= indent) continue;
+    indent = ind;
+    const m = /^\s*(?:if|elif)\s+(.+):\s*(#.*)?$/.exec(l);
+    if (m && CI_SWITCH.test(m[1]!)) return true;
+  }
+  return false;
+}
 
 interface Candidate {
   loc: Location;
@@ -16,6 +34,8 @@ interface Candidate {
   byName: boolean;
   /** inside `${VAR:-…}`: a fallback, applies only when VAR is unset */
   fallback: boolean;
+  /** a known key format (AWS, GitHub, …): a leak wherever it is written */
+  format: boolean;
 }
 
 export const rule: Rule = {
@@ -28,20 +48,26 @@ export const rule: Rule = {
     title: 'Credential written into code or compose files (broker/backend URL password, API key, SMTP password)',
     description: `A password in a broker or result-backend URL, a known key format (AWS, GitHub, Slack, Google, Stripe, OpenAI-style, private keys, Telegram bot tokens) or a high-entropy token is in every clone, image layer and CI log of the repository, and rotating it needs a code change. Celery itself masks broker passwords in its own banner, but not in your files. jobctl never prints the value: messages show \`redis://:****@host\` (and the user name too when it equals the password).
 
-Judged by value and context, not by name alone: a dotted class path, an environment variable's *name*, a Redis key template (\`"session:{}"\`, \`%s\`), a multi-line script, a mask (\`****\`) and obvious placeholders (\`changeme\`, \`your-api-key-here\`, \`replace me\`, empty) are not secrets. A value repeated in many files is one finding that lists the other places. Test code is skipped. A word-like (low-entropy) password set by name in a compose file, a URL inside a \`\${VAR:-…}\` fallback, and anything in development-only files or examples to copy (\`*_example.py\`, \`.devcontainer/\`, \`*.dev.yml\`, \`*.local.yml\`, \`.env.local\`) are reported at lower severity: usually throw-away local defaults, still worth keeping out of production.`,
+Judged by value and context, not by name alone: a dotted class path, an environment variable's *name*, a Redis key template (\`"session:{}"\`, \`%s\`), a multi-line script, a mask (\`****\`) and obvious placeholders (\`changeme\`, \`your-api-key-here\`, \`replace me\`, empty) are not secrets. A regular expression, a character set and a sentence written as an identifier are not secrets either. A value repeated in many files is one finding that lists the other places. Test code and values inside a CI-only block (\`if "GHACTIONS" in os.environ:\`, \`if TESTING:\`) are skipped. A word-like (low-entropy) password set by name in a compose file and a URL inside a \`\${VAR:-…}\` fallback are reported at lower severity. A weak or vendor-default password the services really use (\`password123\`, \`bitnami\`, RabbitMQ's \`guest\` for a broker off localhost) is a credential, not a placeholder. Not reported: literals in development-only files and examples to copy (\`*_example.py\`, \`settings/local_dev.py\`, \`.devcontainer/\`, \`*.dev.yml\`, \`.env.local\`, a \`devproject/\`) — a throw-away local default is what such files are for — unless the value is a real key format, which leaks whatever the file; and \`guest:guest\` on localhost, which RabbitMQ only accepts from loopback.`,
     fix: 'Read it from the environment or a secret store (`os.environ["CELERY_BROKER_URL"]`, compose `${REDIS_PASSWORD}` from an untracked .env), and rotate the exposed credential.',
     sources: [
       { title: 'Celery masks broker URLs it logs (maybe_sanitize_url)', ref: 'celery@v5.6.3:celery/app/utils.py' },
       { title: 'OWASP: Use of hard-coded password (CWE-259)', ref: 'https://cwe.mitre.org/data/definitions/259.html' },
-      { title: 'RabbitMQ access control: the default guest user can only connect from localhost (since 3.3.0) — reported as info/warning, not a leaked secret', ref: 'https://www.rabbitmq.com/docs/access-control#loopback-users' },
+      { title: 'RabbitMQ access control: the default guest user can only connect from localhost (since 3.3.0)', ref: 'https://www.rabbitmq.com/docs/access-control#loopback-users' },
       { title: 'GitHub secret scanning: supported token formats', ref: 'https://docs.github.com/en/code-security/secret-scanning/introduction/supported-secret-scanning-patterns' },
     ],
   },
   check(ctx) {
     const found: Candidate[] = [];
-    const add = (loc: Location, what: string, secret: string, opts: { url?: string; byName?: boolean; text?: string } = {}): void => {
+    const add = (loc: Location, what: string, secret: string, opts: { url?: string; byName?: boolean; text?: string; format?: boolean } = {}): void => {
       if (isTestFile(loc.file)) return;
-      found.push({ loc, what, secret, url: opts.url, byName: opts.byName ?? false, fallback: opts.text ? inFallbackDefault(opts.text) : false });
+      if (loc.file.endsWith('.py') && inCiBlock(fileLines(ctx.model, loc.file), loc.line)) return;
+      // a development-only or example file holds throw-away local defaults: that is what it is for — unless the
+      // value is a real key format, which leaks whatever file it is in
+      if (isDevOnlyFile(loc.file) && !opts.format) return;
+      // RabbitMQ's guest:guest on localhost: RabbitMQ only accepts guest from loopback (loopback_users), nothing leaks
+      if (opts.url && defaultCredentials(opts.url)?.local) return;
+      found.push({ loc, what, secret, url: opts.url, byName: opts.byName ?? false, fallback: opts.text ? inFallbackDefault(opts.text) : false, format: opts.format ?? false });
     };
     const fromUrl = (loc: Location, label: string, value: string): boolean => {
       const pw = urlPassword(value);
@@ -49,10 +75,10 @@ Judged by value and context, not by name alone: a dotted class path, an environm
       add(loc, `${label} holds a URL with a literal password (${maskedUrl(value)})`, pw, { url: value, text: value });
       return true;
     };
-    const fromName = (loc: Location, label: string, name: string, value: string, where: string): void => {
+    const fromName = (loc: Location, label: string, name: string, value: string, where: string, short = false): void => {
       const format = knownKeyFormat(value);
-      if (format) add(loc, `${label} is set to a literal ${format}${where}`, value.trim());
-      else if (isSecretName(name) && isLiteralSecretValue(value)) add(loc, `${label} is set to a literal secret${where}`, value.trim(), { byName: !isHighEntropyToken(value) });
+      if (format) add(loc, `${label} is set to a literal ${format}${where}`, value.trim(), { format: true });
+      else if (isSecretName(name) && isLiteralSecretValue(value, name, { short })) add(loc, `${label} is set to a literal secret${where}`, value.trim(), { byName: !isHighEntropyToken(value) });
     };
     // Celery settings and constructor arguments
     for (const source of ctx.model.configSources) {
@@ -70,6 +96,19 @@ Judged by value and context, not by name alone: a dotted class path, an environm
         if (!fromUrl(g.loc, `\`${name}\``, m[2]!)) fromName(g.loc, `\`${name}\``, name, m[2]!, ' in code');
       }
     }
+    // a broker/backend URL with a password given to Celery where the config reader did not look: a second
+    // `Celery(backend="redis://:pw@…")` in another branch, `conf.update(broker_url="…")` in a function. Only at a
+    // broker/backend keyword: URLs elsewhere in code are often documentation examples (SQLAlchemy URI placeholders)
+    const seen = new Set(found.map((c) => `${c.loc.file}:${c.loc.line}`));
+    for (const f of ctx.model.files) {
+      if (f.kind !== 'python' || !f.text.includes('://')) continue;
+      f.text.split('\n').forEach((text, i) => {
+        if (/^\s*#/.test(text) || seen.has(`${f.file}:${i + 1}`)) return;
+        for (const m of text.matchAll(/\b(broker|backend|broker_url|result_backend|broker_read_url|broker_write_url)(['"]?\s*[=:]\s*)(?<![fF])(['"])([a-z][a-z0-9+.-]*:\/\/[^'"\s]+@[^'"\s]*)\3/gi)) {
+          if (fromUrl({ file: f.file, line: i + 1, column: (m.index ?? 0) + 1 }, `\`${m[1]}\``, m[4]!)) break;
+        }
+      });
+    }
     // a committed .env: URLs with a literal password (plain KEY=secret lines are JC503's business)
     for (const env of ctx.model.envFiles) {
       if (env.gitTracked !== true || /(example|sample|template)([.-]|$)/i.test(env.file.split('/').pop()!)) continue;
@@ -78,7 +117,7 @@ Judged by value and context, not by name alone: a dotted class path, an environm
     // compose environment
     for (const svc of ctx.model.composeServices) {
       for (const e of svc.environment) {
-        if (!fromUrl(e.loc, `service \`${svc.name}\`: \`${e.key}\``, e.value)) fromName(e.loc, `service \`${svc.name}\`: \`${e.key}\``, e.key, e.value, '');
+        if (!fromUrl(e.loc, `service \`${svc.name}\`: \`${e.key}\``, e.value)) fromName(e.loc, `service \`${svc.name}\`: \`${e.key}\``, e.key, e.value, '', true);
       }
     }
     // one finding per secret value: the first place (production before dev-only files), the others listed
@@ -86,7 +125,7 @@ Judged by value and context, not by name alone: a dotted class path, an environm
     for (const c of found) groups.set(c.secret, [...(groups.get(c.secret) ?? []), c]);
     for (const places of groups.values()) {
       const uniq = places.filter((c, i) => places.findIndex((x) => x.loc.file === c.loc.file && x.loc.line === c.loc.line) === i)
-        .sort((a, b) => Number(isDevOnlyFile(a.loc.file)) - Number(isDevOnlyFile(b.loc.file)) || a.loc.file.localeCompare(b.loc.file) || a.loc.line - b.loc.line);
+        .sort((a, b) => Number(isDevOnlyFile(a.loc.file)) - Number(isDevOnlyFile(b.loc.file)) || Number(!a.url) - Number(!b.url) || a.loc.file.localeCompare(b.loc.file) || a.loc.line - b.loc.line);
       const first = uniq[0]!;
       const others = uniq.slice(1).map((c) => `${c.loc.file}:${c.loc.line}`);
       const also = others.length ? `; the same value is also in ${others.slice(0, 5).join(', ')}${others.length > 5 ? ` and ${others.length - 5} more` : ''}` : '';
@@ -94,11 +133,12 @@ Judged by value and context, not by name alone: a dotted class path, an environm
       const def = first.url ? defaultCredentials(first.url) : null;
       if (def) {
         // RabbitMQ's well-known guest:guest is not a leaked secret; it is a default that must not reach production
-        ctx.report({ ...base, severity: def.local ? 'info' : 'warning', message: `${first.what.replace(/holds a URL with a literal password/, `holds RabbitMQ's default credentials ${def.user}:****`)}${def.local ? ' (local broker: RabbitMQ only accepts guest from localhost)' : ''}${also}`, hint: 'create a dedicated broker user with its own password and read the URL from the environment' });
+        ctx.report({ ...base, severity: 'warning', message: `${first.what.replace(/holds a URL with a literal password/, `holds RabbitMQ's default credentials ${def.user}:****`)} for a broker off localhost: it only works there because guest was let in from the network (loopback_users), so anyone who reaches the broker can use it too${also}`, hint: 'create a dedicated broker user with its own password and read the URL from the environment' });
         continue;
       }
       if (uniq.every((c) => isDevOnlyFile(c.loc.file))) {
-        ctx.report({ ...base, severity: 'info', message: `${first.what} (a development-only or example file)${also}`, hint: 'fine for a throw-away local default; make sure production reads this value from a secret store' });
+        // only known key formats are kept in development-only files (see add)
+        ctx.report({ ...base, message: `${first.what} (in a development-only or example file, but a real key format leaks wherever it is committed)${also}`, hint: 'revoke the key, and read it from the environment or a secret store' });
         continue;
       }
       let severity: Severity = 'error';

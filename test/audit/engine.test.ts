@@ -108,15 +108,18 @@ test('suppression: `//` comments work in TypeScript/JavaScript files', () => {
   assert.deepEqual([...s.lines.entries()].map(([l, ids]) => [l, [...ids]]), [[2, ['JC611']], [4, ['JC210']], [5, ['JC210']]]);
 });
 
-test('literal credentials in development-only files are info, not errors (JC502/JC503)', async () => {
+test('literal credentials in development-only files: silent (throw-away local defaults) unless a real key format (JC502)', async () => {
   const dir = project({
     'proj/celery.py': "from celery import Celery\napp = Celery('proj', broker='redis://:S3cr3tP4ss@redis:6379/0')\n",
-    '.devcontainer/docker-compose.yml': 'services:\n  db:\n    image: postgres:16\n    environment:\n      POSTGRES_PASSWORD: devpass123\n',
+    '.devcontainer/docker-compose.yml': 'services:\n  db:\n    image: postgres:16\n    environment:\n      POSTGRES_PASSWORD: devpass123\n      AWS_ACCESS_KEY_ID: AKIAZ7Q2XKLM4PNR8TVW\n',
+    'proj/settings/local_dev.py': "SECRET_KEY = 'k3J9xQ2mVb7LpZ8wR4tN6yH1'\n",
+    'devproject/settings.py': "SECRET_KEY = '1znyfpwp*_#!r0#l248lht*6)_0b+504n*2-8cxf'\n",
   });
   try {
     const r = await runAudit(dir, { select: ['JC502'] });
-    assert.deepEqual(r.findings.map((f) => `${f.location.file}:${f.location.line} ${f.severity}`).sort(), ['.devcontainer/docker-compose.yml:5 info', 'proj/celery.py:2 error']);
-    assert.ok(!JSON.stringify(r).includes('S3cr3tP4ss') && !JSON.stringify(r).includes('devpass123'));
+    assert.deepEqual(r.findings.map((f) => `${f.location.file}:${f.location.line} ${f.severity}`).sort(), ['.devcontainer/docker-compose.yml:6 error', 'proj/celery.py:2 error']);
+    assert.match(r.findings.find((f) => f.location.file.startsWith('.devcontainer'))!.message, /literal AWS access key id.*development-only or example file, but a real key format leaks/);
+    assert.ok(!JSON.stringify(r).includes('S3cr3tP4ss') && !JSON.stringify(r).includes('devpass123') && !JSON.stringify(r).includes('AKIAZ7Q2XKLM4PNR8TVW'));
   } finally {
     removeDir(dir);
   }

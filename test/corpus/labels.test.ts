@@ -38,6 +38,14 @@ test('score: hits, misses, silent hits and unjudged findings; found labels never
   assert.equal(bandOf('JC001'), 'JC0xx');
 });
 
+test('score: a place listed by a grouped finding ("the same value is also in …") counts as reported, for expect labels only', () => {
+  const labels = parseLabels(['expect a.py:1:JC502 | r', 'expect b.yml:17:JC502 | r', 'expect c.yml:3:JC502 | r', 'expect d.yml:4:JC502 | r', 'silent e.yml:5:JC502 | r'].join('\n'));
+  const s = score(labels, [{ ruleId: 'JC502', message: '`broker_url` holds a URL with a literal password (amqp://u:****@h//); the same value is also in b.yml:17, e.yml:5, d.yml:40', location: { file: 'a.py', line: 1 } }]);
+  assert.deepEqual(s.hit.map((l) => l.spec), ['a.py:1:JC502', 'b.yml:17:JC502']);
+  assert.deepEqual(s.missed.map((l) => l.spec), ['c.yml:3:JC502', 'd.yml:4:JC502']);
+  assert.deepEqual(s.silentHit, []);
+});
+
 test('desk manifest: every project has a 40-hex sha and a labels file that parses', () => {
   const dir = path.join(root, 'bench', 'corpus');
   const manifest = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as { projects: { repo: string; sha: string; labels: string }[] };

@@ -52,6 +52,17 @@ export function matches(label: Label, f: FindingLike): boolean {
   return f.ruleId === label.rule && f.location.file === label.file && (label.line === null || label.line === f.location.line);
 }
 
+/**
+ * The finding reports the label's place as one of its other places: JC502 reports a repeated secret value once and
+ * lists the rest ("…; the same value is also in a.py:3, compose.yml:17"), as the issue asks. The user is pointed at
+ * that line, so it counts as reported (recall); it never matches `silent`/`found` labels.
+ */
+export function listsPlace(label: Label, f: FindingLike): boolean {
+  if (f.ruleId !== label.rule || label.line === null || !f.message) return false;
+  const m = /the same value is also in ([^;]+?)(?: and \d+ more)?$/.exec(f.message);
+  return !!m && m[1]!.split(/,\s*/).includes(`${label.file}:${label.line}`);
+}
+
 /** known gaps: `project path:line:rule | why jobctl misses it today` */
 export interface KnownGap { project: string; spec: string; why: string }
 
@@ -86,7 +97,7 @@ export function score(labels: Label[], findings: FindingLike[]): ProjectScore {
   const silents = labels.filter((l) => l.kind === 'silent');
   const hit: Label[] = [];
   const missed: Label[] = [];
-  for (const l of labels.filter((x) => x.kind === 'expect')) (findings.some((f) => matches(l, f)) ? hit : missed).push(l);
+  for (const l of labels.filter((x) => x.kind === 'expect')) (findings.some((f) => matches(l, f) || listsPlace(l, f)) ? hit : missed).push(l);
   const silentHit: ProjectScore['silentHit'] = [];
   const truePositives: FindingLike[] = [];
   const unjudged: FindingLike[] = [];

@@ -70,6 +70,13 @@ const CASES: Case[] = [
     good: { 'requirements.txt': 'celery==4.2.1\n', 'Dockerfile': 'FROM python:3.5-slim\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n', 'proj/celery.py': REDIS_APP },
     expect: /celery 4\.2\.1 is known to break for installs with pip 24\.1 or newer/,
   },
+  {
+    // the same pin built in a python:3.11 image that installs with the image's own (older) pip: no break
+    id: 'celery-3.1-5.2.0-legacy-metadata-pip-24.1',
+    bad: { 'requirements.txt': 'celery[redis]==5.2.0\n', 'proj/celery.py': REDIS_APP, Dockerfile: 'FROM python:3.12-slim\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n' },
+    good: { 'requirements.txt': 'celery[redis]==5.2.0\n', 'proj/celery.py': REDIS_APP, Dockerfile: 'FROM python:3.11-slim\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n' },
+    expect: /celery 5\.2\.0 is known to break for installs with pip 24\.1 or newer/,
+  },
 ];
 
 async function jc308(files: Record<string, string>): Promise<string[]> {

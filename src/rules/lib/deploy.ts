@@ -1,6 +1,7 @@
 // Facts about where a worker command runs, shared by the deploy rules (JC402, JC403).
 import type { WorkerCommand } from '../../model/types.js';
 import { isDevOnlyFile } from './secrets.js';
+import { isTestFile } from './settings.js';
 
 const CONTAINER_SOURCES = new Set<WorkerCommand['source']>(['compose', 'dockerfile', 'k8s']);
 
@@ -18,8 +19,12 @@ export function everyWorkerSets(workers: WorkerCommand[], key: string): boolean 
   return ws.length > 0 && ws.every((w) => w.options?.[key] !== undefined);
 }
 
-/** every place that starts this command is a developer-machine file (`docker-compose.local.yml`, `*.dev.yml`) */
+/**
+ * Every place that starts this command is a developer-machine or test file (`docker-compose.local.yml`, `*.dev.yml`,
+ * a test project's `tests/docker-entrypoint.sh`), or the command's own script is test infrastructure.
+ */
 export function onlyInDevelopment(w: WorkerCommand): boolean {
+  if (isTestFile(w.file)) return true;
   const origins = w.launchedBy && w.launchedBy.length > 0 ? w.launchedBy.map((l) => l.file) : [w.file];
-  return origins.every(isDevOnlyFile);
+  return origins.every((f) => isDevOnlyFile(f) || isTestFile(f));
 }

@@ -1,11 +1,17 @@
 // Finding literal secrets without ever returning them: callers get masked text only.
 import { maskUrlCredentials } from '../../util/mask.js';
 
-const SECRET_NAME = /(PASSWORD|PASSWD|PWD|SECRET|TOKEN|API_?KEY|PRIVATE_KEY|ACCESS_KEY|AUTH_KEY|DSN)(?![A-Z_]*(URL|ENDPOINT|TIMEOUT|EXPIRE|VALIDATORS|HASHERS|FILE|PATH|LENGTH|AGE|NAME|HEADER|TYPE|PREFIX|SALT_FIELD|FIELD|TEMPLATE|SUBJECT|CLASS))/i;
+const SECRET_NAME = /(PASSWORD|PASSWD|PWD|(^|_)PASS$|SECRET|TOKEN|API_?KEY|PRIVATE_KEY|ACCESS_KEY|AUTH_KEY|DSN)(?![A-Z_]*(URL|ENDPOINT|TIMEOUT|EXPIRE|VALIDATORS|HASHERS|FILE|PATH|LENGTH|AGE|NAME|HEADER|TYPE|PREFIX|SALT_FIELD|FIELD|TEMPLATE|SUBJECT|CLASS|MODEL))/i;
+/** a name that holds a password (not a token or key): its value is a password whatever its length (`RABBITMQ_DEFAULT_PASS=guest`) */
+const PASSWORD_NAME = /(PASSWORD|PASSWD|PWD|(^|_)PASS)$/i;
 const URL_WITH_PASSWORD = /\b[a-z][a-z0-9+.-]*:\/\/[^\s:@/'"]*:([^\s@/'"]+)@/i;
 
 export function isSecretName(name: string): boolean {
   return SECRET_NAME.test(name);
+}
+
+export function isPasswordName(name: string): boolean {
+  return PASSWORD_NAME.test(name);
 }
 
 /** Formats of real keys, recognised whatever the variable is called. */
@@ -52,12 +58,19 @@ export function notASecret(value: string): string | null {
   if (v.length === 0) return 'empty';
   if (/\n/.test(value)) return 'a multi-line text (script or template)';
   if (/^\$\{?[A-Za-z_]/.test(v) || /^<.*>$/.test(v) || /^\{\{.*\}\}$/.test(v) || /^%\(.*\)s$/.test(v)) return 'a reference';
+  // a template expression (`{{cookiecutter.postgres_password}}`), as the deploy readers leave it (model/integrations/template.ts)
+  if (/\{\{|\{%|jobctl_template_value/.test(v)) return 'a reference';
   if (/^[*•xX#.-]+$/.test(v) || /\*{3,}/.test(v)) return 'a mask';
-  if (/^(change[-_ ]?me|changeme|change[-_ ]?this|replace[-_ ]?me|replace[-_ ]?this|xxx+|example|placeholder|dummy|fake|sample|secret|password|passwd|none|null|nil|todo|tbd|fixme|test|testing|default|foo|bar|foobar|not[-_ ]?set|unset|redacted)$/i.test(v)) return 'a placeholder';
+  if (/^(change[-_ ]?me|changeme|change[-_ ]?this|replace[-_ ]?me|replace[-_ ]?this|xxx+|example|placeholder|dummy|fake|sample|secret|password|passwd|pass|none|null|nil|todo|tbd|fixme|test|testing|default|foo|bar|foobar|not[-_ ]?set|unset|redacted)$/i.test(v)) return 'a placeholder';
   if (/^(your|my|insert|enter|put|add|set)[-_ ]?.*(key|token|secret|password|here)/i.test(v) || /(_here|-here| here)$/i.test(v) || /replace[-_ ]?(me|this|with)/i.test(v) || /^(fake|dummy|test|example|sample|placeholder)[-_]/i.test(v)) return 'a placeholder';
   if (/^[A-Z][A-Z0-9]*(_[A-Z0-9]+)+$/.test(v)) return "an environment variable's name";
   // snake_case names (`change_password_attempts`) and hyphenated words (`api-token`); `kiwi-1s-aw3s0m3` is a password
   if (/^_*[a-z][a-z0-9]*(_[a-z][a-z0-9]*)+[_:.-]?$/.test(v) || /^[a-z]+(-[a-z]+)+$/.test(v)) return 'an identifier (a key or field name)';
+  // lowercase words joined by ':', '.', '-', '_' with at least one ':' (a cache key `sumo:wiki:full-rebuild`), or
+  // hyphenated words that say the value is missing (a sentinel `secret-key-missing!`; `top-secret!` stays a password)
+  if (/^[a-z]+([:._-][a-z]+)*:[a-z]+([:._-][a-z]+)*$/.test(v) || (/^[a-z]+(-[a-z]+)+[!?]?$/.test(v) && /(^|-)(missing|unset|undefined|invalid|unknown|required|empty|none)(-|!|\?|$)/.test(v))) return 'an identifier (a key name or sentinel)';
+  // a Django model label `app_label.ModelName` (OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = 'pretixapi.OAuthAccessToken')
+  if (/^[a-z_][a-z0-9_]*\.[A-Z][A-Za-z0-9]*$/.test(v)) return 'a model label';
   if (/^(to[-_ ]?be[-_ ]?(defined|set|changed|replaced|filled)|undefined|not[-_ ]?defined|notset|n\/?a)$/i.test(v)) return 'a placeholder';
   if (/^\d+$/.test(v)) return 'a number';
   if (/^[a-z][a-z0-9+.-]*:\/\/[^\s@]+$/i.test(v)) return 'a URL without credentials';
@@ -65,16 +78,27 @@ export function notASecret(value: string): string | null {
   if (/^[A-Za-z_]\w*(\.[A-Za-z_]\w*){2,}$/.test(v) && !/^eyJ/.test(v)) return 'a dotted path';
   // a random token can contain "%s" or "{}" by chance: templates are judged only on low-entropy text
   if (!isHighEntropyToken(v.replace(/\{[\w]*\}|%[sdr]|%\([\w]+\)[sd]/g, '')) && (/\{[\w]*\}|%[sdr]|%\([\w]+\)[sd]/.test(v) || /^[\w-]+(:[\w{}*-]+)+:?$/.test(v))) return 'a key template';
+  // a regular expression (a URL route `(?P<friendly_token>[\w\-_]*)`), a character set (`.~!@#$%&*-+=`, the alphabet of a
+  // password generator), a sentence written as an identifier (`I_am_a_secret_that_is_never_used_meaningfully_by_pulp`)
+  if (/\(\?P?<\w+>|\[\\[wdsWDS]|\\[wdsWDS][*+?]/.test(v)) return 'a regular expression';
+  if (/^[^A-Za-z0-9\s]+$/.test(v)) return 'a character set';
+  if (/^[A-Za-z]+(_[A-Za-z]+){4,}$/.test(v)) return 'prose (words joined by underscores)';
   // prose, not a credential: INVALID_TOKEN = "Invalid or expired token." (three or more words)
   if (/^[A-Za-z'’,]+(\s+[A-Za-z'’,.!?]+){2,}$/.test(v)) return 'prose';
   return null;
 }
 
-/** A value that is a real literal secret, not a placeholder or a reference. */
-export function isLiteralSecretValue(value: string): boolean {
+/**
+ * A value that is a real literal secret, not a placeholder or a reference. With `name`: a value that only repeats a
+ * word of its own name is a label (`ACTIVATION_TOKEN = "activation"`). `short`: a password-named value of 4–5 characters
+ * counts too — for a service's own configuration (compose `RABBITMQ_DEFAULT_PASS=guest`: the password it really uses);
+ * in code such a short literal is usually a documented default of a developer tool (`PASSWORD = 'admin'`).
+ */
+export function isLiteralSecretValue(value: string, name?: string, opts: { short?: boolean } = {}): boolean {
   const v = value.trim();
   if (knownKeyFormat(v)) return true;
-  if (v.length < 6) return false;
+  if (name && !isPasswordName(name) && /^[a-z]+$/i.test(v) && name.toLowerCase().split(/[^a-z0-9]+/).includes(v.toLowerCase())) return false;
+  if (v.length < (name && isPasswordName(name) && opts.short ? 4 : 6)) return false;
   return notASecret(value) === null;
 }
 
@@ -94,6 +118,8 @@ export function urlPassword(value: string): string | null {
     // a literal '%' that is not an escape (e.g. a password like 'p%ss'): the text as written is the password
   }
   if (/^\$\{?[A-Za-z_]|^%\(|^\{/.test(pw) || pw.length === 0) return null;
+  // the URL's other parts are template expressions too: `postgresql://{{user}}:{{password}}@db` rendered by a template tool
+  if (/\{\{|jobctl_template_value/.test(value)) return null;
   const why = notASecret(pw);
   if (why === 'a placeholder' || why === 'a mask' || why === 'a reference') return null;
   return pw;
@@ -114,7 +140,7 @@ export function maskedUrl(value: string): string {
 
 /**
  * Files that only configure a developer's machine or a test run: dev containers (`.devcontainer/`,
- * any hidden `*-container/` workspace folder), `local/`/`dev/` folders, compose's auto-loaded
+ * any hidden `*-container/` workspace folder), `local/`/`dev/`/`devproject/`/`examples/` folders, compose's auto-loaded
  * `docker-compose.override.yml`, Django settings modules named local/dev (`settings/local_dev.py`), and deploy
  * files whose name says dev/development/local/test (`compose-dev.yml`, `.env.local`, `redis-test.conf`), and
  * example settings to copy (`settings_example.py`). Literal credentials and open ports there are usually throw-away defaults,
@@ -124,7 +150,8 @@ export function isDevOnlyFile(file: string): boolean {
   if (/(^|\/)[^/]*[._-](example|sample|template)\.py$/i.test(file)) return true;
   const parts = file.split('/');
   const name = parts.pop() ?? '';
-  if (parts.some((d) => /^\.[\w-]*container$/i.test(d) || /^(local|dev|development)$/i.test(d))) return true;
+  // a project folder named for development: misago's `devproject/`, `dev_site/`, `local-env/`
+  if (parts.some((d) => /^\.[\w-]*container$/i.test(d) || /^(local|dev|development)([-_]?(project|site|env|settings|app))?$/i.test(d) || /^(examples?|samples?)$/i.test(d))) return true;
   if (/^docker-compose\.override\.ya?ml$|^compose\.override\.ya?ml$/i.test(name)) return true;
   // settings modules of a developer's machine: settings/local.py, settings/dev.py, settings/local_dev.py
   if (/\.py$/.test(name) && parts.some((d) => /settings$/i.test(d)) && /^(local|dev|development)([_-]\w+)?\.py$|^\w+_(local|dev|development)\.py$/i.test(name)) return true;
