@@ -61,14 +61,21 @@ export async function targetWorkspace(ctx: VerifyContext, side: Side, current: s
     // are unless pip says one blocks the target (then that one moves, and the evidence says so)
     const byPlan = applyPlanPinRows(requirementsOf(model, { celery: side.celery }), plan.dependencies);
     const tool = await ensureVenv({ label: 'pip-resolver', requirements: ['pip>=24.0'], basePython: ctx.basePython }, { signal: ctx.signal, env: ctx.env, log: ctx.log });
-    const settled = await settleTargetPins(byPlan.reqs, (reqs) => resolveWithPip(requirementLines(reqs), { python: tool.python, signal: ctx.signal, ...(ctx.constraint ? { constraint: ctx.constraint } : {}) }));
+    const resolve = (reqs: Requirement[]) => resolveWithPip(requirementLines(reqs), { python: tool.python, signal: ctx.signal, ...(ctx.constraint ? { constraint: ctx.constraint } : {}) });
     const usesRedis = usesRedisBroker(model, k);
+    let settled = await settleTargetPins(byPlan.reqs, resolve);
+    const moved = [...settled.changes];
+    // a set that installs but would not run gets the resolver's checked fix (once), then settles again
     const check = await checkInstallWithPip(settled.reqs, { pythonExe: tool.python, usesRedis, signal: ctx.signal, ...(ctx.constraint ? { constraint: ctx.constraint } : {}) });
     const fixed = check.resolution.ok && check.traps.length > 0 ? applyCheckedFix(settled.reqs, check.fix) : { reqs: settled.reqs, changes: [] };
-    const requirements = fixed.reqs;
+    if (fixed.changes.length) {
+      settled = await settleTargetPins(fixed.reqs, resolve);
+      moved.push(...fixed.changes, ...settled.changes);
+    }
+    const requirements = settled.reqs;
     return {
       root, appDir: path.join(root, path.relative(ctx.root, ctx.appDir)), model, requirements, lines: requirementLines(requirements), applied,
-      planEdits: plan.edits.map((e) => `${e.file}: ${e.changes.join('; ')}`), pinChanges: [...byPlan.changes, ...settled.changes, ...fixed.changes], dispose,
+      planEdits: plan.edits.map((e) => `${e.file}: ${e.changes.join('; ')}`), pinChanges: [...byPlan.changes, ...moved], dispose,
     };
   } catch (err) {
     dispose();
