@@ -15,7 +15,7 @@ import { inspectApp, type AppSettings } from './app-inspect.js';
 import { checkBrokerFlag, resolveBroker, type BrokerHandle } from './broker.js';
 import { brokerAnswers, deleteOwnKeys } from './broker-guard.js';
 import { RedisCeleryTransport } from './redis-transport.js';
-import { startWorker, randomSuffix, type WorkerHandle, scrub } from './worker.js';
+import { startWorker, randomSuffix, type WorkerHandle, scrub, cliBrokerEnv } from './worker.js';
 import { readException, type TaskCall, type TaskResult } from './protocol.js';
 import { readSmokeTasks, type SmokeTaskSpec } from './smoke-config.js';
 import { collectDeprecationWarnings } from './log-scan.js';
@@ -184,7 +184,11 @@ export async function runSmokeTest(opts: SmokeOptions): Promise<SmokeResult> {
   const env = { ...fromFiles.env, ...callerEnv };
   const settings = await inspectApp({ python: pyEnv.python, app, root: appDir, projectRoot: root, env, ...(opts.side ? { side: opts.side } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
   const warnings: string[] = [];
-  if (fromFiles.keys.length) warnings.push(`the worker got ${fromFiles.keys.length} environment variable(s) the project's deploy files set (${fromFiles.sources.join(', ')}): ${fromFiles.keys.join(', ')}`);
+  // the broker and backend names are jobctl's own for the run (cliBrokerEnv): not what the worker got
+  const overridden = new Set(['CELERY_BROKER_URL', 'CELERY_RESULT_BACKEND', ...Object.keys(cliBrokerEnv('', ''))]);
+  const given = fromFiles.keys.filter((k) => !overridden.has(k));
+  const replaced = fromFiles.keys.filter((k) => overridden.has(k));
+  if (given.length) warnings.push(`the worker got ${given.length} environment variable(s) the project's deploy files set (${fromFiles.sources.join(', ')}): ${given.join(', ')}${replaced.length ? `; ${replaced.join(', ')} pointed at jobctl's broker for the run (Celery's CLI reads them as --broker/--result-backend)` : ''}`);
   if (!settings.accept_content.includes('json') && !settings.accept_content.includes('application/json')) {
     throw new JobctlError(`app ${app}: accept_content is ${JSON.stringify(settings.accept_content)}; jobctl's producer speaks JSON only, so add 'json' to accept_content to smoke-test it`);
   }
