@@ -14,17 +14,17 @@ import { checkoutFixture, fixturesDir, removeDir, repoRoot } from '../support/fi
 const cacheEnv = { ...process.env, JOBCTL_CACHE_DIR: path.join(repoRoot, '.cache', 'jobctl-test') };
 
 test('worker services: each folder with its own requirements and a Celery app with tasks; a one-folder project is not split', async () => {
-  const mono = await buildProjectModel(path.join(fixturesDir, 'verify-monorepo-services'));
+  const mono = await buildProjectModel(path.join(fixturesDir, 'runtime-monorepo-services'));
   assert.deepEqual(workerServices(mono).map((s) => [s.folder, s.files, s.app]), [
     ['services/api', ['services/api/requirements.txt'], 'app.celery_app:app'],
     ['services/worker', ['services/worker/requirements.txt'], 'app.celery_app:app'],
   ]);
   assert.deepEqual(workerServices(await buildProjectModel(path.join(fixturesDir, 'runtime-django-queues'))), []);
-  assert.deepEqual(workerServices(await buildProjectModel(path.join(fixturesDir, 'verify-full-freeze'))), []);
+  assert.deepEqual(workerServices(await buildProjectModel(path.join(fixturesDir, 'runtime-full-freeze'))), []);
 });
 
 test('monorepo: one rehearsal per worker service, each from its own requirement file (their redis pins differ: the union would not install), its own app and venvs', async () => {
-  const dir = checkoutFixture('verify-monorepo-services');
+  const dir = checkoutFixture('runtime-monorepo-services');
   try {
     const r = await runVerify({ root: dir, to: '5.7.0', stages: ['deps', 'import', 'smoke'], renderer: 'silent', env: cacheEnv });
     assert.equal(r.stages.length, 0, 'no merged rehearsal');
@@ -52,7 +52,7 @@ test('monorepo: one rehearsal per worker service, each from its own requirement 
 });
 
 test('full freeze → 5.7.0: the target changes Celery and exactly the pins the plan changes, keeps every other pin, and installs and runs', async () => {
-  const dir = checkoutFixture('verify-full-freeze');
+  const dir = checkoutFixture('runtime-full-freeze');
   try {
     const r = await runVerify({ root: dir, to: '5.7.0', stages: ['deps', 'import', 'smoke'], renderer: 'silent', env: cacheEnv });
     const deps = r.stages.find((s) => s.id === 'deps')!;
