@@ -20,7 +20,7 @@ import { readException, type TaskCall, type TaskResult } from './protocol.js';
 import { readSmokeTasks, type SmokeTaskSpec } from './smoke-config.js';
 import { collectDeprecationWarnings } from './log-scan.js';
 import { describeRunError, scanRunErrors, type RunLogError } from './worker-errors.js';
-import { choosePoolAndConcurrency, deployedEnv, type PoolChoice } from './deployed.js';
+import { choosePoolAndConcurrency, deployedAppSpec, deployedEnv, type PoolChoice } from './deployed.js';
 import { asyncioFindings, compareWithAudit, type AsyncioOutcome, type AsyncioProbeInfo } from './asyncio-check.js';
 import { requireRuntimeCelery } from './celery-support.js';
 
@@ -126,7 +126,7 @@ export async function resolveAppDir(root: string, app: string, model?: ProjectMo
 function resolveAppSpecIn(model: ProjectModel, root: string, flag: string | undefined, config: JobctlConfig | undefined): string {
   if (flag) return flag;
   if (config?.app) return config.app;
-  if (model.apps.length === 1) return `${model.apps[0]!.module}:${model.apps[0]!.variable}`;
+  if (model.apps.length === 1) return deployedAppSpec(model, model.apps[0]!) ?? `${model.apps[0]!.module}:${model.apps[0]!.variable}`;
   if (model.apps.length === 0) throw new JobctlError(`${root}: no Celery app found; pass --app proj.celery_app (the value you give \`celery -A\`) or set \`app:\` in jobctl.yaml`);
   throw new JobctlError(`${root}: ${model.apps.length} Celery apps found (${model.apps.map((a) => `${a.module}:${a.variable}`).join(', ')}); choose one with --app or \`app:\` in jobctl.yaml`);
 }

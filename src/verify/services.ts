@@ -5,6 +5,7 @@
 // venv from both would not even resolve) — so verify runs once per worker service.
 import path from 'node:path';
 import type { ProjectModel } from '../model/types.js';
+import { deployedAppSpec } from '../runtime/deployed.js';
 
 export interface WorkerService {
   /** the service's folder, relative to the project root ('services/worker'); '' for the root */
@@ -51,10 +52,10 @@ export function workerServices(model: ProjectModel): WorkerService[] {
   for (const folder of ordered) {
     const apps = model.apps.filter((a) => ownerOf(a.file) === folder);
     const withTasks = apps.filter((a) => model.tasks.some((t) => ownerOf(t.file) === folder)
-      || workerApps.has(a.module) || [...workerApps].some((w) => a.module.startsWith(`${w}.`)));
+      || workerApps.has(a.module) || [...workerApps].some((w) => a.module.startsWith(`${w}.`)) || deployedAppSpec(model, a) !== null);
     const app = withTasks[0] ?? null;
     if (!app) continue;
-    out.push({ folder, files: folders.get(folder)!, app: `${app.module}:${app.variable}` });
+    out.push({ folder, files: folders.get(folder)!, app: deployedAppSpec(model, app) ?? `${app.module}:${app.variable}` });
   }
   // a root project with a side folder of requirements (docs/, tools/) is one service, as before;
   // split only when a worker service lives in its own folder or two folders both install Celery
