@@ -29,6 +29,16 @@ export function cliBrokerEnv(brokerUrl: string, backendUrl: string): Record<stri
   return { BROKER_URL: brokerUrl, CELERY_BROKER: brokerUrl, RESULT_BACKEND: backendUrl };
 }
 
+/**
+ * For jobctl's import-only steps (inspect, verify's import stage), which run before any broker: the
+ * same names as placeholders where the environment does not set them (an in-memory transport that
+ * never connects), so a settings class that requires BROKER_URL imports as it will under the worker.
+ * CELERY_BROKER_URL is left alone: it would hide the app's own broker setting from what is read.
+ */
+export function placeholderBrokerEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(cliBrokerEnv('memory://', 'cache+memory://')).filter(([k]) => env[k] === undefined));
+}
+
 export const PROBE_MODULE = 'jobctl_probe';
 /** templates/python/jobctl_worker.py: `python -m celery` plus jobctl's start-up hooks */
 export const BOOT_MODULE = 'jobctl_worker';

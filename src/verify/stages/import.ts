@@ -8,7 +8,7 @@ import { importFailureReason } from '../../runtime/python-errors.js';
 import { venvFor, type VerifyContext } from '../context.js';
 import { workspaceFor } from '../workspace.js';
 import { deployedEnv } from '../../runtime/deployed.js';
-import { cliBrokerEnv } from '../../runtime/worker.js';
+import { placeholderBrokerEnv } from '../../runtime/worker.js';
 import type { ProjectModel } from '../../model/types.js';
 import { PipInstallError } from '../cache.js';
 import type { SideOutcome, StageResult } from '../types.js';
@@ -21,17 +21,14 @@ export interface ImportFacts {
   warnings: string[];
 }
 
-const IMPORT_BROKER_ENV = { CELERY_BROKER_URL: 'memory://', CELERY_RESULT_BACKEND: 'cache+memory://', ...cliBrokerEnv('memory://', 'cache+memory://') };
-
 export async function importApp(ctx: VerifyContext, python: string, appDir: string = ctx.appDir, model: ProjectModel = ctx.model): Promise<ImportFacts | { error: string }> {
   const script = path.join(templatesPythonDir(), 'jobctl_verify_import.py');
   // the env the deployed worker gets from the project's files (settings modules read it at import)
   const fromFiles = deployedEnv(model, ctx.app!).env;
   const r = await runInGroup(python, [script, ctx.app!], {
     cwd: appDir, signal: ctx.signal, timeout: 120_000,
-    // the broker variables the worker gets from jobctl (a settings class that requires BROKER_URL
-    // imports as it will under the worker); an in-memory transport: importing never connects
-    env: { ...fromFiles, ...ctx.env, ...IMPORT_BROKER_ENV, PYTHONPATH: appDir, PYTHONDONTWRITEBYTECODE: '1' }, extendEnv: false,
+    // placeholders for the broker variables the worker gets from jobctl (see placeholderBrokerEnv)
+    env: { ...fromFiles, ...ctx.env, ...placeholderBrokerEnv({ ...fromFiles, ...ctx.env }), PYTHONPATH: appDir, PYTHONDONTWRITEBYTECODE: '1' }, extendEnv: false,
   });
   if (r.timedOut) return { error: 'importing the app took longer than 120 s (does a module block at import time?)' };
   if (r.exitCode !== 0) return { error: importFailureReason(String(r.stderr ?? ''), r.exitCode) };
