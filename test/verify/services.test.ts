@@ -43,6 +43,8 @@ test('monorepo: one rehearsal per worker service, each from its own requirement 
     const venvs = r.services!.flatMap((s) => (['current', 'target'] as const).map((side) => /venv (\S+)/.exec(s.stages.find((x) => x.id === 'import')![side]!.evidence.find((e) => e.startsWith('venv '))!)![1]));
     assert.equal(new Set(venvs).size, 4, venvs.join(' '));
     assert.equal(r.ok, true);
+    // "settings changed from defaults" lists Celery's settings only
+    assert.ok(worker!.stages.find((x) => x.id === 'import')!.current!.evidence.includes('settings changed from defaults: broker_url, include, task_default_queue, worker_prefetch_multiplier'));
     const text = renderVerifyText(r, { color: false });
     assert.match(text, /— service services\/api\n {4}this service's own requirements: services\/api\/requirements\.txt/);
     assert.match(text, /2 worker service\(s\) rehearsed apart/);
