@@ -4,7 +4,7 @@
 // not import) makes the later runtime stages skip with that reason rather than fail twice.
 import path from 'node:path';
 import { existsSync, statSync } from 'node:fs';
-import { summarizeSides } from './summary.js';
+import { ownModuleNames, summarizeSides } from './summary.js';
 import { Listr, ListrLogger, ProcessOutput } from 'listr2';
 import { buildProjectModel } from '../model/index.js';
 import { loadConfig } from '../engine/config.js';
@@ -183,7 +183,7 @@ async function verifyScope(opts: VerifyOptions, root: string, config: JobctlConf
   const ok = !interrupted && results.every((r) => r.status !== 'fail') && ran.length > 0;
   return {
     root, app, current: { version: currentVersion, source: opts.from ? '--from' : detected?.source ?? null }, target, rehearsal: sides.length > 1,
-    python: ctx.basePython, stages: results, comparison: compare(results), summary: summarizeSides(sides, results), ok,
+    python: ctx.basePython, stages: results, comparison: compare(results), summary: summarizeSides(sides, results, ownModuleNames(model.files.filter((f) => f.kind === 'python').map((f) => f.file))), ok,
     exitCode: interrupted ? 130 : ok ? 0 : 1, interrupted, durationMs: Math.round(performance.now() - started),
   };
 }

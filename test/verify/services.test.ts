@@ -9,6 +9,7 @@ import { workerServices } from '../../src/verify/services.js';
 import { applyCheckedFix, blockedPin } from '../../src/verify/settle.js';
 import { buildProjectModel } from '../../src/model/index.js';
 import { renderVerifyText } from '../../src/verify/render.js';
+import { ownModuleNames, summarizeSides } from '../../src/verify/summary.js';
 import { checkoutFixture, fixturesDir, removeDir, repoRoot } from '../support/fixtures.js';
 
 const cacheEnv = { ...process.env, JOBCTL_CACHE_DIR: path.join(repoRoot, '.cache', 'jobctl-test') };
@@ -94,4 +95,11 @@ test("a set that installs but would not run: the resolver's checked fix replaces
   assert.deepEqual(r.reqs.map((x) => [x.name, x.extras, x.specifier]), [['kombu', ['redis'], '==5.7.0'], ['idna', [], '==3.7']]);
   assert.match(r.changes[0]!.why, /^resolver fix the plan does not make: request kombu\[redis\]/);
   assert.deepEqual(applyCheckedFix(reqs, null).reqs, reqs);
+});
+
+test("summary: an import failing on the project's own module is not a broken fresh install; a missing distribution is", () => {
+  const stage = (msg: string) => [{ id: 'import' as const, title: 'import', status: 'fail' as const, durationMs: 0, evidence: [], current: { celery: '5.7.0', status: 'fail' as const, durationMs: 0, evidence: [`app x does not import: ${msg}`], figures: {} } }];
+  const own = ownModuleNames(['core/logger.py', 'celery_app/celery_worker.py']);
+  assert.match(summarizeSides([{ role: 'current', celery: '5.7.0' }], stage("ModuleNotFoundError: No module named 'core' (at celery_worker.py:3)"), own)[0]!.freshInstall, /^OK$/);
+  assert.match(summarizeSides([{ role: 'current', celery: '5.7.0' }], stage("ModuleNotFoundError: No module named 'idna' (at app/tasks.py:2)"), own)[0]!.freshInstall, /^broken \(ModuleNotFoundError: No module named 'idna'/);
 });
