@@ -12,7 +12,7 @@ import { JobctlError } from '../util/errors.js';
 
 export default class Verify extends JobctlCommand {
   static override summary = 'Run the staged verification steps, or rehearse an upgrade side by side';
-  static override description = `Stages: static (audit) → deps (requirements resolve with that Celery) → import (the app loads; tasks, settings, warnings) → smoke (a real worker) → load (a short real load) → tests (the project's pytest suite). With --to, each stage runs for the current and the target Celery in separate cached venvs (under ~/.cache/jobctl, never the project's own environment) and the report compares them. Exit 0 only if every stage run passes; 1 a stage failed; 2 usage error; 130 interrupted.`;
+  static override description = `Stages: static (audit) → deps (requirements resolve with that Celery) → import (the app loads; tasks, settings, warnings) → smoke (a real worker) → load (a short real load) → tests (the project's pytest suite). With --to, each stage runs for the current and the target Celery in separate cached venvs (under ~/.cache/jobctl, never the project's own environment) and the report compares them; the target side is the upgrade plan applied to a temporary copy. A monorepo's worker services (folders with their own requirement files and Celery app) are verified one by one, each from its own files. Exit 0 only if every stage run passes; 1 a stage failed; 2 usage error; 130 interrupted.`;
   static override examples = [
     '<%= config.bin %> verify',
     '<%= config.bin %> verify --to 5.6.2',

@@ -93,6 +93,8 @@ export function loadToJUnit(r: LoadTestResult): JUnitSuite[] {
 }
 
 export function verifyToJUnit(r: VerifyResult): JUnitSuite[] {
+  // a monorepo: one suite per worker service
+  if (r.services?.length) return r.services.flatMap((s) => verifyToJUnit(s).map((suite) => ({ ...suite, name: `${suite.name} — service ${s.service.folder}` })));
   const cases: JUnitCase[] = [];
   for (const s of r.stages) {
     // verify's titles already start with the stage id ("import — the app loads …")

@@ -2,6 +2,7 @@
 // to learn the settings the producer must respect, and to fail fast with the Python error's last
 // line when the app (or a task module it includes) does not import.
 import path from 'node:path';
+import { placeholderBrokerEnv } from './worker.js';
 import { execa } from 'execa';
 import { JobctlError, UnavailableError } from '../util/errors.js';
 import { maskUrlCredentials } from '../util/mask.js';
@@ -40,7 +41,7 @@ export async function inspectApp(opts: { python: string; app: string; root: stri
   const script = path.join(templatesPythonDir(), 'jobctl_inspect_app.py');
   const r = await execa(opts.python, [script, opts.app], {
     cwd: opts.root,
-    env: { ...opts.env, PYTHONPATH: pythonPathFor(opts.root, opts.env.PYTHONPATH), PYTHONDONTWRITEBYTECODE: '1' },
+    env: { ...opts.env, ...placeholderBrokerEnv(opts.env), PYTHONPATH: pythonPathFor(opts.root, opts.env.PYTHONPATH), PYTHONDONTWRITEBYTECODE: '1' },
     extendEnv: false,
     reject: false,
     timeout: opts.timeoutMs ?? 60_000,

@@ -116,3 +116,19 @@ export function deployedEnv(model: ProjectModel | undefined, app: string): { env
   }
   return { env, keys: Object.keys(env).sort(), sources: [...sources] };
 }
+
+/**
+ * The app spec a deployed `celery worker` command gives for this app when it names it from a folder
+ * above the app's own (`celery --app=celery_app.celery_worker.app` run from the repo root, where the
+ * app module `celery_worker` imports the sibling package `core`): the worker must be started the same
+ * way, or imports that work in production fail under jobctl. Null when no command names it so.
+ */
+export function deployedAppSpec(model: ProjectModel, app: { module: string; variable: string }): string | null {
+  const full = `${app.module}.${app.variable}`;
+  for (const w of model.workerCommands) {
+    if (w.subcommand !== 'worker' || !w.app) continue;
+    const dotted = w.app.replace(':', '.');
+    if (dotted.endsWith(`.${full}`) || dotted.endsWith(`.${app.module}`)) return w.app;
+  }
+  return null;
+}

@@ -66,7 +66,9 @@ export function importFailureReason(stderr: string, exitCode: number | undefined
   const last = stderr.trim().split('\n').pop() || `exit ${exitCode ?? '?'}`;
   try {
     const j = JSON.parse(last) as { error?: unknown; where?: unknown };
-    if (typeof j.error === 'string') return typeof j.where === 'string' && j.where ? `${j.error} (at ${j.where})` : j.error;
+    // one line: a pydantic ValidationError's message spans several ("1 validation error for Settings\nbroker_url\n  field required")
+    const error = typeof j.error === 'string' ? j.error.split('\n').map((l) => l.trim()).filter(Boolean).join(' — ') : null;
+    if (error !== null) return typeof j.where === 'string' && j.where ? `${error} (at ${j.where})` : error;
   } catch { /* plain text */ }
   return last;
 }

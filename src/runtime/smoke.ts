@@ -15,12 +15,12 @@ import { inspectApp, type AppSettings } from './app-inspect.js';
 import { checkBrokerFlag, resolveBroker, type BrokerHandle } from './broker.js';
 import { brokerAnswers, deleteOwnKeys } from './broker-guard.js';
 import { RedisCeleryTransport } from './redis-transport.js';
-import { startWorker, randomSuffix, type WorkerHandle, scrub } from './worker.js';
+import { startWorker, randomSuffix, type WorkerHandle, scrub, cliBrokerEnv } from './worker.js';
 import { readException, type TaskCall, type TaskResult } from './protocol.js';
 import { readSmokeTasks, type SmokeTaskSpec } from './smoke-config.js';
 import { collectDeprecationWarnings } from './log-scan.js';
 import { describeRunError, scanRunErrors, type RunLogError } from './worker-errors.js';
-import { choosePoolAndConcurrency, deployedEnv, type PoolChoice } from './deployed.js';
+import { choosePoolAndConcurrency, deployedAppSpec, deployedEnv, type PoolChoice } from './deployed.js';
 import { asyncioFindings, compareWithAudit, type AsyncioOutcome, type AsyncioProbeInfo } from './asyncio-check.js';
 import { requireRuntimeCelery } from './celery-support.js';
 
@@ -128,7 +128,7 @@ export async function resolveAppDir(root: string, app: string, model?: ProjectMo
 function resolveAppSpecIn(model: ProjectModel, root: string, flag: string | undefined, config: JobctlConfig | undefined): string {
   if (flag) return flag;
   if (config?.app) return config.app;
-  if (model.apps.length === 1) return `${model.apps[0]!.module}:${model.apps[0]!.variable}`;
+  if (model.apps.length === 1) return deployedAppSpec(model, model.apps[0]!) ?? `${model.apps[0]!.module}:${model.apps[0]!.variable}`;
   if (model.apps.length === 0) throw new JobctlError(`${root}: no Celery app found; pass --app proj.celery_app (the value you give \`celery -A\`) or set \`app:\` in jobctl.yaml`);
   throw new JobctlError(`${root}: ${model.apps.length} Celery apps found (${model.apps.map((a) => `${a.module}:${a.variable}`).join(', ')}); choose one with --app or \`app:\` in jobctl.yaml`);
 }
@@ -186,7 +186,11 @@ export async function runSmokeTest(opts: SmokeOptions): Promise<SmokeResult> {
   const env = { ...fromFiles.env, ...callerEnv };
   const settings = await inspectApp({ python: pyEnv.python, app, root: appDir, projectRoot: root, env, ...(opts.side ? { side: opts.side } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
   const warnings: string[] = [];
-  if (fromFiles.keys.length) warnings.push(`the worker got ${fromFiles.keys.length} environment variable(s) the project's deploy files set (${fromFiles.sources.join(', ')}): ${fromFiles.keys.join(', ')}`);
+  // the broker and backend names are jobctl's own for the run (cliBrokerEnv): not what the worker got
+  const overridden = new Set(['CELERY_BROKER_URL', 'CELERY_RESULT_BACKEND', ...Object.keys(cliBrokerEnv('', ''))]);
+  const given = fromFiles.keys.filter((k) => !overridden.has(k));
+  const replaced = fromFiles.keys.filter((k) => overridden.has(k));
+  if (given.length) warnings.push(`the worker got ${given.length} environment variable(s) the project's deploy files set (${fromFiles.sources.join(', ')}): ${given.join(', ')}${replaced.length ? `; ${replaced.join(', ')} pointed at jobctl's broker for the run (Celery's CLI reads them as --broker/--result-backend)` : ''}`);
   if (!settings.accept_content.includes('json') && !settings.accept_content.includes('application/json')) {
     throw new JobctlError(`app ${app}: accept_content is ${JSON.stringify(settings.accept_content)}; jobctl's producer speaks JSON only, so add 'json' to accept_content to smoke-test it`);
   }

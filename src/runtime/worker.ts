@@ -16,7 +16,28 @@ import { fixForPythonError } from './python-errors.js';
 import { UnavailableError } from '../util/errors.js';
 import { maskUrlCredentials } from '../util/mask.js';
 import { ISOLATE_MODULE, isolationKeys } from './broker-guard.js';
-import { lastException } from './worker-errors.js';
+import { lastException, scanRunErrors } from './worker-errors.js';
+
+/**
+ * Celery's CLI reads `--broker` / `--result-backend` from the environment too (celery/bin/celery.py:
+ * envvar BROKER_URL / RESULT_BACKEND; with click >= 8.2 and auto_envvar_prefix="CELERY" also
+ * CELERY_BROKER / CELERY_RESULT_BACKEND), and then overwrites CELERY_BROKER_URL with it. A project
+ * whose compose file sets CELERY_BROKER=redis://redis:6379/0 (testdrivenio/django-celery) would
+ * send jobctl's worker to that host: every one of those names gets jobctl's own URL.
+ */
+export function cliBrokerEnv(brokerUrl: string, backendUrl: string): Record<string, string> {
+  return { BROKER_URL: brokerUrl, CELERY_BROKER: brokerUrl, RESULT_BACKEND: backendUrl };
+}
+
+/**
+ * For jobctl's import-only steps (inspect, verify's import stage), which run before any broker: the
+ * same names as placeholders where the environment does not set them (an in-memory transport that
+ * never connects), so a settings class that requires BROKER_URL imports as it will under the worker.
+ * CELERY_BROKER_URL is left alone: it would hide the app's own broker setting from what is read.
+ */
+export function placeholderBrokerEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(cliBrokerEnv('memory://', 'cache+memory://')).filter(([k]) => env[k] === undefined));
+}
 
 export const PROBE_MODULE = 'jobctl_probe';
 /** templates/python/jobctl_worker.py: `python -m celery` plus jobctl's start-up hooks */
@@ -119,7 +140,7 @@ export function startWorker(o: WorkerOptions): WorkerHandle {
   const removeTmp = registerTempDir(tmp);
   const env = {
     ...(o.env ?? process.env), TMPDIR: tmp, PYTHONPATH: pythonPathFor(o.root, (o.env ?? process.env).PYTHONPATH), PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1',
-    CELERY_BROKER_URL: o.brokerUrl, CELERY_RESULT_BACKEND: o.backendUrl, ...isolation.env, JOBCTL_QUEUE: o.queue,
+    CELERY_BROKER_URL: o.brokerUrl, CELERY_RESULT_BACKEND: o.backendUrl, ...cliBrokerEnv(o.brokerUrl, o.backendUrl), ...isolation.env, JOBCTL_QUEUE: o.queue,
   };
   const proc = spawnGroup(o.python, argv, {
     cwd: o.root,
@@ -176,7 +197,10 @@ export function startWorker(o: WorkerOptions): WorkerHandle {
         throw new UnavailableError(`${sideLabel}worker for ${o.app} exited before it was ready: ${why}; ${fixForPythonError(why, o.root, o.python, { ...(o.projectRoot !== undefined ? { projectRoot: o.projectRoot } : {}), app: o.app })} (command: ${handle.command})`, { jsonExtra: failureDetails() });
       }
       await handle.stop(2000);
-      throw new UnavailableError(`${sideLabel}worker for ${o.app} did not answer a ping within ${Math.round(timeoutMs / 1000)}s; last log line: ${handle.logs().trim().split('\n').pop()?.slice(0, 200) ?? '(none)'} (command: ${handle.command})`, { jsonExtra: failureDetails() });
+      // a worker that keeps retrying its broker says why in its log: name that, not "Warm shutdown"
+      const conn = scanRunErrors(handle.logs()).filter((e) => e.kind === 'connection').pop();
+      const why = conn ? `it could not reach its broker: ${conn.message.replace(/\.\.?\s*$/, '')}` : `last log line: ${handle.logs().trim().split('\n').pop()?.slice(0, 200) ?? '(none)'}`;
+      throw new UnavailableError(`${sideLabel}worker for ${o.app} did not answer a ping within ${Math.round(timeoutMs / 1000)}s; ${why} (command: ${handle.command})`, { jsonExtra: failureDetails() });
     },
     async warmShutdown(limitMs) {
       const started = performance.now();

@@ -36,6 +36,8 @@ export interface VerifyContext {
   disposers: (() => void)[];
   /** --constraint FILE: passed to pip for both sides, like `pip install -c` */
   constraint?: string;
+  /** a monorepo's worker service: narrows a model (the patched copy's too) to that service's files and app */
+  scope?: (model: ProjectModel) => ProjectModel;
   /** --python-current / --python-target: the interpreter each side's venv is made from */
   pythonFor: (side: Side) => string;
 }

@@ -4,7 +4,7 @@
 // not import) makes the later runtime stages skip with that reason rather than fail twice.
 import path from 'node:path';
 import { existsSync, statSync } from 'node:fs';
-import { summarizeSides } from './summary.js';
+import { ownModuleNames, summarizeSides } from './summary.js';
 import { Listr, ListrLogger, ProcessOutput } from 'listr2';
 import { buildProjectModel } from '../model/index.js';
 import { loadConfig } from '../engine/config.js';
@@ -14,7 +14,10 @@ import { resolveAppDir, resolveAppSpec } from '../runtime/smoke.js';
 import { JobctlError } from '../util/errors.js';
 import { usesRedisBroker } from '../rules/lib/broker.js';
 import type { VerifyContext, Side } from './context.js';
-import { ALL_STAGES, type ComparisonRow, type StageId, type StageResult, type VerifyResult } from './types.js';
+import type { ProjectModel } from '../model/types.js';
+import type { JobctlConfig } from '../engine/config.js';
+import { workerServices, modelForService, type WorkerService } from './services.js';
+import { ALL_STAGES, type ComparisonRow, type ServiceVerifyResult, type StageId, type StageResult, type VerifyResult } from './types.js';
 import { staticStage } from './stages/static.js';
 import { depsStage } from './stages/deps.js';
 import { importStage } from './stages/import.js';
@@ -64,16 +67,41 @@ const NEEDS: Partial<Record<StageId, StageId[]>> = { import: ['deps'], smoke: ['
 export async function runVerify(opts: VerifyOptions): Promise<VerifyResult> {
   const started = performance.now();
   const root = path.resolve(opts.root);
-  const env = opts.env ?? process.env;
   const config = await loadConfig(root);
   const model = await buildProjectModel(root, { exclude: config.exclude ?? [] });
+  // a monorepo's worker services are rehearsed one by one, each from its own requirement files
+  const all = workerServices(model);
+  const wanted = opts.app ?? config.app;
+  const services = wanted ? all.filter((s) => s.app === wanted || s.app.split(':')[0] === wanted.split(':')[0]) : all;
+  if (services.length === 0) return verifyScope(opts, root, config, model, undefined, started);
+  const results: ServiceVerifyResult[] = [];
+  for (const svc of services) {
+    const r = await verifyScope({ ...opts, app: wanted ?? svc.app }, root, config, modelForService(model, svc), svc, performance.now());
+    results.push({ ...r, service: { folder: svc.folder || '.', files: svc.files, app: svc.app } });
+    if (r.interrupted) break;
+  }
+  if (results.length === 1) return results[0]!;
+  const interrupted = results.some((r) => r.interrupted);
+  const ok = !interrupted && results.every((r) => r.ok);
+  const first = results[0]!;
+  return {
+    root, app: null, current: first.current, target: first.target, rehearsal: results.some((r) => r.rehearsal), python: first.python,
+    stages: [], comparison: [], services: results, ok,
+    exitCode: interrupted ? 130 : ok ? 0 : results.find((r) => r.exitCode !== 0)?.exitCode ?? 1, interrupted, durationMs: Math.round(performance.now() - started),
+  };
+}
+
+/** One verification: the whole project, or one worker service of a monorepo (`service`, with the model scoped to it). */
+async function verifyScope(opts: VerifyOptions, root: string, config: JobctlConfig, model: ProjectModel, service: WorkerService | undefined, started: number): Promise<VerifyResult> {
+  const env = opts.env ?? process.env;
   const knowledge = loadKnowledge();
   const known = knowledge.releases.map((r) => r.version);
 
   const detected = detectPackageVersion(model, 'celery', known);
+  const where = service ? ` (service ${service.folder || '.'})` : '';
   const currentVersion = opts.from ? knowledge.releaseFor(opts.from)?.version ?? null : detected?.version ?? null;
   if (opts.from && !currentVersion) throw new JobctlError(`--from ${opts.from}: not a Celery release jobctl knows (5.0.0 – ${known.at(-1)}); give one like 5.3.4`);
-  if (!currentVersion) throw new JobctlError(`${root}: no Celery version found in requirements, pyproject or lock files; pin celery there or pass --from 5.x.y`);
+  if (!currentVersion) throw new JobctlError(`${root}${where}: no Celery version found in requirements, pyproject or lock files; pin celery there or pass --from 5.x.y`);
   let target: string | null = null;
   if (opts.to) {
     const r = knowledge.releaseFor(opts.to);
@@ -98,7 +126,7 @@ export async function runVerify(opts: VerifyOptions): Promise<VerifyResult> {
     log: (line) => { if (opts.renderer !== 'silent') process.stderr.write(`  ${line}\n`); },
     load: { tasks: opts.loadTasks ?? 300, concurrency: opts.loadConcurrency ?? 20 },
     venvs: new Map(), facts: new Map(), hasTests: detectPytest(root, model), harnessRedis: !usesRedisBroker(model, knowledge),
-    workspaces: new Map(), disposers: [],
+    workspaces: new Map(), disposers: [], ...(service ? { scope: (m: ProjectModel) => modelForService(m, service) } : {}),
     ...(opts.constraint ? { constraint: checkedFile(opts.constraint, '--constraint') } : {}),
     pythonFor: (side) => (side.role === 'target' ? opts.pythonTarget : opts.pythonCurrent) ?? opts.basePython ?? env.JOBCTL_BASE_PYTHON ?? 'python3',
   };
@@ -155,7 +183,7 @@ export async function runVerify(opts: VerifyOptions): Promise<VerifyResult> {
   const ok = !interrupted && results.every((r) => r.status !== 'fail') && ran.length > 0;
   return {
     root, app, current: { version: currentVersion, source: opts.from ? '--from' : detected?.source ?? null }, target, rehearsal: sides.length > 1,
-    python: ctx.basePython, stages: results, comparison: compare(results), summary: summarizeSides(sides, results), ok,
+    python: ctx.basePython, stages: results, comparison: compare(results), summary: summarizeSides(sides, results, ownModuleNames(model.files.filter((f) => f.kind === 'python').map((f) => f.file))), ok,
     exitCode: interrupted ? 130 : ok ? 0 : 1, interrupted, durationMs: Math.round(performance.now() - started),
   };
 }

@@ -6,9 +6,14 @@ const ICON = { pass: '✔', fail: '✖', skip: '↷' } as const;
 
 export function renderVerifyText(r: VerifyResult, opts: { color: boolean }): string {
   const c = new Chalk({ level: opts.color ? 1 : 0 });
+  if (r.services?.length) {
+    const failed = r.services.filter((s) => !s.ok).map((s) => s.service.folder);
+    return `${r.services.map((s) => renderVerifyText(s, opts)).join('\n')}\n${r.interrupted ? c.yellow('interrupted') : r.ok ? c.green('every worker service passed') : c.red(`verification failed for ${failed.join(', ')}`)}: ${r.services.length} worker service(s) rehearsed apart, each from its own requirement files\n`;
+  }
   const paint = { pass: c.green, fail: c.red, skip: c.yellow } as const;
   const out: string[] = [];
-  out.push(c.bold(`jobctl verify ${r.rehearsal ? `— rehearsal celery ${r.current.version} → ${r.target}` : `— celery ${r.current.version}`}${r.app ? ` (app ${r.app})` : ''}`));
+  out.push(c.bold(`jobctl verify ${r.rehearsal ? `— rehearsal celery ${r.current.version} → ${r.target}` : `— celery ${r.current.version}`}${r.app ? ` (app ${r.app})` : ''}${r.service ? ` — service ${r.service.folder}` : ''}`));
+  if (r.service) out.push(c.dim(`    this service's own requirements: ${r.service.files.join(', ')}`));
   for (const s of r.stages) {
     out.push(`${paint[s.status](ICON[s.status])} ${s.title} ${c.dim(`${(s.durationMs / 1000).toFixed(1)}s`)}`);
     if (s.reason) out.push(`    ${s.status === 'fail' ? c.red(s.reason) : c.dim(s.reason)}`);
@@ -28,8 +33,10 @@ export function renderVerifyText(r: VerifyResult, opts: { color: boolean }): str
 }
 
 export function renderVerifyMarkdown(r: VerifyResult): string {
+  if (r.services?.length) return r.services.map((s) => renderVerifyMarkdown(s)).join('\n');
   const out: string[] = [];
-  out.push(`# jobctl verify${r.rehearsal ? `: Celery ${r.current.version} → ${r.target}` : `: Celery ${r.current.version}`}`, '');
+  out.push(`# jobctl verify${r.rehearsal ? `: Celery ${r.current.version} → ${r.target}` : `: Celery ${r.current.version}`}${r.service ? ` — service \`${r.service.folder}\`` : ''}`, '');
+  if (r.service) out.push(`- service requirements: ${r.service.files.map((f) => `\`${f}\``).join(', ')}`);
   out.push(`- project: \`${r.root}\``, `- app: ${r.app ? `\`${r.app}\`` : '(none found)'}`, `- current Celery: ${r.current.version} (${r.current.source ?? 'unknown source'})`, ...(r.target ? [`- target Celery: ${r.target}`] : []), `- result: **${r.interrupted ? 'interrupted' : r.ok ? 'pass' : 'fail'}**`, '');
   out.push('| stage | status | time | note |', '|---|---|---|---|');
   for (const s of r.stages) out.push(`| ${s.id} | ${ICON[s.status]} ${s.status} | ${(s.durationMs / 1000).toFixed(1)} s | ${(s.reason ?? '').replace(/\|/g, '\\|')} |`);

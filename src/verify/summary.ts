@@ -10,7 +10,20 @@ function firstProblem(evidence: string[]): string {
   return (exc ?? evidence[0] ?? 'failed').slice(0, 200);
 }
 
-export function summarizeSides(sides: Side[], stages: StageResult[]): SideSummary[] {
+/** `No module named 'core'` names a distribution to install only when `core` is not the project's own */
+function missingDistribution(e: string, ownModules: ReadonlySet<string>): boolean {
+  const m = /No module named '([\w.]+)'/.exec(e);
+  return m ? !ownModules.has(m[1]!.split('.')[0]!) : false;
+}
+
+/** importable names of the project's own Python files and folders at its top two levels (core/…, src/app/…, tasks.py) */
+export function ownModuleNames(pythonFiles: string[]): Set<string> {
+  const out = new Set<string>();
+  for (const f of pythonFiles) for (const part of f.split('/').slice(0, 2)) out.add(part.replace(/\.py$/, ''));
+  return out;
+}
+
+export function summarizeSides(sides: Side[], stages: StageResult[], ownModules: ReadonlySet<string> = new Set()): SideSummary[] {
   const get = (id: string): StageResult | undefined => stages.find((s) => s.id === id);
   return sides.map((side) => {
     const of = (id: string) => get(id)?.[side.role];
@@ -25,7 +38,7 @@ export function summarizeSides(sides: Side[], stages: StageResult[]): SideSummar
     };
     // a fresh install is broken when pip cannot resolve it (deps) or the venv cannot be built / the
     // worker dies on start for a package reason (import stage evidence)
-    const packageTrouble = (o: ReturnType<typeof of>): boolean => Boolean(o && o.status === 'fail' && o.evidence.some((e) => /pip could not|VersionMismatch|DistributionNotFound|No module named/.test(e)));
+    const packageTrouble = (o: ReturnType<typeof of>): boolean => Boolean(o && o.status === 'fail' && o.evidence.some((e) => /pip could not|VersionMismatch|DistributionNotFound/.test(e) || missingDistribution(e, ownModules)));
     const freshInstall = deps && deps.status === 'fail' ? verdict(deps, get('deps'))
       : packageTrouble(imp) ? verdict(imp, get('import'))
         : packageTrouble(smoke) ? verdict(smoke, get('smoke'))

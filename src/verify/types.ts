@@ -51,6 +51,10 @@ export interface VerifyResult {
   comparison: ComparisonRow[];
   /** per side, one line each: fresh install, imports, tasks registered, smoke, load */
   summary?: SideSummary[];
+  /** a monorepo's worker services, each verified on its own (then `stages` is empty) */
+  services?: ServiceVerifyResult[];
+  /** set when this result is one worker service of a monorepo: its folder, its own requirement files, its app */
+  service?: { folder: string; files: string[]; app: string };
   ok: boolean;
   exitCode: 0 | 1 | 2 | 3 | 130 | 143;
   interrupted: boolean;
@@ -67,3 +71,5 @@ export interface SideSummary {
   smoke: string;
   load: string;
 }
+
+export type ServiceVerifyResult = VerifyResult & { service: NonNullable<VerifyResult['service']> };

@@ -45,6 +45,15 @@ def main():
             conf = app.conf
             conf.table()  # finalises the configuration: Celery's own checks (mixed styles, deprecated names) run here
             changes = conf.table(with_defaults=False)
+            # Celery's settings only: with config_from_object('django.conf:settings', namespace='CELERY')
+            # the table also holds every Django setting (SECRET_KEY, TEMPLATES, ...)
+            from celery.app.defaults import DEFAULTS
+
+            prefix = (app.namespace + "_") if app.namespace else None
+            changes = {
+                k: v for k, v in changes.items()
+                if k in DEFAULTS or (prefix and k.startswith(prefix) and k[len(prefix):].lower() in DEFAULTS)
+            }
         except BaseException as exc:
             exit_import_failure(exc)
         caught = list(w)

@@ -43,6 +43,12 @@ test('task_create_missing_queues = False: jobctl declares its own queue for the 
   assert.ok(r.checks.some((c) => c.id === 'retry' && c.status === 'pass'));
 });
 
+test("a compose file that sets CELERY_BROKER (Celery's CLI reads it as --broker under click >= 8.2): the worker still uses jobctl's broker", async () => {
+  const r = await smoke('runtime-compose-broker-env', py[NEW]!);
+  assert.deepEqual(notPassed(r), [], r.workerLogExcerpt);
+  assert.ok(r.warnings.some((w) => /CELERY_BROKER pointed at jobctl's broker for the run/.test(w)), r.warnings.join('\n'));
+});
+
 test('a start-up failure names the real exception (VersionMismatch), the command, and --json carries the masked log tail', () => {
   const res = spawnSync(process.execPath, [path.join(repoRoot, 'bin', 'run.js'), 'smoke-test', path.join(fixturesDir, 'runtime-startup-versionmismatch'), '--python', py[NEW]!, '--json'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 120_000 });
   assert.equal(res.status, 3, res.stderr);

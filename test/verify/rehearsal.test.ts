@@ -70,3 +70,30 @@ test('--python-target: the target side\'s venv comes from that interpreter only 
     removeDir(dir);
   }
 });
+
+test('gevent app with asyncio tasks: rehearsed 5.6.3 → 5.7.0 with the plan applied; both sides import, smoke and load on the deployed gevent pool', async () => {
+  const dir = checkoutFixture('runtime-gevent-asyncio');
+  try {
+    const r = await runVerify({ root: dir, to: '5.7.0', stages: ['deps', 'import', 'smoke', 'load'], renderer: 'silent', env: cacheEnv, loadTasks: 100, loadConcurrency: 10 });
+    const byId = Object.fromEntries(r.stages.map((s) => [s.id, s]));
+    assert.ok(byId.import!.target!.evidence.some((e) => /^plan edits applied to a copy: requirements\.txt: celery 5\.6\.3 -> 5\.7\.0/.test(e)), byId.import!.target!.evidence.join('\n'));
+    for (const side of r.summary!) assert.deepEqual([side.freshInstall, side.imports, side.smoke, side.load], ['OK', 'OK', 'OK', 'OK'], `${side.role}: ${JSON.stringify(r.stages)}`);
+    assert.ok(byId.smoke!.target!.evidence.some((e) => /\(pool gevent, 50 process\(es\)\)/.test(e)), byId.smoke!.target!.evidence.join('\n'));
+  } finally {
+    removeDir(dir);
+  }
+});
+
+test('Django with restricted queues and a postrun handler: the target side (plan applied) imports, passes smoke and load on 5.7.0; the broken current side is left out', async () => {
+  const dir = checkoutFixture('runtime-django-queues');
+  try {
+    const r = await runVerify({ root: dir, to: '5.7.0', stages: ['deps', 'import', 'smoke', 'load'], renderer: 'silent', env: cacheEnv, loadTasks: 100, loadConcurrency: 10 });
+    const tgt = r.summary!.find((s) => s.role === 'target')!;
+    assert.deepEqual([tgt.freshInstall, tgt.imports, tgt.smoke, tgt.load], ['OK', 'OK', 'OK', 'OK'], JSON.stringify(r.stages));
+    assert.ok((tgt.tasksRegistered ?? 0) >= 1);
+    assert.ok(r.stages.find((s) => s.id === 'import')!.target!.evidence.some((e) => /^plan edits applied to a copy: requirements\.txt: celery 5\.3\.6 -> 5\.7\.0/.test(e)));
+    assert.match(r.summary!.find((s) => s.role === 'current')!.freshInstall, /^broken \(.*VersionMismatch/);
+  } finally {
+    removeDir(dir);
+  }
+});

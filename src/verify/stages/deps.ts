@@ -25,13 +25,19 @@ export async function depsStage(ctx: VerifyContext): Promise<Omit<StageResult, '
   for (const side of ctx.sides) {
     const t0 = performance.now();
     // production truth: no harness additions here; the target side's lines come from the plan's edits
-    const reqs = (await workspaceFor(ctx, side)).requirements;
+    const ws = await workspaceFor(ctx, side);
+    const reqs = ws.requirements;
     const check = await checkInstallWithPip(reqs, { pythonExe: tool.python, usesRedis, signal: ctx.signal, ...(ctx.constraint ? { constraint: ctx.constraint } : {}) });
     const res = check.resolution;
     const runs = res.ok && check.traps.length === 0;
     const outcome: SideOutcome = { celery: side.celery, status: runs ? 'pass' : 'fail', durationMs: Math.round(performance.now() - t0), evidence: [], figures: {} };
     const sources = [...new Set(reqs.flatMap((r) => (r.source ? [r.source.file] : [])))].sort();
     outcome.evidence.push(`requirements from ${sources.join(', ') || '(none: Celery alone)'} with celery==${side.celery}: ${requirementLines(reqs).join(' ')}`);
+    const planned = ws.pinChanges.filter((c) => c.why.startsWith('plan'));
+    if (planned.length) outcome.evidence.push(`pins the plan changes by hand, changed for the rehearsal: ${planned.map((c) => `${c.name} ${c.from} -> ${c.to}`).join(', ')}`);
+    for (const c of ws.pinChanges.filter((x) => x.why.startsWith('pip'))) outcome.evidence.push(`pin the plan does not list but the target cannot keep: ${c.name} ${c.from} -> ${c.to} (${c.why})`);
+    for (const c of ws.pinChanges.filter((x) => x.why.startsWith('resolver'))) outcome.evidence.push(`edit the plan misses, applied for the rehearsal: ${c.name} ${c.from} -> ${c.to} (${c.why})`);
+    if (ws.pinChanges.length) outcome.evidence.push(`every other pin kept as written`);
     if (res.ok) {
       const picked = SHOWN.filter((n) => res.versions[n]).map((n) => `${n} ${res.versions[n]}`).join(', ');
       outcome.evidence.push(check.traps.length === 0 ? `resolves and runs: ${picked}` : `installs but does not run: ${picked}`);

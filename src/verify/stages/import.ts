@@ -8,6 +8,7 @@ import { importFailureReason } from '../../runtime/python-errors.js';
 import { venvFor, type VerifyContext } from '../context.js';
 import { workspaceFor } from '../workspace.js';
 import { deployedEnv } from '../../runtime/deployed.js';
+import { placeholderBrokerEnv } from '../../runtime/worker.js';
 import type { ProjectModel } from '../../model/types.js';
 import { PipInstallError } from '../cache.js';
 import type { SideOutcome, StageResult } from '../types.js';
@@ -35,7 +36,8 @@ export async function importApp(ctx: VerifyContext, python: string, appDir: stri
   const fromFiles = deployedEnv(model, ctx.app!).env;
   const r = await runInGroup(python, [script, ctx.app!], {
     cwd: appDir, signal: ctx.signal, timeout: 120_000,
-    env: { ...fromFiles, ...ctx.env, PYTHONPATH: appDir, PYTHONDONTWRITEBYTECODE: '1' }, extendEnv: false,
+    // placeholders for the broker variables the worker gets from jobctl (see placeholderBrokerEnv)
+    env: { ...fromFiles, ...ctx.env, ...placeholderBrokerEnv({ ...fromFiles, ...ctx.env }), PYTHONPATH: appDir, PYTHONDONTWRITEBYTECODE: '1' }, extendEnv: false,
   });
   if (r.timedOut) return { error: 'importing the app took longer than 120 s (does a module block at import time?)' };
   if (r.exitCode !== 0) return { error: importFailureReason(String(r.stderr ?? ''), r.exitCode) };
