@@ -40,7 +40,7 @@ export const rule: Rule = {
         // short syntax "6379" (container port only): Docker publishes it on an ephemeral host port
         const ephemeral = /^\d+(-\d+)?$/.test(v);
         const where = ephemeral ? `container port ${v} on an ephemeral (random) host port` : `on ${p.value}`;
-        ctx.report({ loc: p.loc, key: `${svc.name}:${p.value}`, message: `compose service \`${svc.name}\` publishes Redis ${where} with no password: reachable from outside the host`, hint: 'drop the port mapping (services reach redis over the compose network) or bind it to 127.0.0.1, and set --requirepass' });
+        ctx.report({ loc: p.loc, key: `${svc.name}:${p.value}`, message: `compose service \`${svc.name}\` publishes Redis ${where} with no password: reachable from outside the host`, hint: 'drop the port mapping (services reach redis over the compose network) or bind it to 127.0.0.1, and give Redis a password (the requirepass directive, from a secret)' });
       }
     }
   },

@@ -106,6 +106,18 @@ test('maskText: positions, not values', () => {
   for (const [input, want] of cases) assert.equal(maskText(input), want, input);
 });
 
+test('masking hides credentials, not advice: a project without secrets prints no mask in its plan or audit', async () => {
+  // JC504's hint once ended "…and set --requirepass", and the source text that followed it was masked as if it were the password
+  const runs = await jobctlAll([
+    ['upgrade-plan', 'fixtures/redis-exposure', '--to', '5.7.0'],
+    ['audit', 'fixtures/redis-exposure', '--format', 'markdown'],
+  ]);
+  for (const r of runs) {
+    assert.doesNotMatch(r.stdout, /\*\*\*\*/, show(r));
+    assert.match(r.stdout, /requirepass directive/, show(r));
+  }
+});
+
 test('D2/D6: no marker in any static command output, in any format, or written file', async () => {
   const o = (name: string): string => path.join(proj, '..', `${path.basename(proj)}-${name}`);
   const outFiles = [o('a.md'), o('a.sarif'), o('c.md'), o('p.md'), o('p.json'), o('v.md'), o('v.xml')];
