@@ -7,6 +7,8 @@ import path from 'node:path';
 import type { EnvAssignment, Launcher, Location, ProjectModel, SourceFileInfo } from '../types.js';
 import type { IntegrationContext, ReadResult, Reference } from './types.js';
 import { shellIntegration } from './shell.js';
+import { supervisordIntegration } from './supervisord.js';
+import { markProcfilePlatforms } from './platform.js';
 import { readPythonLauncher } from './python-launcher.js';
 import { readEnvFile } from './dotenv.js';
 import { applyCommandOptions, type VarLookup } from './worker-options.js';
@@ -133,6 +135,17 @@ export async function followReferences(refs: Reference[], model: ProjectModel, c
         }
         continue;
       }
+      if (/^\s*\[(?:fcgi-)?program:/m.test(text)) {
+        // a supervisord config the container's supervisord runs (`supervisord -c conf/x.conf`, or copied into conf.d):
+        // its programs are launched by what runs supervisord; read here when its name did not say it is one
+        if (!model.files.some((f) => f.file === t)) {
+          const conf: SourceFileInfo = { file: t, kind: 'other', text };
+          model.files.push(conf);
+          const res = (await supervisordIntegration.read(conf, model, ctx.integration)) as ReadResult | void;
+          for (const next of res?.references ?? []) queue.push({ ref: next, depth: depth + 1 });
+        }
+        continue;
+      }
       const info: SourceFileInfo = { file: t, kind: 'shell', text };
       model.files.push(info);
       const res = (await shellIntegration.read(info, model, ctx.integration)) as ReadResult | void;
@@ -150,8 +163,21 @@ export async function followReferences(refs: Reference[], model: ProjectModel, c
     for (const a of provided) model.envAssignments.push({ ...a, scope: r.scope, scopeFile: r.from.file });
   }
 
+  /** a script's launchers, a launching script replaced by what launches it (Dockerfile CMD → start.sh → `. prestart.sh` → `cp x.conf /etc/supervisor/`) */
+  const launchersFor = (file: string, seen: Set<string> = new Set()): Launcher[] | undefined => {
+    const direct = launchersOf.get(file);
+    if (!direct || seen.has(file)) return direct;
+    seen.add(file);
+    const out: Launcher[] = [];
+    for (const l of direct) {
+      const outer = l.source === 'shell' && l.file !== file ? launchersFor(l.file, seen) : undefined;
+      for (const x of outer ?? [l]) if (!out.some((o) => o.file === x.file && o.loc.line === x.loc.line && o.processName === x.processName)) out.push(x);
+    }
+    return out;
+  };
+  await markProcfilePlatforms(model.workerCommands, files, ctx.read);
   for (const w of model.workerCommands) {
-    const via = launchersOf.get(w.file);
+    const via = launchersFor(w.file);
     if (via && !w.launchedBy) {
       w.launchedBy = via;
       if (!w.processName && via[0]!.processName) w.processName = via[0]!.processName;

@@ -4,9 +4,9 @@ import { isDevOnlyFile } from './secrets.js';
 
 const CONTAINER_SOURCES = new Set<WorkerCommand['source']>(['compose', 'dockerfile', 'k8s']);
 
-/** the command runs in a container: written in compose/Dockerfile/k8s, or in a script one of them runs */
+/** the command runs in a container: written in compose/Dockerfile/k8s, in a script one of them runs, or a Procfile a container platform runs */
 export function runsInContainer(w: WorkerCommand): boolean {
-  return CONTAINER_SOURCES.has(w.source) || (w.launchedBy ?? []).some((l) => CONTAINER_SOURCES.has(l.source));
+  return CONTAINER_SOURCES.has(w.source) || w.platform !== undefined || (w.launchedBy ?? []).some((l) => CONTAINER_SOURCES.has(l.source));
 }
 
 /**
