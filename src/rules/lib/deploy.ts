@@ -1,8 +1,8 @@
 // Facts about where a worker command runs, shared by the deploy rules (JC402, JC403).
-import type { WorkerCommand } from '../../model/types.js';
+import type { ProjectModel, WorkerCommand } from '../../model/types.js';
 import { isDevOnlyFile } from './secrets.js';
 
-const CONTAINER_SOURCES = new Set<WorkerCommand['source']>(['compose', 'dockerfile', 'k8s']);
+export const CONTAINER_SOURCES = new Set<WorkerCommand['source']>(['compose', 'dockerfile', 'k8s']);
 
 /** the command runs in a container: written in compose/Dockerfile/k8s, in a script one of them runs, or a Procfile a container platform runs */
 export function runsInContainer(w: WorkerCommand): boolean {
@@ -22,4 +22,20 @@ export function everyWorkerSets(workers: WorkerCommand[], key: string): boolean 
 export function onlyInDevelopment(w: WorkerCommand): boolean {
   const origins = w.launchedBy && w.launchedBy.length > 0 ? w.launchedBy.map((l) => l.file) : [w.file];
   return origins.every(isDevOnlyFile);
+}
+
+/**
+ * An init process that passes SIGTERM on to the whole process group runs the project's containers: tini or
+ * dumb-init in a Dockerfile's ENTRYPOINT/CMD, s6-overlay's `/init`, or compose `init: true` (Docker's tini).
+ * Checked over the whole project: which image a compose service or k8s container runs is not always known.
+ */
+export function containerInit(model: ProjectModel): boolean {
+  return model.files.some((f) => (f.kind === 'dockerfile' && /^\s*(ENTRYPOINT|CMD)\b[^\n]*(\btini\b|dumb-init|"\/init"|\s\/init\b)/im.test(f.text))
+    || (/\.ya?ml$/.test(f.file) && /^\s+init:\s*true\b/m.test(f.text)));
+}
+
+/** the script traps TERM (`trap 'kill -TERM $child; wait' TERM`): it hands the signal on itself */
+export function trapsTerm(model: ProjectModel, file: string): boolean {
+  const text = model.files.find((f) => f.file === file)?.text ?? '';
+  return /^\s*trap\b[^\n]*\b(TERM|SIGTERM|15)\b/m.test(text);
 }

@@ -1,0 +1,69 @@
+// Where a worker runs, read from the files that start it: a Procfile a container platform runs, supervisord
+// configs a container starts (`supervisord -c`, or copied into conf.d by a start script), a project CLI that hands
+// `celery worker` to Celery, a compose command that is one word for the image's `bash -c` ENTRYPOINT, and how the
+// shell starts the worker (`exec`, inside a `-c` string). Each shape with its true negative.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeProject } from '../support/fixtures.js';
+import { buildProjectModel } from '../../src/model/index.js';
+import type { ProjectModel } from '../../src/model/types.js';
+
+const model = (files: Record<string, string>): Promise<ProjectModel> => buildProjectModel(writeProject(files, 'jobctl-containers-'));
+const line = (m: ProjectModel): string[] =>
+  m.workerCommands.map((w) => `${w.file}:${w.loc.line} ${w.subcommand}${w.node ? `/${w.node}` : ''}${w.exec ? ' exec' : ''}${w.inShellString ? ' -c' : ''}${w.multi ? ' multi' : ''}${w.platform ? ` platform=${w.platform.file}` : ''} via=${(w.launchedBy ?? []).map((l) => `${l.source}:${l.file}:${l.loc.line}`).join(',')}`).sort();
+
+const procfile = 'release: python manage.py migrate\nworker: celery -A proj worker -l info\n';
+
+test('a Procfile next to a Cloud Foundry manifest, Copilot, Heroku or buildpack files runs in containers; alone it does not', async () => {
+  assert.deepEqual(line(await model({ Procfile: procfile.replace(/^release.*\n/, ''), 'manifest.yml': 'applications:\n  - name: a\n' })), ['Procfile:1 worker platform=manifest.yml via=']);
+  assert.deepEqual(line(await model({ Procfile: procfile.replace(/^release.*\n/, ''), '.copilot/config.yml': 'repository: x\n' })), ['Procfile:1 worker platform=.copilot/ via=']);
+  assert.deepEqual(line(await model({ Procfile: procfile.replace(/^release.*\n/, ''), 'app.json': '{}' })), ['Procfile:1 worker platform=app.json via=']);
+  assert.deepEqual(line(await model({ Procfile: procfile })), ['Procfile:2 worker platform=Procfile via='], 'a `release:` process is Heroku\'s');
+  // twins: a manifest.yml of something else, a development Procfile, nothing next to it
+  assert.deepEqual(line(await model({ Procfile: procfile.replace(/^release.*\n/, ''), 'manifest.yml': 'name: docs\nversion: 1\n' })), ['Procfile:1 worker via=']);
+  assert.deepEqual(line(await model({ 'Procfile.dev': 'worker: celery -A proj worker\n', 'runtime.txt': 'python-3.12.1\n' })), ['Procfile.dev:1 worker via=']);
+  assert.deepEqual(line(await model({ Procfile: 'worker: celery -A proj worker\n' })), ['Procfile:1 worker via=']);
+});
+
+test('supervisord started by a Dockerfile (through a wrapper) and configs a start script copies into conf.d are launched by the container', async () => {
+  const m = await model({
+    Dockerfile: 'FROM python:3.12\nWORKDIR /app\nCOPY . /app\nCMD ["bin/init-env", "supervisord", "-c", "conf/app.ini"]\n',
+    'conf/app.ini': '[program:worker]\ncommand=newrelic-admin run-program projctl celery worker --loglevel=INFO\n',
+    'conf/supervisord-dev.conf': '[program:worker]\ncommand=projctl celery worker --loglevel=DEBUG\n',
+    'Dockerfile.media': 'FROM python:3.12\nWORKDIR /srv\nCOPY . /srv\nCMD ["./deploy/start.sh"]\n',
+    'deploy/start.sh': '#!/bin/sh\nPRE=deploy/prestart.sh\n. $PRE\nexec supervisord -n\n',
+    'deploy/prestart.sh': '#!/bin/sh\nif [ "$LONG" = yes ]; then\n  cp deploy/sv/long.conf /etc/supervisor/conf.d/long.conf\nfi\ncp deploy/nginx.conf /etc/nginx/nginx.conf\n',
+    'deploy/sv/long.conf': '[program:long]\ncommand=celery multi start long1 -A proj -Q long\n',
+    'deploy/nginx.conf': 'events {}\n',
+  });
+  assert.deepEqual(line(m), [
+    'conf/app.ini:2 worker via=dockerfile:Dockerfile:4',
+    'conf/supervisord-dev.conf:2 worker via=',
+    'deploy/sv/long.conf:2 worker/long1 multi via=dockerfile:Dockerfile.media:4',
+  ]);
+});
+
+test('a project CLI that hands `celery <sub-command>` on is a Celery command; words that merely mention celery are not', async () => {
+  const m = await model({
+    'supervisord.conf': '[program:a]\ncommand=hypothesis celery worker -c 2\n[program:b]\ncommand=python manage.py celery beat\n[program:c]\ncommand=pip install celery\n[program:d]\ncommand=echo celery worker\n[program:e]\ncommand=myctl celery inspect ping\n',
+  });
+  assert.deepEqual(m.workerCommands.map((w) => `${w.processName} ${w.argv.join(' ')}`), ['a celery worker -c 2', 'b celery beat']);
+});
+
+test('a compose command that compose splits into one word is the script of the image\'s `bash -c` ENTRYPOINT; block scalars are located at their text', async () => {
+  const m = await model({
+    'docker-compose.yml': 'services:\n  celery:\n    build: .\n    command: >\n      "celery -A proj worker -l info"\n  list:\n    build: .\n    command: ["celery -A proj beat"]\n',
+    Dockerfile: 'FROM python:3.12\nENTRYPOINT ["/bin/bash", "-c"]\n',
+  });
+  assert.deepEqual(m.workerCommands.map((w) => `${w.loc.line} ${w.argv.join(' ')}`), ['5 celery -A proj worker -l info', '8 celery -A proj beat']);
+});
+
+test('how a script starts the worker: `exec`, inside a `-c` string, in the foreground', async () => {
+  const m = await model({
+    'a.sh': '#!/bin/bash\nexec celery -A proj worker\n',
+    'b.sh': '#!/bin/bash\ncelery -A proj worker\n',
+    'c.sh': '#!/bin/bash\nsh -c "sleep 1; celery -A proj worker"\n',
+    'd.sh': '#!/bin/bash\nexec gosu app celery -A proj worker\n',
+  });
+  assert.deepEqual(line(m), ['a.sh:2 worker exec via=', 'b.sh:2 worker via=', 'c.sh:2 worker -c via=', 'd.sh:2 worker exec via=']);
+});
