@@ -67,3 +67,15 @@ test('how a script starts the worker: `exec`, inside a `-c` string, in the foreg
   });
   assert.deepEqual(line(m), ['a.sh:2 worker exec via=', 'b.sh:2 worker via=', 'c.sh:2 worker -c via=', 'd.sh:2 worker exec via=']);
 });
+
+test('`python manage.py <command>` is followed into the app\'s management command; one built at run time stays unread', async () => {
+  const m = await model({
+    'docker-compose.yml': 'services:\n  celeryworker:\n    build: .\n    command: python manage.py run_worker\n  celerydev:\n    build: .\n    command: python manage.py run_celery_dev\n  web:\n    build: .\n    command: python manage.py migrate\n',
+    'manage.py': 'import sys\n',
+    'shop/management/commands/run_worker.py': 'from django.core.management.base import BaseCommand\nfrom shop.celery import app\n\n\nclass Command(BaseCommand):\n    def handle(self, *args, **options):\n        app.worker_main(argv=["worker", "-l", "info", "-Q", "orders"])\n',
+    'shop/management/commands/run_celery_dev.py': 'import shlex\nimport subprocess\nQUEUES = "a,b"\nCMD = f"celery -A shop worker -Q {QUEUES}"\n\n\ndef restart():\n    subprocess.call(shlex.split(CMD))\n',
+  });
+  assert.deepEqual(line(m), ['shop/management/commands/run_worker.py:7 worker via=compose:docker-compose.yml:4']);
+  assert.deepEqual(m.workerCommands[0]!.queues, ['orders']);
+  assert.deepEqual(m.unread.map((u) => `${u.loc?.line} ${u.what}`), ['7 the worker of celerydev (`manage.py run_celery_dev`)']);
+});

@@ -2,6 +2,7 @@
 // systemd, supervisord, shell scripts): shell-split the text, find each `celery …` or
 // `python -m celery …` invocation, and describe it as a WorkerCommand. Rules (JC401–JC403, JC205)
 // and the runtime read these instead of re-parsing command strings.
+import path from 'node:path';
 import { parse as shellParse } from 'shell-quote';
 import type { Location, ProjectModel, WorkerCommand } from '../types.js';
 import { TEMPLATE_VALUE } from './template.js';
@@ -92,6 +93,9 @@ export function scriptsRun(raw: string): string[] {
         // `python main.py`: a module that may start the worker itself (./python-launcher.ts); not manage.py
         const file = pythonScript(words.slice(i + 1));
         if (file && !/(^|\/)manage\.py$/.test(file)) out.push(file);
+        // `python manage.py run_worker`: the project's management command (<app>/management/commands/run_worker.py)
+        const cmd = file ? words[words.indexOf(file, i + 1) + 1] : undefined;
+        if (file && /(^|\/)manage\.py$/.test(file) && cmd && /^\w+$/.test(cmd) && cmd !== 'celery') out.push(`${path.posix.dirname(file)}/${MANAGEMENT_COMMAND}${cmd}.py`);
         break;
       }
       if (SHELLS.has(base)) {
@@ -121,6 +125,9 @@ function pythonScript(args: string[]): string | null {
   }
   return null;
 }
+
+/** the folder part of a management command's path in a `run` reference: any Django app under manage.py's folder */
+export const MANAGEMENT_COMMAND = '**/management/commands/';
 
 interface Segment {
   words: string[];

@@ -9,6 +9,7 @@ import type { IntegrationContext, ReadResult, Reference } from './types.js';
 import { shellIntegration } from './shell.js';
 import { supervisordIntegration } from './supervisord.js';
 import { markProcfilePlatforms } from './platform.js';
+import { MANAGEMENT_COMMAND } from './celery-command.js';
 import { readPythonLauncher } from './python-launcher.js';
 import { readEnvFile } from './dotenv.js';
 import { applyCommandOptions, type VarLookup } from './worker-options.js';
@@ -50,6 +51,15 @@ export async function followReferences(refs: Reference[], model: ProjectModel, c
   const workdirs = new Map<string, string>();
   for (const r of refs) if (r.kind === 'workdir') workdirs.set(r.dockerfile, r.path);
   const resolveRun = (r: RunRef): string[] => {
+    const mgmt = r.path.indexOf(MANAGEMENT_COMMAND);
+    if (mgmt >= 0) {
+      // `python manage.py run_worker`: run_worker.py in a management/commands folder of an app under manage.py's folder
+      const under = norm(path.posix.join(r.base, r.path.slice(0, mgmt)));
+      const name = r.path.slice(mgmt + MANAGEMENT_COMMAND.length);
+      const found = ctx.files.filter((f) => f.endsWith(`/management/commands/${name}`) && (under === '' || f.startsWith(`${under}/`)));
+      if (found.length > 0 || under === '') return found;
+      return ctx.files.filter((f) => f.endsWith(`/management/commands/${name}`));
+    }
     if (!r.path.startsWith('/')) {
       for (const b of [r.base, '']) {
         const p = norm(path.posix.join(b, r.path));
@@ -107,6 +117,8 @@ export async function followReferences(refs: Reference[], model: ProjectModel, c
     if (ref.kind !== 'run') continue;
     const targets = resolveRun(ref);
     if (targets.length === 0) {
+      // a management command from an installed package (the deploy file's reader notes an unread worker itself)
+      if (ref.path.includes(MANAGEMENT_COMMAND)) continue;
       // only when it is surely Celery (a `worker` service may run Sentry, RQ, Dramatiq …)
       if (/celery|flower/i.test(`${ref.path} ${ref.launcher.processName ?? ''}`)) {
         model.unread.push({ file: ref.from.file, loc: ref.from, what: `\`${ref.path}\`${ref.launcher.processName ? ` (run by ${ref.launcher.processName})` : ''}`, reason: 'the script is not in the project (no Dockerfile here copies it): the worker options it sets were not read' });
@@ -130,7 +142,11 @@ export async function followReferences(refs: Reference[], model: ProjectModel, c
           model.notes.push({ level: 'warning', file: t, message: `not read as a worker launcher (${(err as Error).message})` });
         }
         const name = ref.launcher.processName;
-        if (found.length === 0 && name && /celery|worker/i.test(name)) {
+        if (found.length > 0 && ref.path.includes(MANAGEMENT_COMMAND)) {
+          // read after all: the deploy reader's "a management command starts Celery" entry is answered
+          model.unread = model.unread.filter((u) => !(u.loc?.file === ref.from.file && u.loc.line === ref.from.line && u.what.includes('manage.py')));
+        }
+        if (found.length === 0 && name && /celery|worker/i.test(name) && !ref.path.includes(MANAGEMENT_COMMAND)) {
           model.unread.push({ file: ref.from.file, loc: ref.from, what: `the worker of ${name} (\`python ${ref.path}\`)`, reason: `${t} starts Celery from Python code that is not a literal command line: its worker options were not read`, holds: 'deploy' });
         }
         continue;
