@@ -152,6 +152,8 @@ export interface Launcher {
   loc: Location;
   /** compose service / k8s container / Procfile process / supervisord program */
   processName?: string;
+  /** the file is part of the launcher's own config (supervisord `[include] files=`): what runs that config runs it */
+  include?: boolean;
 }
 
 /**

@@ -79,3 +79,24 @@ test('`python manage.py <command>` is followed into the app\'s management comman
   assert.deepEqual(m.workerCommands[0]!.queues, ['orders']);
   assert.deepEqual(m.unread.map((u) => `${u.loc?.line} ${u.what}`), ['7 the worker of celerydev (`manage.py run_celery_dev`)']);
 });
+
+test('supervisord without -c reads the config a Dockerfile COPYs to /etc/supervisord.conf or into /etc/supervisor/conf.d/', async () => {
+  const m = await model({
+    Dockerfile: 'FROM python:3.12\nCOPY deploy/celery.conf /etc/supervisor/conf.d/\nCOPY . /app\nCMD ["/usr/bin/supervisord", "-n"]\n',
+    'deploy/celery.conf': '[program:celery]\ncommand=celery -A proj worker\n',
+    'other/supervisor/celery.conf': '[program:celery]\ncommand=celery -A proj worker -c 2\n',
+  });
+  assert.deepEqual(line(m), ['deploy/celery.conf:2 worker via=dockerfile:Dockerfile:4', 'other/supervisor/celery.conf:2 worker via=']);
+});
+
+test('supervisord `[include] files=` brings the included programs under what runs the including config', async () => {
+  const m = await model({
+    Dockerfile: 'FROM python:3.12\nCOPY deploy/sv/supervisord.conf /etc/supervisor/supervisord.conf\nCOPY deploy/sv/worker.conf /etc/supervisor/conf.d/\nCMD ["supervisord", "-c", "/etc/supervisor/supervisord.conf"]\n',
+    'deploy/sv/supervisord.conf': '[supervisord]\nnodaemon=true\n\n[include]\nfiles = /etc/supervisor/conf.d/*.conf\n',
+    'deploy/sv/worker.conf': '[program:worker]\ncommand=celery -A proj worker\n',
+    'local/supervisord.conf': '[include]\nfiles = programs/*.ini\n',
+    'local/programs/beat.ini': '[program:beat]\ncommand=celery -A proj beat\n',
+    'local/programs/notes.txt': '[program:x]\ncommand=celery -A proj worker\n',
+  });
+  assert.deepEqual(line(m), ['deploy/sv/worker.conf:2 worker via=dockerfile:Dockerfile:4', 'local/programs/beat.ini:2 beat via=other:local/supervisord.conf:2']);
+});

@@ -81,6 +81,8 @@ export function scriptsRun(raw: string): string[] {
     if (sv >= 0) {
       const conf = optionValue(words, '-c', '--configuration', sv + 1);
       if (conf && !conf.startsWith('$')) out.push(conf);
+      // no -c: the config supervisord finds first, and the Debian package's include folder (supervisor/options.py)
+      else if (!conf) out.push(...SUPERVISORD_DEFAULTS);
       continue;
     }
     for (;;) {
@@ -125,6 +127,9 @@ function pythonScript(args: string[]): string | null {
   }
   return null;
 }
+
+/** where supervisord looks without -c (/etc/supervisord.conf, /etc/supervisor/supervisord.conf) and what Debian's includes (conf.d/*.conf) */
+export const SUPERVISORD_DEFAULTS = ['/etc/supervisord.conf', '/etc/supervisor/supervisord.conf', '/etc/supervisor/conf.d/*'];
 
 /** the folder part of a management command's path in a `run` reference: any Django app under manage.py's folder */
 export const MANAGEMENT_COMMAND = '**/management/commands/';

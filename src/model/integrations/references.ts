@@ -60,6 +60,25 @@ export async function followReferences(refs: Reference[], model: ProjectModel, c
       if (found.length > 0 || under === '') return found;
       return ctx.files.filter((f) => f.endsWith(`/management/commands/${name}`));
     }
+    if (r.path.startsWith('/') && r.path.endsWith('/*')) {
+      // a folder of the image (supervisord's conf.d): every project file a COPY puts in it
+      const dir = r.path.slice(0, -2);
+      const out: string[] = [];
+      for (const c of copies) {
+        if ((r.dockerfile && c.dockerfile !== r.dockerfile) || path.posix.dirname(c.dest) !== dir) continue;
+        for (const src of copySources(c)) if (files.has(src)) {
+          out.push(src);
+          imageOf(src).add(c.dockerfile);
+        }
+      }
+      return [...new Set(out)];
+    }
+    if (!r.path.startsWith('/') && /\*/.test(path.posix.basename(r.path)) && !/\*/.test(path.posix.dirname(r.path))) {
+      // `files = conf.d/*.conf` (relative to the including file)
+      const glob = globOf(r.path)!;
+      const dir = norm(path.posix.join(r.base, path.posix.dirname(r.path)));
+      return ctx.files.filter((f) => path.posix.dirname(f) === (dir || '.') && glob.test(path.posix.basename(f)));
+    }
     if (!r.path.startsWith('/')) {
       for (const b of [r.base, '']) {
         const p = norm(path.posix.join(b, r.path));
@@ -186,7 +205,7 @@ export async function followReferences(refs: Reference[], model: ProjectModel, c
     seen.add(file);
     const out: Launcher[] = [];
     for (const l of direct) {
-      const outer = l.source === 'shell' && l.file !== file ? launchersFor(l.file, seen) : undefined;
+      const outer = (l.source === 'shell' || l.include) && l.file !== file ? launchersFor(l.file, seen) : undefined;
       for (const x of outer ?? [l]) if (!out.some((o) => o.file === x.file && o.loc.line === x.loc.line && o.processName === x.processName)) out.push(x);
     }
     return out;
