@@ -11,7 +11,7 @@ export const rule: Rule = {
     title: 'Container start script runs the worker without `exec`: the shell, not the worker, gets SIGTERM',
     description: `A start script that a container runs as its main process (compose \`command: ./bin/worker.sh\`, a Dockerfile CMD/ENTRYPOINT, a Kubernetes command) and that ends with \`celery -A proj worker\` instead of \`exec celery -A proj worker\` keeps the shell as the worker's parent: neither bash nor dash replaces itself with the last command of a script file (docs/evidence/shell-exec-last-command.txt). On deploy the runtime sends SIGTERM to the shell, which does not pass it on — as PID 1 it even ignores it — so the worker never starts its warm shutdown; after the grace period everything is SIGKILLed and running tasks are cut off (lost without acks_late).
 
-Silent when the line says \`exec\`, when the script traps TERM, when an init process that signals the process group runs the container (tini, dumb-init, compose \`init: true\`), and for \`sh -c '…'\` strings (bash execs their last command).`,
+Silent when the line says \`exec\`, when the script traps TERM, when an init process that signals the process group runs the container (tini, dumb-init, compose \`init: true\`), and for \`sh -c '…'\` / \`bash -c '…'\` strings: bash 5.2 execs their last command, Debian's dash 0.5.12 does not (same evidence file), and which shell \`sh\` is depends on the image, so jobctl does not decide.`,
     fix: 'Start the worker with `exec celery -A proj worker …` as the script\'s last command.',
     examples: { language: 'sh', bad: '#!/bin/bash\npython manage.py migrate\ncelery -A proj worker -l info', good: '#!/bin/bash\npython manage.py migrate\nexec celery -A proj worker -l info' },
     sources: [
