@@ -25,8 +25,9 @@ export function onlyInDevelopment(w: WorkerCommand): boolean {
 }
 
 /**
- * An init process that passes SIGTERM on to the whole process group runs the project's containers: tini or
- * dumb-init in a Dockerfile's ENTRYPOINT/CMD, s6-overlay's `/init`, or compose `init: true` (Docker's tini).
+ * An init process runs the project's containers: tini or dumb-init in a Dockerfile's ENTRYPOINT/CMD, s6-overlay's
+ * `/init`, or compose `init: true` (Docker's tini). dumb-init signals the process group, tini only with -g: an
+ * init process makes the shell-signal rules stay silent rather than guess which.
  * Checked over the whole project: which image a compose service or k8s container runs is not always known.
  */
 export function containerInit(model: ProjectModel): boolean {
