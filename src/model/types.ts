@@ -152,6 +152,8 @@ export interface Launcher {
   loc: Location;
   /** compose service / k8s container / Procfile process / supervisord program */
   processName?: string;
+  /** the file is part of the launcher's own config (supervisord `[include] files=`): what runs that config runs it */
+  include?: boolean;
 }
 
 /**
@@ -204,6 +206,14 @@ export interface WorkerCommand {
   node?: string;
   /** the celery invocation runs in the background of a shell (`a & celery ...`) */
   backgrounded?: boolean;
+  /** `exec celery …`: the shell replaces itself with Celery */
+  exec?: boolean;
+  /** written inside a `sh -c '…'` / `bash -c '…'` string (the shell may exec its last command itself) */
+  inShellString?: boolean;
+  /** one node of a `celery multi start …` line (multi detaches its nodes and exits) */
+  multi?: boolean;
+  /** a platform that runs this command in a container with a CPU share (Procfile on Cloud Foundry, Heroku, Copilot): what says so */
+  platform?: { name: string; file: string };
   /** for a command in a script: what runs that script (compose `command: /start-celeryworker`, ExecStart=, …) */
   launchedBy?: Launcher[];
   /** worker options given on the command line, by the Celery setting they override (CLI beats config) */

@@ -1,5 +1,5 @@
 import type { Rule } from './types.js';
-import { onlyInDevelopment, runsInContainer } from './lib/deploy.js';
+import { onlyInDevelopment, runsInContainer, trapsTerm } from './lib/deploy.js';
 
 export const rule: Rule = {
   meta: {
@@ -21,6 +21,7 @@ export const rule: Rule = {
       if (!w.backgrounded || w.subcommand !== 'worker') continue;
       if (!runsInContainer(w)) continue; // a host script may background on purpose
       if (onlyInDevelopment(w)) continue; // a test or dev container: no deploy signals to honour
+      if (w.source === 'shell' && trapsTerm(ctx.model, w.file)) continue; // `trap 'kill -TERM $child; wait $child' TERM` forwards it
       ctx.report({ loc: w.loc, key: w.raw, message: 'the Celery worker runs as a background job of a shell: deploy signals (SIGTERM) do not reach it, so there is no warm shutdown and running tasks are cut off', hint: 'start the worker as its own service/container with `exec celery -A … worker`' });
     }
   },

@@ -12,9 +12,12 @@ export const rule: Rule = {
     severity: 'info',
     confidence: 'medium',
     title: 'Worker in a container without a concurrency setting: one process per host CPU',
-    description: 'When `-c/--concurrency` and `worker_concurrency` are unset, the prefork pool starts one child per CPU that `os.cpu_count()` reports (celery/worker/worker.py setup_instance) — the host\'s CPUs, not the container\'s CPU limit. On a 32-core node with a 1-CPU limit that is 32 children fighting for one CPU and 32× the memory.',
-    fix: 'Set `-c N` (or worker_concurrency) to the container\'s CPU/memory budget.',
-    sources: [{ title: 'concurrency defaults to cpu_count()', ref: 'celery@v5.6.3:celery/worker/worker.py (WorkController.setup_instance)' }],
+    description: 'When `-c/--concurrency` and `worker_concurrency` are unset, the prefork pool starts one child per CPU that `os.cpu_count()` reports (celery/worker/worker.py setup_instance) — the host\'s CPUs, not the container\'s CPU limit. On a 32-core node with a 1-CPU limit that is 32 children fighting for one CPU and 32× the memory. The same holds for a Procfile run by a platform that gives each process a container with a CPU share (Cloud Foundry, Heroku dynos, AWS Copilot). Celery 5.7 still defaults to the CPU count; only an explicit `--concurrency=auto` reads the cgroup CPU quota.',
+    fix: 'Set `-c N` (or worker_concurrency) to the container\'s CPU/memory budget (on Celery 5.7+, `-c auto` sizes prefork to the cgroup CPU quota).',
+    sources: [
+      { title: 'concurrency defaults to cpu_count()', ref: 'celery@v5.6.3:celery/worker/worker.py (WorkController.setup_instance)' },
+      { title: '5.7: the default is still cpu_count(); `auto` is capped to the cgroup quota for prefork', ref: 'celery@v5.7.0:celery/worker/worker.py (WorkController._resolve_auto_concurrency)' },
+    ],
   },
   check(ctx) {
     // set in the config, or the config is partly unread (JC001 names it): the command line is not the only say
@@ -29,7 +32,8 @@ export const rule: Rule = {
       if (!runsInContainer(w) || onlyInDevelopment(w)) continue;
       const pool = (w.pool ?? 'prefork').toLowerCase();
       if (pool !== 'prefork' && pool !== 'processes') continue;
-      ctx.report({ loc: w.loc, key: w.raw, message: 'this containerised worker sets no concurrency: prefork starts one child per host CPU, not per container CPU limit', hint: 'add `-c N` for the container\'s budget' });
+      const where = w.platform ? ` (run by ${w.platform.name}: ${w.platform.file})` : '';
+      ctx.report({ loc: w.loc, key: w.raw, message: `this containerised worker sets no concurrency${where}: prefork starts one child per host CPU, not per container CPU limit`, hint: 'add `-c N` for the container\'s budget' });
     }
   },
 };

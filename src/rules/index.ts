@@ -29,6 +29,8 @@ import { rule as JC311 } from './JC311-bullmq-ioredis-peer-version.js';
 import { rule as JC401 } from './JC401-celery-cli-option-order.js';
 import { rule as JC402 } from './JC402-worker-backgrounded-in-container.js';
 import { rule as JC403 } from './JC403-worker-without-concurrency-in-container.js';
+import { rule as JC404 } from './JC404-worker-not-exec-in-container-script.js';
+import { rule as JC405 } from './JC405-celery-multi-under-supervisor.js';
 import { rule as JC410 } from './JC410-celery-producer-unknown-task.js';
 import { rule as JC411 } from './JC411-celery-producer-arguments-mismatch.js';
 import { rule as JC412 } from './JC412-celery-producer-queue-not-consumed.js';
@@ -78,6 +80,8 @@ export const allRules: Rule[] = [
   JC401,
   JC402,
   JC403,
+  JC404,
+  JC405,
   JC410,
   JC411,
   JC412,

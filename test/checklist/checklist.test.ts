@@ -165,7 +165,7 @@ test('CLI without a TTY never prompts or hangs; --ci --fail-on decides the exit 
     const plain = jobctl(['checklist', seed], 30_000);
     assert.equal(plain.signal, null, 'killed by the timeout: it waited for input');
     assert.equal(plain.code, 1);
-    assert.match(plain.stdout, /^Production readiness: 8\/26 done/);
+    assert.match(plain.stdout, /^Production readiness: 9\/27 done/);
     assert.doesNotMatch(plain.stdout + plain.stderr, /is this done in production\?/);
     assert.match(plain.stdout, /❓ medium +observability\.logs/);
 
@@ -215,5 +215,20 @@ test('no secret value appears in text, json or markdown output (fixtures/securit
     assert.match(outputs.markdown, /redis:\/\/:\*\*\*\*@redis:6379\/0/);
   } finally {
     removeDir(dir);
+  }
+});
+
+test('deploy-containers: the shutdown-signal item fails on the worker a start script runs without exec and on multi under supervisord; its twin passes', async () => {
+  const bad = checkoutFixture('deploy-containers');
+  const good = checkoutFixture('deploy-containers-clean');
+  try {
+    const b = item((await runChecklist(bad)).checklist, 'reliability.shutdown-signal');
+    assert.equal(b.status, 'fail');
+    assert.deepEqual(b.evidence.map((e) => `${e.file}:${e.line} ${e.ruleId}`).sort(), ['deploy/reports-worker.sh:4 JC404', 'deploy/supervisor/celery-long.conf:3 JC405']);
+    const g = item((await runChecklist(good)).checklist, 'reliability.shutdown-signal');
+    assert.equal(g.status, 'pass');
+  } finally {
+    removeDir(bad);
+    removeDir(good);
   }
 });

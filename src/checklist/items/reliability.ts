@@ -268,4 +268,21 @@ export const beatPersistence: ItemDef = {
   },
 };
 
-export const reliabilityItems: ItemDef[] = [timeLimits, acksLate, visibilityTimeout, prefetch, childRecycling, resultExpires, connectionRetry, dedicatedQueues, beatPersistence];
+export const shutdownSignal: ItemDef = {
+  id: 'reliability.shutdown-signal',
+  category: 'reliability',
+  title: 'Deploy signals reach the worker (SIGTERM starts its warm shutdown)',
+  severity: 'high',
+  howDetected: 'how each worker command found is started: a backgrounded worker (JC402), a container start script without `exec` (JC404), `celery multi` under supervisord or as a container\'s process (JC405)',
+  fix: 'Make the worker the process the platform signals: `exec celery … worker` in start scripts, one foreground `celery worker` per supervisord program or container.',
+  sources: [{ title: 'Celery docs, Workers: Stopping the worker', ref: 'celery@v5.6.3:docs/userguide/workers.rst' }, { title: 'Shells keep the parent of a script file\'s last command', ref: 'docs/evidence/shell-exec-last-command.txt' }],
+  detect(ctx) {
+    const bad = [...findings(ctx, 'JC402'), ...findings(ctx, 'JC404'), ...findings(ctx, 'JC405')];
+    if (bad.length > 0) return { status: 'fail', detail: 'a worker does not get the deploy\'s SIGTERM: no warm shutdown, running tasks are killed when the grace period ends', evidence: bad.map(findingEvidence) };
+    const workers = commands(ctx, 'worker');
+    if (workers.length === 0) return { status: 'unconfirmed', detail: 'no worker start command found in the project: check that the process your platform stops is the worker itself' };
+    return { status: 'pass', detail: `${plural(workers.length, 'worker command')} found, each started where the stop signal reaches it`, evidence: workers.slice(0, 5).map(commandEvidence) };
+  },
+};
+
+export const reliabilityItems: ItemDef[] = [timeLimits, acksLate, visibilityTimeout, prefetch, childRecycling, resultExpires, connectionRetry, dedicatedQueues, beatPersistence, shutdownSignal];

@@ -2,6 +2,7 @@
 // systemd, supervisord, shell scripts): shell-split the text, find each `celery …` or
 // `python -m celery …` invocation, and describe it as a WorkerCommand. Rules (JC401–JC403, JC205)
 // and the runtime read these instead of re-parsing command strings.
+import path from 'node:path';
 import { parse as shellParse } from 'shell-quote';
 import type { Location, ProjectModel, WorkerCommand } from '../types.js';
 import { TEMPLATE_VALUE } from './template.js';
@@ -45,16 +46,19 @@ export function parseCeleryInvocations(raw: string, ctx: CommandContext): Worker
   for (const seg of segments) {
     const script = shellScript(seg.words);
     if (script !== null) {
-      out.push(...parseCeleryInvocations(script, ctx).map((w) => ({ ...w, raw: raw.trim() })));
+      out.push(...parseCeleryInvocations(script, ctx).map((w) => ({ ...w, raw: raw.trim(), inShellString: true })));
       continue;
     }
     const argv = celeryArgv(seg.words);
     if (!argv) continue;
     const backgrounded = seg.after === '&' || seg.before === '&';
+    // `exec celery …`: the shell replaces itself with Celery (the worker gets the signals the shell would)
+    const execd = seg.words.slice(0, Math.max(0, programIndex(seg.words))).includes('exec');
     const sub = subcommandOf(argv);
     const nodes = sub?.name === 'multi' ? expandMulti(argv, sub.index) : null;
-    if (nodes) out.push(...nodes.map((n) => ({ ...describe(n.argv, raw, ctx, backgrounded), node: n.name })));
-    else out.push(describe(argv, raw, ctx, backgrounded));
+    const extra = { ...(execd ? { exec: true } : {}), ...(sub?.name === 'multi' ? { multi: true } : {}) };
+    if (nodes) out.push(...nodes.map((n) => ({ ...describe(n.argv, raw, ctx, backgrounded), node: n.name, ...extra })));
+    else out.push({ ...describe(argv, raw, ctx, backgrounded), ...extra });
   }
   return out;
 }
@@ -72,6 +76,15 @@ export function scriptsRun(raw: string): string[] {
       continue;
     }
     let words = seg.words;
+    // `supervisord -c conf/supervisord.conf` (also behind a wrapper: `init-env supervisord -c …`): the config it runs
+    const sv = words.findIndex((w) => w.split('/').pop() === 'supervisord');
+    if (sv >= 0) {
+      const conf = optionValue(words, '-c', '--configuration', sv + 1);
+      if (conf && !conf.startsWith('$')) out.push(conf);
+      // no -c: the config supervisord finds first, and the Debian package's include folder (supervisor/options.py)
+      else if (!conf) out.push(...SUPERVISORD_DEFAULTS);
+      continue;
+    }
     for (;;) {
       const i = programIndex(words);
       if (i < 0) break;
@@ -82,6 +95,9 @@ export function scriptsRun(raw: string): string[] {
         // `python main.py`: a module that may start the worker itself (./python-launcher.ts); not manage.py
         const file = pythonScript(words.slice(i + 1));
         if (file && !/(^|\/)manage\.py$/.test(file)) out.push(file);
+        // `python manage.py run_worker`: the project's management command (<app>/management/commands/run_worker.py)
+        const cmd = file ? words[words.indexOf(file, i + 1) + 1] : undefined;
+        if (file && /(^|\/)manage\.py$/.test(file) && cmd && /^\w+$/.test(cmd) && cmd !== 'celery') out.push(`${path.posix.dirname(file)}/${MANAGEMENT_COMMAND}${cmd}.py`);
         break;
       }
       if (SHELLS.has(base)) {
@@ -111,6 +127,12 @@ function pythonScript(args: string[]): string | null {
   }
   return null;
 }
+
+/** where supervisord looks without -c (/etc/supervisord.conf, /etc/supervisor/supervisord.conf) and what Debian's includes (conf.d/*.conf) */
+export const SUPERVISORD_DEFAULTS = ['/etc/supervisord.conf', '/etc/supervisor/supervisord.conf', '/etc/supervisor/conf.d/*'];
+
+/** the folder part of a management command's path in a `run` reference: any Django app under manage.py's folder */
+export const MANAGEMENT_COMMAND = '**/management/commands/';
 
 interface Segment {
   words: string[];
@@ -198,10 +220,31 @@ function celeryArgv(words: string[]): string[] | null {
     // python [-u -X opt …] -m celery …
     for (let j = i + 1; j < words.length; j++) {
       if (words[j] === '-m') return words[j + 1] === 'celery' ? ['celery', ...words.slice(j + 2)] : null;
+      // `python manage.py celery worker …` (django-celery's command hands its arguments to Celery)
+      if (/(^|\/)manage\.py$/.test(words[j]!)) return passThrough(words.slice(j + 1));
       if (!words[j]!.startsWith('-')) return null;
     }
   }
-  return null;
+  if (SHELLS.has(w.split('/').pop()!) || NOT_A_WRAPPER.has(w.split('/').pop()!) || /^[$`]/.test(w)) return null;
+  // a project's own CLI with a `celery` sub-command that hands the rest to Celery (`hypothesis celery worker …`,
+  // `flask celery worker`): only when a Celery sub-command follows, so `pkill celery` or `pip install celery` are not
+  return passThrough(words.slice(i + 1));
+}
+
+/** programs that take `celery worker` as words, not as a command to run (`echo celery worker`, `pkill celery`) */
+const NOT_A_WRAPPER = new Set(['echo', 'printf', 'logger', 'pkill', 'pgrep', 'killall', 'kill', 'grep', 'egrep', 'ps', 'which', 'command', 'type', 'test', '[',
+  'supervisorctl', 'systemctl', 'service', 'sv', 'pip', 'pip3', 'apt-get', 'apt', 'apk', 'yum', 'dnf', 'brew', 'cat', 'tail', 'man', 'git', 'heroku', 'cf',
+  'docker', 'docker-compose', 'kubectl', 'export', 'set', 'read', 'touch', 'mkdir', 'rm', 'chown', 'chmod']);
+
+/** Celery's own sub-commands that start a long-running process */
+const PROCESS_SUBCOMMANDS = new Set(['worker', 'beat', 'multi', 'flower', 'events']);
+
+/** `celery <global options> <sub-command> …` handed on by a wrapper CLI, when the word after `celery` is such a sub-command */
+function passThrough(args: string[]): string[] | null {
+  if (args[0] !== 'celery') return null;
+  const argv = ['celery', ...args.slice(1)];
+  const sub = subcommandOf(argv);
+  return sub && PROCESS_SUBCOMMANDS.has(sub.name) ? argv : null;
 }
 
 /** watchfiles options that take a value (watchfiles/cli.py); the first other word is the target */

@@ -5,7 +5,7 @@
 // returned as references for the core to follow.
 import path from 'node:path';
 import { parseDocument, isMap, isSeq, isScalar, LineCounter, type Node, type Document, type YAMLMap } from 'yaml';
-import { quote } from 'shell-quote';
+import { quote, parse as shellParse } from 'shell-quote';
 import type { ComposeService, DeployFacts, EnvVar, Launcher, Location } from '../types.js';
 import type { Integration, Reference } from './types.js';
 import { basename } from './text.js';
@@ -22,6 +22,21 @@ export function commandText(value: unknown): string | null {
   if (typeof value === 'string') return value;
   if (Array.isArray(value) && value.every((v) => typeof v === 'string' || typeof v === 'number')) return quote(value.map(String));
   return null;
+}
+
+/**
+ * `command: "\"celery -A proj worker\""` (or `["celery -A proj worker"]`): compose splits it into ONE word, which
+ * only runs when the image's ENTRYPOINT is a shell's `-c` (`ENTRYPOINT ["/bin/bash", "-c"]`): that word is its script
+ */
+function loneScript(text: string | null): string | null {
+  if (text === null) return null;
+  let words: unknown[];
+  try {
+    words = shellParse(text, (k: string) => `\${${k}}`);
+  } catch {
+    return text;
+  }
+  return words.length === 1 && typeof words[0] === 'string' && /\s/.test(words[0].trim()) ? words[0].trim() : text;
 }
 
 /** compose durations: `10s`, `1m30s`, `2h`, `500ms` → seconds */
@@ -125,7 +140,7 @@ export const composeIntegration: Integration = {
       const ports = readPorts(doc, get('ports'), at);
       const commandNode = get('command');
       const entrypointNode = get('entrypoint');
-      const command = commandText(js(commandNode));
+      const command = loneScript(commandText(js(commandNode)));
       const entrypoint = commandText(js(entrypointNode));
       const image = js(get('image'));
       model.composeServices.push({ name, file: file.file, loc: svcLoc, image: typeof image === 'string' ? image : null, command: command ?? entrypoint, environment, ports });

@@ -13,7 +13,7 @@ import { parseCeleryInvocations } from './celery-command.js';
 const SPAWN = /^(?:subprocess\.)?(?:call|run|Popen|check_call|check_output)$|^os\.(?:system|popen|exec[lv]p?e?|spawn[lv]p?e?)$/;
 
 export async function readPythonLauncher(file: string, text: string, model: ProjectModel): Promise<WorkerCommand[]> {
-  if (!/celery/.test(text) || !/\b(subprocess|os\.(system|popen|exec|spawn))/.test(text)) return [];
+  if (!/celery|worker_main/.test(text) || !/\b(subprocess|os\.(system|popen|exec|spawn)|worker_main)/.test(text)) return [];
   const tree = await parsePython(text);
   try {
     // Python does not run a module that does not parse: no worker starts from it (the Python reader notes the error)
@@ -23,6 +23,16 @@ export async function readPythonLauncher(file: string, text: string, model: Proj
     for (const call of tree.rootNode.descendantsOfType('call')) {
       if (!call) continue;
       const fn = call.childForFieldName('function')?.text ?? '';
+      if (/\.worker_main$/.test(fn)) {
+        // `app.worker_main(argv=['worker', '-l', 'info'])` (a Django management command's handle()): celery's CLI on that argv
+        const arg = call.childForFieldName('arguments')?.namedChildren.find((a): a is SyntaxNode => a !== null && (a.type !== 'keyword_argument' || a.childForFieldName('name')?.text === 'argv'));
+        const value = arg?.type === 'keyword_argument' ? arg.childForFieldName('value') : arg;
+        const line = value ? commandLine(value) : null;
+        if (line === null) continue;
+        const at = { file, line: call.startPosition.row + 1, column: call.startPosition.column + 1 };
+        out.push(...parseCeleryInvocations(`celery ${line}`, { source: 'other', file, loc: at }).filter((w) => w.subcommand !== null));
+        continue;
+      }
       if (!SPAWN.test(fn) || (!fn.includes('.') && !bareSpawn)) continue;
       const args = call.childForFieldName('arguments')?.namedChildren.filter((a): a is SyntaxNode => a !== null && a.type !== 'keyword_argument') ?? [];
       for (const arg of args) {

@@ -7,6 +7,9 @@ import path from 'node:path';
 import type { EnvAssignment, Launcher, Location, ProjectModel, SourceFileInfo } from '../types.js';
 import type { IntegrationContext, ReadResult, Reference } from './types.js';
 import { shellIntegration } from './shell.js';
+import { supervisordIntegration } from './supervisord.js';
+import { markProcfilePlatforms } from './platform.js';
+import { MANAGEMENT_COMMAND } from './celery-command.js';
 import { readPythonLauncher } from './python-launcher.js';
 import { readEnvFile } from './dotenv.js';
 import { applyCommandOptions, type VarLookup } from './worker-options.js';
@@ -48,6 +51,34 @@ export async function followReferences(refs: Reference[], model: ProjectModel, c
   const workdirs = new Map<string, string>();
   for (const r of refs) if (r.kind === 'workdir') workdirs.set(r.dockerfile, r.path);
   const resolveRun = (r: RunRef): string[] => {
+    const mgmt = r.path.indexOf(MANAGEMENT_COMMAND);
+    if (mgmt >= 0) {
+      // `python manage.py run_worker`: run_worker.py in a management/commands folder of an app under manage.py's folder
+      const under = norm(path.posix.join(r.base, r.path.slice(0, mgmt)));
+      const name = r.path.slice(mgmt + MANAGEMENT_COMMAND.length);
+      const found = ctx.files.filter((f) => f.endsWith(`/management/commands/${name}`) && (under === '' || f.startsWith(`${under}/`)));
+      if (found.length > 0 || under === '') return found;
+      return ctx.files.filter((f) => f.endsWith(`/management/commands/${name}`));
+    }
+    if (r.path.startsWith('/') && r.path.endsWith('/*')) {
+      // a folder of the image (supervisord's conf.d): every project file a COPY puts in it
+      const dir = r.path.slice(0, -2);
+      const out: string[] = [];
+      for (const c of copies) {
+        if ((r.dockerfile && c.dockerfile !== r.dockerfile) || path.posix.dirname(c.dest) !== dir) continue;
+        for (const src of copySources(c)) if (files.has(src)) {
+          out.push(src);
+          imageOf(src).add(c.dockerfile);
+        }
+      }
+      return [...new Set(out)];
+    }
+    if (!r.path.startsWith('/') && /\*/.test(path.posix.basename(r.path)) && !/\*/.test(path.posix.dirname(r.path))) {
+      // `files = conf.d/*.conf` (relative to the including file)
+      const glob = globOf(r.path)!;
+      const dir = norm(path.posix.join(r.base, path.posix.dirname(r.path)));
+      return ctx.files.filter((f) => path.posix.dirname(f) === (dir || '.') && glob.test(path.posix.basename(f)));
+    }
     if (!r.path.startsWith('/')) {
       for (const b of [r.base, '']) {
         const p = norm(path.posix.join(b, r.path));
@@ -105,6 +136,8 @@ export async function followReferences(refs: Reference[], model: ProjectModel, c
     if (ref.kind !== 'run') continue;
     const targets = resolveRun(ref);
     if (targets.length === 0) {
+      // a management command from an installed package (the deploy file's reader notes an unread worker itself)
+      if (ref.path.includes(MANAGEMENT_COMMAND)) continue;
       // only when it is surely Celery (a `worker` service may run Sentry, RQ, Dramatiq …)
       if (/celery|flower/i.test(`${ref.path} ${ref.launcher.processName ?? ''}`)) {
         model.unread.push({ file: ref.from.file, loc: ref.from, what: `\`${ref.path}\`${ref.launcher.processName ? ` (run by ${ref.launcher.processName})` : ''}`, reason: 'the script is not in the project (no Dockerfile here copies it): the worker options it sets were not read' });
@@ -128,8 +161,23 @@ export async function followReferences(refs: Reference[], model: ProjectModel, c
           model.notes.push({ level: 'warning', file: t, message: `not read as a worker launcher (${(err as Error).message})` });
         }
         const name = ref.launcher.processName;
-        if (found.length === 0 && name && /celery|worker/i.test(name)) {
+        if (found.length > 0 && ref.path.includes(MANAGEMENT_COMMAND)) {
+          // read after all: the deploy reader's "a management command starts Celery" entry is answered
+          model.unread = model.unread.filter((u) => !(u.loc?.file === ref.from.file && u.loc.line === ref.from.line && u.what.includes('manage.py')));
+        }
+        if (found.length === 0 && name && /celery|worker/i.test(name) && !ref.path.includes(MANAGEMENT_COMMAND)) {
           model.unread.push({ file: ref.from.file, loc: ref.from, what: `the worker of ${name} (\`python ${ref.path}\`)`, reason: `${t} starts Celery from Python code that is not a literal command line: its worker options were not read`, holds: 'deploy' });
+        }
+        continue;
+      }
+      if (/^\s*\[(?:fcgi-)?program:/m.test(text)) {
+        // a supervisord config the container's supervisord runs (`supervisord -c conf/x.conf`, or copied into conf.d):
+        // its programs are launched by what runs supervisord; read here when its name did not say it is one
+        if (!model.files.some((f) => f.file === t)) {
+          const conf: SourceFileInfo = { file: t, kind: 'other', text };
+          model.files.push(conf);
+          const res = (await supervisordIntegration.read(conf, model, ctx.integration)) as ReadResult | void;
+          for (const next of res?.references ?? []) queue.push({ ref: next, depth: depth + 1 });
         }
         continue;
       }
@@ -150,8 +198,21 @@ export async function followReferences(refs: Reference[], model: ProjectModel, c
     for (const a of provided) model.envAssignments.push({ ...a, scope: r.scope, scopeFile: r.from.file });
   }
 
+  /** a script's launchers, a launching script replaced by what launches it (Dockerfile CMD → start.sh → `. prestart.sh` → `cp x.conf /etc/supervisor/`) */
+  const launchersFor = (file: string, seen: Set<string> = new Set()): Launcher[] | undefined => {
+    const direct = launchersOf.get(file);
+    if (!direct || seen.has(file)) return direct;
+    seen.add(file);
+    const out: Launcher[] = [];
+    for (const l of direct) {
+      const outer = (l.source === 'shell' || l.include) && l.file !== file ? launchersFor(l.file, seen) : undefined;
+      for (const x of outer ?? [l]) if (!out.some((o) => o.file === x.file && o.loc.line === x.loc.line && o.processName === x.processName)) out.push(x);
+    }
+    return out;
+  };
+  await markProcfilePlatforms(model.workerCommands, files, ctx.read);
   for (const w of model.workerCommands) {
-    const via = launchersOf.get(w.file);
+    const via = launchersFor(w.file);
     if (via && !w.launchedBy) {
       w.launchedBy = via;
       if (!w.processName && via[0]!.processName) w.processName = via[0]!.processName;

@@ -25,13 +25,27 @@ export const supervisordIntegration: Integration = {
     const lines = view.text.split(/\r?\n/);
     const references: Reference[] = [];
     let program: string | null = null;
+    let include = false;
     for (let i = 0; i < lines.length; i++) {
       const sec = /^\s*\[(?:program|fcgi-program):([^\]]+)\]/.exec(lines[i]!);
       if (sec) {
         program = sec[1]!.trim();
+        include = false;
         continue;
       }
-      if (/^\s*\[/.test(lines[i]!)) program = null;
+      if (/^\s*\[/.test(lines[i]!)) {
+        program = null;
+        include = /^\s*\[include\]/.test(lines[i]!);
+      }
+      // `[include] files = /etc/supervisor/conf.d/*.conf relative/*.ini`: more programs of this supervisord
+      const inc = include && !view.unknownLines.has(i + 1) ? /^\s*files\s*=\s*(.*)$/.exec(lines[i]!) : null;
+      if (inc) {
+        const at = loc(file.file, i + 1);
+        for (const f of inc[1]!.split(/\s+/).filter((x) => x && !x.includes('%'))) {
+          references.push({ kind: 'run', path: f.startsWith('/') && /\/[^/]*\*[^/]*$/.test(f) ? `${f.slice(0, f.lastIndexOf('/'))}/*` : f, base: dirOf(file.file), from: at, launcher: { source: 'other', file: file.file, loc: at, include: true } });
+        }
+        continue;
+      }
       const m = program ? /^\s*(command|environment)\s*=\s*(.*)$/.exec(lines[i]!) : null;
       if (!m) continue;
       let value = m[2]!;
@@ -54,3 +68,8 @@ export const supervisordIntegration: Integration = {
     return { references };
   },
 };
+
+function dirOf(rel: string): string {
+  const i = rel.lastIndexOf('/');
+  return i < 0 ? '' : rel.slice(0, i);
+}

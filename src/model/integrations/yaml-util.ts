@@ -7,6 +7,8 @@ export function locOf(file: string, lc: LineCounter, node: Node | null | undefin
   const start = node?.range?.[0];
   if (start === undefined) return fallback;
   const p = lc.linePos(start);
+  // `command: >` / `|`: the text starts on the line after the block header
+  if (isScalar(node) && (node.type === 'BLOCK_FOLDED' || node.type === 'BLOCK_LITERAL')) return { file, line: p.line + 1, column: 1 };
   return { file, line: p.line, column: p.col };
 }
 

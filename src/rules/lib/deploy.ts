@@ -1,13 +1,13 @@
 // Facts about where a worker command runs, shared by the deploy rules (JC402, JC403).
-import type { WorkerCommand } from '../../model/types.js';
+import type { ProjectModel, WorkerCommand } from '../../model/types.js';
 import { isDevOnlyFile } from './secrets.js';
 import { isTestFile } from './settings.js';
 
-const CONTAINER_SOURCES = new Set<WorkerCommand['source']>(['compose', 'dockerfile', 'k8s']);
+export const CONTAINER_SOURCES = new Set<WorkerCommand['source']>(['compose', 'dockerfile', 'k8s']);
 
-/** the command runs in a container: written in compose/Dockerfile/k8s, or in a script one of them runs */
+/** the command runs in a container: written in compose/Dockerfile/k8s, in a script one of them runs, or a Procfile a container platform runs */
 export function runsInContainer(w: WorkerCommand): boolean {
-  return CONTAINER_SOURCES.has(w.source) || (w.launchedBy ?? []).some((l) => CONTAINER_SOURCES.has(l.source));
+  return CONTAINER_SOURCES.has(w.source) || w.platform !== undefined || (w.launchedBy ?? []).some((l) => CONTAINER_SOURCES.has(l.source));
 }
 
 /**
@@ -27,4 +27,21 @@ export function onlyInDevelopment(w: WorkerCommand): boolean {
   if (isTestFile(w.file)) return true;
   const origins = w.launchedBy && w.launchedBy.length > 0 ? w.launchedBy.map((l) => l.file) : [w.file];
   return origins.every((f) => isDevOnlyFile(f) || isTestFile(f));
+}
+
+/**
+ * An init process runs the project's containers: tini or dumb-init in a Dockerfile's ENTRYPOINT/CMD, s6-overlay's
+ * `/init`, or compose `init: true` (Docker's tini). dumb-init signals the process group, tini only with -g: an
+ * init process makes the shell-signal rules stay silent rather than guess which.
+ * Checked over the whole project: which image a compose service or k8s container runs is not always known.
+ */
+export function containerInit(model: ProjectModel): boolean {
+  return model.files.some((f) => (f.kind === 'dockerfile' && /^\s*(ENTRYPOINT|CMD)\b[^\n]*(\btini\b|dumb-init|"\/init"|\s\/init\b)/im.test(f.text))
+    || (/\.ya?ml$/.test(f.file) && /^\s+init:\s*true\b/m.test(f.text)));
+}
+
+/** the script traps TERM (`trap 'kill -TERM $child; wait' TERM`): it hands the signal on itself */
+export function trapsTerm(model: ProjectModel, file: string): boolean {
+  const text = model.files.find((f) => f.file === file)?.text ?? '';
+  return /^\s*trap\b[^\n]*\b(TERM|SIGTERM|15)\b/m.test(text);
 }
