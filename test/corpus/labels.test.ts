@@ -46,6 +46,15 @@ test('score: a place listed by a grouped finding ("the same value is also in …
   assert.deepEqual(s.silentHit, []);
 });
 
+test('score: a whole-file silent label yields to an expect label on that exact line; an exact-line silent label does not', () => {
+  const labels = parseLabels(['expect a.py:152:JC104 | r', 'silent a.py:*:JC104 | r', 'expect b.py:3:JC104 | r', 'silent b.py:3:JC104 | r'].join('\n'));
+  const f = (file: string, line: number) => ({ ruleId: 'JC104', location: { file, line } });
+  const s = score(labels, [f('a.py', 152), f('a.py', 7), f('b.py', 3)]);
+  assert.deepEqual(s.hit.map((l) => l.spec), ['a.py:152:JC104', 'b.py:3:JC104']);
+  assert.deepEqual(s.silentHit.map((h) => `${h.label.spec}@${h.finding.location.line}`), ['a.py:*:JC104@7', 'b.py:3:JC104@3']);
+  assert.equal(s.truePositives.length, 1);
+});
+
 test('desk manifest: every project has a 40-hex sha and a labels file that parses', () => {
   const dir = path.join(root, 'bench', 'corpus');
   const manifest = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as { projects: { repo: string; sha: string; labels: string }[] };

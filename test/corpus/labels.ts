@@ -102,7 +102,9 @@ export function score(labels: Label[], findings: FindingLike[]): ProjectScore {
   const truePositives: FindingLike[] = [];
   const unjudged: FindingLike[] = [];
   for (const f of findings) {
-    const bad = silents.find((l) => matches(l, f));
+    // an exact-line silent label wins over everything; a whole-file (`*`) silent label yields to a label that names this line
+    const bad = silents.find((l) => l.line !== null && matches(l, f))
+      ?? (positives.some((l) => l.line !== null && matches(l, f)) ? undefined : silents.find((l) => matches(l, f)));
     if (bad) silentHit.push({ label: bad, finding: f });
     else if (positives.some((l) => matches(l, f))) truePositives.push(f);
     else unjudged.push(f);
