@@ -47,7 +47,9 @@ function oldPythons(version) {
 
 // Named variants: Celery plus what the fixture apps shaped like real projects import (Django,
 // Flask, gevent for the gevent pool). `node scripts/ensure-venvs.mjs 5.7.0-apps`.
-const VARIANTS = { '5.7.0-apps': ['celery[redis]==5.7.0', 'django', 'flask', 'gevent'] };
+// 5.6.3-django: the last release before 5.7 changed how old names under namespace='CELERY' resolve, with the
+// Django that `config_from_object('django.conf:settings', namespace='CELERY')` loads (test/audit, on demand).
+const VARIANTS = { '5.7.0-apps': ['celery[redis]==5.7.0', 'django', 'flask', 'gevent'], '5.6.3-django': ['celery[redis]==5.6.3', 'django==5.2.19'] };
 
 function requirements(version) {
   if (VARIANTS[version]) return VARIANTS[version];

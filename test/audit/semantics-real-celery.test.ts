@@ -37,24 +37,50 @@ const KEYS: Record<string, { setting: string; applied: string }> = {
   CELERY_ACKS_LATE: { setting: 'task_acks_late', applied: 'True' },
 };
 
-function nsProject(pin: string): string {
+// Two shapes of the same config: a plain module, and a Django settings module loaded through
+// `config_from_object('django.conf:settings', namespace='CELERY')` (Django from PyPI in the venv).
+interface Shape { name: string; files: Record<string, string>; source: string; env: Record<string, string>; venv(version: string): string }
+const SHAPES: Shape[] = [
+  {
+    name: 'module',
+    files: { 'proj/celery.py': "from celery import Celery\n\napp = Celery('proj')\napp.config_from_object('nscfg', namespace='CELERY')\n", 'nscfg.py': NS_CONFIG },
+    source: 'nscfg',
+    env: {},
+    venv: (v) => v,
+  },
+  {
+    name: 'Django settings',
+    files: {
+      'manage.py': "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'proj.settings')\n",
+      'proj/settings.py': `SECRET_KEY = 'probe-not-a-secret'\nINSTALLED_APPS = []\n${NS_CONFIG}`,
+      'proj/celery.py': "import os\n\nfrom celery import Celery\n\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'proj.settings')\n\napp = Celery('proj')\napp.config_from_object('django.conf:settings', namespace='CELERY')\napp.autodiscover_tasks()\n",
+    },
+    source: 'django.conf:settings',
+    env: { DJANGO_SETTINGS_MODULE: 'proj.settings' },
+    // scripts/ensure-venvs.mjs variants with Django: 5.6.3-django, 5.7.0-apps
+    venv: (v) => (v === '5.7.0' ? '5.7.0-apps' : `${v}-django`),
+  },
+];
+
+function nsProject(pin: string, shape: Shape): string {
   return writeProject({
-    'requirements.txt': `celery[redis]==${pin}\n`,
+    'requirements.txt': `celery[redis]==${pin}\n${shape.name === 'module' ? '' : 'django==5.2.19\n'}`,
     'proj/__init__.py': '',
-    'proj/celery.py': "from celery import Celery\n\napp = Celery('proj')\napp.config_from_object('nscfg', namespace='CELERY')\n",
-    'nscfg.py': NS_CONFIG,
+    ...shape.files,
   }, 'jobctl-ns-');
 }
 
-for (const [current, target] of [['5.6.3', '5.6.3'], ['5.6.3', '5.7.0'], ['5.7.0', '5.7.0']] as const) {
-  test(`JC103 on ${current} -> ${target}: each namespaced old key is reported the way real Celery ${current} and ${target} treat it`, { timeout: 600_000 }, async () => {
-    const dir = nsProject(current);
+for (const shape of SHAPES) for (const [current, target] of [['5.6.3', '5.6.3'], ['5.6.3', '5.7.0'], ['5.7.0', '5.7.0']] as const) {
+  test(`JC103 on ${current} -> ${target} (${shape.name}): each namespaced old key is reported the way real Celery ${current} and ${target} treat it`, { timeout: 600_000 }, async () => {
+    const dir = nsProject(current, shape);
     try {
       const probe = (version: string): Record<string, string> => {
-        const out = execFileSync(pythons.get(version)!, [path.join(repoRoot, 'test', 'audit', 'probe_namespace.py'), 'nscfg', Object.values(KEYS).map((k) => k.setting).join(',')], { cwd: dir, encoding: 'utf8', timeout: 120_000, env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } });
-        return (JSON.parse(out.trim().split('\n').pop()!) as { values: Record<string, string> }).values;
+        const out = execFileSync(pythons.get(shape.venv(version))!, [path.join(repoRoot, 'test', 'audit', 'probe_namespace.py'), shape.source, Object.values(KEYS).map((k) => k.setting).join(',')], { cwd: dir, encoding: 'utf8', timeout: 120_000, env: { ...process.env, ...shape.env, PYTHONDONTWRITEBYTECODE: '1' } });
+        const parsed = JSON.parse(out.trim().split('\n').pop()!) as { celery: string; values: Record<string, string> };
+        assert.equal(parsed.celery, version, `the probe ran Celery ${version}`);
+        return parsed.values;
       };
-      for (const v of new Set([current, target])) await pythonFor(v);
+      for (const v of new Set([current, target])) await pythonFor(shape.venv(v));
       const now = probe(current);
       const after = probe(target);
       const result = await runAudit(dir, { target });
