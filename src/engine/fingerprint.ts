@@ -10,7 +10,10 @@ import { createHash } from 'node:crypto';
  * backslash continuations are followed); other files (YAML, Dockerfile, .env, requirements) use the
  * physical line, with Dockerfile-style trailing backslashes followed. */
 export function statementText(text: string, line: number, file: string): string {
-  const lines = text.split(/\r?\n/);
+  return statementOfLines(text.split(/\r?\n/), line, file);
+}
+
+function statementOfLines(lines: string[], line: number, file: string): string {
   const start = line - 1;
   if (start < 0 || start >= lines.length) return '';
   const python = /\.pyi?$/.test(file);
@@ -83,9 +86,19 @@ export function fingerprintAll(items: FingerprintInput[], textOf: (file: string)
   // occurrence index in source order, so inserting a duplicate below does not renumber the ones above
   const order = items.map((it, i) => ({ it, i })).sort((a, b) => a.it.file.localeCompare(b.it.file) || a.it.line - b.it.line || (a.it.column ?? 0) - (b.it.column ?? 0) || a.i - b.i);
   const out: string[] = new Array(items.length);
+  // each file split once and each statement normalised once: 10,000 findings on one long
+  // `conf.update(...)` line cost 10,000 scans of that line before (hardening test D9)
+  const linesOf = new Map<string, string[] | undefined>();
+  const codeAt = new Map<string, string>();
   for (const { it, i } of order) {
-    const text = textOf(it.file);
-    const code = text === undefined ? '' : statementText(text, it.line, it.file);
+    if (!linesOf.has(it.file)) linesOf.set(it.file, textOf(it.file)?.split(/\r?\n/));
+    const lines = linesOf.get(it.file);
+    const at = `${it.file}\0${it.line}`;
+    let code = codeAt.get(at);
+    if (code === undefined) {
+      code = lines === undefined ? '' : statementOfLines(lines, it.line, it.file);
+      codeAt.set(at, code);
+    }
     const identity = `${it.ruleId}\0${it.file}\0${code}`;
     const n = occurrences.get(identity) ?? 0;
     occurrences.set(identity, n + 1);

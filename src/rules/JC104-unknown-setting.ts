@@ -4,6 +4,7 @@ import { classifyKey, isTestFile } from './lib/settings.js';
 import type { ConfigSource } from '../model/types.js';
 import type { Knowledge } from '../knowledge/types.js';
 import { appliedByProject } from './lib/applied-by-project.js';
+import { mentionsOf } from './lib/name-reads.js';
 
 export const rule: Rule = {
   meta: {
@@ -93,19 +94,9 @@ function nearMiss(name: string, suggestion: string): boolean {
  * the source's own file), else the assignment would count as its own read.
  */
 function readByProject(model: import('../model/types.js').ProjectModel, name: string, definedIn: string, assignedLine: number): boolean {
-  const word = new RegExp(`\\b${name}\\b`);
-  for (const f of model.files) {
-    if (f.kind !== 'python') continue;
-    if (!word.test(f.text)) continue;
-    // a read is the name on a line where it is not an assignment target: in another module (a sibling settings
-    // module assigning the same name reads nothing), or a bare-name read in the same module
-    const lines = f.text.split(/\r?\n/);
-    for (let i = 0; i < lines.length; i++) {
-      if ((f.file === definedIn && i + 1 === assignedLine) || !word.test(lines[i]!)) continue;
-      if (new RegExp(`^\\s*${name}\\s*(:[^=]*)?=[^=]`).test(lines[i]!)) continue; // another assignment of it
-      if (/^\s*#/.test(lines[i]!)) continue; // a comment names it, nothing reads it
-      return true;
-    }
-  }
-  return false;
+  const assigns = new RegExp(`^\\s*${name}\\s*(:[^=]*)?=[^=]`);
+  return mentionsOf(model, name).some((m) =>
+    !(m.file === definedIn && m.line === assignedLine)
+    && !assigns.test(m.text) // another assignment of it
+    && !/^\s*#/.test(m.text)); // a comment names it, nothing reads it
 }

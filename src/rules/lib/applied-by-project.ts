@@ -13,15 +13,29 @@ export interface AppliedBy {
   setting: string;
 }
 
-/** The config assignment of the project (not test code) whose value reads `name`, handing it to a Celery setting. */
+const cache = new WeakMap<ProjectModel, Map<string, AppliedBy>>();
+
+/**
+ * The config assignment of the project (not test code) whose value reads `name`, handing it to a Celery setting.
+ * Indexed once per model by the names each such value reads (a name preceded by a quote is a string, no read).
+ */
 export function appliedByProject(model: ProjectModel, k: Knowledge, name: string): AppliedBy | null {
-  const reads = new RegExp(`(^|[^\\w'"])${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`);
-  for (const source of model.configSources) {
-    for (const a of source.settings) {
-      if (a.name === name || isTestFile(a.loc.file) || !reads.test(a.valueText)) continue;
-      const setting = k.settings.has(a.name) ? a.name : k.oldToNew.get(a.name.toUpperCase()) ?? null;
-      if (setting) return { source, assignment: a, setting };
+  let index = cache.get(model);
+  if (!index) {
+    index = new Map();
+    for (const source of model.configSources) {
+      for (const a of source.settings) {
+        if (isTestFile(a.loc.file)) continue;
+        const setting = k.settings.has(a.name) ? a.name : k.oldToNew.get(a.name.toUpperCase()) ?? null;
+        if (!setting) continue;
+        for (const m of a.valueText.matchAll(/[A-Za-z_]\w*/g)) {
+          const before = m.index > 0 ? a.valueText[m.index - 1]! : '';
+          if (before === "'" || before === '"' || m[0] === a.name || index.has(m[0])) continue;
+          index.set(m[0], { source, assignment: a, setting });
+        }
+      }
     }
+    cache.set(model, index);
   }
-  return null;
+  return index.get(name) ?? null;
 }
