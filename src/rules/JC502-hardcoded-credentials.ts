@@ -38,6 +38,8 @@ interface Candidate {
   defaultOf?: string;
   /** a known key format (AWS, GitHub, …): a leak wherever it is written */
   format: boolean;
+  /** a setting that names a constant (`broker=CELERY_BROKER`, imported): the literal is written elsewhere */
+  indirect?: boolean;
 }
 
 export const rule: Rule = {
@@ -96,9 +98,11 @@ Judged by value and context, not by name alone: a dotted class path, an environm
     // Celery settings and constructor arguments
     for (const source of ctx.model.configSources) {
       for (const a of source.settings) {
+        const before = found.length;
         let url = false;
         for (const v of allStrings(a.value)) url = fromUrl(a.loc, `\`${a.name}\``, v) || url;
         if (!url && a.value.kind === 'str') fromName(a.loc, `\`${a.name}\``, a.name, a.value.value, ' in code');
+        if (/^[A-Za-z_][\w.]*$/.test(a.valueText?.trim() ?? '')) for (const c of found.slice(before)) c.indirect = true;
       }
     }
     // any module-level constant: REDIS_URL = 'redis://:pw@…', SMTP_PASSWORD = '…'
@@ -145,7 +149,9 @@ Judged by value and context, not by name alone: a dotted class path, an environm
     const groups = new Map<string, Candidate[]>();
     for (const c of found) groups.set(c.secret, [...(groups.get(c.secret) ?? []), c]);
     for (const places of groups.values()) {
-      const uniq = places.filter((c, i) => places.findIndex((x) => x.loc.file === c.loc.file && x.loc.line === c.loc.line) === i)
+      // a setting that only names the constant (`Celery(broker=CELERY_BROKER)`) is not another place the value is written
+      const written = places.some((c) => !c.indirect) ? places.filter((c) => !c.indirect) : places;
+      const uniq = written.filter((c, i) => written.findIndex((x) => x.loc.file === c.loc.file && x.loc.line === c.loc.line) === i)
         .sort((a, b) => Number(isDevOnlyFile(a.loc.file)) - Number(isDevOnlyFile(b.loc.file)) || Number(!a.url) - Number(!b.url) || a.loc.file.localeCompare(b.loc.file) || a.loc.line - b.loc.line);
       const first = uniq[0]!;
       const others = uniq.slice(1).map((c) => `${c.loc.file}:${c.loc.line}`);
