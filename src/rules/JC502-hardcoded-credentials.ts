@@ -1,7 +1,7 @@
 import type { Rule, Severity } from './types.js';
 import type { Location } from '../model/types.js';
 import { allStrings } from './lib/values.js';
-import { inFallbackDefault, isDevOnlyFile, isHighEntropyToken, isLiteralSecretValue, isSecretName, knownKeyFormat, maskedUrl, urlPassword } from './lib/secrets.js';
+import { THROWAWAY_COMMENT, composeFallback, envLookupDefault, inFallbackDefault, isDevOnlyFile, isKeyByValueShape, isSecretDefault, isHighEntropyToken, isLiteralSecretValue, isSecretName, knownKeyFormat, maskedUrl, urlPassword } from './lib/secrets.js';
 import { isTestFile } from './lib/settings.js';
 import { getModuleGlobals } from '../model/python/index.js';
 import { fileLines } from './lib/source.js';
@@ -34,8 +34,12 @@ interface Candidate {
   byName: boolean;
   /** inside `${VAR:-…}`: a fallback, applies only when VAR is unset */
   fallback: boolean;
+  /** the default of an environment lookup (`${VAR:-…}`, `os.environ.get("VAR", …)`): how to say so */
+  defaultOf?: string;
   /** a known key format (AWS, GitHub, …): a leak wherever it is written */
   format: boolean;
+  /** a setting that names a constant (`broker=CELERY_BROKER`, imported): the literal is written elsewhere */
+  indirect?: boolean;
 }
 
 export const rule: Rule = {
@@ -48,7 +52,7 @@ export const rule: Rule = {
     title: 'Credential written into code or compose files (broker/backend URL password, API key, SMTP password)',
     description: `A password in a broker or result-backend URL, a known key format (AWS, GitHub, Slack, Google, Stripe, OpenAI-style, private keys, Telegram bot tokens) or a high-entropy token is in every clone, image layer and CI log of the repository, and rotating it needs a code change. Celery itself masks broker passwords in its own banner, but not in your files. jobctl never prints the value: messages show \`redis://:****@host\` (and the user name too when it equals the password).
 
-Judged by value and context, not by name alone: a dotted class path, an environment variable's *name*, a Redis key template (\`"session:{}"\`, \`%s\`), a multi-line script, a mask (\`****\`) and obvious placeholders (\`changeme\`, \`your-api-key-here\`, \`replace me\`, empty) are not secrets. A regular expression, a character set and a sentence written as an identifier are not secrets either. A value repeated in many files is one finding that lists the other places. Test code and values inside a CI-only block (\`if "GHACTIONS" in os.environ:\`, \`if TESTING:\`) are skipped. A word-like (low-entropy) password set by name in a compose file and a URL inside a \`\${VAR:-…}\` fallback are reported at lower severity. A weak or vendor-default password the services really use (\`password123\`, \`bitnami\`, RabbitMQ's \`guest\` for a broker off localhost) is a credential, not a placeholder. Not reported: literals in development-only files and examples to copy (\`*_example.py\`, \`settings/local_dev.py\`, \`.devcontainer/\`, \`*.dev.yml\`, \`.env.local\`, a \`devproject/\`) — a throw-away local default is what such files are for — unless the value is a real key format, which leaks whatever the file; and \`guest:guest\` on localhost, which RabbitMQ only accepts from loopback.`,
+Judged by value and context, not by name alone: a dotted class path, an environment variable's *name*, a Redis key template (\`"session:{}"\`, \`%s\`), a multi-line script, a mask (\`****\`) and obvious placeholders (\`changeme\`, \`your-api-key-here\`, \`replace me\`, empty) are not secrets. A regular expression, a character set and a sentence written as an identifier are not secrets either. A value repeated in many files is one finding that lists the other places. Test code and values inside a CI-only block (\`if "GHACTIONS" in os.environ:\`, \`if TESTING:\`) are skipped. A random-looking literal (or a known key format) as the *default* of an environment lookup — \`os.environ.get("SECRET_KEY", "…")\`, \`os.getenv\`, environs/django-environ \`env("X", default="…")\`, python-decouple \`config("X", default="…")\`, compose \`\${SECRET_KEY:-…}\` — is a committed secret too (warning): it is what runs whenever the variable is unset; a word-like default, a placeholder, a value that calls itself insecure/dev/test, or one whose comment says it is for testing is not. A name ending in KEY that does not say secret (\`DJANGO_KEY\`, \`SIGNING_KEY\`) holds a secret when its value is a random token of 32 or more characters; public keys, site keys and cache keys by name do not. A word-like (low-entropy) password set by name in a compose file and a URL inside a \`\${VAR:-…}\` fallback are reported at lower severity. A weak or vendor-default password the services really use (\`password123\`, \`bitnami\`, RabbitMQ's \`guest\` for a broker off localhost) is a credential, not a placeholder. Not reported: literals in development-only files and examples to copy (\`*_example.py\`, \`settings/local_dev.py\`, \`.devcontainer/\`, \`*.dev.yml\`, \`.env.local\`, a \`devproject/\`) — a throw-away local default is what such files are for — unless the value is a real key format, which leaks whatever the file; and \`guest:guest\` on localhost, which RabbitMQ only accepts from loopback.`,
     fix: 'Read it from the environment or a secret store (`os.environ["CELERY_BROKER_URL"]`, compose `${REDIS_PASSWORD}` from an untracked .env), and rotate the exposed credential.',
     sources: [
       { title: 'Celery masks broker URLs it logs (maybe_sanitize_url)', ref: 'celery@v5.6.3:celery/app/utils.py' },
@@ -59,7 +63,7 @@ Judged by value and context, not by name alone: a dotted class path, an environm
   },
   check(ctx) {
     const found: Candidate[] = [];
-    const add = (loc: Location, what: string, secret: string, opts: { url?: string; byName?: boolean; text?: string; format?: boolean } = {}): void => {
+    const add = (loc: Location, what: string, secret: string, opts: { url?: string; byName?: boolean; text?: string; format?: boolean; defaultOf?: string } = {}): void => {
       if (isTestFile(loc.file)) return;
       if (loc.file.endsWith('.py') && inCiBlock(fileLines(ctx.model, loc.file), loc.line)) return;
       // a development-only or example file holds throw-away local defaults: that is what it is for — unless the
@@ -67,7 +71,7 @@ Judged by value and context, not by name alone: a dotted class path, an environm
       if (isDevOnlyFile(loc.file) && !opts.format) return;
       // RabbitMQ's guest:guest on localhost: RabbitMQ only accepts guest from loopback (loopback_users), nothing leaks
       if (opts.url && defaultCredentials(opts.url)?.local) return;
-      found.push({ loc, what, secret, url: opts.url, byName: opts.byName ?? false, fallback: opts.text ? inFallbackDefault(opts.text) : false, format: opts.format ?? false });
+      found.push({ loc, what, secret, url: opts.url, byName: opts.byName ?? false, fallback: opts.defaultOf !== undefined || (opts.text ? inFallbackDefault(opts.text) : false), defaultOf: opts.defaultOf, format: opts.format ?? false });
     };
     const fromUrl = (loc: Location, label: string, value: string): boolean => {
       const pw = urlPassword(value);
@@ -79,20 +83,37 @@ Judged by value and context, not by name alone: a dotted class path, an environm
       const format = knownKeyFormat(value);
       if (format) add(loc, `${label} is set to a literal ${format}${where}`, value.trim(), { format: true });
       else if (isSecretName(name) && isLiteralSecretValue(value, name, { short })) add(loc, `${label} is set to a literal secret${where}`, value.trim(), { byName: !isHighEntropyToken(value) });
+      else if (isKeyByValueShape(name, value)) add(loc, `${label} is set to a literal key (a ${value.trim().length}-character random token)${where}`, value.trim());
+    };
+    // the literal default of an environment lookup: used whenever the variable is unset, so it is committed. Only a
+    // random-looking token or a known key format: a word-like default is a local-development fallback
+    const fromDefault = (loc: Location, label: string, name: string, d: { variable: string; value: string }, how: string): void => {
+      if (!(isSecretName(name) || isSecretName(d.variable) || isKeyByValueShape(name, d.value)) || !isSecretDefault(d.value)) return;
+      // the author says so beside it: `# Make a unique key just for testing` above the lookup
+      const lines = fileLines(ctx.model, loc.file);
+      if ([lines[loc.line - 2], lines[loc.line - 1]].some((l) => l !== undefined && THROWAWAY_COMMENT.test(l))) return;
+      const format = knownKeyFormat(d.value);
+      add(loc, `${label} falls back to a literal ${format ?? 'secret'}`, d.value.trim(), { format: !!format, defaultOf: how });
     };
     // Celery settings and constructor arguments
     for (const source of ctx.model.configSources) {
       for (const a of source.settings) {
+        const before = found.length;
         let url = false;
         for (const v of allStrings(a.value)) url = fromUrl(a.loc, `\`${a.name}\``, v) || url;
         if (!url && a.value.kind === 'str') fromName(a.loc, `\`${a.name}\``, a.name, a.value.value, ' in code');
+        if (/^[A-Za-z_][\w.]*$/.test(a.valueText?.trim() ?? '')) for (const c of found.slice(before)) c.indirect = true;
       }
     }
     // any module-level constant: REDIS_URL = 'redis://:pw@…', SMTP_PASSWORD = '…'
     for (const [, globals] of getModuleGlobals(ctx.model)) {
       for (const [name, g] of globals) {
         const m = /^[rbuRBU]?(['"])(.*)\1$/s.exec(g.valueText.trim());
-        if (!m) continue;
+        if (!m) {
+          const d = envLookupDefault(g.valueText);
+          if (d) fromDefault(g.loc, `\`${name}\``, name, d, `the default of the environment lookup of \`${d.variable}\``);
+          continue;
+        }
         if (!fromUrl(g.loc, `\`${name}\``, m[2]!)) fromName(g.loc, `\`${name}\``, name, m[2]!, ' in code');
       }
     }
@@ -117,14 +138,20 @@ Judged by value and context, not by name alone: a dotted class path, an environm
     // compose environment
     for (const svc of ctx.model.composeServices) {
       for (const e of svc.environment) {
-        if (!fromUrl(e.loc, `service \`${svc.name}\`: \`${e.key}\``, e.value)) fromName(e.loc, `service \`${svc.name}\`: \`${e.key}\``, e.key, e.value, '', true);
+        const label = `service \`${svc.name}\`: \`${e.key}\``;
+        if (fromUrl(e.loc, label, e.value)) continue;
+        const d = composeFallback(e.value);
+        if (d) fromDefault(e.loc, label, e.key, d, `the fallback of \`\${${d.variable}:-…}\``);
+        else fromName(e.loc, label, e.key, e.value, '', true);
       }
     }
     // one finding per secret value: the first place (production before dev-only files), the others listed
     const groups = new Map<string, Candidate[]>();
     for (const c of found) groups.set(c.secret, [...(groups.get(c.secret) ?? []), c]);
     for (const places of groups.values()) {
-      const uniq = places.filter((c, i) => places.findIndex((x) => x.loc.file === c.loc.file && x.loc.line === c.loc.line) === i)
+      // a setting that only names the constant (`Celery(broker=CELERY_BROKER)`) is not another place the value is written
+      const written = places.some((c) => !c.indirect) ? places.filter((c) => !c.indirect) : places;
+      const uniq = written.filter((c, i) => written.findIndex((x) => x.loc.file === c.loc.file && x.loc.line === c.loc.line) === i)
         .sort((a, b) => Number(isDevOnlyFile(a.loc.file)) - Number(isDevOnlyFile(b.loc.file)) || Number(!a.url) - Number(!b.url) || a.loc.file.localeCompare(b.loc.file) || a.loc.line - b.loc.line);
       const first = uniq[0]!;
       const others = uniq.slice(1).map((c) => `${c.loc.file}:${c.loc.line}`);
@@ -145,7 +172,7 @@ Judged by value and context, not by name alone: a dotted class path, an environm
       let note = '';
       if (uniq.every((c) => c.fallback)) {
         severity = 'warning';
-        note = ' — as the fallback of `${VAR:-…}`, used whenever the variable is unset';
+        note = ` — as ${first.defaultOf ?? 'the fallback of `${VAR:-…}`'}, used whenever the variable is unset`;
       } else if (uniq.every((c) => c.byName && /\.ya?ml$/.test(c.loc.file))) {
         severity = 'info';
         note = ' — a word-like password in a compose file, likely a local default; make sure production sets its own';

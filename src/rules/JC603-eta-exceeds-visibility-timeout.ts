@@ -14,7 +14,7 @@ export const rule: Rule = {
     severity: 'warning',
     confidence: 'medium',
     title: 'Redis broker: a delay (countdown/ETA/retry) or acks_late run time longer than the visibility timeout — the task runs twice',
-    description: `On Redis, a message taken by a worker stays "unacked" until it is acknowledged; after \`visibility_timeout\` seconds (default 3600) kombu restores it to the queue and another worker runs it again. A task scheduled with an ETA or countdown is held unacknowledged by the worker until it is due, so any delay longer than the timeout is delivered again, and again ("Visibility timeout" in Celery's Redis docs). With \`acks_late=True\` the acknowledgement waits for the end of the task, so a run time (time limit) longer than the timeout has the same effect.`,
+    description: `On Redis, a message taken by a worker stays "unacked" until it is acknowledged; after \`visibility_timeout\` seconds (default 3600) kombu restores it to the queue and another worker runs it again. A task scheduled with an ETA or countdown is held unacknowledged by the worker until it is due, so any delay longer than the timeout is delivered again, and again ("Visibility timeout" in Celery's Redis docs). With \`acks_late=True\` the acknowledgement waits for the end of the task, so a run time (time limit) longer than the timeout has the same effect. A task's \`default_retry_delay\` counts only when the task retries (\`autoretry_for\`, a \`.retry(\` in its body, or \`self\` handed to a helper that may retry): a delay that is never waited out redelivers nothing.`,
     fix: "Raise broker_transport_options={'visibility_timeout': N} above the longest delay/run time (and result_backend_transport_options likewise), or shorten the delay (use beat for long schedules).",
     sources: [
       { title: 'Celery docs, Using Redis: Visibility timeout', ref: 'celery@v5.6.3:docs/getting-started/backends-and-brokers/redis.rst' },
@@ -45,7 +45,10 @@ export const rule: Rule = {
     }
     for (const t of ctx.model.tasks) {
       const retryDelay = asNumber(t.options.default_retry_delay);
-      if (over(retryDelay)) ctx.report({ loc: t.optionLocs.default_retry_delay ?? t.loc, key: `${t.name}:default_retry_delay`, message: `task \`${t.name}\` retries after ${retryDelay} s, more than ${vtText}: retried tasks are redelivered and run twice`, hint: `raise visibility_timeout above ${retryDelay} s` });
+      // the delay only matters when the task retries: autoretry_for, a `.retry(` in its body, or `self` handed to a helper
+      // that may retry (`handle_exception(self, …)`); a task that never retries never waits it out
+      const mayRetry = t.options.autoretry_for !== undefined || /\.retry\s*\(|[(,]\s*self\s*[,)]/.test(t.bodyText);
+      if (over(retryDelay) && mayRetry) ctx.report({ loc: t.optionLocs.default_retry_delay ?? t.loc, key: `${t.name}:default_retry_delay`, message: `task \`${t.name}\` retries after ${retryDelay} s, more than ${vtText}: retried tasks are redelivered and run twice`, hint: `raise visibility_timeout above ${retryDelay} s` });
       const acksLate = asBool(t.options.acks_late) ?? globalAcksLate;
       if (!acksLate) continue;
       for (const opt of ['time_limit', 'soft_time_limit'] as const) {

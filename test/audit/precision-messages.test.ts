@@ -80,3 +80,16 @@ test('JC502: throw-away values inside a CI-only block (`if "GHACTIONS" in os.env
     }
   }
 });
+
+test('JC502: a random literal as the default of an env lookup or a compose ${VAR:-…} fallback is a committed secret; placeholders and dev files are not', async () => {
+  const f = await findings('secrets-env-defaults', 'JC502');
+  assert.deepEqual(f.map((x) => `${x.where} ${x.severity}`).sort(), [
+    'docker-compose.yml:6 warning', 'docker-compose.yml:7 error', 'proj/settings/base.py:10 warning', 'proj/settings/base.py:14 warning', 'proj/settings/base.py:9 warning',
+  ]);
+  assert.equal(f.find((x) => x.where === 'proj/settings/base.py:9')!.message, '`SECRET_KEY` falls back to a literal secret — as the default of the environment lookup of `DJANGO_SECRET_KEY`, used whenever the variable is unset');
+  assert.equal(f.find((x) => x.where === 'docker-compose.yml:6')!.message, 'service `worker`: `SECRET_KEY` falls back to a literal secret — as the fallback of `${SECRET_KEY:-…}`, used whenever the variable is unset');
+  assert.equal(f.find((x) => x.where === 'docker-compose.yml:7')!.message, 'service `worker`: `APP_SIGNING_KEY` is set to a literal key (a 32-character random token)');
+  // never the value itself
+  for (const secret of ['2oHYd70ax4VW', 'Zgf474iXDsPj', '31fcca12008b', 'kP3vX9qL2mN7', '1ffe98251f50']) assert.ok(!JSON.stringify(f).includes(secret), secret);
+  assert.deepEqual(await findings('secrets-env-defaults-clean', 'JC502'), []);
+});

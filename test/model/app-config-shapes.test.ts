@@ -259,9 +259,11 @@ test('a Flask key looked up in a config jobctl could not read is one unread entr
           notify_celery.init_app(application)
     `,
     'notify/config.py': `
+      from notify.plugins import PLUGIN_CONFIGS
       class Config:
           CELERY = {'task_time_limit': 60}
-      configs = {'production': Config}
+      # a mapping spread from elsewhere: not a finite set the code spells out (a plain dict of classes is read, below)
+      configs = {**PLUGIN_CONFIGS, 'production': Config}
     `,
   });
   assert.deepEqual(m.apps.map((a) => a.id), ['notify.app:notify_celery']);
@@ -339,4 +341,31 @@ test('Flask from_object(config_module) chosen by an env var with a default in th
     `,
   }, [{ key: 'DASH_CONFIG', value: 'deploy_config', file: 'Dockerfile', loc: { file: 'Dockerfile', line: 3, column: 1 }, source: 'dockerfile' }]);
   assert.deepEqual(env.unread.map((u) => [u.file, u.loc?.line, u.reason]), [['dash/app.py', 6, "the module Dockerfile:3 names, 'deploy_config', is not in the project"]]);
+});
+
+test('Flask from_object(configs[env]) with a dict of project classes: each candidate is read, the test configuration is not', async () => {
+  const m = await readProject({
+    'notify/__init__.py': '',
+    'notify/app.py': `
+      import os
+      from celery import Celery
+      from notify.config import configs
+      notify_celery = Celery("notify")
+      def create_app(application):
+          application.config.from_object(configs[os.environ["NOTIFY_ENVIRONMENT"]])
+          notify_celery.config_from_object(application.config["CELERY"])
+    `,
+    'notify/config.py': `
+      class Config:
+          CELERY = {'task_time_limit': 60}
+      class Production(Config):
+          DEBUG = False
+      class Test(Config):
+          CELERY = {'task_always_eager': True}
+      configs = {'production': Production, 'test': Test}
+    `,
+  });
+  assert.deepEqual(m.unread, []);
+  const celery = m.configSources.filter((s) => s.appId === 'notify.app:notify_celery' && s.kind === 'config-object').flatMap((s) => s.settings);
+  assert.deepEqual(celery.map((s) => [s.name, s.value, s.keyLoc.file, s.keyLoc.line]), [['task_time_limit', { kind: 'num', value: 60 }, 'notify/config.py', 2]]);
 });

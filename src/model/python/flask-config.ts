@@ -9,11 +9,14 @@ import { child, locOf, textOf, type PNode } from './tree.js';
 import type { AppRec, Linker } from './index.js';
 import type { ConfigReader } from './config-sources.js';
 import { envCandidates, type EnvCandidate } from './env-defaults.js';
+import { objectCandidates, type ObjectCandidate } from './config-candidates.js';
 
 /** Test code configures throw-away Flask apps; those writes are not the worker's config. */
 const TEST_PATH = /(^|\/)(tests?|testing)\/|(^|\/)(test_[^/]*|[^/]*_tests?|conftest)\.py$/;
 /** Flask's from_object reads only UPPERCASE attributes. */
 const UPPER = /^[A-Z][A-Z0-9_]*$/;
+/** A test configuration chosen by its key or name (`"test": Test`, `TestingConfig`): test code, not the worker's config. */
+const TEST_CANDIDATE = /(^|[^A-Za-z])(test|testing|tests|unittest|pytest)([^A-Za-z]|$)|^Test(ing)?([A-Z_]|$)/;
 
 export class FlaskConfig {
   constructor(private l: Linker, private r: ConfigReader) {}
@@ -133,6 +136,29 @@ export class FlaskConfig {
     return optionalMissing(this.l, f, u, (n) => this.r.strOf(f, u.fn, n));
   }
 
+  /** `from_object(configs[env])`: the UPPERCASE settings of each candidate (test configurations left out), each place once. */
+  private fromCandidates(cands: ObjectCandidate[], appId: string | null, unread: (reason: string) => SettingAssignment[]): SettingAssignment[] {
+    const out: SettingAssignment[] = [];
+    const seen = new Set<string>();
+    for (const c of cands) {
+      const chosen = c.label.replace(/^.*→\s*/, '');
+      if (TEST_CANDIDATE.test(chosen) || (c.sym && TEST_PATH.test(c.sym.facts.pf.file))) continue;
+      const sym = c.sym ?? (c.ref !== undefined ? this.l.lookup(c.ref.replace(':', '.')) : null);
+      const got = sym?.kind === 'module' ? this.r.moduleSettings(sym.facts, appId) : sym?.kind === 'class' ? this.r.classAttrs(sym.facts, sym.cls, appId) : null;
+      if (!got) {
+        out.push(...unread(`candidate ${c.label} is not a module or class of the project`));
+        continue;
+      }
+      for (const s of got) {
+        const k = `${s.name}@${s.keyLoc.file}:${s.keyLoc.line}`;
+        if (!UPPER.test(s.name) || seen.has(k)) continue;
+        seen.add(k);
+        out.push(s);
+      }
+    }
+    return out;
+  }
+
   private use(f: FileFacts, u: FlaskConfigUse, appId: string | null): SettingAssignment[] {
     const vc = this.l.vctx(f, u.fn);
     const unread = (reason: string): SettingAssignment[] => {
@@ -174,6 +200,10 @@ export class FlaskConfig {
         const sym = ref !== null ? (this.l.findModule(ref.replace(':', '.')) ? { kind: 'module' as const, facts: this.l.findModule(ref.replace(':', '.'))! } : this.l.lookup(ref.replace(':', '.'))) : (dottedName(f.pf, arg) ? this.l.lookupName(f, u.fn, dottedName(f.pf, arg)!) : null);
         if (sym?.kind === 'module') return this.r.moduleSettings(sym.facts, appId).filter((s) => UPPER.test(s.name));
         if (sym?.kind === 'class') return this.r.classAttrs(sym.facts, sym.cls, appId).filter((s) => UPPER.test(s.name));
+        // from_object(configs[env]) with `configs = {"development": Development, "production": Production, …}`: every
+        // class it can be is read (config-candidates.ts), as for Celery's config_from_object
+        const chosen = objectCandidates(this.l, f, u.fn, arg);
+        if (chosen) return this.fromCandidates(chosen, appId, unread);
         return unread('names an object that is not in the project or is built at run time');
       }
       default:

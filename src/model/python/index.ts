@@ -367,7 +367,19 @@ export class Linker {
   }
 
   vctx(facts: FileFacts, fn: RawFunction | null = null): ValueContext {
-    return { pf: facts.pf, resolve: (d) => this.resolveWritten(facts, fn, d), constant: (n) => facts.assignByName.get(n)?.value };
+    return {
+      pf: facts.pf,
+      resolve: (d) => this.resolveWritten(facts, fn, d),
+      constant: (n) => facts.assignByName.get(n)?.value,
+      linked: (d) => {
+        // only names that come from an import: the module's own names are `constant`'s
+        if (this.importTarget(facts, fn, d.split('.')[0]!) === undefined) return undefined;
+        const s = this.lookupName(facts, fn, d);
+        if (s?.kind !== 'assign' || s.facts === facts) return undefined;
+        const def = s.facts;
+        return { node: s.assign.value, ctx: { pf: def.pf, resolve: (x) => this.resolveWritten(def, null, x), constant: (n) => def.assignByName.get(n)?.value } };
+      },
+    };
   }
 
   // ---------- apps ----------

@@ -8,6 +8,12 @@ export interface ValueContext {
   resolve(dotted: string): string;
   /** a module-level assignment's value node for a bare name, for one level of constant substitution */
   constant?(name: string): PNode | undefined;
+  /**
+   * a module-level assignment of another project module, reached through this module's imports
+   * (`from .config import BROKER_URL`, `from pkg import environs` + `environs.CELERY_BROKER`): its value node and the
+   * context to evaluate it in (the defining module's). One level, like `constant`.
+   */
+  linked?(dotted: string): { node: PNode; ctx: ValueContext } | undefined;
 }
 
 const ENV_GET = new Set(['os.environ.get', 'os.getenv', 'os.environ.setdefault', 'os.getenvb']);
@@ -196,8 +202,13 @@ export function evalValue(ctx: ValueContext, n: PNode, depth = 0): PyValue {
         const c = ctx.constant(dotted);
         if (c) {
           const v = evalValue({ pf: ctx.pf, resolve: ctx.resolve }, c, depth + 1);
-          if (isLiteral(v)) return v;
+          if (isLiteral(v) || isFString(ctx.pf, c)) return v;
         }
+      }
+      const l = ctx.linked?.(dotted);
+      if (l) {
+        const v = evalValue(l.ctx, l.node, depth + 1);
+        if (isLiteral(v) || isFString(l.ctx.pf, l.node)) return v;
       }
       return { kind: 'name', dotted };
     }
@@ -219,6 +230,11 @@ export function evalValue(ctx: ValueContext, n: PNode, depth = 0): PyValue {
     default:
       return text();
   }
+}
+
+/** An f-string: its value is not knowable, but its literal parts are (`f"redis://:{PASS}@{HOST}"` is a Redis URL). */
+function isFString(pf: PFile, n: PNode): boolean {
+  return n.type === 'string' && /^[rRbBuU]*[fF]/.test(textOf(pf, n));
 }
 
 function isLiteral(v: PyValue): boolean {

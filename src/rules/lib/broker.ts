@@ -26,8 +26,25 @@ export function settingUrls(model: ProjectModel, k: Knowledge, names: string[], 
   return [...new Set(out)];
 }
 
+const REDIS_SCHEME = /^(redis|rediss|sentinel|redis\+socket|valkey):\/\//i;
+
 export function usesRedisBroker(model: ProjectModel, k: Knowledge): boolean {
-  return brokerUrls(model, k).some((u) => /^(redis|rediss|sentinel|redis\+socket|valkey):\/\//i.test(u.trim()));
+  return brokerUrls(model, k).some((u) => REDIS_SCHEME.test(u.trim())) || brokerFStringSchemes(model, k).some((u) => REDIS_SCHEME.test(u));
+}
+
+/**
+ * The literal start of a broker URL built as an f-string (`f"redis://:{REDIS_PASS}@{REDIS_HOST}:{REDIS_PORT}/0"`, often in
+ * another module and imported): the rest is not knowable, the scheme is written down.
+ */
+function brokerFStringSchemes(model: ProjectModel, k: Knowledge): string[] {
+  const out: string[] = [];
+  for (const s of effectiveSettings(model, k)) {
+    if (!['broker_url', 'broker_read_url', 'broker_write_url'].includes(s.newName)) continue;
+    const v = s.assignment.value;
+    const m = v.kind === 'expr' ? /^[rRbBuU]*[fF][rRbBuU]*(['"]{1,3})([^{'"]*)/.exec(v.text.trim()) : null;
+    if (m) out.push(m[2]!);
+  }
+  return out;
 }
 
 /** A compose service that runs Redis (or a drop-in: Valkey, KeyDB), by image, or by name when it builds its own. */

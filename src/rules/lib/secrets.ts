@@ -158,3 +158,79 @@ export function isDevOnlyFile(file: string): boolean {
   const deployFile = /\.(ya?ml|env|conf)$/i.test(name) || /^\.?env([.\-_]|$)/i.test(name);
   return deployFile && /(^|[.\-_])(dev|development|local|test|testing)([.\-_]|$)/i.test(name);
 }
+
+/** A Python string literal's text, quotes and r/b/u prefix removed; null for anything else (f-strings, names, calls). */
+function pyStringLiteral(text: string): string | null {
+  const m = /^[rbuRBU]?(['"])((?:(?!\1)[^\\\n]|\\.)*)\1$/.exec(text.trim());
+  return m ? m[2]! : null;
+}
+
+/**
+ * The literal default of an environment lookup written as a whole module-level value: `os.environ.get("X", "lit")`,
+ * `os.getenv("X", "lit")`, `environ.get(...)`, environs' `env.str("X", "lit")` / `env("X", default="lit")`,
+ * django-environ's `env("X", default="lit")` (its second positional argument is a cast, not a default) and
+ * python-decouple's `config("X", default="lit")`. The default is what the program runs with whenever X is unset.
+ */
+export function envLookupDefault(valueText: string): { variable: string; value: string } | null {
+  const t = valueText.split('\n').map(withoutPyComment).join(' ').trim().replace(/\s+/g, ' ');
+  const call = /^(os\.environ\.get|os\.getenv|environ\.get|getenv|env(?:\.str)?|config)\(\s*(['"])([A-Za-z_]\w*)\2\s*,\s*(.*?),?\s*\)$/.exec(t);
+  if (!call) return null;
+  const fn = call[1]!;
+  let rest = call[4]!.trim();
+  const kw = /^default\s*=\s*(.*)$/.exec(rest);
+  if (kw) rest = kw[1]!;
+  // positional defaults only where the function's second parameter is the default
+  else if (!/^(os\.environ\.get|os\.getenv|environ\.get|getenv|env\.str)$/.test(fn)) return null;
+  const value = pyStringLiteral(rest);
+  return value === null ? null : { variable: call[3]!, value };
+}
+
+/** One line of Python without its `# comment` (a `#` inside a string literal stays). */
+function withoutPyComment(line: string): string {
+  let quote = '';
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i]!;
+    if (quote) {
+      if (ch === '\\') i++;
+      else if (ch === quote) quote = '';
+    } else if (ch === '"' || ch === "'") quote = ch;
+    else if (ch === '#') return line.slice(0, i);
+  }
+  return line;
+}
+
+/** A compose/shell value that is only `${VAR:-literal}` (or `${VAR-literal}`): the literal applies whenever VAR is unset. */
+export function composeFallback(value: string): { variable: string; value: string } | null {
+  const m = /^\$\{([A-Za-z_]\w*):?-([^}$]*)\}$/.exec(value.trim());
+  return m ? { variable: m[1]!, value: m[2]! } : null;
+}
+
+/** words that say a default is a deliberate throw-away value (`django-insecure-…`, `dev-secret-key-…`, `not-a-real-secret`) */
+const THROWAWAY_DEFAULT = /(^|[^a-z])(insecure|unsafe|dev|development|local|localhost|test|testing|example|sample|dummy|fake|change|changeme|replace|placeholder|notsecret|not[-_ ]?(a[-_ ]?)?(real|secret)|default|secret[-_]?key)([^a-z]|$)/i;
+
+/**
+ * A default literal that is a real secret rather than a development value: a known key format, or a random-looking
+ * token (at least 16 characters, high entropy) that does not call itself a throw-away value. Word-like defaults
+ * (`"mysecret"`) stay silent: an env lookup with a memorable default is almost always a local-development fallback.
+ */
+export function isSecretDefault(value: string): boolean {
+  const v = value.trim();
+  if (knownKeyFormat(v)) return true;
+  if (notASecret(v) !== null || THROWAWAY_DEFAULT.test(v)) return false;
+  return isHighEntropyToken(v);
+}
+
+/**
+ * A name that holds a key only by context (`DDS_DJANGO_KEY`, `FERNET_KEY`, `SIGNING_KEY`: a name ending in KEY that
+ * SECRET_NAME does not cover), judged by the value's shape: a random token of at least 32 characters (a 32-hex-digit
+ * Django key, a base64 Fernet key). Public keys by name (`PUBLIC_KEY`, `PUBLISHABLE_KEY`, reCAPTCHA `SITE_KEY`) are not secrets.
+ */
+export function isKeyByValueShape(name: string, value: string): boolean {
+  if (isSecretName(name) || !/(^|_)KEY$/i.test(name) || /(PUBLIC|PUBLISHABLE|PUB|SITE|CLIENT|PROJECT|CACHE|PARTITION|ROUTING|LOOKUP|SORT|PRIMARY|FOREIGN|REDIS|QUEUE|LOCK|STREAM|SESSION)_?KEY$/i.test(name)) return false;
+  const v = value.trim();
+  if (v.length < 32 || !/^[A-Za-z0-9+/=_-]+$/.test(v) || THROWAWAY_DEFAULT.test(v) || notASecret(v) !== null) return false;
+  return isHighEntropyToken(v);
+}
+
+/** A comment that declares the value beside it throw-away: `# a key just for testing`, `# example only`, `# development only`. */
+export const THROWAWAY_COMMENT = /#.*\b((just |only )?for (testing|tests|development|local (use|development))|examples?( only)?\b|dev(elopment)?[- ]only|not (used )?(in|for) production)/i;
