@@ -67,6 +67,12 @@ test('ModuleNotFoundError advice names distributions, never the project\'s own p
   const pr = fixForPythonError("ModuleNotFoundError: No module named 'pkg_resources'", appDir, 'py', { projectRoot: root });
   assert.match(pr, /part of setuptools/);
   assert.doesNotMatch(pr, /pip install pkg_resources/);
+  // setuptools 82.0.0 removed pkg_resources (measured: gevent 22.10.2's import fails with 82.0.0, not with 81.0.0)
+  assert.match(pr, /setuptools<82/);
+  const dnf = fixForPythonError("pkg_resources.DistributionNotFound: The 'zope.interface' distribution was not found and is required by the application", appDir, 'py', { projectRoot: root });
+  assert.match(dnf, /pip show zope\.interface/);
+  assert.match(dnf, /zope_interface-\*\.dist-info/);
+  assert.match(dnf, /setuptools>=76,<82/);
   assert.match(fixForPythonError("ModuleNotFoundError: No module named 'yaml'", appDir, 'py', { projectRoot: root }), /install PyYAML/);
   assert.match(fixForPythonError("ModuleNotFoundError: No module named 'boto3'", appDir, 'py', { projectRoot: root }), /pip install boto3/);
 });
