@@ -106,3 +106,20 @@ test('seed visualization-fastapi (Poetry, no requirements file; Firebase + Gemin
     rmSync(tmp, { recursive: true, force: true });
   }
 });
+
+test('seed gpu-worker (Celery 5.3.x, -c 1): its worker starts without torch (torch/diffusers are imported inside the task), smoke-test passes; load-test runs the probe task in its real worker', async () => {
+  // its own task needs torch 2.2.2 + CUDA + the SDXL weights (~7 GB): not installed; only jobctl's probe tasks run in its worker
+  const python53 = ensureCeleryVenv('5.3.6');
+  const root = path.join(fixturesDir, 'seed-gpu-worker');
+  const r = await runSmokeTest({ root, python: python53, config: await loadConfig(root), renderer: 'silent' });
+  assert.equal(r.exitCode, 0, r.checks.filter((c) => c.status === 'fail').map((c) => `${c.id}: ${c.evidence}`).join('\n'));
+  assert.match(r.checks.find((c) => c.id === 'tasks-registered')!.evidence, /1 app task\(s\) registered: app\.worker\.generate/);
+  // the deployed -c 1 (compose/Dockerfile): one GPU, one process
+  assert.deepEqual([r.pool, r.concurrency], ['prefork', 1]);
+  const l = await loadTest({ root, app: 'app.worker:celery_app', ...probeTask('noop'), python: python53, shape: { mode: 'closed', concurrency: 5 }, tasks: 100, sampleIntervalMs: 100 });
+  const text = renderLoadTestText(l);
+  assert.equal(l.passed, true, text);
+  assert.equal(l.counts.succeeded, 100, text);
+  assert.match(text, /prefork ×1/);
+  assert.deepEqual(liveManagedProcesses(), []);
+});
