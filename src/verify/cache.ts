@@ -80,7 +80,9 @@ export async function ensureVenv(spec: VenvSpec, opts: { signal?: AbortSignal; e
   const dir = path.join(root, key);
   const python = path.join(dir, 'bin', 'python');
   const setupFile = path.join(dir, '.jobctl-setup');
-  const setupResult = (): { setupResult?: string } => (existsSync(setupFile) ? { setupResult: readFileSync(setupFile, 'utf8').trim() } : {});
+  // the version installed is the venv's; where the step comes from is this run's (a cached venv may have been built for another Dockerfile with the same step)
+  const setupResult = (): { setupResult?: string } => (spec.setup?.length && existsSync(setupFile)
+    ? { setupResult: `${/^setuptools \S+/.exec(readFileSync(setupFile, 'utf8'))?.[0] ?? 'setuptools (version unknown)'} installed first (pip install ${spec.setup.join(' ')}), as ${spec.setupFrom ?? "the image's Dockerfile"} does` } : {});
   if (existsSync(path.join(dir, '.jobctl-ready')) && existsSync(python)) return { dir, python, key, cached: true, ...setupResult() };
 
   const building = `${dir}.building-${process.pid}-${Date.now()}`;
@@ -98,7 +100,7 @@ export async function ensureVenv(spec: VenvSpec, opts: { signal?: AbortSignal; e
       if (opts.signal?.aborted) throw new JobctlError('interrupted while installing');
       if (st.exitCode !== 0) throw new PipInstallError(`pip could not run the image's setup step (pip install ${spec.setup.join(' ')}) for ${spec.label}`, String(st.all ?? '').trim().split('\n').slice(-4));
       const v = await runInGroup(path.join(building, 'bin', 'python'), ['-c', 'import importlib.metadata as m; print(m.version("setuptools"))'], {});
-      writeFileSync(path.join(building, '.jobctl-setup'), `${v.exitCode === 0 ? `setuptools ${String(v.stdout).trim()}` : 'setuptools (version unknown)'} installed first (pip install ${spec.setup.join(' ')}), as ${spec.setupFrom ?? "the image's Dockerfile"} does\n`);
+      writeFileSync(path.join(building, '.jobctl-setup'), `${v.exitCode === 0 ? `setuptools ${String(v.stdout).trim()}` : 'setuptools (version unknown)'}\n`);
     }
     const reqFile = path.join(building, 'jobctl-requirements.txt');
     writeFileSync(reqFile, `${spec.requirements.join('\n')}\n`);
