@@ -50,14 +50,22 @@ interface Need {
  * of the kombu the resolver picked (5.5.3+), or, without the extra, the redis-py floor the picked
  * kombu's Redis transport checks when the worker connects.
  */
-function needOf(k: LoadedKnowledge, t: ReleaseFacts, name: string, check: InstallCheck, celeryExtras: string[], redisBroker: boolean): Need | null {
+function needOf(k: LoadedKnowledge, t: ReleaseFacts, name: string, check: InstallCheck, celeryExtras: string[], redisBroker: boolean, kombuExtras: string[] = []): Need | null {
   const direct = t.requires[name];
   if (direct !== undefined && direct !== '') return { spec: stripMarker(direct), via: `celery ${t.version} Requires-Dist` };
-  if (name !== 'redis') return null;
+  if (name !== 'redis' && name !== 'packaging') return null;
   const res = check.resolution;
   const kombuVersion = res.ok ? res.versions.kombu : k.kombuFor(t.version)?.version;
   const kombu = kombuVersion ? k.kombuReleases.find((r) => r.version === kombuVersion) : undefined;
   const extra = t.extras.redis ?? {};
+  if (name === 'packaging') {
+    // kombu 5.7.0[redis] pins `packaging==26.3` (its METADATA): binding when the redis extra is requested,
+    // by the project (kombu[redis], celery[redis] whose extra is kombu[redis]) or by the resolver's fix
+    const spec = kombu?.extras.redis?.packaging;
+    const viaCelery = celeryExtras.includes('redis') && 'kombu' in extra;
+    const requested = (res.ok && (res.extras.kombu ?? []).includes('redis')) || kombuExtras.includes('redis') || viaCelery;
+    return spec && requested ? { spec: stripMarker(spec), via: `${viaCelery ? `celery[redis] ${t.version} -> ` : ''}kombu[redis] ${kombu!.version} Requires-Dist` } : null;
+  }
   if (celeryExtras.includes('redis') && extra.redis) return { spec: stripMarker(extra.redis), via: `celery[redis] ${t.version}` };
   const kombuRedis = kombu?.extras.redis?.redis;
   const requested = res.ok && (res.extras.kombu ?? []).includes('redis');
@@ -122,6 +130,8 @@ export function dependencyMatrix(model: ProjectModel, k: LoadedKnowledge, target
   const redisBroker = usesRedisBroker(model, k);
   const check = checkInstall(requirementsOf(model, { celery: target.version }), { python: projectPython(model).python, usesRedis: redisBroker }, k);
   const celeryExtras = [...new Set(model.dependencies.filter((d) => d.name === 'celery' && !d.isLock).flatMap((d) => d.extras))];
+  const kombuExtras = [...new Set(model.dependencies.filter((d) => d.name === 'kombu' && !d.isLock).flatMap((d) => d.extras))];
+  const needFor = (name: string): Need | null => needOf(k, target, name, check, celeryExtras, redisBroker, kombuExtras);
   const failedAt = new Set(!check.resolution.ok ? (check.resolution.failure?.constraints ?? []).flatMap((c) => (c.where ? [c.where] : [])) : []);
   const trapNote = check.traps.filter((t) => t.certain).map((t) => t.symptom).join('; ');
   const names = new Set(CORE);
@@ -129,6 +139,8 @@ export function dependencyMatrix(model: ProjectModel, k: LoadedKnowledge, target
   for (const d of model.dependencies) if (d.name in target.requires) names.add(d.name);
   // amqp is kombu's, not Celery's: a pin of the 4.x line (amqp 2.x) blocks the kombu 5 that Celery 5 needs
   if (model.dependencies.some((d) => d.name === 'amqp')) names.add('amqp');
+  // packaging: pinned by kombu 5.7's redis extra, shown when the project pins it too (a full freeze)
+  if (model.dependencies.some((d) => d.name === 'packaging')) names.add('packaging');
   const viaKombu = (name: string): Need | null => {
     if (name !== 'amqp') return null;
     const kombu = k.kombuFor(target.version, python);
@@ -143,7 +155,7 @@ export function dependencyMatrix(model: ProjectModel, k: LoadedKnowledge, target
     // a requirement the dependency fix adds to the manifest, where it does not list the library (or only its lock does)
     const addToManifest = manifests.length === 0 ? check.fix?.edits.find((e) => e.name === name && e.action === 'add') : undefined;
     if (addToManifest) {
-      const need = needOf(k, target, name, check, celeryExtras, redisBroker) ?? viaKombu(name);
+      const need = needFor(name) ?? viaKombu(name);
       rows.push({
         name, currentSpecifier: null, currentVersion: null, where: null, isLock: false, targetNeeds: need?.spec ?? null, via: need?.via ?? null,
         status: 'not-listed', suggestedLine: addToManifest.line, suggestedVersion: null, note: `add it: ${check.fix!.summary} (otherwise: ${trapNote})`,
@@ -151,7 +163,7 @@ export function dependencyMatrix(model: ProjectModel, k: LoadedKnowledge, target
     }
     if (deps.length === 0) {
       if (addToManifest) continue;
-      const need = needOf(k, target, name, check, celeryExtras, redisBroker) ?? viaKombu(name);
+      const need = needFor(name) ?? viaKombu(name);
       if (name === 'celery' || need) {
         rows.push({
           name, currentSpecifier: null, currentVersion: null, where: null, isLock: false,
@@ -181,7 +193,7 @@ export function dependencyMatrix(model: ProjectModel, k: LoadedKnowledge, target
         });
         continue;
       }
-      const needed = needOf(k, target, name, check, celeryExtras, redisBroker) ?? viaKombu(name);
+      const needed = needFor(name) ?? viaKombu(name);
       // a requirement that is not valid PEP 440 (celery 5.0's `pytz>dev`) constrains nothing jobctl can check
       const need = needed && !validRange(needed.spec) ? null : needed;
       const fixEdit = lock ? undefined : check.fix?.edits.find((e) => e.name === name && e.where === where);
@@ -213,5 +225,51 @@ export function dependencyMatrix(model: ProjectModel, k: LoadedKnowledge, target
       });
     }
   }
+  if (!check.resolution.ok) plannedFix(rows, model, k, target, check, redisBroker);
   return rows;
+}
+
+const EXTRAS = /^\s*["']?[A-Za-z0-9._-]+\s*\[([^\]]*)\]/;
+
+/**
+ * The pins as the plan writes them, checked once more. While the project's old kombu pin kept the
+ * target from resolving, the first check could not see what the moved kombu needs: kombu 5.7's Redis
+ * transport imports `packaging`, which only its [redis] extra installs (src/deps/fix.ts). The
+ * resolver's fix for the planned set (checked to resolve and run) becomes the plan's own edit.
+ */
+function plannedFix(rows: DependencyRow[], model: ProjectModel, k: LoadedKnowledge, target: ReleaseFacts, first: InstallCheck, redisBroker: boolean): void {
+  const moving = rows.filter((r) => !r.isLock && r.name !== 'celery' && r.where && r.suggestedVersion && (r.status === 'conflict' || r.status === 'bump'));
+  if (moving.length === 0) return;
+  const planned = requirementsOf(model, { celery: target.version }).map((r) => {
+    const row = moving.find((x) => x.where === r.where && x.name === r.name);
+    return row ? { ...r, specifier: `==${row.suggestedVersion}` } : r;
+  });
+  const again = checkInstall(planned, { python: projectPython(model).python, usesRedis: redisBroker }, k);
+  if (!again.fix) return;
+  const trapNote = again.traps.filter((t) => t.certain).map((t) => t.symptom).join('; ');
+  for (const e of again.fix.edits) {
+    const row = e.action === 'replace' ? rows.find((r) => r.where === e.where && r.name === e.name && !r.isLock) : undefined;
+    if (row) {
+      const before = planned.find((r) => r.where === e.where);
+      const extras = (EXTRAS.exec(e.pep508)?.[1] ?? '').split(',').map((x) => x.trim()).filter((x) => x && !(before?.extras ?? []).includes(x));
+      const exact = /^==\s*([^,;\s]+)$/.exec(e.pep508.slice(e.pep508.search(/[=<>!~]/)));
+      row.status = 'conflict';
+      row.suggestedLine = e.line;
+      if (row.currentVersion && exact) row.suggestedVersion = exact[1]!;
+      if (extras.length) row.addExtras = extras;
+      const picked = again.resolution.ok ? again.resolution.versions.kombu : undefined;
+      const kombuRedis = row.name === 'kombu' && extras.includes('redis') ? k.kombuReleases.find((r) => r.version === picked)?.extras.redis?.redis : undefined;
+      const redisRow = kombuRedis ? rows.find((r) => r.name === 'redis' && !r.isLock && r.where) : undefined;
+      if (redisRow && kombuRedis) Object.assign(redisRow, { targetNeeds: stripMarker(kombuRedis), via: `kombu[redis] ${picked}, the extra the plan requests` });
+      row.note = `${row.note ? `${row.note}; ` : ''}with the plan's pins the worker would fail (${trapNote}); fix: ${again.fix.summary}`;
+    } else if (e.action === 'add' && !rows.some((r) => r.name === e.name && !r.isLock && r.where)) {
+      const old = rows.findIndex((r) => r.name === e.name && r.where === null);
+      const row: DependencyRow = {
+        name: e.name, currentSpecifier: null, currentVersion: null, where: null, isLock: false, targetNeeds: null, via: null,
+        status: 'not-listed', suggestedLine: e.line, suggestedVersion: null, note: `add it: ${again.fix.summary} (otherwise: ${trapNote})`,
+      };
+      if (old >= 0) rows[old] = row;
+      else rows.push(row);
+    }
+  }
 }

@@ -337,6 +337,20 @@ function pinReplacement(lines: string[], d: Dependency, newVersion: string): Tex
   return { line: d.loc.line, column: at + 1, from: d.version, to: newVersion };
 }
 
+/** A version replacement widened to the requirement's name, with `extras` requested: `kombu==5.4.0` -> `kombu[redis]==5.7.0`. */
+function withExtras(lines: string[], d: Dependency, rep: TextReplacement, extras: string[]): TextReplacement | null {
+  const line = lines[rep.line - 1]!;
+  const nameAt = line.toLowerCase().indexOf(d.rawName.toLowerCase());
+  if (nameAt < 0 || nameAt >= rep.column - 1) return null;
+  const from = line.slice(nameAt, rep.column - 1 + rep.from.length);
+  const head = from.slice(0, rep.column - 1 - nameAt);
+  const bracket = /^([^\[]*)\[([^\]]*)\]/.exec(head);
+  const merged = bracket
+    ? `${bracket[1]}[${[...bracket[2]!.split(',').map((x) => x.trim()).filter(Boolean), ...extras].join(',')}]${head.slice(bracket[0].length)}`
+    : `${d.rawName}[${extras.join(',')}]${head.slice(d.rawName.length)}`;
+  return { line: rep.line, column: nameAt + 1, from, to: `${merged}${rep.to}` };
+}
+
 function rangeReplacement(lines: string[], d: Dependency, newVersion: string): TextReplacement | null {
   const line = lines[d.loc.line - 1];
   if (line === undefined || !d.specifier) return null;
@@ -364,7 +378,8 @@ function requirementBumps(model: ProjectModel, rows: DependencyRow[], pending: M
     for (const d of deps) {
       const text = textOf.get(d.file);
       const newVersion = row.suggestedVersion;
-      const rep = text !== undefined && newVersion ? pinReplacement(text.split('\n'), d, newVersion) : null;
+      const pin = text !== undefined && newVersion ? pinReplacement(text.split('\n'), d, newVersion) : null;
+      const rep = pin && row.addExtras?.length ? withExtras(text!.split('\n'), d, pin, row.addExtras) : pin;
       const hashes = text !== undefined ? hashLines(text, d.loc.line) : [];
       if (rep && hashes.length > 0) {
         // the new release's files have other hashes: a version edited alone fails pip's hash check, and dropping
@@ -381,7 +396,7 @@ function requirementBumps(model: ProjectModel, rows: DependencyRow[], pending: M
         manual.push({ file: d.file, line: d.loc.line, title: `Change the \`${d.rawName}\` requirement`, why: `${d.rawName} ${d.specifier || '(unpinned)'} does not allow what Celery needs (${row.targetNeeds ?? 'the target'}).`, suggestion: row.suggestedLine ? `write \`${row.suggestedLine}\`` : `allow ${row.name}${row.targetNeeds ?? ''}` });
         continue;
       }
-      addTo(pending, d.file, 'bump-requirement', [rep], `${d.rawName} ${d.version ?? d.specifier} -> ${d.version ? newVersion : rep.to}${row.via ? ` (${row.via})` : ''}`, PIN_SOURCES);
+      addTo(pending, d.file, 'bump-requirement', [rep], `${d.rawName} ${d.version ?? d.specifier} -> ${row.addExtras?.length ? `${d.rawName}[${row.addExtras.join(',')}] ` : ''}${d.version ? newVersion : pin!.to}${row.via ? ` (${row.via})` : ''}${row.addExtras?.length ? `; [${row.addExtras.join(',')}]: ${(row.note?.split('fix: ').pop() ?? 'installs what the target imports').replace(/: installs .*$/, '')}` : ''}`, PIN_SOURCES);
     }
   }
 }

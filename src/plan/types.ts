@@ -48,6 +48,8 @@ export interface DependencyRow {
   suggestedLine: string | null;
   /** the version the suggested line pins (exact pins are bumped to it in place) */
   suggestedVersion: string | null;
+  /** extras the plan adds to the requirement with the new version (kombu 5.7: `kombu[redis]`, its transport imports `packaging`) */
+  addExtras?: string[];
   note?: string;
 }
 

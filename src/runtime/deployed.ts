@@ -60,8 +60,11 @@ export function choosePoolAndConcurrency(o: {
   defaultConcurrency?: number;
 }): PoolChoice {
   const deployed = deployedWorkers(o.model, o.app);
-  const withPool = deployed.find((w) => w.pool);
-  const withConc = deployed.find((w) => w.concurrency !== null && w.concurrency > 0);
+  // pool and concurrency of ONE command: a script with a dev branch (`--pool=solo`) and a prod branch
+  // (`--concurrency=4`) must not become `solo -c 4`, a worker nobody runs
+  const first = deployed.find((w) => w.pool || (w.concurrency !== null && w.concurrency > 0));
+  const withPool = first?.pool ? first : undefined;
+  const withConc = first && first.concurrency !== null && first.concurrency > 0 ? first : undefined;
   const where = (w: WorkerCommand): string => `${w.file}:${w.loc.line}${w.processName ? ` (${w.processName})` : ''}`;
   let pool = 'prefork';
   let poolSource = 'default';
@@ -70,7 +73,7 @@ export function choosePoolAndConcurrency(o: {
   // worker_pool always reads 'prefork' when the app does not set it (Celery's default), so only
   // another value says the app chose it
   else if (typeof o.settingsPool === 'string' && o.settingsPool && normalizePool(o.settingsPool) !== 'prefork') { pool = normalizePool(o.settingsPool); poolSource = 'app setting worker_pool'; }
-  else if (deployed[0]) poolSource = `${where(deployed[0])} (no -P: prefork)`;
+  else if (first ?? deployed[0]) poolSource = `${where((first ?? deployed[0])!)} (no -P: prefork)`;
 
   if (o.flagConcurrency !== undefined) return { pool, concurrency: o.flagConcurrency, poolSource, concurrencySource: '--concurrency' };
   let wanted: number | null = null;
@@ -130,5 +133,12 @@ export function deployedAppSpec(model: ProjectModel, app: { module: string; vari
     const dotted = w.app.replace(':', '.');
     if (dotted.endsWith(`.${full}`) || dotted.endsWith(`.${app.module}`)) return w.app;
   }
-  return null;
+  // `celery -A celery_worker worker`, where celery_worker.py imports the app (and the task modules, and
+  // runs set-up such as init_firebase()) from app/celery_app.py: the worker loads that module, so must jobctl
+  const named = [...new Set(model.workerCommands.filter((w) => w.subcommand === 'worker' && w.app).map((w) => w.app!))];
+  if (named.length !== 1) return null;
+  const mod = named[0]!.split(':')[0]!;
+  const file = model.files.find((f) => f.kind === 'python' && (f.file === `${mod.replace(/\./g, '/')}.py` || f.file.endsWith(`/${mod.replace(/\./g, '/')}.py`)));
+  const esc = app.module.replace(/\./g, '\\.');
+  return file && new RegExp(`^\\s*(from\\s+${esc}\\s+import|import\\s+${esc}\\b)`, 'm').test(file.text) ? named[0]! : null;
 }

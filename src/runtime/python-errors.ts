@@ -48,12 +48,18 @@ export function fixForPythonError(reason: string, root: string, python: string, 
     if (app !== undefined && (m[1] === app || m[1] === appModule || appModule.startsWith(`${m[1]}.`))) return `module ${m[1]} not found in ${root}; check --app (or jobctl.yaml \`app\`) and the project folder`;
     // a module of the project itself: the import is wrong, not the environment
     if (projectHasModule(root, top) || (projectRoot !== undefined && projectRoot !== root && projectHasModule(projectRoot, top))) return `fix the import (${m[1]} is not in the project as imported) or check --app and the project folder (the worker runs from ${root})`;
-    if (top === 'pkg_resources') return `pkg_resources is part of setuptools, not a package of its own: install setuptools into ${python}'s environment (or stop importing pkg_resources; use importlib.metadata)`;
+    if (top === 'pkg_resources') return `pkg_resources is part of setuptools, not a package of its own, and setuptools 82.0.0 no longer ships it: install \`setuptools<82\` into ${python}'s environment (a Dockerfile's unpinned \`pip install --upgrade setuptools\` gets a release without it), or upgrade the library that imports pkg_resources (importlib.metadata replaces it)`;
     const dist = DISTRIBUTION_OF[top];
     if (dist) return `install ${dist} into ${python}'s environment (the module ${top} comes from it) or pass --python with the project's interpreter`;
     return `install the distribution that provides ${top} into ${python}'s environment (often \`pip install ${top}\`) or pass --python with the project's interpreter`;
   }
   if (/VersionMismatch: Redis transport requires redis-py/.test(reason)) return `kombu's Redis transport refuses the installed redis-py (an unpinned kombu came in newer than your Celery release shipped with): pin kombu to your Celery's line or raise redis-py; \`jobctl audit\` (JC306) proposes a fix checked to install and run`;
+  const notFound = /DistributionNotFound: The '([^']+)' distribution was not found/.exec(reason);
+  if (notFound) {
+    // pkg_resources of an old setuptools (65.5, what `python -m venv` bundles on 3.10/3.11) does not match a
+    // distribution whose metadata folder has the normalised name newer build tools write (zope_interface-8.6.dist-info)
+    return `pkg_resources (setuptools) did not find ${notFound[1]}: if \`pip show ${notFound[1]}\` in ${python}'s environment finds it, that environment's setuptools is too old to read its metadata (setuptools 65.5-75.0 do not match a normalised \`${notFound[1]!.replace(/[-.]+/g, '_')}-*.dist-info\`): \`pip install "setuptools>=76,<82"\` before the requirements (82.0.0 drops pkg_resources); otherwise install ${notFound[1]}`;
+  }
   if (/DistributionNotFound|VersionConflict|VersionMismatch/.test(reason)) return `the installed packages do not match what the app or its plugins require: reinstall the project's requirements into ${python}'s environment`;
   return 'fix the error, or check --app and the project folder';
 }

@@ -28,6 +28,10 @@ export interface VenvSpec {
   harness?: string[];
   /** a pip constraints file (`-c FILE`) for the requirements install */
   constraint?: string;
+  /** pip arguments run before the requirements, as the user's image does (`--upgrade setuptools`; src/verify/image-setup.ts) */
+  setup?: string[];
+  /** where `setup` comes from, for the evidence (not part of the key) */
+  setupFrom?: string;
 }
 
 export interface Venv {
@@ -36,12 +40,15 @@ export interface Venv {
   key: string;
   /** true when it came from the cache */
   cached: boolean;
+  /** after `setup`: what it installed and why ('setuptools 80.9.0, as Dockerfile:4 does') */
+  setupResult?: string;
 }
 
 export function venvKey(spec: VenvSpec, basePythonVersion: string): string {
   const h = createHash('sha256');
   h.update(`${basePythonVersion}\n${[...spec.requirements].sort().join('\n')}`);
   if (spec.harness?.length) h.update(`\nharness:${[...spec.harness].sort().join(',')}`);
+  if (spec.setup?.length) h.update(`\nsetup:${spec.setup.join(' ')}`);
   if (spec.constraint) h.update(`\nconstraint:${existsSync(spec.constraint) ? readFileSync(spec.constraint, 'utf8') : spec.constraint}`);
   return `${spec.label}-${h.digest('hex').slice(0, 12)}`;
 }
@@ -72,7 +79,11 @@ export async function ensureVenv(spec: VenvSpec, opts: { signal?: AbortSignal; e
   const key = venvKey(spec, await pythonVersionOf(spec.basePython));
   const dir = path.join(root, key);
   const python = path.join(dir, 'bin', 'python');
-  if (existsSync(path.join(dir, '.jobctl-ready')) && existsSync(python)) return { dir, python, key, cached: true };
+  const setupFile = path.join(dir, '.jobctl-setup');
+  // the version installed is the venv's; where the step comes from is this run's (a cached venv may have been built for another Dockerfile with the same step)
+  const setupResult = (): { setupResult?: string } => (spec.setup?.length && existsSync(setupFile)
+    ? { setupResult: `${/^setuptools \S+/.exec(readFileSync(setupFile, 'utf8'))?.[0] ?? 'setuptools (version unknown)'} installed first (pip install ${spec.setup.join(' ')}), as ${spec.setupFrom ?? "the image's Dockerfile"} does` } : {});
+  if (existsSync(path.join(dir, '.jobctl-ready')) && existsSync(python)) return { dir, python, key, cached: true, ...setupResult() };
 
   const building = `${dir}.building-${process.pid}-${Date.now()}`;
   const cleanup = (): void => rmSync(building, { recursive: true, force: true });
@@ -81,6 +92,16 @@ export async function ensureVenv(spec: VenvSpec, opts: { signal?: AbortSignal; e
     const venv = await runInGroup(spec.basePython, ['-m', 'venv', building], { ...(opts.signal ? { signal: opts.signal } : {}) });
     if (opts.signal?.aborted) throw new JobctlError('interrupted while creating the venv');
     if (venv.exitCode !== 0) throw new JobctlError(`could not create a venv with ${spec.basePython} (${String(venv.stderr).trim().split('\n').pop()}); install python3-venv`);
+    if (spec.setup?.length) {
+      // the image's own step before `pip install -r` (a Dockerfile's `pip install --upgrade setuptools`)
+      const st = await runInGroup(path.join(building, 'bin', 'python'), ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', '-q', ...spec.setup], {
+        timeout: 10 * 60_000, ...(opts.signal ? { signal: opts.signal } : {}),
+      });
+      if (opts.signal?.aborted) throw new JobctlError('interrupted while installing');
+      if (st.exitCode !== 0) throw new PipInstallError(`pip could not run the image's setup step (pip install ${spec.setup.join(' ')}) for ${spec.label}`, String(st.all ?? '').trim().split('\n').slice(-4));
+      const v = await runInGroup(path.join(building, 'bin', 'python'), ['-c', 'import importlib.metadata as m; print(m.version("setuptools"))'], {});
+      writeFileSync(path.join(building, '.jobctl-setup'), `${v.exitCode === 0 ? `setuptools ${String(v.stdout).trim()}` : 'setuptools (version unknown)'}\n`);
+    }
     const reqFile = path.join(building, 'jobctl-requirements.txt');
     writeFileSync(reqFile, `${spec.requirements.join('\n')}\n`);
     const constraint = spec.constraint ? ['-c', path.resolve(spec.constraint)] : [];
@@ -108,7 +129,7 @@ export async function ensureVenv(spec: VenvSpec, opts: { signal?: AbortSignal; e
       if (!existsSync(path.join(dir, '.jobctl-ready'))) throw new JobctlError(`could not move the venv into ${dir}`);
     }
     // a venv's scripts hard-code its folder: pip, celery and pytest are run as `python -m …`, which does not care
-    return { dir, python, key, cached: false };
+    return { dir, python, key, cached: false, ...setupResult() };
   } catch (err) {
     cleanup();
     throw err;

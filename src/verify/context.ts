@@ -2,6 +2,7 @@
 // and the target when rehearsing), a cache of the venvs built for each side, and the abort signal.
 import type { ProjectModel } from '../model/types.js';
 import type { JobctlConfig } from '../engine/config.js';
+import { imageSetup } from './image-setup.js';
 import { ensureVenv, type Venv } from './cache.js';
 import { workspaceFor, type SideWorkspace } from './workspace.js';
 
@@ -52,10 +53,15 @@ export function venvFor(ctx: VerifyContext, side: Side): Promise<Venv> {
   let v = ctx.venvs.get(key);
   if (!v) {
     const harness = [...(ctx.harnessRedis ? ['redis'] : []), ...(ctx.hasTests ? ['pytest'] : [])];
-    v = workspaceFor(ctx, side).then((ws) => ensureVenv({
-      label: `celery-${side.celery}`, requirements: ws.lines, basePython: ctx.pythonFor(side),
-      ...(harness.length ? { harness } : {}), ...(ctx.constraint ? { constraint: ctx.constraint } : {}),
-    }, { signal: ctx.signal, env: ctx.env, log: ctx.log }));
+    v = workspaceFor(ctx, side).then((ws) => {
+      // the image's setuptools step (Dockerfile `pip install --upgrade setuptools`) before the requirements
+      const setup = imageSetup(ws.model, [...new Set(ws.requirements.flatMap((r) => (r.source ? [r.source.file] : [])))]);
+      return ensureVenv({
+        label: `celery-${side.celery}`, requirements: ws.lines, basePython: ctx.pythonFor(side),
+        ...(harness.length ? { harness } : {}), ...(ctx.constraint ? { constraint: ctx.constraint } : {}),
+        ...(setup ? { setup: setup.args, setupFrom: `${setup.from} (\`${setup.command}\`)` } : {}),
+      }, { signal: ctx.signal, env: ctx.env, log: ctx.log });
+    });
     ctx.venvs.set(key, v);
     v.catch(() => ctx.venvs.delete(key));
   }

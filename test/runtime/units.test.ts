@@ -8,7 +8,7 @@ import path from 'node:path';
 import { lastException, scanRunErrors } from '../../src/runtime/worker-errors.js';
 import { fixForPythonError } from '../../src/runtime/python-errors.js';
 import { buildTaskMessage, celeryIsoTime } from '../../src/runtime/protocol.js';
-import { choosePoolAndConcurrency } from '../../src/runtime/deployed.js';
+import { choosePoolAndConcurrency, deployedAppSpec } from '../../src/runtime/deployed.js';
 import { requireRuntimeCelery } from '../../src/runtime/celery-support.js';
 import { compareWithAudit } from '../../src/runtime/asyncio-check.js';
 import type { ProjectModel, WorkerCommand } from '../../src/model/types.js';
@@ -67,6 +67,12 @@ test('ModuleNotFoundError advice names distributions, never the project\'s own p
   const pr = fixForPythonError("ModuleNotFoundError: No module named 'pkg_resources'", appDir, 'py', { projectRoot: root });
   assert.match(pr, /part of setuptools/);
   assert.doesNotMatch(pr, /pip install pkg_resources/);
+  // setuptools 82.0.0 removed pkg_resources (measured: gevent 22.10.2's import fails with 82.0.0, not with 81.0.0)
+  assert.match(pr, /setuptools<82/);
+  const dnf = fixForPythonError("pkg_resources.DistributionNotFound: The 'zope.interface' distribution was not found and is required by the application", appDir, 'py', { projectRoot: root });
+  assert.match(dnf, /pip show zope\.interface/);
+  assert.match(dnf, /zope_interface-\*\.dist-info/);
+  assert.match(dnf, /setuptools>=76,<82/);
   assert.match(fixForPythonError("ModuleNotFoundError: No module named 'yaml'", appDir, 'py', { projectRoot: root }), /install PyYAML/);
   assert.match(fixForPythonError("ModuleNotFoundError: No module named 'boto3'", appDir, 'py', { projectRoot: root }), /pip install boto3/);
 });
@@ -98,6 +104,27 @@ test('deployed pool and concurrency by default, capped on a small machine with a
   // another app's worker is not this app's deployment
   const other = choosePoolAndConcurrency({ model: modelWith([wc({ app: 'billing', pool: 'gevent', concurrency: 9 })]), app: 'proj', settingsPool: 'threads' });
   assert.deepEqual([other.pool, other.concurrency], ['threads', 2]);
+});
+
+test('pool and concurrency come from one deployed command: a dev branch (--pool=solo) and a prod branch (-c 4) never make solo -c 4', () => {
+  const script = (line: number, p: Partial<WorkerCommand>): WorkerCommand => wc({ source: 'shell', file: 'start_celery_worker.sh', loc: { file: 'start_celery_worker.sh', line, column: 1 }, app: 'celery_worker', ...p });
+  const c = choosePoolAndConcurrency({ model: modelWith([script(9, { concurrency: 4 }), script(13, { pool: 'solo' })]), app: 'celery_worker' });
+  assert.deepEqual([c.pool, c.concurrency, c.poolSource, c.concurrencySource], ['prefork', 4, 'start_celery_worker.sh:9 (no -P: prefork)', 'start_celery_worker.sh:9']);
+  const d = choosePoolAndConcurrency({ model: modelWith([script(13, { pool: 'solo' }), script(9, { concurrency: 4 })]), app: 'celery_worker' });
+  assert.deepEqual([d.pool, d.concurrency, d.poolSource], ['solo', 2, 'start_celery_worker.sh:13']);
+});
+
+test('the deployed -A wins when it names a module that imports the app (celery -A celery_worker, app in app/celery_app.py)', () => {
+  const files = [
+    { file: 'celery_worker.py', kind: 'python', text: 'from app.core.firebase import init_firebase\ninit_firebase()\nfrom app.celery_app import celery_app  # noqa\n' },
+    { file: 'other.py', kind: 'python', text: 'print(1)\n' },
+  ];
+  const model = { workerCommands: [wc({ app: 'celery_worker' })], files } as unknown as ProjectModel;
+  assert.equal(deployedAppSpec(model, { module: 'app.celery_app', variable: 'celery_app' }), 'celery_worker');
+  // a -A module that does not import the app says nothing about it
+  assert.equal(deployedAppSpec({ workerCommands: [wc({ app: 'other' })], files } as unknown as ProjectModel, { module: 'app.celery_app', variable: 'celery_app' }), null);
+  // two different -A values: no guess
+  assert.equal(deployedAppSpec({ workerCommands: [wc({ app: 'celery_worker' }), wc({ app: 'other' })], files } as unknown as ProjectModel, { module: 'app.celery_app', variable: 'celery_app' }), null);
 });
 
 test('Celery before 4.4 is refused in one line naming the version found', () => {

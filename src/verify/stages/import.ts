@@ -58,6 +58,7 @@ export async function importStage(ctx: VerifyContext): Promise<Omit<StageResult,
       if (ws.planEdits.length) outcome.evidence.push(`plan edits applied to a copy: ${ws.planEdits.join(' | ')}`);
       const venv = await venvFor(ctx, side);
       outcome.evidence.push(`venv ${venv.key}${venv.cached ? ' (cached)' : ' (built)'} from: ${ws.lines.join(' ')}`);
+      if (venv.setupResult) outcome.evidence.push(`venv ${venv.key}: ${venv.setupResult}`);
       // the table's package versions are the ones this venv really has (the later stages run on it),
       // not what the requirement lines resolve to today: a cached venv can be older than that
       const installed = await installedVersions(ctx, venv.python);
