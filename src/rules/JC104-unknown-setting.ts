@@ -1,10 +1,10 @@
 import type { Rule } from './types.js';
 import { distance } from 'fastest-levenshtein';
 import { classifyKey, isTestFile } from './lib/settings.js';
-import type { ConfigSource } from '../model/types.js';
+import type { ConfigSource, SettingAssignment } from '../model/types.js';
 import type { Knowledge } from '../knowledge/types.js';
 import { appliedByProject } from './lib/applied-by-project.js';
-import { mentionsOf } from './lib/name-reads.js';
+import { nameMentions, type NameMention } from './lib/name-reads.js';
 
 export const rule: Rule = {
   meta: {
@@ -26,6 +26,8 @@ A \`CELERY_\`-prefixed form of a real setting (\`CELERY_BROKER_HEARTBEAT\`) work
     ],
   },
   check(ctx) {
+    // unknown keys with no near-miss wait for one pass that finds where the project mentions them (readByProject)
+    const unsure: { a: SettingAssignment; source: ConfigSource }[] = [];
     for (const source of ctx.model.configSources) {
       const seen = new Set<string>();
       for (const a of source.settings) {
@@ -50,15 +52,20 @@ A \`CELERY_\`-prefixed form of a real setting (\`CELERY_BROKER_HEARTBEAT\`) work
           const suggestion = st.suggestion && nearMiss(a.name, st.suggestion) ? st.suggestion : null;
           // a CELERY_-prefixed setting the project reads itself (settings.CELERY_REDIS_URL elsewhere, or
           // CELERY_BROKER_URL = CELERY_REDIS_URL in the same module) is its own setting, not a typo of Celery's
-          if (!suggestion && readByProject(ctx.model, a.name, a.keyLoc.file, a.keyLoc.line)) continue;
-          const prefixed = !suggestion ? prefixedForm(a.name, source, ctx.knowledge) : null;
-          if (prefixed) {
-            ctx.report({ loc: a.keyLoc, key: a.name, message: prefixed.message, hint: prefixed.hint });
+          if (!suggestion) {
+            unsure.push({ a, source });
             continue;
           }
-          ctx.report({ loc: a.keyLoc, key: a.name, message: `\`${a.name}\` is not a Celery setting: it is silently ignored${suggestion ? `; did you mean \`${suggestion}\`?` : ''}`, hint: suggestion ? `rename to \`${suggestion}\`` : 'delete it, or check the name against `celery.app.defaults`' });
+          ctx.report({ loc: a.keyLoc, key: a.name, message: `\`${a.name}\` is not a Celery setting: it is silently ignored; did you mean \`${suggestion}\`?`, hint: `rename to \`${suggestion}\`` });
         }
       }
+    }
+    const mentions = nameMentions(ctx.model, new Set(unsure.map((u) => u.a.name)));
+    for (const { a, source } of unsure) {
+      if (readByProject(mentions.get(a.name) ?? [], a.name, a.keyLoc.file, a.keyLoc.line)) continue;
+      const prefixed = prefixedForm(a.name, source, ctx.knowledge);
+      if (prefixed) ctx.report({ loc: a.keyLoc, key: a.name, message: prefixed.message, hint: prefixed.hint });
+      else ctx.report({ loc: a.keyLoc, key: a.name, message: `\`${a.name}\` is not a Celery setting: it is silently ignored`, hint: 'delete it, or check the name against `celery.app.defaults`' });
     }
   },
 };
@@ -93,9 +100,9 @@ function nearMiss(name: string, suggestion: string): boolean {
  * `definedIn` is the file of the assignment itself (a Flask config module or a dict reached through conf.update is not
  * the source's own file), else the assignment would count as its own read.
  */
-function readByProject(model: import('../model/types.js').ProjectModel, name: string, definedIn: string, assignedLine: number): boolean {
+function readByProject(mentions: NameMention[], name: string, definedIn: string, assignedLine: number): boolean {
   const assigns = new RegExp(`^\\s*${name}\\s*(:[^=]*)?=[^=]`);
-  return mentionsOf(model, name).some((m) =>
+  return mentions.some((m) =>
     !(m.file === definedIn && m.line === assignedLine)
     && !assigns.test(m.text) // another assignment of it
     && !/^\s*#/.test(m.text)); // a comment names it, nothing reads it

@@ -10,6 +10,7 @@
 // venvs need pip < 24.1 to install at all.
 import path from 'node:path';
 import type { ProjectModel } from '../model/types.js';
+import { dockerfileInstructions } from '../model/integrations/dockerfile.js';
 
 export interface ImageSetup {
   /** pip arguments, run in the venv before the requirements: ['--upgrade', 'setuptools'] */
@@ -18,19 +19,6 @@ export interface ImageSetup {
   from: string;
   /** the pip command as written there */
   command: string;
-}
-
-/** the Dockerfile's instructions, continuation lines joined, with the line each starts on */
-function instructions(text: string): { line: number; text: string }[] {
-  const out: { line: number; text: string }[] = [];
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const start = i;
-    let t = lines[i]!;
-    while (/\\\s*$/.test(t) && i + 1 < lines.length) t = t.replace(/\\\s*$/, ' ') + lines[++i]!;
-    if (!/^\s*#/.test(t)) out.push({ line: start + 1, text: t.trim() });
-  }
-  return out;
 }
 
 const PIP = /^(?:\S*\/)?(?:pip3?(?:\.\d+)?|python3?(?:\.\d+)?\s+-m\s+pip)\s+install\b/;
@@ -62,7 +50,7 @@ export function imageSetup(model: ProjectModel, requirementFiles: string[]): Ima
   const chosen = byPath.length > 0 ? byPath : byName.length > 0 ? byName : dockerfiles.length === 1 ? dockerfiles : [];
   const steps: ImageSetup[] = [];
   for (const d of chosen) {
-    for (const ins of instructions(d.text)) {
+    for (const ins of dockerfileInstructions(d.text)) {
       const m = /^RUN\s+(.*)$/i.exec(ins.text);
       if (!m) continue;
       for (const command of m[1]!.split(/&&|;|\|\|/)) {

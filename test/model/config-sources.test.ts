@@ -2,18 +2,9 @@
 // several candidates, star-import chains, Flask config keys, and what becomes model.unread.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { emptyModel, py } from './helpers-python.js';
-import { readPython } from '../../src/model/python/index.js';
-import type { EnvAssignment, ProjectModel, SourceFileInfo } from '../../src/model/types.js';
+import { readProject } from './helpers-python.js';
 
-async function read(files: Record<string, string>, env: EnvAssignment[] = []): Promise<ProjectModel> {
-  const model = emptyModel();
-  model.envAssignments.push(...env);
-  const infos: SourceFileInfo[] = Object.entries(files).map(([file, text]) => ({ file, kind: 'python', text: py(text) }));
-  model.files.push(...infos);
-  await readPython(infos, model);
-  return model;
-}
+const read = readProject;
 
 const loc = (file: string, line: number) => ({ file, line, column: 1 });
 

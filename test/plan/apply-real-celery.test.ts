@@ -3,35 +3,11 @@
 // Venvs: .cache/venvs/celery-<v> via scripts/ensure-venvs.mjs (created once, reused).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { checkoutFixture, removeDir, repoRoot } from '../support/fixtures.js';
+import { checkoutFixture, removeDir } from '../support/fixtures.js';
 import { applyPlan, planUpgrade } from '../../src/plan/index.js';
-
-interface Probe {
-  ok: boolean;
-  error?: string;
-  deprecated?: string[];
-  warnings: string[];
-  values?: Record<string, string>;
-  tasks?: string[];
-}
-
-const probeScript = path.join(repoRoot, 'test', 'plan', 'probe_config.py');
-
-async function pythonFor(version: string): Promise<string> {
-  const mod = (await import(pathToFileURL(path.join(repoRoot, 'scripts', 'ensure-venvs.mjs')).href)) as { ensureVenv(v: string): { python: string } };
-  return mod.ensureVenv(version).python;
-}
-
-function probe(python: string, dir: string, module: string, variable: string, settings: string[]): Probe {
-  const out = execFileSync(python, [probeScript, module, variable, settings.join(',')], {
-    cwd: dir, encoding: 'utf8', timeout: 120_000, env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' },
-  });
-  return JSON.parse(out.trim().split('\n').pop()!) as Probe;
-}
+import { probe, pythonFor } from './support.js';
 
 const OLD_STYLE_SETTINGS = ['broker_url', 'broker_connection_retry_on_startup', 'result_backend', 'task_serializer', 'result_serializer', 'accept_content', 'timezone', 'worker_concurrency', 'worker_prefetch_multiplier', 'worker_max_tasks_per_child', 'task_time_limit', 'task_routes'];
 

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { quote, parse as shellParse } from 'shell-quote';
 import type { Integration, Reference } from './types.js';
-import { basename, logicalLines, loc } from './text.js';
+import { basename, logicalLines, loc, type LogicalLine } from './text.js';
 import { parseCeleryInvocations, scriptsRun } from './celery-command.js';
 import { templateView } from './template.js';
 
@@ -24,6 +24,17 @@ function instructionCommand(args: string): string {
     } catch { /* not valid JSON: Docker runs it with /bin/sh -c as written */ }
   }
   return t;
+}
+
+/**
+ * A Dockerfile's instructions as Docker reads them: continuations joined (comment lines inside one dropped),
+ * comment and blank lines left out, each with the line it starts on. The one reader of Dockerfile lines: the
+ * integration below, and the rules and verify steps that look at a Dockerfile's RUN/COPY lines.
+ */
+export function dockerfileInstructions(text: string): LogicalLine[] {
+  return logicalLines(dropContinuedComments(text))
+    .map((ll) => ({ line: ll.line, text: ll.text.trim() }))
+    .filter((ll) => ll.text !== '' && !ll.text.startsWith('#'));
 }
 
 /** Docker drops comment lines inside a `\` continuation; keep the line count by leaving a lone `\` */
@@ -113,9 +124,9 @@ export const dockerfileIntegration: Integration = {
     let workdir = '/';
     let stage = -1;
     let entrypoint: { text: string; line: number } | null = null;
-    for (const ll of logicalLines(dropContinuedComments(view.text))) {
-      const m = /^\s*([A-Za-z]+)\s+(.*)$/.exec(ll.text);
-      if (!m || ll.text.trim().startsWith('#')) continue;
+    for (const ll of dockerfileInstructions(view.text)) {
+      const m = /^([A-Za-z]+)\s+(.*)$/.exec(ll.text);
+      if (!m) continue;
       const instr = m[1]!.toUpperCase();
       const rest = m[2]!;
       const at = loc(file.file, ll.line);

@@ -10,9 +10,10 @@ import type { AppRec, Linker } from './index.js';
 import type { ConfigReader } from './config-sources.js';
 import { envCandidates, type EnvCandidate } from './env-defaults.js';
 import { objectCandidates, type ObjectCandidate } from './config-candidates.js';
+import { TEST_CODE_PATH } from './modules.js';
 
 /** Test code configures throw-away Flask apps; those writes are not the worker's config. */
-const TEST_PATH = /(^|\/)(tests?|testing)\/|(^|\/)(test_[^/]*|[^/]*_tests?|conftest)\.py$/;
+const TEST_PATH = TEST_CODE_PATH;
 /** Flask's from_object reads only UPPERCASE attributes. */
 const UPPER = /^[A-Z][A-Z0-9_]*$/;
 /** A test configuration chosen by its key or name (`"test": Test`, `TestingConfig`): test code, not the worker's config. */

@@ -6,7 +6,7 @@ import type { CallSite, CeleryApp, ConfigSource, Location, ProjectModel, PyValue
 import { ensurePythonParser, parsePythonSync } from './parser.js';
 import { needsEagerRead } from './prefilter.js';
 import { toPFile, locOf, lineOf, textOf, child, type PFile, type PNode } from './tree.js';
-import { ModuleIndex, moduleNames, type ModuleInfo } from './modules.js';
+import { ModuleIndex, moduleNames, TEST_CODE_PATH, type ModuleInfo } from './modules.js';
 import { calleeText, extractFile, isCeleryClassName, type FileFacts, type ModuleAssign, type RawClass, type RawFunction } from './extract.js';
 import { callArgs, dottedName, evalValue, type ValueContext } from './values.js';
 import { ConfigReader } from './config-sources.js';
@@ -477,7 +477,7 @@ export class Linker {
    * and is left alone here.
    */
   private buildCurrentApp(): void {
-    const isTest = (f: string): boolean => /(^|\/)(tests?|testing)\/|(^|\/)(test_[^/]*|[^/]*_tests?|conftest)\.py$/.test(f);
+    const isTest = (f: string): boolean => TEST_CODE_PATH.test(f);
     if ([...this.apps.values()].some((r) => !isTest(r.app.file))) return;
     let rec: AppRec | null = null;
     for (const facts of this.all) {

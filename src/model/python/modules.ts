@@ -1,6 +1,9 @@
 // File path -> importable module name, and module name -> project file (with a fallback for
 // namespace packages / src layouts, where the importable name is a suffix of the path).
 
+/** Test code by its path (tests/ folders, test_*.py, *_test(s).py, conftest.py): the model reads no worker config there. */
+export const TEST_CODE_PATH = /(^|\/)(tests?|testing)\/|(^|\/)(test_[^/]*|[^/]*_tests?|conftest)\.py$/;
+
 export interface ModuleInfo {
   file: string;
   module: string;

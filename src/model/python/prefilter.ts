@@ -9,6 +9,7 @@
 // (helpers, their calls and globals) need no trigger: the linker parses what task code reaches. When a
 // rule starts reading a new kind of fact from *every* module, add its trigger here. test/model/prefilter.test.ts checks on every fixture
 // that the model with the filter equals the model of a full read.
+import { TEST_CODE_PATH } from './modules.js';
 
 // One pass of a plain alternation is much cheaper than several case-insensitive scans (this runs
 // over every .py file of the project: ~100 ms for saleor's 4,338 files).
@@ -42,7 +43,7 @@ const TEST_WORDS = /Celery\(|shared_task|\.task\b|Task\b|config_from_object|\.co
 
 // JC502 and JC607 skip test files (src/rules/lib/settings.ts isTestFile, mirrored here), so their
 // triggers do not make a test file eager; the WORDS triggers still do (tasks or apps defined in tests).
-const TEST_FILE = /(^|\/)(tests?|testing)\/|(^|\/)(test_[^/]*|[^/]*_tests?|conftest)\.py$|test[^/]*settings|settings[^/]*test/i;
+const TEST_FILE = new RegExp(`${TEST_CODE_PATH.source}|test[^/]*settings|settings[^/]*test`, 'i');
 
 function lineAround(text: string, index: number): string {
   const start = text.lastIndexOf('\n', index) + 1;

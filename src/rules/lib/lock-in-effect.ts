@@ -4,6 +4,7 @@
 // own lines (COPY/ADD sources, the first RUN that installs), conservatively: any doubt means "the lock is used".
 import type { Dependency, ProjectModel } from '../../model/types.js';
 import { isDevOnlyFile } from './secrets.js';
+import { dockerfileInstructions } from '../../model/integrations/dockerfile.js';
 
 export interface LockBypass {
   /** the Dockerfile and line of the install that runs without the lock */
@@ -23,26 +24,6 @@ const USES_LOCK: Record<string, RegExp> = {
   'pdm.lock': /\bpdm\s+(install|sync)\b/,
 };
 const INSTALLS = /\bpip3?\s+install\b(?![^&;|]*\s(-U\s+|--upgrade\s+)?(pip|setuptools|wheel|poetry|uv|pipenv|pdm)(\s|$|[&;|]))|\bpoetry\s+(install|sync)\b|\buv\s+(sync|pip\s+install)\b|\bpipenv\s+(install|sync)\b|\bpdm\s+(install|sync)\b/;
-
-/** logical lines of a Dockerfile (continuations joined) with their first line number */
-function instructions(text: string): { line: number; text: string }[] {
-  const out: { line: number; text: string }[] = [];
-  let cur: { line: number; text: string } | null = null;
-  text.split('\n').forEach((raw, i) => {
-    const l = raw.replace(/\r$/, '');
-    if (!cur && (/^\s*#/.test(l) || !l.trim())) return;
-    if (!cur) cur = { line: i + 1, text: '' };
-    if (/^\s*#/.test(l)) return;
-    const cont = /\\\s*$/.test(l);
-    cur.text += ` ${l.replace(/\\\s*$/, '')}`;
-    if (!cont) {
-      out.push({ line: cur.line, text: cur.text.trim() });
-      cur = null;
-    }
-  });
-  if (cur) out.push(cur);
-  return out;
-}
 
 /**
  * The committed lock `lock` (a Dependency with isLock) is bypassed by every Dockerfile of the project that installs
@@ -65,7 +46,7 @@ export function lockBypassedByDockerfiles(model: ProjectModel, lock: Dependency)
 /** how one Dockerfile's first dependency install treats the lock: 'uses' it, 'none' (no install), or the bypassing RUN */
 function installWithoutLock(text: string, lockName: string, readsLock: RegExp | undefined): 'uses' | 'none' | { line: number; command: string; copied: boolean } {
   let copied = false;
-  for (const ins of instructions(text)) {
+  for (const ins of dockerfileInstructions(text)) {
     const m = /^(COPY|ADD)\s+(.*)$/i.exec(ins.text);
     if (m) {
       // JSON form is not read: assume it may copy the lock

@@ -1,7 +1,6 @@
-// Where the project's Python code mentions the names of its own config assignments, found in one pass over the
-// files. JC104 asks, per unknown key, "does the project read this name itself?"; asking it with one regex scan of
-// every file per key made a config of 10,000 keys take 40 s (hardening test D9). The index is built once per model
-// and only for the names config sources assign, so its size follows the project's settings, not its code.
+// Where the project's Python code mentions some names, found in one pass over the files. JC104 asks, for each
+// unknown key, "does the project read this name itself?"; one regex scan of every file per key made a config of
+// 10,000 keys take 40 s (hardening test D9). The rule gathers the keys it is unsure of and asks once.
 import type { ProjectModel } from '../../model/types.js';
 
 export interface NameMention {
@@ -11,50 +10,36 @@ export interface NameMention {
   text: string;
 }
 
-const cache = new WeakMap<ProjectModel, Map<string, NameMention[]>>();
 const IDENT = /[A-Za-z_]\w*/g;
+const IDENT_ONLY = /^[A-Za-z_]\w*$/;
 
-/** Every line of a Python file of the project that holds `name` as a whole word (comments included: callers judge). */
-export function mentionsOf(model: ProjectModel, name: string): NameMention[] {
-  if (!/^[A-Za-z_]\w*$/.test(name)) return scan(model, name); // a dict key that is no identifier: rare, scanned
-  let index = cache.get(model);
-  if (!index) {
-    index = build(model);
-    cache.set(model, index);
-  }
-  return index.get(name) ?? [];
-}
-
-function build(model: ProjectModel): Map<string, NameMention[]> {
-  const wanted = new Set<string>();
-  for (const s of model.configSources) for (const a of s.settings) wanted.add(a.name);
+/** Every line of a Python file of the project that holds one of `names` as a whole word (comments included: callers judge). */
+export function nameMentions(model: ProjectModel, names: Set<string>): Map<string, NameMention[]> {
   const index = new Map<string, NameMention[]>();
-  if (wanted.size === 0) return index;
+  if (names.size === 0) return index;
+  const add = (name: string, m: NameMention): void => {
+    let list = index.get(name);
+    if (!list) index.set(name, (list = []));
+    list.push(m);
+  };
+  const idents = new Set([...names].filter((n) => IDENT_ONLY.test(n)));
+  // a dict key that is no identifier ("worker-log-level"): rare, matched by its own pattern
+  const others = [...names].filter((n) => !idents.has(n)).map((n) => ({ n, re: new RegExp(`(?<![\\w-])${n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\w-])`) }));
+  // one scan per file finds the few files that mention any of the names; only those are split and tokenised
+  const any = idents.size > 0 ? new RegExp(`\\b(?:${[...idents].join('|')})\\b`) : null;
   for (const f of model.files) {
     if (f.kind !== 'python') continue;
-    const lines = f.text.split(/\r?\n/);
-    for (let i = 0; i < lines.length; i++) {
-      const text = lines[i]!;
-      const seen = new Set<string>();
-      for (const m of text.matchAll(IDENT)) {
-        const w = m[0];
-        if (!wanted.has(w) || seen.has(w)) continue;
-        seen.add(w);
-        let list = index.get(w);
-        if (!list) index.set(w, (list = []));
-        list.push({ file: f.file, line: i + 1, text });
+    const hasIdent = any?.test(f.text) ?? false;
+    const other = others.filter((o) => f.text.includes(o.n));
+    if (!hasIdent && other.length === 0) continue;
+    f.text.split(/\r?\n/).forEach((text, i) => {
+      const at = { file: f.file, line: i + 1, text };
+      if (hasIdent) {
+        const seen = new Set<string>();
+        for (const m of text.matchAll(IDENT)) if (idents.has(m[0]) && !seen.has(m[0])) { seen.add(m[0]); add(m[0], at); }
       }
-    }
+      for (const o of other) if (o.re.test(text)) add(o.n, at);
+    });
   }
   return index;
-}
-
-function scan(model: ProjectModel, name: string): NameMention[] {
-  const word = new RegExp(`(?<![\\w-])${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\w-])`);
-  const out: NameMention[] = [];
-  for (const f of model.files) {
-    if (f.kind !== 'python' || !f.text.includes(name)) continue;
-    f.text.split(/\r?\n/).forEach((text, i) => { if (word.test(text)) out.push({ file: f.file, line: i + 1, text }); });
-  }
-  return out;
 }
