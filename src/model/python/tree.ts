@@ -43,26 +43,40 @@ function langTables(tree: Tree): LangTables {
 /** Node types whose children we never need (their text is read from the source). */
 const LEAF_TYPES = new Set(['string', 'comment', 'integer', 'float', 'identifier', 'escape_sequence']);
 
+/** The children of a node that has none: one shared, frozen array (most kept nodes are leaves). */
+const NO_CHILDREN: PNode[] = Object.freeze([]) as unknown as PNode[];
+
 export function toPFile(file: string, text: string, tree: Tree): PFile {
   const { types, named, fields } = langTables(tree);
   const c = tree.walk();
-  const root: PNode = { type: 'module', field: null, start: 0, end: text.length, children: [], parent: null };
+  const root: PNode = { type: 'module', field: null, start: 0, end: text.length, children: NO_CHILDREN, parent: null };
   let errorAt: number | null = null;
   const hasError = tree.rootNode.hasError;
   // the cursor starts at the module node; walk its descendants. Anonymous tokens are leaves in this
   // grammar, so only kept (named) nodes are descended into and `parent` mirrors the cursor's parent.
+  // Children are collected on one scratch stack and copied into an array of their exact size when their
+  // parent is left (an array grown by push keeps room for 16: most of a tree's memory went there).
+  const scratch: PNode[] = [];
+  const marks: number[] = [];
+  const close = (n: PNode): void => {
+    const mark = marks.pop()!;
+    if (scratch.length > mark) n.children = scratch.slice(mark);
+    scratch.length = mark;
+  };
   let parent = root;
+  marks.push(0);
   if (c.gotoFirstChild()) {
     for (;;) {
       const id = c.nodeTypeId;
       const type = types[id] ?? '';
       let node: PNode | null = null;
       if ((named[id] || type === 'async') && type !== 'comment') {
-        node = { type, field: fields[c.currentFieldId] ?? null, start: c.startIndex, end: c.endIndex, children: [], parent };
-        parent.children.push(node);
+        node = { type, field: fields[c.currentFieldId] ?? null, start: c.startIndex, end: c.endIndex, children: NO_CHILDREN, parent };
+        scratch.push(node);
       }
       if (hasError && errorAt === null && (type === 'ERROR' || c.nodeIsMissing)) errorAt = c.startIndex;
       if (node && !LEAF_TYPES.has(type) && c.gotoFirstChild()) {
+        marks.push(scratch.length);
         parent = node;
         continue;
       }
@@ -72,11 +86,13 @@ export function toPFile(file: string, text: string, tree: Tree): PFile {
           done = true;
           break;
         }
+        close(parent);
         parent = parent.parent ?? root;
       }
       if (done) break;
     }
   }
+  for (let n: PNode | null = parent; n; n = n.parent) close(n);
   c.delete();
   if (hasError && errorAt === null) errorAt = 0;
   return { file, text, root, errorAt, lineStarts: lineStartsOf(text) };
