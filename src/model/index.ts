@@ -9,7 +9,7 @@ import type { ProjectModel, SourceFileInfo } from './types.js';
 import { integrations } from './integrations/index.js';
 import { readIntegrations } from './integrations/run.js';
 import { templatedPythonView } from './integrations/template.js';
-import { readPython } from './python/index.js';
+import { readPython, type ReadPythonOptions } from './python/index.js';
 import { isTypeScriptInput, readTypeScript, typeScriptKind, usesJobClient } from './typescript/index.js';
 import { JobctlError } from '../util/errors.js';
 
@@ -26,6 +26,8 @@ const MAX_FILES = 200_000;
 export interface BuildOptions {
   /** extra glob-free path prefixes (relative) to skip, from jobctl config `exclude` */
   exclude?: string[];
+  /** options of the Python reader (parse threads, read-all) */
+  python?: ReadPythonOptions;
 }
 
 const timingsByModel = new WeakMap<ProjectModel, Record<string, number>>();
@@ -117,7 +119,7 @@ export async function buildProjectModel(rootArg: string, opts: BuildOptions = {}
   // config_from_envvar / DJANGO_SETTINGS_MODULE through the env vars they set (model.envAssignments)
   await readIntegrations(pending, model, { root, files: rels, gitTracked, maxFileBytes: MAX_FILE_BYTES });
   const tIntegrations = performance.now();
-  await readPython(python, model);
+  await readPython(python, model, opts.python);
   await readTypeScript(typescript, model);
   const r = (n: number): number => Math.round(n);
   timingsByModel.set(model, { discover: r(tDiscovered - t0), read: r(tRead - tDiscovered), integrations: r(tIntegrations - tRead), python: r(performance.now() - tIntegrations) });

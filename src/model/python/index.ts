@@ -5,6 +5,7 @@
 import type { CallSite, CeleryApp, ConfigSource, Location, ProjectModel, PyValue, SettingAssignment, SourceFileInfo, TaskDef, TaskDecorator } from '../types.js';
 import { ensurePythonParser, parsePythonSync } from './parser.js';
 import { needsEagerRead } from './prefilter.js';
+import { chooseThreads, ParsePool } from './parse-pool.js';
 import { toPFile, locOf, lineOf, textOf, child, type PFile, type PNode } from './tree.js';
 import { ModuleIndex, moduleNames, TEST_CODE_PATH, type ModuleInfo } from './modules.js';
 import { calleeText, extractFile, isCeleryClassName, type FileFacts, type ModuleAssign, type RawClass, type RawFunction } from './extract.js';
@@ -70,6 +71,10 @@ export interface ReadPythonOptions {
    * Also switched on by JOBCTL_PYTHON_READ_ALL=1.
    */
   readAll?: boolean;
+  /** parse worker threads for the eager parse: 0 off, N workers; default JOBCTL_THREADS, else automatic (parse-pool.ts) */
+  threads?: number;
+  /** tests: the main thread leaves every file it can to the workers (ParsePool mainParses=false) */
+  workersOnly?: boolean;
 }
 
 /** A folder whose name starts with '.' (.semgrep, .github, .devcontainer): tooling, never an importable package. */
@@ -94,21 +99,34 @@ export async function readPython(files: SourceFileInfo[], model: ProjectModel, o
   }
   const loader = new FileLoader(sorted, infos, model);
   const readAll = opts.readAll ?? process.env.JOBCTL_PYTHON_READ_ALL === '1';
-  for (const f of sorted) {
-    if (readAll || needsEagerRead(f.file, f.text)) loader.load(f.file);
+  const eager = sorted.filter((f) => readAll || needsEagerRead(f.file, f.text));
+  // worker threads parse part of the eager files when cores are free (parse-pool.ts); facts are taken here, in order
+  const choice = chooseThreads({ requested: opts.threads, eagerChars: eager.reduce((n, f) => n + f.text.length, 0), eagerFiles: eager.length });
+  const pool = choice.workers > 0 ? new ParsePool(eager, choice.workers, !opts.workersOnly) : null;
+  try {
+    for (let i = 0; i < eager.length; i++) loader.load(eager[i]!.file, pool ? await pool.take(i) : null);
+  } finally {
+    await pool?.close();
   }
   try {
     new Linker(loader, index, model).run();
   } catch (err) {
     model.notes.push({ level: 'warning', message: `Python model incomplete: ${(err as Error).message}` });
   }
-  readStats.set(model, { files: sorted.length, parsed: loader.loaded.length, eager: loader.eagerCount });
+  readStats.set(model, { files: sorted.length, parsed: loader.loaded.length, eager: loader.eagerCount, threads: { workers: choice.workers, reason: choice.reason, parsedByWorkers: pool?.parsedByWorkers ?? 0 } });
 }
 
-const readStats = new WeakMap<ProjectModel, { files: number; parsed: number; eager: number }>();
+export interface PythonReadStats {
+  files: number;
+  parsed: number;
+  eager: number;
+  /** parse worker threads used for the eager parse (parse-pool.ts) and how many files they parsed */
+  threads: { workers: number; reason: string; parsedByWorkers: number };
+}
+const readStats = new WeakMap<ProjectModel, PythonReadStats>();
 
 /** How many Python files were parsed (eagerly by the pre-filter, in total incl. lazily), for benchmarks. */
-export function pythonReadStats(model: ProjectModel): { files: number; parsed: number; eager: number } | undefined {
+export function pythonReadStats(model: ProjectModel): PythonReadStats | undefined {
   return readStats.get(model);
 }
 
@@ -132,8 +150,11 @@ export class FileLoader {
     this.linking = true;
   }
 
-  /** Facts of a project file, parsing it now if needed; null when it cannot be read. */
-  load(file: string): FileFacts | null {
+  /**
+   * Facts of a project file, parsing it now if needed; null when it cannot be read. `parsed`: its light tree when
+   * a parse worker made it (parse-pool.ts), else it is parsed here.
+   */
+  load(file: string, parsed: PFile | null = null): FileFacts | null {
     const hit = this.byFile.get(file);
     if (hit !== undefined) return hit;
     const entry = this.sources.get(file);
@@ -146,13 +167,7 @@ export class FileLoader {
       return null;
     }
     try {
-      const tree = parsePythonSync(src.text);
-      let pf: PFile;
-      try {
-        pf = toPFile(file, src.text, tree);
-      } finally {
-        tree.delete();
-      }
+      const pf = parsed ?? parseFile(file, src.text);
       if (pf.errorAt !== null) {
         this.model.notes.push({ level: 'warning', file, message: `Python syntax error near line ${lineOf(pf, pf.errorAt)}; read what could be parsed` });
       }
@@ -182,6 +197,15 @@ export class FileLoader {
   /** Facts of a file only if it is already loaded (never parses). */
   peek(file: string): FileFacts | null {
     return this.byFile.get(file) ?? null;
+  }
+}
+
+function parseFile(file: string, text: string): PFile {
+  const tree = parsePythonSync(text);
+  try {
+    return toPFile(file, text, tree);
+  } finally {
+    tree.delete();
   }
 }
 

@@ -5,7 +5,7 @@
 // Used by the fact cache (an encoded tree is stored per file, so a warm run skips the wasm parse) and by a
 // parse worker (the array's buffer is transferred, not copied). Decoding only allocates the PNodes.
 import type { Tree } from './parser.js';
-import { ERROR_ID, grammarTables, lineStartsOf, LEAF_TYPES, type GrammarTables, type PFile, type PNode } from './tree.js';
+import { ERROR_ID, grammarTables, lineStartsOf, LEAF_TYPES, NO_CHILDREN, type GrammarTables, type PFile, type PNode } from './tree.js';
 
 export interface EncodedTree {
   /** 4 words per node, pre-order; record 0 is the module */
@@ -161,8 +161,10 @@ export function decodePFile(file: string, text: string, enc: EncodedTree, tables
     const fieldId = w >>> 16;
     const start = a[o + 1]!;
     const end = a[o + 2]!;
-    if (typeId >= types.length || fieldId >= fields.length || start > end || end > len) throw new TreeCodecError(`bad record ${i}`);
-    return { type: types[typeId]!, field: fields[fieldId] ?? null, start, end, children: [], parent };
+    // children in an array of their exact size (see toPFile); a leaf shares the empty one
+    const kids = a[o + 3]!;
+    if (typeId >= types.length || fieldId >= fields.length || start > end || end > len || kids >= count) throw new TreeCodecError(`bad record ${i}`);
+    return { type: types[typeId]!, field: fields[fieldId] ?? null, start, end, children: kids > 0 ? new Array<PNode>(kids) : NO_CHILDREN, parent };
   };
   const root = make(0, null);
   if (root.type !== 'module' || root.start !== 0 || root.end !== len) throw new TreeCodecError('the tree does not span the text');
@@ -175,9 +177,9 @@ export function decodePFile(file: string, text: string, enc: EncodedTree, tables
     }
     if (left.length === 0) throw new TreeCodecError('records after the end of the tree');
     const parent = stack[stack.length - 1]!;
-    left[left.length - 1]!--;
     const node = make(i, parent);
-    parent.children.push(node);
+    parent.children[parent.children.length - left[left.length - 1]!] = node;
+    left[left.length - 1]!--;
     const kids = a[i * WORDS + 3]!;
     if (kids > 0) {
       stack.push(node);

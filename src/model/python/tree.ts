@@ -69,7 +69,7 @@ export const ERROR_ID = 0xffff;
 export const LEAF_TYPES = new Set(['string', 'comment', 'integer', 'float', 'identifier', 'escape_sequence']);
 
 /** The children of a node that has none: one shared, frozen array (most kept nodes are leaves). */
-const NO_CHILDREN: PNode[] = Object.freeze([]) as unknown as PNode[];
+export const NO_CHILDREN: PNode[] = Object.freeze([]) as unknown as PNode[];
 
 export function toPFile(file: string, text: string, tree: Tree): PFile {
   const { types, named, fields } = grammarTables(tree);
