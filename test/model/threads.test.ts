@@ -94,14 +94,15 @@ test('the process exits when the reader is done with its workers, and when the c
 });
 
 test('threads are off when only one core is free, on request, and for a small parse', () => {
-  const big = { eagerChars: 3_000_000, eagerFiles: 300, env: {} };
+  const big = { eagerChars: 60_000_000, eagerFiles: 3000, env: {} };
   assert.equal(chooseThreads({ ...big, cores: 1, load: 0 }).workers, 0);
   assert.equal(chooseThreads({ ...big, cores: 2, load: 1.2 }).workers, 0, 'two cores, one busy: one free');
   assert.equal(chooseThreads({ ...big, cores: 8, load: 7.5 }).workers, 0);
   assert.match(chooseThreads({ ...big, cores: 2, load: 1.2 }).reason, /off: 0\.8 of 2 cores free/);
   assert.equal(chooseThreads({ ...big, cores: 2, load: 0 }).workers, 1, 'two idle cores: one worker beside the main thread');
   assert.equal(chooseThreads({ ...big, cores: 16, load: 0 }).workers, 3, 'never more than 3 automatically');
-  assert.equal(chooseThreads({ eagerChars: 200_000, eagerFiles: 40, env: {}, cores: 16, load: 0 }).workers, 0, 'too little to parse');
+  assert.equal(chooseThreads({ ...big, eagerChars: 1_200_000, cores: 16, load: 0 }).workers, 0, "too little to parse (saleor's eager parse)");
+  assert.equal(chooseThreads({ ...big, eagerChars: 28_000_000, cores: 16, load: 0 }).workers, 2, 'one worker per 10 M characters');
   // JOBCTL_THREADS and the option
   assert.equal(chooseThreads({ ...big, env: { JOBCTL_THREADS: '0' }, cores: 16, load: 0 }).workers, 0);
   assert.equal(chooseThreads({ ...big, env: { JOBCTL_THREADS: '2' }, cores: 1, load: 3 }).workers, 2, 'asked for: used even on a busy machine');

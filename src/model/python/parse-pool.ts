@@ -6,9 +6,12 @@
 // When threads are used (chooseThreads):
 // - JOBCTL_THREADS=0 turns them off, JOBCTL_THREADS=N asks for N workers (ReadPythonOptions.threads wins);
 // - otherwise only when more than one core is free — os.availableParallelism() minus the 1-minute load
-//   average (other processes already running keep their cores busy) — and the eager parse is big enough to
-//   repay a worker's start-up (~50 ms CPU: a Node isolate plus the wasm grammar), so the run does not cost
-//   more CPU than a single-threaded one (the issue allows 5 %).
+//   average (processes already running keep their cores busy) — and the eager parse is big enough that a
+//   worker's fixed cost stays near 5 % of it: a worker costs ~45 ms CPU to start (a Node isolate plus the wasm
+//   grammar) and ~50-100 ms more while V8 tiers up its wasm and JS, against ~0.2 ms CPU per 1,000 characters
+//   parsed. So one worker per 10 M characters parsed eagerly: off for a normal audit, where the pre-filter
+//   leaves little to parse (saleor: 1.2 M of 28 M characters; a worker there cost +7 % CPU), on for a read of
+//   every file (JOBCTL_PYTHON_READ_ALL=1). docs/notes/speed.md has the measurements.
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { SourceFileInfo } from '../types.js';
@@ -26,10 +29,8 @@ export interface ParseReply {
   trees: ({ index: number; enc: EncodedTree } | { index: number; error: string })[];
 }
 
-/** Eager Python text (UTF-16 units) below which automatic threads are not started: the start-up would not pay. */
-export const MIN_AUTO_CHARS = 1_000_000;
-/** Characters per worker in automatic mode, and the most workers started automatically. */
-const CHARS_PER_WORKER = 1_000_000;
+/** Eagerly parsed Python text (UTF-16 units) per automatic worker, and the most workers started automatically. */
+export const AUTO_CHARS_PER_WORKER = 10_000_000;
 const MAX_AUTO_WORKERS = 3;
 /** Workers one may ask for (JOBCTL_THREADS / the option). */
 const MAX_WORKERS = 16;
@@ -47,6 +48,7 @@ export interface ThreadChoice {
 export interface ChooseThreadsInput {
   /** ReadPythonOptions.threads: 0 off, N workers; undefined: JOBCTL_THREADS, else automatic */
   requested?: number | undefined;
+  /** Python text to parse eagerly (UTF-16 units), in how many files */
   eagerChars: number;
   eagerFiles: number;
   env?: NodeJS.ProcessEnv;
@@ -72,8 +74,8 @@ export function chooseThreads(input: ChooseThreadsInput): ThreadChoice {
   const free = Math.max(0, cores - load);
   const where = `${free.toFixed(1)} of ${cores} cores free (load ${load.toFixed(1)})`;
   if (free < 2) return { workers: 0, reason: `off: ${where}` };
-  if (input.eagerChars < MIN_AUTO_CHARS) return { workers: 0, reason: `off: too little to parse (${input.eagerChars} characters)` };
-  const workers = Math.min(Math.floor(free) - 1, MAX_AUTO_WORKERS, Math.ceil(input.eagerChars / CHARS_PER_WORKER));
+  if (input.eagerChars < AUTO_CHARS_PER_WORKER) return { workers: 0, reason: `off: too little to parse (${input.eagerChars} characters)` };
+  const workers = Math.min(Math.floor(free) - 1, MAX_AUTO_WORKERS, Math.floor(input.eagerChars / AUTO_CHARS_PER_WORKER));
   return { workers, reason: where };
 }
 
