@@ -37,6 +37,7 @@ export default class Audit extends JobctlCommand {
     baseline: Flags.string({ summary: 'report only findings not in this baseline file (default: jobctl.yaml `baseline`, else jobctl-baseline.json in the project when it exists)' }),
     'write-baseline': Flags.string({ summary: "record today's findings in this file (creates or prunes it) and exit 0" }),
     'no-baseline': Flags.boolean({ summary: 'ignore any baseline: report every finding' }),
+    'no-cache': Flags.boolean({ summary: "read every file afresh: neither use nor write jobctl's per-file cache (~/.cache/jobctl/facts; also JOBCTL_NO_CACHE=1)" }),
   };
 
   async run(): Promise<AuditResult> {
@@ -46,6 +47,7 @@ export default class Audit extends JobctlCommand {
     const config = await loadConfig(args.path);
     const full = await runAudit(args.path, {
       config,
+      cache: !flags['no-cache'],
       ...(flags.target !== undefined ? { target: flags.target } : {}),
       ...(flags.select ? { select: flags.select } : {}),
       ...(flags.ignore ? { ignore: flags.ignore } : {}),

@@ -50,6 +50,11 @@ export function grammarTables(tree: Tree): GrammarTables {
   return tables;
 }
 
+/** The loaded grammar's tables, once a tree has been copied in this process; null before. */
+export function knownGrammarTables(): GrammarTables | null {
+  return tables;
+}
+
 /** Tables from stored names (a cache file's header); the key is recomputed from the names. */
 export function makeGrammarTables(types: readonly string[], named: readonly boolean[], fields: readonly (string | null)[]): GrammarTables {
   const h = createHash('sha1');
