@@ -9,6 +9,7 @@ import { buildAuditSarif } from '../report/audit-sarif.js';
 import { JobctlError } from '../util/errors.js';
 import { readBaseline, resolveBaselinePath, withBaseline, writeBaseline } from '../engine/baseline.js';
 import { onlyFiles } from '../engine/only-files.js';
+import { noCacheFlag } from '../cli/cache-flag.js';
 
 export default class Audit extends JobctlCommand {
   static override summary = 'Scan a Celery project for upgrade breakers, security and readiness problems';
@@ -37,7 +38,7 @@ export default class Audit extends JobctlCommand {
     baseline: Flags.string({ summary: 'report only findings not in this baseline file (default: jobctl.yaml `baseline`, else jobctl-baseline.json in the project when it exists)' }),
     'write-baseline': Flags.string({ summary: "record today's findings in this file (creates or prunes it) and exit 0" }),
     'no-baseline': Flags.boolean({ summary: 'ignore any baseline: report every finding' }),
-    'no-cache': Flags.boolean({ summary: "read every file afresh: neither use nor write jobctl's per-file cache (~/.cache/jobctl/facts; also JOBCTL_NO_CACHE=1)" }),
+    'no-cache': noCacheFlag,
   };
 
   async run(): Promise<AuditResult> {
