@@ -278,12 +278,12 @@ test('CLI: a warm run never loads the grammar; an edited lazily-read file is par
     assert.deepEqual(ws.parsed, []);
     assert.equal(ws.grammarLoaded, false, 'every parse a hit: the wasm grammar is never loaded');
 
-    // the helper is read only because task code reaches it: the read starts over with the grammar loaded
+    // the helper is read only because task code reaches it; it was parsed last time, so the grammar is loaded up front
     editKeepingSizeAndMtime(path.join(dir, 'proj/helpers.py'), 'return x + 1', 'return x + 2');
     const edited = await jobctl(args, { env });
     const es = stats(edited);
     assert.deepEqual(es.parsed, ['proj/helpers.py']);
-    assert.equal(es.restarted, true);
+    assert.equal(es.restarted, false);
     assert.equal(es.grammarLoaded, true);
     const noneEdited = await jobctl([...args, '--no-cache'], { env });
     assert.equal(stable(edited.stdout), stable(noneEdited.stdout));
@@ -299,6 +299,35 @@ test('CLI: a warm run never loads the grammar; an edited lazily-read file is par
     // nothing of the cache inside the project
     const now = snapshot(dir).filter((l) => !/^proj\/(helpers|app)\.py /.test(l));
     assert.deepEqual(now, before.filter((l) => !/^proj\/(helpers|app)\.py /.test(l)));
+  } finally {
+    removeDir(dir);
+    removeDir(home);
+  }
+});
+
+test('CLI: a deploy-file change that makes the linker reach an unparsed module starts the read over with the grammar', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'jobctl-factcache-dj-'));
+  const home = mkdtempSync(path.join(tmpdir(), 'jobctl-factcache-cli-'));
+  const env = { JOBCTL_CACHE_DIR: home, JOBCTL_DEBUG: 'cache' };
+  try {
+    mkdirSync(path.join(dir, 'proj'));
+    writeFileSync(path.join(dir, 'requirements.txt'), 'celery==5.3.6\ndjango==4.2\n');
+    writeFileSync(path.join(dir, 'proj/__init__.py'), '');
+    writeFileSync(path.join(dir, 'proj/celery.py'), "from celery import Celery\n\napp = Celery('proj')\napp.config_from_object('django.conf:settings', namespace='CELERY')\n");
+    writeFileSync(path.join(dir, 'proj/settings_a.py'), "DEBUG = True\nTIME_ZONE = 'UTC'\n");
+    writeFileSync(path.join(dir, 'proj/settings_b.py'), "DEBUG = False\nTIME_ZONE = 'Europe/Paris'\n");
+    const args = ['audit', dir, '--json', '--exit-zero'];
+    const stats = (r: { stderr: string }): FactCacheStats & { grammarLoaded: boolean } => JSON.parse(r.stderr.split('\n').find((l) => l.startsWith('jobctl: fact cache '))!.slice(19)) as FactCacheStats & { grammarLoaded: boolean };
+    writeFileSync(path.join(dir, '.env'), 'DJANGO_SETTINGS_MODULE=proj.settings_a\n');
+    assert.deepEqual(stats(await jobctl(args, { env })).parsed, ['proj/celery.py', 'proj/settings_a.py']);
+    assert.equal(stats(await jobctl(args, { env })).grammarLoaded, false);
+    writeFileSync(path.join(dir, '.env'), 'DJANGO_SETTINGS_MODULE=proj.settings_b\n');
+    const switched = await jobctl(args, { env });
+    const s = stats(switched);
+    assert.deepEqual(s.parsed, ['proj/settings_b.py']);
+    assert.equal(s.restarted, true);
+    const none = await jobctl([...args, '--no-cache'], { env });
+    assert.equal(stable(switched.stdout), stable(none.stdout));
   } finally {
     removeDir(dir);
     removeDir(home);

@@ -250,6 +250,14 @@ export class FactCache {
     return this.tree(file, text) !== null;
   }
 
+  /** Whether a file parsed last time has changed, or a file is new: then it is likely to be parsed again. */
+  likelyParse(files: { file: string; text: string }[]): boolean {
+    return files.some((f) => {
+      const e = this.old.get(f.file);
+      return !e || (e.tree !== null && e.hash !== this.hashOf(f.file, f.text));
+    });
+  }
+
   /** A cached tree was used (counted), or turned out unusable (dropped, so the file is parsed and stored again). */
   used(file: string, ok: boolean): void {
     if (ok) this.stats.treeHits++;

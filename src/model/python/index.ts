@@ -92,9 +92,9 @@ export async function readPython(files: SourceFileInfo[], model: ProjectModel, o
   const readAll = opts.readAll ?? process.env.JOBCTL_PYTHON_READ_ALL === '1';
   const cache = opts.cache;
   const eager = sorted.filter((f) => readAll || (cache ? cache.eager(f.file, f.text, () => needsEagerRead(f.file, f.text)) : needsEagerRead(f.file, f.text)));
-  // when every eager file's tree is cached the grammar is not loaded; if the linker then reaches a file that
-  // is not, the read starts over with the grammar loaded (GrammarNeeded)
-  const grammarNow = !cache || eager.some((f) => !cache.hasTree(f.file, f.text));
+  // the grammar is not loaded when every eager file's tree is cached and no file parsed last time changed; if the
+  // linker then reaches a file with no cached tree, the read starts over with the grammar loaded (GrammarNeeded)
+  const grammarNow = !cache || eager.some((f) => !cache.hasTree(f.file, f.text)) || cache.likelyParse(sorted);
   if (grammarNow && !(await loadGrammar(model))) return;
   const mark = markModel(model);
   try {
