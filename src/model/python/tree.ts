@@ -35,7 +35,8 @@ export interface GrammarTables {
 }
 let tables: GrammarTables | null = null;
 
-export function grammarTables(tree: Tree): GrammarTables {
+/** The tables of the grammar a tree (or a parser: anything with its `language`) was made with; memoized per process. */
+export function grammarTables(tree: { language: Tree['language'] }): GrammarTables {
   if (tables) return tables;
   const lang = tree.language;
   const types: string[] = [];
