@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { buildProjectModel } from '../../src/model/index.js';
 import { pythonReadStats } from '../../src/model/python/index.js';
+import { factCacheStats } from '../../src/model/python/fact-cache.js';
 import { chooseThreads } from '../../src/model/python/parse-pool.js';
 import { runAudit } from '../../src/engine/audit.js';
 import { JobctlError } from '../../src/util/errors.js';
@@ -66,6 +67,35 @@ test('a PyPI corpus project (pretalx) audits the same with parse threads', async
   assert.ok(existsSync(path.join(dir, '.jobctl-corpus-complete')), `pretalx is not in .cache/corpus: ${r.stderr}`);
   const byWorkers = await assertSameWithThreads(dir, 'pretalx');
   assert.ok(byWorkers > 10, `the workers parsed ${byWorkers} pretalx files`);
+});
+
+test('trees the workers parse go into the fact cache: the warm run parses nothing and audits the same', async () => {
+  const dir = checkoutFixture('seed-visualization-fastapi');
+  const cacheHome = mkdtempSync(path.join(tmpdir(), 'jobctl-threads-cache-'));
+  const saved = process.env.JOBCTL_CACHE_DIR;
+  process.env.JOBCTL_CACHE_DIR = cacheHome;
+  try {
+    const audit = async (threads: number): Promise<{ json: string; parsedByWorkers: number; parsed: number; treeHits: number }> => {
+      const model = await buildProjectModel(dir, { cache: true, python: { threads, workersOnly: true } });
+      const result = await runAudit(dir, { model });
+      const { durationMs: _d, timings: _t, ...summary } = result.summary;
+      const cache = factCacheStats(model)!;
+      return { json: JSON.stringify({ ...result, summary }), parsedByWorkers: pythonReadStats(model)!.threads.parsedByWorkers, parsed: cache.parsed.length, treeHits: cache.treeHits };
+    };
+    const cold = await audit(2);
+    assert.ok(cold.parsedByWorkers > 3, `the workers parsed ${cold.parsedByWorkers} files`);
+    const warm = await audit(2);
+    assert.equal(warm.parsed, 0, 'the warm run parsed files the workers had parsed');
+    assert.equal(warm.parsedByWorkers, 0, 'nothing left for the workers on a warm run');
+    assert.ok(warm.treeHits >= cold.parsedByWorkers);
+    assert.equal(warm.json, cold.json);
+    assert.equal(JSON.stringify(JSON.parse((await auditJson(dir, 0)).json)), cold.json, 'threads and cache, or neither: the same audit');
+  } finally {
+    if (saved === undefined) delete process.env.JOBCTL_CACHE_DIR;
+    else process.env.JOBCTL_CACHE_DIR = saved;
+    removeDir(cacheHome);
+    removeDir(dir);
+  }
 });
 
 test('the process exits when the reader is done with its workers, and when the caller throws', () => {

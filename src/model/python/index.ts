@@ -3,10 +3,11 @@
 // once per process) and copied into a light JS tree (tree.ts); per-file facts (extract.ts) are then
 // linked across modules here. Never throws on malformed Python: problems become model.notes.
 import type { CallSite, CeleryApp, ConfigSource, Location, ProjectModel, PyValue, SettingAssignment, SourceFileInfo, TaskDef, TaskDecorator } from '../types.js';
-import { ensurePythonParser, parsePythonSync } from './parser.js';
+import { ensurePythonParser } from './parser.js';
 import { needsEagerRead } from './prefilter.js';
-import { chooseThreads, ParsePool } from './parse-pool.js';
-import { toPFile, locOf, lineOf, textOf, child, type PFile, type PNode } from './tree.js';
+import { chooseThreads, ParsePool, type ThreadChoice, type WorkerTree } from './parse-pool.js';
+import { locOf, lineOf, textOf, child, type PNode } from './tree.js';
+import { GrammarNeeded, pfileOf, type FactCache } from './fact-cache.js';
 import { ModuleIndex, moduleNames, TEST_CODE_PATH, type ModuleInfo } from './modules.js';
 import { calleeText, extractFile, isCeleryClassName, type FileFacts, type ModuleAssign, type RawClass, type RawFunction } from './extract.js';
 import { callArgs, dottedName, evalValue, type ValueContext } from './values.js';
@@ -71,6 +72,8 @@ export interface ReadPythonOptions {
    * Also switched on by JOBCTL_PYTHON_READ_ALL=1.
    */
   readAll?: boolean;
+  /** the per-file cache between runs (fact-cache.ts): pre-filter verdicts and syntax trees of unchanged files */
+  cache?: FactCache;
   /** parse worker threads for the eager parse: 0 off, N workers; default JOBCTL_THREADS, else automatic (parse-pool.ts) */
   threads?: number;
   /** tests: the main thread leaves every file it can to the workers (ParsePool mainParses=false) */
@@ -91,29 +94,53 @@ export async function readPython(files: SourceFileInfo[], model: ProjectModel, o
   const sorted = files.filter((f) => !HIDDEN_DIR.test(f.file)).sort((a, b) => cmp(a.file, b.file));
   const infos = moduleNames(sorted.map((f) => f.file), model.placedFiles);
   const index = new ModuleIndex(infos);
-  try {
-    await ensurePythonParser();
-  } catch (err) {
-    model.notes.push({ level: 'warning', message: `Python files not read: the tree-sitter Python grammar could not be loaded (${(err as Error).message})` });
-    return;
-  }
-  const loader = new FileLoader(sorted, infos, model);
   const readAll = opts.readAll ?? process.env.JOBCTL_PYTHON_READ_ALL === '1';
-  const eager = sorted.filter((f) => readAll || needsEagerRead(f.file, f.text));
-  // worker threads parse part of the eager files when cores are free (parse-pool.ts); facts are taken here, in order
-  const choice = chooseThreads({ requested: opts.threads, eagerChars: eager.reduce((n, f) => n + f.text.length, 0), eagerFiles: eager.length });
-  const pool = choice.workers > 0 ? new ParsePool(eager, choice.workers, !opts.workersOnly) : null;
+  const cache = opts.cache;
+  const eager = sorted.filter((f) => readAll || (cache ? cache.eager(f.file, f.text, () => needsEagerRead(f.file, f.text)) : needsEagerRead(f.file, f.text)));
+  // the grammar is not loaded when every eager file's tree is cached and no file parsed last time changed; if the
+  // linker then reaches a file with no cached tree, the read starts over with the grammar loaded (GrammarNeeded)
+  const grammarNow = !cache || eager.some((f) => !cache.hasTree(f.file, f.text)) || cache.likelyParse(sorted);
+  if (grammarNow && !(await loadGrammar(model))) return;
+  const mark = markModel(model);
   try {
-    for (let i = 0; i < eager.length; i++) loader.load(eager[i]!.file, pool ? await pool.take(i) : null);
-  } finally {
-    await pool?.close();
+    await readFiles(sorted, infos, index, eager, model, opts);
+  } catch (err) {
+    if (!(err instanceof GrammarNeeded)) throw err;
+    mark.reset();
+    cache!.restart();
+    if (!(await loadGrammar(model))) return;
+    await readFiles(sorted, infos, index, eager, model, opts);
   }
+  cache?.save(sorted);
+}
+
+async function readFiles(sorted: SourceFileInfo[], infos: ModuleInfo[], index: ModuleIndex, eager: SourceFileInfo[], model: ProjectModel, opts: ReadPythonOptions): Promise<void> {
+  const loader = new FileLoader(sorted, infos, model, opts.cache);
+  const threads = await loadEager(loader, eager, opts);
   try {
     new Linker(loader, index, model).run();
   } catch (err) {
+    if (err instanceof GrammarNeeded) throw err;
     model.notes.push({ level: 'warning', message: `Python model incomplete: ${(err as Error).message}` });
   }
-  readStats.set(model, { files: sorted.length, parsed: loader.loaded.length, eager: loader.eagerCount, threads: { workers: choice.workers, reason: choice.reason, parsedByWorkers: pool?.parsedByWorkers ?? 0 } });
+  readStats.set(model, { files: sorted.length, parsed: loader.loaded.length, eager: loader.eagerCount, threads });
+}
+
+/**
+ * The eager files' facts, in path order. Worker threads parse the ones no cached tree covers when cores are free
+ * (parse-pool.ts); facts are always extracted here, on the main thread.
+ */
+async function loadEager(loader: FileLoader, eager: SourceFileInfo[], opts: ReadPythonOptions): Promise<ThreadChoice & { parsedByWorkers: number }> {
+  const toParse = eager.filter((f) => !opts.cache?.hasTree(f.file, f.text));
+  const choice = chooseThreads({ requested: opts.threads, eagerChars: toParse.reduce((n, f) => n + f.text.length, 0), eagerFiles: toParse.length });
+  const pool = choice.workers > 0 ? new ParsePool(toParse, choice.workers, !opts.workersOnly) : null;
+  try {
+    let next = 0;
+    for (const f of eager) loader.load(f.file, pool && toParse[next] === f ? await pool.take(next++) : null);
+  } finally {
+    await pool?.close();
+  }
+  return { ...choice, parsedByWorkers: pool?.parsedByWorkers ?? 0 };
 }
 
 export interface PythonReadStats {
@@ -124,6 +151,23 @@ export interface PythonReadStats {
   threads: { workers: number; reason: string; parsedByWorkers: number };
 }
 const readStats = new WeakMap<ProjectModel, PythonReadStats>();
+
+async function loadGrammar(model: ProjectModel): Promise<boolean> {
+  try {
+    await ensurePythonParser();
+    return true;
+  } catch (err) {
+    model.notes.push({ level: 'warning', message: `Python files not read: the tree-sitter Python grammar could not be loaded (${(err as Error).message})` });
+    return false;
+  }
+}
+
+/** What the Python reader adds to a model, so that a read can start over. */
+function markModel(model: ProjectModel): { reset(): void } {
+  const lists = [model.notes, model.unread, model.envAssignments, model.tasks, model.functions, model.configSources, model.apps] as unknown[][];
+  const lengths = lists.map((l) => l.length);
+  return { reset: () => lists.forEach((l, i) => { l.length = lengths[i]!; }) };
+}
 
 /** How many Python files were parsed (eagerly by the pre-filter, in total incl. lazily), for benchmarks. */
 export function pythonReadStats(model: ProjectModel): PythonReadStats | undefined {
@@ -141,7 +185,7 @@ export class FileLoader {
   private sources = new Map<string, { src: SourceFileInfo; info: ModuleInfo }>();
   private linking = false;
 
-  constructor(sorted: SourceFileInfo[], infos: ModuleInfo[], private model: ProjectModel) {
+  constructor(sorted: SourceFileInfo[], infos: ModuleInfo[], private model: ProjectModel, private cache?: FactCache) {
     for (let i = 0; i < sorted.length; i++) this.sources.set(sorted[i]!.file, { src: sorted[i]!, info: infos[i]! });
   }
 
@@ -151,10 +195,10 @@ export class FileLoader {
   }
 
   /**
-   * Facts of a project file, parsing it now if needed; null when it cannot be read. `parsed`: its light tree when
-   * a parse worker made it (parse-pool.ts), else it is parsed here.
+   * Facts of a project file, parsing it now if needed; null when it cannot be read. `parsed`: its tree when a
+   * parse worker made it (parse-pool.ts; it goes into the fact cache as it is), else it is parsed here.
    */
-  load(file: string, parsed: PFile | null = null): FileFacts | null {
+  load(file: string, parsed: WorkerTree | null = null): FileFacts | null {
     const hit = this.byFile.get(file);
     if (hit !== undefined) return hit;
     const entry = this.sources.get(file);
@@ -167,12 +211,14 @@ export class FileLoader {
       return null;
     }
     try {
-      const pf = parsed ?? parseFile(file, src.text);
+      const pf = parsed ? parsed.pf : pfileOf(file, src.text, this.cache);
+      if (parsed) this.cache?.put(file, src.text, parsed.enc, parsed.tables);
       if (pf.errorAt !== null) {
         this.model.notes.push({ level: 'warning', file, message: `Python syntax error near line ${lineOf(pf, pf.errorAt)}; read what could be parsed` });
       }
       facts = extractFile(pf, info);
     } catch (err) {
+      if (err instanceof GrammarNeeded) throw err;
       this.model.notes.push({ level: 'warning', file, message: `could not read Python: ${(err as Error).message}` });
       return null;
     }
@@ -197,15 +243,6 @@ export class FileLoader {
   /** Facts of a file only if it is already loaded (never parses). */
   peek(file: string): FileFacts | null {
     return this.byFile.get(file) ?? null;
-  }
-}
-
-function parseFile(file: string, text: string): PFile {
-  const tree = parsePythonSync(text);
-  try {
-    return toPFile(file, text, tree);
-  } finally {
-    tree.delete();
   }
 }
 

@@ -39,6 +39,13 @@ const BATCH_CHARS = 48 * 1024;
 /** Files larger than this are parsed on the main thread (its loader applies the 2 MiB limit and notes). */
 const MAX_SENT_CHARS = 512 * 1024;
 
+/** A file's light tree as a worker parsed it, with its encoding (the fact cache stores that as it is). */
+export interface WorkerTree {
+  pf: PFile;
+  enc: EncodedTree;
+  tables: GrammarTables;
+}
+
 export interface ThreadChoice {
   workers: number;
   /** why: 'off: asked for 0', 'off: 0.8 of 2 cores free (load 1.2)', … — for benchmarks and tests */
@@ -124,7 +131,7 @@ export class ParsePool {
    * The light tree of file i, parsed by a worker, or null when the main thread is to parse it (not sent to a
    * worker, or the worker failed on it). Call in order, i = 0, 1, 2, …
    */
-  async take(i: number): Promise<PFile | null> {
+  async take(i: number): Promise<WorkerTree | null> {
     if (this.mainParses && i < this.end) {
       this.nextMain = i + 1;
       // let workers' replies and requests for more work through while the main thread parses
@@ -137,8 +144,9 @@ export class ParsePool {
     if (slot.kind !== 'done') return null;
     this.slots[i] = { kind: 'failed' }; // release the encoding
     const f = this.files[i]!;
+    const tables = this.grammar();
     try {
-      return decodePFile(f.file, f.text, slot.enc, this.grammar());
+      return { pf: decodePFile(f.file, f.text, slot.enc, tables), enc: slot.enc, tables };
     } catch {
       return null;
     }

@@ -35,7 +35,8 @@ export interface GrammarTables {
 }
 let tables: GrammarTables | null = null;
 
-export function grammarTables(tree: Tree): GrammarTables {
+/** The tables of the grammar a tree (or a parser: anything with its `language`) was made with; memoized per process. */
+export function grammarTables(tree: { language: Tree['language'] }): GrammarTables {
   if (tables) return tables;
   const lang = tree.language;
   const types: string[] = [];
@@ -47,6 +48,11 @@ export function grammarTables(tree: Tree): GrammarTables {
   const fields: (string | null)[] = [null];
   for (let i = 1; i <= lang.fieldCount; i++) fields.push(lang.fieldNameForId(i));
   tables = makeGrammarTables(types, named, fields);
+  return tables;
+}
+
+/** The loaded grammar's tables, once a tree has been copied in this process; null before. */
+export function knownGrammarTables(): GrammarTables | null {
   return tables;
 }
 
