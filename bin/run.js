@@ -19,8 +19,8 @@ if (!existsSync(new URL('../dist/src/commands', import.meta.url))) {
 
 // Keep V8's young generation at its initial size instead of letting it double up to 32 MiB semi-spaces
 // while the project's files are read and parsed (almost everything read then survives, which is what
-// makes V8 grow it). Measured on saleor (4,338 Python files): peak RSS 385 -> 267 MiB, CPU 2.83 -> 2.71 s;
-// kitsune 254 -> 170 MiB, 1.64 -> 1.41 s (docs/notes/speed.md). Node's own NODE_OPTIONS still win.
+// makes V8 grow it). Measured on saleor (4,338 Python files): peak RSS 377 -> 262 MiB, CPU 2.84 -> 2.68 s;
+// kitsune 248 -> 166 MiB, 1.63 -> 1.41 s (docs/notes/speed.md). Node's own NODE_OPTIONS still win.
 if (!/--(max|min)-semi-space-size|--semi-space-growth-factor/.test(`${process.env.NODE_OPTIONS ?? ''} ${process.execArgv.join(' ')}`)) {
   try { v8.setFlagsFromString('--semi-space-growth-factor=1'); } catch { /* an engine without the flag: default sizing */ }
 }
