@@ -116,7 +116,12 @@ export class ParsePool {
     this.end = files.length;
     const url = new URL('./parse-worker.js', import.meta.url);
     for (let i = 0; i < workers; i++) {
-      const w = new Worker(url);
+      let w: Worker;
+      try {
+        w = new Worker(url);
+      } catch {
+        break; // no thread to be had (resource limits): the main thread parses what no worker takes
+      }
       this.workers.push(w);
       this.alive++;
       this.inFlight.set(w, new Map());
