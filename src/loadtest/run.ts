@@ -8,6 +8,7 @@ import { analyseMemory, TreeSampler, DEFAULT_LEAK_CRITERIA, type LeakCriteria, t
 import { evaluateThreshold, parseThresholds, type Threshold } from './thresholds.js';
 import { LOAD_TEST_SCHEMA, type LoadCounts, type LoadEnvironmentInfo, type LoadTestResult } from './types.js';
 import { UnavailableError } from '../util/errors.js';
+import { shardNote, type ShardFacts } from './shard.js';
 
 export type LoadShape =
   | { mode: 'closed'; concurrency: number }
@@ -60,6 +61,8 @@ export interface LoadTestOptions {
   windowMs?: number;
   signal?: AbortSignal;
   onProgress?: (p: ProgressSnapshot) => void;
+  /** --shard: this producer's part of a run (shard.ts); its thresholds are left to `load-test merge` */
+  shard?: Omit<ShardFacts, 'endedAt'>;
 }
 
 export const DEFAULT_THRESHOLDS = ['lost==0', 'errors<1%'];
@@ -80,7 +83,7 @@ export function plannedTasks(opts: Pick<LoadTestOptions, 'tasks' | 'durationMs' 
 }
 
 export async function runLoadTest(target: LoadTarget, opts: LoadTestOptions): Promise<LoadTestResult> {
-  const thresholds: Threshold[] = (opts.thresholds?.length ? opts.thresholds : DEFAULT_THRESHOLDS).map((t) => (typeof t === 'string' ? parseThresholds([t])[0]! : t));
+  const thresholds: Threshold[] = opts.shard ? [] : (opts.thresholds?.length ? opts.thresholds : DEFAULT_THRESHOLDS).map((t) => (typeof t === 'string' ? parseThresholds([t])[0]! : t));
   const args = opts.args ?? [];
   const kwargs = opts.kwargs ?? {};
   const taskTimeoutMs = opts.taskTimeoutMs ?? 60_000;
@@ -124,7 +127,7 @@ export async function runLoadTest(target: LoadTarget, opts: LoadTestOptions): Pr
   const start = performance.now();
   const startWall = wallNow();
   const cpuStartSelf = cpuMsSelf();
-  const window = new WindowRecorder(start);
+  const window = new WindowRecorder(start, opts.shard !== undefined);
 
   const onResult = (r: ResultEvent): void => {
     if (closed) return;
@@ -161,6 +164,7 @@ export async function runLoadTest(target: LoadTarget, opts: LoadTestOptions): Pr
     brokerUrl: target.brokerUrl,
     backendUrl: target.backendUrl,
     timingChannel: target.timingChannel,
+    ...(opts.shard ? { idPrefix: opts.shard.taskIdPrefix } : {}),
     onResult,
     onRetry: () => { counts.retries++; },
     onTiming: applyTiming,
@@ -169,7 +173,7 @@ export async function runLoadTest(target: LoadTarget, opts: LoadTestOptions): Pr
   void target.failure?.then(fail);
 
   const publishOne = (basis: number): void => {
-    const id = randomUUID();
+    const id = `${opts.shard?.taskIdPrefix ?? ''}${randomUUID()}`;
     const basisOffset = basis - performance.now();
     pending.set(id, { basis, timedOut: false });
     basisWall.set(id, wallNow() + basisOffset);
@@ -338,7 +342,7 @@ export async function runLoadTest(target: LoadTarget, opts: LoadTestOptions): Pr
     : `open loop (${opts.shape.ratePerSec}/s): measured from each task's intended send time (coordinated omission corrected)`;
 
   const outcomes = thresholds.map((t) => evaluateThreshold(t, {
-    latency: { e2e: asInput(e2e), queue_wait: asInput(queueWait), runtime: asInput(runtime) },
+    latency: { e2e: e2e.thresholdInput(), queue_wait: queueWait.thresholdInput(), runtime: runtime.thresholdInput() },
     published: counts.published,
     failed: counts.failed,
     lost: counts.lost,
@@ -365,7 +369,7 @@ export async function runLoadTest(target: LoadTarget, opts: LoadTestOptions): Pr
     errorTypes,
     errorMessages,
     workerLogErrors: [],
-    notes: [],
+    notes: opts.shard ? [shardNote(opts.shard)] : [],
     latency: { e2e: e2e.summary(), queueWait: queueWait.summary(), runtime: runtime.summary() },
     throughput: { completedPerSec, publishedPerSec: round1(counts.published / seconds), peakCompletedPerSec: Math.max(0, ...timeline.map((p) => p.completedPerSec)) },
     queueDepth: { max: maxDepth, end: lastDepth },
@@ -380,19 +384,15 @@ export async function runLoadTest(target: LoadTarget, opts: LoadTestOptions): Pr
     memory,
     timeline,
     thresholds: outcomes,
-    defaultThresholds: !opts.thresholds?.length,
+    defaultThresholds: !opts.shard && !opts.thresholds?.length,
     passed: !interrupted && outcomes.every((o) => o.pass),
+    ...(opts.shard ? { shard: { ...opts.shard, endedAt: new Date(startWall + durationMs).toISOString() } } : {}),
   };
 }
 
 const cpuMsSelf = (): number => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
 const round1 = (n: number): number => Math.round(n * 10) / 10;
 const round3 = (n: number): number => Math.round(n * 1000) / 1000;
-
-function asInput(r: LatencyRecorder): { count: number; mean: number; max: number; percentile: (p: number) => number } {
-  const s = r.count ? r.summary() : null;
-  return { count: r.count, mean: s?.mean ?? 0, max: s?.max ?? 0, percentile: (p) => r.percentile(p) };
-}
 
 /** true when every finished task's timing message has arrived (only unfinished ones remain). */
 function queueWaitDone(basisWall: Map<string, number>, pending: Map<string, Pending>): boolean {
