@@ -116,6 +116,7 @@ export function checkShardSet(inputs: ShardInput[], opts: MergeOptions = {}): { 
     if (s.runId !== runId) throw new JobctlError(`${file}: shard of run '${s.runId}', but ${first.file} is of run '${runId}'; merge the files of one run`, { file });
     if (s.count !== count) throw new JobctlError(`${file}: shard ${s.index}/${s.count}, but ${first.file} says the run has ${count} shards; merge the files of one run`, { file });
     const dup = seen.get(s.index);
+    if (dup === file) throw new JobctlError(`${file}: given twice; pass each shard's file once`, { file });
     if (dup !== undefined) throw new JobctlError(`${file}: shard ${s.index}/${count} is also ${dup}; pass each shard once (a retried producer sends its share twice: use backoffLimit 0)`, { file });
     seen.set(s.index, file);
     if (r.task !== first.result.task) throw new JobctlError(`${file}: ran task ${r.task}, but ${first.file} ran ${first.result.task}; the shards of one run send the same task`, { file });

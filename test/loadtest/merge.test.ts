@@ -1,11 +1,15 @@
 // `load-test merge` without a broker: merged percentiles are exactly those of one producer that
 // recorded the same timings; counts and rates add up over the union window; every bad input is a
-// one-line error naming the file; the --shard split adds up to the requested load.
+// one-line error naming the file; the --shard split adds up to the requested load; the documented
+// Kubernetes Job runs shards 1..N.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { repoRoot } from './helpers.js';
 import { LatencyRecorder, WindowRecorder, decodeHistogram, type TimelinePoint } from '../../src/loadtest/stats.js';
 import { checkShardResult, mergeShardFiles, mergeShards, type ShardInput } from '../../src/loadtest/merge.js';
 import { parseShard, shardLoad, shareOf, taskIdPrefix, type ShardFacts } from '../../src/loadtest/shard.js';
@@ -223,4 +227,47 @@ test('--shard: the shares add up to the requested load; task ids of shards and r
   assert.match(err(() => parseShard('1/2', 'a*b')), /--run-id 'a\*b': use letters/);
   assert.match(err(() => shardLoad(spec, { shape: { mode: 'closed', concurrency: 3 }, tasks: 100, durationMs: undefined, thresholds: [] })), /--concurrency 3 .* at least 4/);
   assert.match(err(() => shardLoad(spec, { shape: { mode: 'closed', concurrency: 8 }, tasks: 3, durationMs: undefined, thresholds: [] })), /--tasks 3 is fewer than the 4 producers/);
+});
+
+test('the documented Kubernetes Job: Indexed, N at once, never retried; pod k runs shard k+1/N of one run id', () => {
+  const file = path.join(repoRoot, 'templates', 'k8s', 'load-test-shards-job.yaml');
+  const job = parseYaml(readFileSync(file, 'utf8')) as {
+    kind: string; apiVersion: string;
+    spec: { completionMode: string; completions: number; parallelism: number; backoffLimitPerIndex?: number; backoffLimit?: number; template: { spec: { restartPolicy: string; containers: { command: string[]; args: string[]; env: { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string }; secretKeyRef?: unknown } }[] }[] } } };
+  };
+  assert.equal(job.kind, 'Job');
+  assert.equal(job.apiVersion, 'batch/v1');
+  const { spec } = job;
+  assert.equal(spec.completionMode, 'Indexed');
+  assert.equal(spec.parallelism, spec.completions, 'all producers at the same time');
+  assert.equal(spec.backoffLimitPerIndex ?? spec.backoffLimit, 0, 'a producer is never run twice');
+  assert.equal(spec.template.spec.restartPolicy, 'Never');
+  const c = spec.template.spec.containers[0]!;
+  const env = new Map(c.env.map((e) => [e.name, e]));
+  assert.equal(Number(env.get('SHARDS')?.value), spec.completions, 'SHARDS = completions');
+  assert.match(env.get('JOBCTL_RUN_ID')?.valueFrom?.fieldRef?.fieldPath ?? '', /controller-uid/);
+  assert.ok(env.get('JOBCTL_BROKER')?.valueFrom?.secretKeyRef, 'the broker URL from a Secret, not the command line');
+  assert.ok(!/redis:\/\/|amqp:\/\//.test(c.args.join(' ')), 'no broker URL on the command line');
+  // run the container's shell command as the kubelet would, with a stand-in `jobctl` that prints its arguments
+  const dir = mkdtempSync(path.join(tmpdir(), 'jobctl-k8s-'));
+  try {
+    writeFileSync(path.join(dir, 'jobctl'), '#!/bin/sh\nfor a in "$@"; do printf "%s\\n" "$a"; done\necho "stderr line" >&2\n', { mode: 0o755 });
+    const seen: number[] = [];
+    for (let k = 0; k < spec.completions; k++) {
+      const script = c.args[0]!.replace('/dev/termination-log', path.join(dir, `termination-${k}`));
+      const r = spawnSync(c.command[0]!, [...c.command.slice(1), script], { encoding: 'utf8', env: { PATH: `${dir}:${process.env.PATH}`, JOB_COMPLETION_INDEX: String(k), SHARDS: env.get('SHARDS')!.value! } });
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stderr, '', 'stderr is kept out of the pod log');
+      const argv = r.stdout.trim().split('\n');
+      assert.equal(argv[0], 'load-test');
+      assert.ok(argv.includes('--json'));
+      const shard = parseShard(argv[argv.indexOf('--shard') + 1]!, 'job-uid');
+      assert.equal(shard.count, spec.completions);
+      seen.push(shard.index);
+      assert.deepEqual(JSON.parse(argv[argv.indexOf('--args') + 1]!), [1024], 'shell quoting keeps the JSON argument whole');
+    }
+    assert.deepEqual(seen, Array.from({ length: spec.completions }, (_, k) => k + 1), 'indexes 0..N-1 become shards 1..N');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
