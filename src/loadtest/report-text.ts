@@ -17,7 +17,7 @@ export function renderLoadTestText(r: LoadTestResult): string {
   const shape = r.mode === 'closed' ? `closed loop, ${r.concurrency} in flight` : `open loop, ${fmtNum(r.ratePerSec)}/s`;
   for (const n of r.notes ?? []) out.push('', `  NOTE: ${n}`);
   if (r.interrupted) out.push('', `  INTERRUPTED after ${fmtMs(r.durationMs)}: the figures below cover what was measured until then.`);
-  out.push('', `  █ THRESHOLDS${r.defaultThresholds ? ' (defaults; set your own with --threshold)' : ''}`);
+  out.push('', `  █ THRESHOLDS${r.defaultThresholds ? ' (defaults; set your own with --threshold)' : ''}${r.shard ? ` (applied by \`load-test merge\` to the whole run: ${r.shard.thresholds.length ? r.shard.thresholds.join(', ') : 'the defaults'})` : ''}`);
   for (const t of r.thresholds) {
     out.push(`    ${t.pass ? '✓' : '✗'} '${t.expression}'  ${t.metric}=${fmtValue(t.actual, t.unit)}${t.note ? `  (${t.note})` : ''}`);
   }

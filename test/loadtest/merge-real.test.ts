@@ -10,6 +10,7 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import { startLoadEnvironment, probeTask, type LoadEnvironment } from '../../src/loadtest/environment.js';
 import { runLoadTest } from '../../src/loadtest/run.js';
+import { LoadClient, type ResultEvent, type TimingEvent } from '../../src/loadtest/load-client.js';
 import { parseShard, shardLoad } from '../../src/loadtest/shard.js';
 import { decodeHistogram } from '../../src/loadtest/stats.js';
 import type { LoadTestResult } from '../../src/loadtest/types.js';
@@ -107,6 +108,27 @@ test('two shard producers, one worker: each sends and hears only its share; the 
   const foreign = jobctl(['merge', files[0]!, path.join(dir, 'notes.json')]);
   assert.equal(foreign.code, 2);
   assert.match(foreign.stderr, /notes\.json: not a jobctl load-test result/);
+});
+
+test('a producer hears only its own results and probe timings (PSUBSCRIBE on its prefix, timings filtered)', async () => {
+  const results: ResultEvent[] = [];
+  const timings: TimingEvent[] = [];
+  const channel = 'jobctl-merge-test-timing';
+  const client = await LoadClient.open({ brokerUrl: env.target.brokerUrl, backendUrl: env.target.backendUrl, timingChannel: channel, idPrefix: 'jobctl:p:1of2:', onResult: (r) => results.push(r), onTiming: (t) => timings.push(t) });
+  const pub = new Redis(env.target.backendUrl, { lazyConnect: true });
+  await pub.connect();
+  try {
+    for (const id of ['jobctl:p:1of2:a', 'jobctl:p:2of2:b', 'jobctl:p:1of20:c', 'd']) await pub.publish(`celery-task-meta-${id}`, JSON.stringify({ status: 'SUCCESS', result: null, task_id: id }));
+    await pub.publish(channel, JSON.stringify([['jobctl:p:1of2:a', 1, 2, 9, 'SUCCESS'], ['jobctl:p:2of2:b', 1, 2, 9, 'SUCCESS']]));
+    const deadline = Date.now() + 3000;
+    while ((results.length < 1 || timings.length < 1) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 200)); // anything else would have arrived by now
+  } finally {
+    pub.disconnect();
+    client.close();
+  }
+  assert.deepEqual(results.map((r) => r.id), ['jobctl:p:1of2:a']);
+  assert.deepEqual(timings.map((t) => t.id), ['jobctl:p:1of2:a']);
 });
 
 test('`jobctl load-test --shard 1/2`: its share of the load, exit 0, a --json the merge reads (and refuses alone)', () => {
