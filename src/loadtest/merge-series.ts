@@ -5,6 +5,7 @@
 import { JobctlError } from '../util/errors.js';
 import { decodeHistogram, newHistogram, type TimelinePoint } from './stats.js';
 import type { MemorySummary } from './memory.js';
+import { cpuFigures } from './figures.js';
 import type { LoadTestResult } from './types.js';
 
 export interface ShardSeries {
@@ -14,7 +15,6 @@ export interface ShardSeries {
   points: TimelinePoint[];
 }
 
-const round1 = (n: number): number => Math.round(n * 10) / 10;
 const round3 = (n: number): number => Math.round(n * 1000) / 1000;
 const nums = (xs: (number | null | undefined)[]): number[] => xs.filter((x): x is number => typeof x === 'number');
 const combine = (xs: (number | null | undefined)[], shared: boolean): number | null => {
@@ -86,13 +86,5 @@ export function mergeMemory(rs: LoadTestResult[]): MemorySummary | null {
 
 export function mergeCpu(rs: LoadTestResult[], sharedQueue: boolean, completed: number, seconds: number): LoadTestResult['cpu'] {
   const workerMs = combine(rs.map((r) => r.cpu.workerMs), sharedQueue);
-  const jobctlMs = rs.reduce((a, r) => a + r.cpu.jobctlMs, 0);
-  return {
-    workerMs,
-    jobctlMs,
-    workerMsPerTask: workerMs !== null && completed ? round3(workerMs / completed) : null,
-    jobctlMsPerTask: completed ? round3(jobctlMs / completed) : null,
-    workerPct: workerMs !== null ? round1(workerMs / 10 / seconds) : null,
-    jobctlPct: round1(jobctlMs / 10 / seconds),
-  };
+  return cpuFigures(workerMs, rs.reduce((a, r) => a + r.cpu.jobctlMs, 0), completed, seconds);
 }

@@ -12,7 +12,8 @@
 import { promises as fs } from 'node:fs';
 import { JobctlError } from '../util/errors.js';
 import { decodeHistogram, LatencyRecorder, newHistogram, type LatencySummary } from './stats.js';
-import { evaluateThreshold, parseThresholds } from './thresholds.js';
+import { parseThresholds } from './thresholds.js';
+import { judgeThresholds } from './figures.js';
 import { DEFAULT_THRESHOLDS } from './run.js';
 import { LOAD_TEST_SCHEMA, type LoadCounts, type LoadEnvironmentInfo, type LoadTestResult } from './types.js';
 import { mergeCpu, mergeMemory, mergeTimeline } from './merge-series.js';
@@ -177,16 +178,7 @@ export function mergeShards(inputs: ShardInput[], opts: MergeOptions = {}): Load
   const completedPerSec = round1(completed / seconds);
   const interrupted = rs.some((r) => r.interrupted);
 
-  const outcomes = thresholds.map((t) => evaluateThreshold(t, {
-    latency: { e2e: e2e.input, queue_wait: queueWait.input, runtime: runtime.input },
-    published: counts.published,
-    failed: counts.failed,
-    lost: counts.lost,
-    timedOut: counts.timedOut,
-    throughputPerSec: completedPerSec,
-    rssGrowthPct: memory?.growthPct ?? null,
-    rssPer1kBytes: memory?.per1kTasksBytes ?? null,
-  }));
+  const outcomes = judgeThresholds(thresholds, { latency: { e2e: e2e.input, queue_wait: queueWait.input, runtime: runtime.input }, counts, throughputPerSec: completedPerSec, memory });
 
   const concurrency = first.mode === 'closed' ? rs.reduce((a, r) => a + (r.concurrency ?? 0), 0) : null;
   const ratePerSec = first.mode === 'open' ? round3(rs.reduce((a, r) => a + (r.ratePerSec ?? 0), 0)) : null;

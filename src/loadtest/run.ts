@@ -5,7 +5,8 @@ import { randomUUID } from 'node:crypto';
 import { LoadClient, type ResultEvent, type TimingEvent } from './load-client.js';
 import { LatencyRecorder, WindowRecorder, type TimelinePoint } from './stats.js';
 import { analyseMemory, TreeSampler, DEFAULT_LEAK_CRITERIA, type LeakCriteria, type TreeSample } from './memory.js';
-import { evaluateThreshold, parseThresholds, type Threshold } from './thresholds.js';
+import { parseThresholds, type Threshold } from './thresholds.js';
+import { cpuFigures, judgeThresholds } from './figures.js';
 import { LOAD_TEST_SCHEMA, type LoadCounts, type LoadEnvironmentInfo, type LoadTestResult } from './types.js';
 import { UnavailableError } from '../util/errors.js';
 import { shardNote, type ShardFacts } from './shard.js';
@@ -341,16 +342,10 @@ export async function runLoadTest(target: LoadTarget, opts: LoadTestOptions): Pr
     ? `closed loop (${opts.shape.concurrency} in flight): service-time percentiles, measured from the actual publish`
     : `open loop (${opts.shape.ratePerSec}/s): measured from each task's intended send time (coordinated omission corrected)`;
 
-  const outcomes = thresholds.map((t) => evaluateThreshold(t, {
+  const outcomes = judgeThresholds(thresholds, {
     latency: { e2e: e2e.thresholdInput(), queue_wait: queueWait.thresholdInput(), runtime: runtime.thresholdInput() },
-    published: counts.published,
-    failed: counts.failed,
-    lost: counts.lost,
-    timedOut: counts.timedOut,
-    throughputPerSec: completedPerSec,
-    rssGrowthPct: memory?.growthPct ?? null,
-    rssPer1kBytes: memory?.per1kTasksBytes ?? null,
-  }));
+    counts, throughputPerSec: completedPerSec, memory,
+  });
 
   return {
     schema: LOAD_TEST_SCHEMA,
@@ -373,14 +368,7 @@ export async function runLoadTest(target: LoadTarget, opts: LoadTestOptions): Pr
     latency: { e2e: e2e.summary(), queueWait: queueWait.summary(), runtime: runtime.summary() },
     throughput: { completedPerSec, publishedPerSec: round1(counts.published / seconds), peakCompletedPerSec: Math.max(0, ...timeline.map((p) => p.completedPerSec)) },
     queueDepth: { max: maxDepth, end: lastDepth },
-    cpu: {
-      workerMs,
-      jobctlMs,
-      workerMsPerTask: workerMs !== null && completed ? round3(workerMs / completed) : null,
-      jobctlMsPerTask: completed ? round3(jobctlMs / completed) : null,
-      workerPct: workerMs !== null ? round1(workerMs / 10 / seconds) : null,
-      jobctlPct: round1(jobctlMs / 10 / seconds),
-    },
+    cpu: cpuFigures(workerMs, jobctlMs, completed, seconds),
     memory,
     timeline,
     thresholds: outcomes,
