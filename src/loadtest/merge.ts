@@ -201,7 +201,7 @@ export function mergeShards(inputs: ShardInput[], opts: MergeOptions = {}): Load
     task: first.task,
     args: first.args,
     kwargs: first.kwargs,
-    environment: mergeEnvironment(rs),
+    environment: mergeEnvironment(rs, sharedQueue),
     counts,
     errorTypes,
     errorMessages,
@@ -248,9 +248,12 @@ function chooseThresholds(inputs: ShardInput[], own: string[] | undefined): stri
   return inputs[0]!.result.shard.thresholds ?? [];
 }
 
-function mergeEnvironment(rs: LoadTestResult[]): LoadEnvironmentInfo {
+/** Facts the producers agree on as they are; others joined with ' | '. Producers with a worker each: the pool sizes add up. */
+function mergeEnvironment(rs: LoadTestResult[], sharedQueue: boolean): LoadEnvironmentInfo {
   const env = { ...rs[0]!.environment };
+  if (!sharedQueue && rs.every((r) => r.environment.workerConcurrency !== null)) env.workerConcurrency = rs.reduce((a, r) => a + r.environment.workerConcurrency!, 0);
   for (const key of Object.keys(env) as (keyof LoadEnvironmentInfo)[]) {
+    if (key === 'workerConcurrency' && !sharedQueue) continue;
     const values = [...new Set(rs.map((r) => r.environment[key]))];
     if (values.length <= 1) continue;
     if (key === 'workerConcurrency') env.workerConcurrency = null;

@@ -27,6 +27,7 @@ export function shardSectionHtml(r: LoadTestResult): string {
   const m = r.merged;
   if (!m) return '';
   return `<h2>Producers <span class="muted">(run ${esc(m.runId)}, ${m.shards.length} of ${m.count}${m.missing.length ? `; missing ${esc(m.missing.map((i) => `${i}/${m.count}`).join(', '))}` : ''})</span></h2>
+${r.notes?.length ? `<ul id="merge-notes">${r.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : ''}
 <table id="shards"><tr><th>shard</th><th>host</th><th>started</th><th>duration</th><th>published</th><th>failed</th><th>lost</th><th>e2e p95</th><th>file</th></tr>${m.shards.map((s) =>
     `<tr class="${s.interrupted || s.lost ? 'fail' : ''}"><th>${s.index}/${m.count}</th><td>${esc(s.host)}</td><td>${esc(s.startedAt)}</td><td>${esc(fmtMs(s.durationMs))}</td><td>${s.published}</td><td>${s.failed}</td><td>${s.lost}</td><td>${esc(fmtMs(s.e2eP95))}</td><td>${esc(s.file)}</td></tr>`).join('')}</table>`;
 }

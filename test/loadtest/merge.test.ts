@@ -132,6 +132,13 @@ test('counts and error types add up; rates are over the union window; the timeli
   assert.match(text, /█ SHARDS {2}\(run r2: 2 of 2 producers\)/);
   assert.match(text, /1\/2 +pod-1 .* \(a\.json\)/);
   assert.match(renderLoadTestHtml(m), /<table id="shards">/);
+  // a worker per producer (private queues): depth and pool sizes add up
+  const own = (r: LoadTestResult, queue: string): LoadTestResult => ({ ...r, environment: { ...r.environment, queue, worker: 'private', workerConcurrency: 2 } });
+  const apart = mergeShards([input('a.json', own(r1, 'jobctl-load-a')), input('b.json', own(r2, 'jobctl-load-b'))]);
+  assert.equal(apart.merged!.sharedQueue, false);
+  assert.equal(apart.queueDepth.max, 10);
+  assert.equal(apart.environment.workerConcurrency, 4);
+  assert.equal(apart.environment.queue, 'jobctl-load-a | jobctl-load-b');
   // the thresholds the shards were given are used when the merge has none
   const withT = mergeShards([input('a.json', { ...r1, shard: { ...r1.shard!, thresholds: ['errors<5%'] } }), input('b.json', { ...r2, shard: { ...r2.shard!, thresholds: ['errors<5%'] } })]);
   assert.deepEqual(withT.thresholds.map((t) => [t.expression, t.pass]), [['errors<5%', true]]);
@@ -165,6 +172,7 @@ test('inputs are checked: one run, each shard once, all present (or --allow-miss
   assert.equal(partial.passed, false, 'an incomplete run never passes');
   assert.ok(partial.notes!.some((n) => /INCOMPLETE: shard 2\/3 missing/.test(n)));
   assert.match(renderLoadTestText(partial), /FAILED: shard 2\/3 missing/);
+  assert.match(renderLoadTestHtml(partial), /<li>INCOMPLETE: shard 2\/3 missing/);
 
   // foreign and damaged files
   const single = { ...s(1) } as Partial<LoadTestResult>;
