@@ -406,8 +406,16 @@ export class GrammarNeeded extends Error {
   }
 }
 
-/** The light tree of a file: decoded from the cache when its text is unchanged, else parsed (and stored). */
-export function pfileOf(file: string, text: string, cache: FactCache | undefined): PFile {
+/**
+ * The light tree of a file: decoded from the cache when its text is unchanged, else parsed (and stored). `parsed`:
+ * the tree when it was parsed elsewhere (a parse worker): stored when this process knows the grammar's tables.
+ */
+export function pfileOf(file: string, text: string, cache: FactCache | undefined, parsed: PFile | null = null): PFile {
+  if (parsed) {
+    const tables = knownGrammarTables();
+    if (cache && tables) cache.put(file, text, encodePFile(parsed, tables), tables);
+    return parsed;
+  }
   const hit = cache?.tree(file, text);
   if (hit) {
     try {

@@ -5,7 +5,7 @@
 import type { CallSite, CeleryApp, ConfigSource, Location, ProjectModel, PyValue, SettingAssignment, SourceFileInfo, TaskDef, TaskDecorator } from '../types.js';
 import { ensurePythonParser } from './parser.js';
 import { needsEagerRead } from './prefilter.js';
-import { locOf, lineOf, textOf, child, type PNode } from './tree.js';
+import { locOf, lineOf, textOf, child, type PFile, type PNode } from './tree.js';
 import { GrammarNeeded, pfileOf, type FactCache } from './fact-cache.js';
 import { ModuleIndex, moduleNames, TEST_CODE_PATH, type ModuleInfo } from './modules.js';
 import { calleeText, extractFile, isCeleryClassName, type FileFacts, type ModuleAssign, type RawClass, type RawFunction } from './extract.js';
@@ -165,8 +165,11 @@ export class FileLoader {
     this.linking = true;
   }
 
-  /** Facts of a project file, parsing it now if needed; null when it cannot be read. */
-  load(file: string): FileFacts | null {
+  /**
+   * Facts of a project file, parsing it now if needed; null when it cannot be read. `parsed`: its light tree when
+   * it was parsed elsewhere (a parse worker); the fact cache keeps it like a tree parsed here.
+   */
+  load(file: string, parsed: PFile | null = null): FileFacts | null {
     const hit = this.byFile.get(file);
     if (hit !== undefined) return hit;
     const entry = this.sources.get(file);
@@ -179,7 +182,7 @@ export class FileLoader {
       return null;
     }
     try {
-      const pf = pfileOf(file, src.text, this.cache);
+      const pf = pfileOf(file, src.text, this.cache, parsed);
       if (pf.errorAt !== null) {
         this.model.notes.push({ level: 'warning', file, message: `Python syntax error near line ${lineOf(pf, pf.errorAt)}; read what could be parsed` });
       }
