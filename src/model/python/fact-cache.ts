@@ -133,7 +133,17 @@ export class FactCache {
 
   /** The cache of the project at `root` (an absolute path). Never throws: an unusable pack is an empty cache. */
   static open(root: string, opts: FactCacheOptions = {}): FactCache {
-    const dir = path.resolve(opts.dir ?? factsDir());
+    let dir: string;
+    try {
+      dir = path.resolve(opts.dir ?? factsDir());
+    } catch (err) {
+      // no home folder to put it in (os.homedir() throws): a run without a cache
+      const c = new FactCache(path.resolve(root), '', opts);
+      c.disabled = true;
+      c.stats.write = 'disabled';
+      c.stats.pack = `ignored: no cache folder (${(err as Error).message})`;
+      return c;
+    }
     const c = new FactCache(path.resolve(root), dir, opts);
     const rel = path.relative(c.root, dir);
     if (rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))) {
