@@ -18,8 +18,8 @@ if (!existsSync(new URL('../dist/src/commands', import.meta.url))) {
 
 // Node's on-disk compile cache (V8 code cache of jobctl's and its dependencies' modules) roughly halves
 // module-loading time on the second run. It lives in jobctl's cache folder (the one verify's venvs use),
-// never in /tmp. A cache that cannot be created is simply not used.
-if (typeof module.enableCompileCache === 'function' && !process.env.NODE_DISABLE_COMPILE_CACHE) {
+// never in /tmp. A cache that cannot be created is simply not used; `--no-cache` (audit) writes no cache at all.
+if (typeof module.enableCompileCache === 'function' && !process.env.NODE_DISABLE_COMPILE_CACHE && !process.argv.includes('--no-cache')) {
   const base = process.env.JOBCTL_CACHE_DIR ? path.resolve(process.env.JOBCTL_CACHE_DIR)
     : path.join(process.env.XDG_CACHE_HOME ? path.resolve(process.env.XDG_CACHE_HOME) : path.join(homedir(), '.cache'), 'jobctl');
   try { module.enableCompileCache(path.join(base, 'compile')); } catch { /* no cache: same result, slower */ }

@@ -22,9 +22,10 @@ export interface ChecklistRun {
   extras: ChecklistExtras;
 }
 
-export async function runChecklist(root: string): Promise<ChecklistRun> {
+/** `cache`: read the project through the per-file fact cache (the CLI does unless --no-cache). */
+export async function runChecklist(root: string, opts: { cache?: boolean } = {}): Promise<ChecklistRun> {
   const config = await loadConfig(root);
-  const model = await buildProjectModel(root, { exclude: config.exclude ?? [] });
+  const model = await buildProjectModel(root, { exclude: config.exclude ?? [], ...(opts.cache ? { cache: true } : {}) });
   // the audit shares the model: no file is read twice
   const audit = await runAudit(root, { config, model });
   const extras = await collectExtras(model.root, config.exclude ?? []);

@@ -9,6 +9,7 @@ import { buildAuditSarif } from '../report/audit-sarif.js';
 import { JobctlError } from '../util/errors.js';
 import { readBaseline, resolveBaselinePath, withBaseline, writeBaseline } from '../engine/baseline.js';
 import { onlyFiles } from '../engine/only-files.js';
+import { noCacheFlag } from '../cli/cache-flag.js';
 
 export default class Audit extends JobctlCommand {
   static override summary = 'Scan a Celery project for upgrade breakers, security and readiness problems';
@@ -37,6 +38,7 @@ export default class Audit extends JobctlCommand {
     baseline: Flags.string({ summary: 'report only findings not in this baseline file (default: jobctl.yaml `baseline`, else jobctl-baseline.json in the project when it exists)' }),
     'write-baseline': Flags.string({ summary: "record today's findings in this file (creates or prunes it) and exit 0" }),
     'no-baseline': Flags.boolean({ summary: 'ignore any baseline: report every finding' }),
+    'no-cache': noCacheFlag,
   };
 
   async run(): Promise<AuditResult> {
@@ -46,6 +48,7 @@ export default class Audit extends JobctlCommand {
     const config = await loadConfig(args.path);
     const full = await runAudit(args.path, {
       config,
+      cache: !flags['no-cache'],
       ...(flags.target !== undefined ? { target: flags.target } : {}),
       ...(flags.select ? { select: flags.select } : {}),
       ...(flags.ignore ? { ignore: flags.ignore } : {}),

@@ -2,6 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { promises as fs } from 'node:fs';
 import { JobctlCommand } from '../cli/base-command.js';
 import { buildChecklist, failingItems, renderChecklistMarkdown, renderChecklistText, runChecklist, saveAnswers, type Checklist, type ItemSeverity } from '../checklist/index.js';
+import { noCacheFlag } from '../cli/cache-flag.js';
 import { askUnconfirmed, canPrompt } from '../checklist/prompt.js';
 import { useColor } from '../report/index.js';
 import { JobctlError } from '../util/errors.js';
@@ -21,13 +22,14 @@ export default class ChecklistCommand extends JobctlCommand {
     'fail-on': Flags.string({ summary: 'lowest severity of an open item that makes the run exit 1', options: ['critical', 'high', 'medium', 'low'], default: 'critical' }),
     'allow-unconfirmed': Flags.boolean({ summary: 'do not count ❓ unconfirmed items for --fail-on' }),
     'exit-zero': Flags.boolean({ summary: 'exit 0 even when items are open (still 2 on errors)' }),
+    'no-cache': noCacheFlag,
     'output-file': Flags.string({ char: 'o', summary: 'write the report to this file instead of stdout' }),
   };
 
   async run(): Promise<Checklist> {
     const { args, flags } = await this.parse(ChecklistCommand);
     if (this.jsonEnabled() && flags['output-file']) this.jsonOutputFile = flags['output-file'];
-    const run = await runChecklist(args.path);
+    const run = await runChecklist(args.path, { cache: !flags['no-cache'] });
     let checklist = run.checklist;
     const interactive = !flags.ci && !this.jsonEnabled() && flags.format !== 'json' && canPrompt(process.stdin, process.stderr);
     if (interactive && checklist.summary.byStatus.unconfirmed > 0) {

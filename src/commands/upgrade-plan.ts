@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { JobctlCommand } from '../cli/base-command.js';
 import { applyPlan, planUpgradeWithModel, renderPlanMarkdown, type ApplyResult, type UpgradePlan } from '../plan/index.js';
+import { noCacheFlag } from '../cli/cache-flag.js';
 import { JobctlError } from '../util/errors.js';
 import { checkTargetWithPip } from '../plan/check.js';
 import { maskDeep } from '../util/mask.js';
@@ -27,6 +28,7 @@ export default class UpgradePlanCommand extends JobctlCommand {
     'output-file': Flags.string({ char: 'o', summary: 'write the plan to this file instead of stdout' }),
     check: Flags.boolean({ summary: 'also resolve the target requirements with pip (--dry-run --report, nothing installed); exit 1 when they do not resolve or would not run' }),
     'base-python': Flags.string({ summary: 'interpreter for --check (default python3)' }),
+    'no-cache': noCacheFlag,
   };
 
   async run(): Promise<UpgradePlan & { applied?: ApplyResult }> {
@@ -35,6 +37,7 @@ export default class UpgradePlanCommand extends JobctlCommand {
     const { plan, model } = await planUpgradeWithModel(args.path, {
       ...(flags.to !== undefined ? { to: flags.to } : {}),
       ...(flags.from !== undefined ? { from: flags.from } : {}),
+      cache: !flags['no-cache'],
     });
     if (flags.check) {
       const check = await checkTargetWithPip(model, plan.to.version, flags['base-python'] ?? process.env.JOBCTL_BASE_PYTHON ?? 'python3', (l) => this.progress(l));

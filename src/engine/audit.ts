@@ -30,12 +30,14 @@ export interface AuditOptions {
   /** an already-built model (upgrade-plan and checklist reuse one) */
   model?: ProjectModel;
   config?: JobctlConfig;
+  /** read the project through the per-file fact cache (the CLI does unless --no-cache) */
+  cache?: boolean;
 }
 
 export async function runAudit(root: string, opts: AuditOptions = {}): Promise<AuditResult> {
   const started = performance.now();
   const config = opts.config ?? (await loadConfig(root));
-  const model = opts.model ?? (await buildProjectModel(root, { exclude: config.exclude ?? [] }));
+  const model = opts.model ?? (await buildProjectModel(root, { exclude: config.exclude ?? [], ...(opts.cache ? { cache: true } : {}) }));
   const knowledge = loadKnowledge();
   const { target, requested } = resolveTarget(knowledge, opts.target ?? config.target);
   // only an exact pin or a lock says what runs today; a range is a guess (fixtures/DECISIONS.md)

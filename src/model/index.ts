@@ -10,6 +10,8 @@ import { integrations } from './integrations/index.js';
 import { readIntegrations } from './integrations/run.js';
 import { templatedPythonView } from './integrations/template.js';
 import { readPython } from './python/index.js';
+import { FactCache, noteCacheStats } from './python/fact-cache.js';
+import { pythonParserLoaded } from './python/parser.js';
 import { isTypeScriptInput, readTypeScript, typeScriptKind, usesJobClient } from './typescript/index.js';
 import { JobctlError } from '../util/errors.js';
 
@@ -26,6 +28,11 @@ const MAX_FILES = 200_000;
 export interface BuildOptions {
   /** extra glob-free path prefixes (relative) to skip, from jobctl config `exclude` */
   exclude?: string[];
+  /**
+   * Use the per-file fact cache between runs (src/model/python/fact-cache.ts), in jobctl's cache folder. Commands
+   * turn it on (off with --no-cache or JOBCTL_NO_CACHE=1); library callers get a read that writes nothing.
+   */
+  cache?: boolean;
 }
 
 const timingsByModel = new WeakMap<ProjectModel, Record<string, number>>();
@@ -117,7 +124,13 @@ export async function buildProjectModel(rootArg: string, opts: BuildOptions = {}
   // config_from_envvar / DJANGO_SETTINGS_MODULE through the env vars they set (model.envAssignments)
   await readIntegrations(pending, model, { root, files: rels, gitTracked, maxFileBytes: MAX_FILE_BYTES });
   const tIntegrations = performance.now();
-  await readPython(python, model);
+  const cache = opts.cache && process.env.JOBCTL_NO_CACHE !== '1' ? FactCache.open(root) : undefined;
+  await readPython(python, model, cache ? { cache } : {});
+  if (cache) {
+    noteCacheStats(model, cache);
+    // JOBCTL_DEBUG=cache: how the cache served this read (hits, files parsed, whether the grammar was loaded)
+    if (/\bcache\b/.test(process.env.JOBCTL_DEBUG ?? '')) process.stderr.write(`jobctl: fact cache ${JSON.stringify({ ...cache.stats, grammarLoaded: pythonParserLoaded() })}\n`);
+  }
   await readTypeScript(typescript, model);
   const r = (n: number): number => Math.round(n);
   timingsByModel.set(model, { discover: r(tDiscovered - t0), read: r(tRead - tDiscovered), integrations: r(tIntegrations - tRead), python: r(performance.now() - tIntegrations) });

@@ -31,6 +31,8 @@ export interface PlanOptions {
   tested?: TestedPython[];
   /** celery commands in the project's README/docs (read by documented-commands.ts) */
   documented?: DocumentedCommand[];
+  /** read the project through the per-file fact cache (the CLI does unless --no-cache) */
+  cache?: boolean;
 }
 
 const RISK_ORDER: Record<RiskLevel, number> = { low: 0, medium: 1, high: 2 };

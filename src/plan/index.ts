@@ -30,7 +30,7 @@ export async function planUpgradeWithModel(root: string, opts: PlanOptions = {})
     const lines = [...new Set([...k.legacyReleases, ...k.releases].map((r) => r.version.split('.').slice(0, 2).join('.')))].join(', ');
     throw new JobctlError(`--to ${to}: not a Celery release jobctl knows (known lines: ${lines}); pass e.g. --to ${k.newestVersion}`);
   }
-  const model = await buildProjectModel(root, { exclude: config.exclude ?? [] });
+  const model = await buildProjectModel(root, { exclude: config.exclude ?? [], ...(opts.cache ? { cache: true } : {}) });
   const audit = await runAudit(root, { model, config, target: target.version });
   return { plan: assembleUpgradePlan(model, audit, k, { ...opts, to, tested: opts.tested ?? testedPythons(root), documented: opts.documented ?? documentedCommands(root) }), model };
 }

@@ -5,17 +5,13 @@
 // leave a half-built venv that the next run would trust.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { runInGroup } from './exec.js';
 import { JobctlError } from '../util/errors.js';
 
-export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.JOBCTL_CACHE_DIR) return path.resolve(env.JOBCTL_CACHE_DIR);
-  const base = env.XDG_CACHE_HOME ? path.resolve(env.XDG_CACHE_HOME) : path.join(homedir(), '.cache');
-  return path.join(base, 'jobctl');
-}
+export { cacheRoot } from '../util/cache-dir.js';
+import { cacheRoot } from '../util/cache-dir.js';
 
 export interface VenvSpec {
   /** what the venv is for, used in its folder name: 'celery-5.7.0' */

@@ -3,9 +3,10 @@
 // once per process) and copied into a light JS tree (tree.ts); per-file facts (extract.ts) are then
 // linked across modules here. Never throws on malformed Python: problems become model.notes.
 import type { CallSite, CeleryApp, ConfigSource, Location, ProjectModel, PyValue, SettingAssignment, SourceFileInfo, TaskDef, TaskDecorator } from '../types.js';
-import { ensurePythonParser, parsePythonSync } from './parser.js';
+import { ensurePythonParser } from './parser.js';
 import { needsEagerRead } from './prefilter.js';
-import { toPFile, locOf, lineOf, textOf, child, type PFile, type PNode } from './tree.js';
+import { locOf, lineOf, textOf, child, type PFile, type PNode } from './tree.js';
+import { GrammarNeeded, pfileOf, type FactCache } from './fact-cache.js';
 import { ModuleIndex, moduleNames, TEST_CODE_PATH, type ModuleInfo } from './modules.js';
 import { calleeText, extractFile, isCeleryClassName, type FileFacts, type ModuleAssign, type RawClass, type RawFunction } from './extract.js';
 import { callArgs, dottedName, evalValue, type ValueContext } from './values.js';
@@ -70,6 +71,8 @@ export interface ReadPythonOptions {
    * Also switched on by JOBCTL_PYTHON_READ_ALL=1.
    */
   readAll?: boolean;
+  /** the per-file cache between runs (fact-cache.ts): pre-filter verdicts and syntax trees of unchanged files */
+  cache?: FactCache;
 }
 
 /** A folder whose name starts with '.' (.semgrep, .github, .devcontainer): tooling, never an importable package. */
@@ -86,23 +89,53 @@ export async function readPython(files: SourceFileInfo[], model: ProjectModel, o
   const sorted = files.filter((f) => !HIDDEN_DIR.test(f.file)).sort((a, b) => cmp(a.file, b.file));
   const infos = moduleNames(sorted.map((f) => f.file), model.placedFiles);
   const index = new ModuleIndex(infos);
-  try {
-    await ensurePythonParser();
-  } catch (err) {
-    model.notes.push({ level: 'warning', message: `Python files not read: the tree-sitter Python grammar could not be loaded (${(err as Error).message})` });
-    return;
-  }
-  const loader = new FileLoader(sorted, infos, model);
   const readAll = opts.readAll ?? process.env.JOBCTL_PYTHON_READ_ALL === '1';
-  for (const f of sorted) {
-    if (readAll || needsEagerRead(f.file, f.text)) loader.load(f.file);
+  const cache = opts.cache;
+  const eager = sorted.filter((f) => readAll || (cache ? cache.eager(f.file, f.text, () => needsEagerRead(f.file, f.text)) : needsEagerRead(f.file, f.text)));
+  // the grammar is not loaded when every eager file's tree is cached and no file parsed last time changed; if the
+  // linker then reaches a file with no cached tree, the read starts over with the grammar loaded (GrammarNeeded)
+  const grammarNow = !cache || eager.some((f) => !cache.hasTree(f.file, f.text)) || cache.likelyParse(sorted);
+  if (grammarNow && !(await loadGrammar(model))) return;
+  const mark = markModel(model);
+  try {
+    readFiles(sorted, infos, index, eager, model, cache);
+  } catch (err) {
+    if (!(err instanceof GrammarNeeded)) throw err;
+    mark.reset();
+    cache!.restart();
+    if (!(await loadGrammar(model))) return;
+    readFiles(sorted, infos, index, eager, model, cache);
   }
+  cache?.save(sorted);
+}
+
+function readFiles(sorted: SourceFileInfo[], infos: ModuleInfo[], index: ModuleIndex, eager: SourceFileInfo[], model: ProjectModel, cache: FactCache | undefined): void {
+  const loader = new FileLoader(sorted, infos, model, cache);
+  for (const f of eager) loader.load(f.file);
   try {
     new Linker(loader, index, model).run();
   } catch (err) {
+    if (err instanceof GrammarNeeded) throw err;
     model.notes.push({ level: 'warning', message: `Python model incomplete: ${(err as Error).message}` });
   }
   readStats.set(model, { files: sorted.length, parsed: loader.loaded.length, eager: loader.eagerCount });
+}
+
+async function loadGrammar(model: ProjectModel): Promise<boolean> {
+  try {
+    await ensurePythonParser();
+    return true;
+  } catch (err) {
+    model.notes.push({ level: 'warning', message: `Python files not read: the tree-sitter Python grammar could not be loaded (${(err as Error).message})` });
+    return false;
+  }
+}
+
+/** What the Python reader adds to a model, so that a read can start over. */
+function markModel(model: ProjectModel): { reset(): void } {
+  const lists = [model.notes, model.unread, model.envAssignments, model.tasks, model.functions, model.configSources, model.apps] as unknown[][];
+  const lengths = lists.map((l) => l.length);
+  return { reset: () => lists.forEach((l, i) => { l.length = lengths[i]!; }) };
 }
 
 const readStats = new WeakMap<ProjectModel, { files: number; parsed: number; eager: number }>();
@@ -123,7 +156,7 @@ export class FileLoader {
   private sources = new Map<string, { src: SourceFileInfo; info: ModuleInfo }>();
   private linking = false;
 
-  constructor(sorted: SourceFileInfo[], infos: ModuleInfo[], private model: ProjectModel) {
+  constructor(sorted: SourceFileInfo[], infos: ModuleInfo[], private model: ProjectModel, private cache?: FactCache) {
     for (let i = 0; i < sorted.length; i++) this.sources.set(sorted[i]!.file, { src: sorted[i]!, info: infos[i]! });
   }
 
@@ -132,8 +165,11 @@ export class FileLoader {
     this.linking = true;
   }
 
-  /** Facts of a project file, parsing it now if needed; null when it cannot be read. */
-  load(file: string): FileFacts | null {
+  /**
+   * Facts of a project file, parsing it now if needed; null when it cannot be read. `parsed`: its light tree when
+   * it was parsed elsewhere (a parse worker); the fact cache keeps it like a tree parsed here.
+   */
+  load(file: string, parsed: PFile | null = null): FileFacts | null {
     const hit = this.byFile.get(file);
     if (hit !== undefined) return hit;
     const entry = this.sources.get(file);
@@ -146,18 +182,13 @@ export class FileLoader {
       return null;
     }
     try {
-      const tree = parsePythonSync(src.text);
-      let pf: PFile;
-      try {
-        pf = toPFile(file, src.text, tree);
-      } finally {
-        tree.delete();
-      }
+      const pf = pfileOf(file, src.text, this.cache, parsed);
       if (pf.errorAt !== null) {
         this.model.notes.push({ level: 'warning', file, message: `Python syntax error near line ${lineOf(pf, pf.errorAt)}; read what could be parsed` });
       }
       facts = extractFile(pf, info);
     } catch (err) {
+      if (err instanceof GrammarNeeded) throw err;
       this.model.notes.push({ level: 'warning', file, message: `could not read Python: ${(err as Error).message}` });
       return null;
     }

@@ -25,6 +25,11 @@ export async function ensurePythonParser(): Promise<void> {
   loadedParser = await parserPromise;
 }
 
+/** Whether the grammar is loaded (parsePythonSync can be used). */
+export function pythonParserLoaded(): boolean {
+  return loadedParser !== null;
+}
+
 /** Parse Python source. Never throws on bad syntax: tree-sitter returns a tree with ERROR nodes. */
 export async function parsePython(text: string): Promise<Tree> {
   await ensurePythonParser();

@@ -1,6 +1,7 @@
 // A light JS copy of a tree-sitter tree. Every later step works on this copy, so each wasm node is
 // touched exactly once (one TreeCursor walk per file) instead of many times through the Node API.
 // Only named nodes are kept (plus the `async` keyword); string internals and comments are skipped.
+import { createHash } from 'node:crypto';
 import type { Tree } from './parser.js';
 import type { Location } from '../types.js';
 
@@ -22,10 +23,20 @@ export interface PFile {
   lineStarts: number[];
 }
 
-type LangTables = { types: string[]; named: boolean[]; fields: (string | null)[] };
-let tables: LangTables | null = null;
+/**
+ * The grammar's node-type and field names, indexed by tree-sitter's ids. `key` names the table (a hash of
+ * every name in order), so an encoded tree (tree-codec.ts) made with another grammar is recognised.
+ */
+export interface GrammarTables {
+  types: readonly string[];
+  named: readonly boolean[];
+  fields: readonly (string | null)[];
+  key: string;
+}
+let tables: GrammarTables | null = null;
 
-function langTables(tree: Tree): LangTables {
+/** The tables of the grammar a tree (or a parser: anything with its `language`) was made with; memoized per process. */
+export function grammarTables(tree: { language: Tree['language'] }): GrammarTables {
   if (tables) return tables;
   const lang = tree.language;
   const types: string[] = [];
@@ -36,15 +47,35 @@ function langTables(tree: Tree): LangTables {
   }
   const fields: (string | null)[] = [null];
   for (let i = 1; i <= lang.fieldCount; i++) fields.push(lang.fieldNameForId(i));
-  tables = { types, named, fields };
+  tables = makeGrammarTables(types, named, fields);
   return tables;
 }
 
+/** The loaded grammar's tables, once a tree has been copied in this process; null before. */
+export function knownGrammarTables(): GrammarTables | null {
+  return tables;
+}
+
+/** Tables from stored names (a cache file's header); the key is recomputed from the names. */
+export function makeGrammarTables(types: readonly string[], named: readonly boolean[], fields: readonly (string | null)[]): GrammarTables {
+  const h = createHash('sha1');
+  h.update(types.map((t, i) => `${named[i] ? '+' : '-'}${t}`).join('\n'));
+  h.update('\0');
+  h.update(fields.map((f) => f ?? '').join('\n'));
+  return { types, named, fields, key: h.digest('hex').slice(0, 16) };
+}
+
+/**
+ * tree-sitter's id of an ERROR node (ts_builtin_sym_error, (TSSymbol)-1): it is not in the grammar's type table, so
+ * ERROR subtrees are not copied; the id marks where the first syntax error is.
+ */
+export const ERROR_ID = 0xffff;
+
 /** Node types whose children we never need (their text is read from the source). */
-const LEAF_TYPES = new Set(['string', 'comment', 'integer', 'float', 'identifier', 'escape_sequence']);
+export const LEAF_TYPES = new Set(['string', 'comment', 'integer', 'float', 'identifier', 'escape_sequence']);
 
 export function toPFile(file: string, text: string, tree: Tree): PFile {
-  const { types, named, fields } = langTables(tree);
+  const { types, named, fields } = grammarTables(tree);
   const c = tree.walk();
   const root: PNode = { type: 'module', field: null, start: 0, end: text.length, children: [], parent: null };
   let errorAt: number | null = null;
@@ -61,7 +92,7 @@ export function toPFile(file: string, text: string, tree: Tree): PFile {
         node = { type, field: fields[c.currentFieldId] ?? null, start: c.startIndex, end: c.endIndex, children: [], parent };
         parent.children.push(node);
       }
-      if (hasError && errorAt === null && (type === 'ERROR' || c.nodeIsMissing)) errorAt = c.startIndex;
+      if (hasError && errorAt === null && (id === ERROR_ID || c.nodeIsMissing)) errorAt = c.startIndex;
       if (node && !LEAF_TYPES.has(type) && c.gotoFirstChild()) {
         parent = node;
         continue;
@@ -82,7 +113,7 @@ export function toPFile(file: string, text: string, tree: Tree): PFile {
   return { file, text, root, errorAt, lineStarts: lineStartsOf(text) };
 }
 
-function lineStartsOf(text: string): number[] {
+export function lineStartsOf(text: string): number[] {
   const out = [0];
   let i = text.indexOf('\n');
   while (i !== -1) {
