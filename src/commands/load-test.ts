@@ -1,6 +1,5 @@
 import { Args, Flags } from '@oclif/core';
 import { loadToJUnit, writeJUnitFile } from '../report/junit.js';
-import { promises as fs } from 'node:fs';
 import { JobctlCommand } from '../cli/base-command.js';
 import { loadTest, probeTask, renderLoadTestHtml, renderLoadTestText, type LoadTestResult } from '../loadtest/index.js';
 import { parseDuration, parseJsonArgs, parseJsonKwargs, parseRate } from '../loadtest/options.js';
@@ -10,6 +9,8 @@ import { killAllManagedSync } from '../runtime/process-group.js';
 import { handleInterrupts } from '../runtime/lifecycle.js';
 import { JobctlError } from '../util/errors.js';
 import { maskDeep } from '../util/mask.js';
+import { assertWritable, writeReport } from '../loadtest/report-file.js';
+import { parseShard, shardLoad } from '../loadtest/shard.js';
 
 export default class LoadTest extends JobctlCommand {
   static override summary = 'Put a real Celery worker under load and gate on latency, errors, lost tasks and memory growth';
@@ -22,6 +23,7 @@ export default class LoadTest extends JobctlCommand {
     "<%= config.bin %> load-test --threshold 'p95<3s' --threshold 'errors<2%' --threshold 'rss_growth<10%'",
     '<%= config.bin %> load-test --report load.html --json > load.json',
     '<%= config.bin %> load-test --baseline previous.json',
+    '<%= config.bin %> load-test --shard 2/4 --run-id rel-42 -c 200 -n 20000 --json > shard-2.json',
   ];
   static override args = { path: Args.directory({ description: 'project folder (worker cwd and PYTHONPATH), like the other commands', exists: false }) };
   static override flags = {
@@ -49,6 +51,8 @@ export default class LoadTest extends JobctlCommand {
     warmup: Flags.integer({ summary: 'tasks completed before memory growth is measured (default max(100, 10% of the run))', min: 0 }),
     'task-timeout': Flags.string({ summary: 'a result slower than this counts as a timeout', default: '60s' }),
     'drain-timeout': Flags.string({ summary: 'after the last publish, wait this long for results before counting tasks lost', default: '30s' }),
+    shard: Flags.string({ summary: "be producer i of N (1-based, e.g. 2/4) of one run: send 1/N of --tasks, --concurrency and --rate (not of --duration), tag the task ids with --run-id, leave the thresholds to `load-test merge`" }),
+    'run-id': Flags.string({ env: 'JOBCTL_RUN_ID', summary: 'with --shard: the id all N producers of the run share (letters, digits, . _ -)' }),
   };
 
   async run(): Promise<LoadTestResult> {
@@ -63,6 +67,9 @@ export default class LoadTest extends JobctlCommand {
     const args = flags.args !== undefined ? parseJsonArgs(flags.args) : probe?.args ?? [];
     const kwargs = parseJsonKwargs(flags.kwargs);
     const durationMs = flags.duration !== undefined ? parseDuration(flags.duration) : undefined;
+    if (flags.shard === undefined && this.argv.some((a) => a === '--run-id' || a.startsWith('--run-id='))) throw new JobctlError('--run-id names the run of a --shard producer; add --shard i/N or leave it out');
+    if (flags.shard !== undefined && flags.baseline !== undefined) throw new JobctlError('--baseline compares whole runs: give it to `jobctl load-test merge`, not to a --shard producer');
+    const shard = flags.shard === undefined ? undefined : shardLoad(parseShard(flags.shard, flags['run-id']), { shape, tasks: flags.tasks, durationMs, thresholds: flags.threshold ?? [] });
 
     if (flags.report !== undefined) await assertWritable(flags.report);
     const quiet = this.jsonEnabled() || !process.stderr.isTTY;
@@ -87,8 +94,9 @@ export default class LoadTest extends JobctlCommand {
         task: flags.task ?? probe!.task,
         args,
         kwargs,
-        shape,
-        ...(flags.tasks !== undefined ? { tasks: flags.tasks } : {}),
+        shape: shard?.shape ?? shape,
+        ...((shard ? shard.tasks : flags.tasks) !== undefined ? { tasks: shard ? shard.tasks! : flags.tasks! } : {}),
+        ...(shard ? { shard: shard.facts } : {}),
         ...(durationMs !== undefined ? { durationMs } : {}),
         ...(flags.warmup !== undefined ? { warmupTasks: flags.warmup } : {}),
         taskTimeoutMs: parseDuration(flags['task-timeout'], '--task-timeout'),
@@ -119,25 +127,4 @@ export default class LoadTest extends JobctlCommand {
 
 function progressLine(p: ProgressSnapshot): string {
   return `  ${fmtMs(p.elapsedMs)}  published ${p.published}  completed ${p.completed} (${fmtNum(p.completedPerSec)}/s)  failed ${p.failed}  p95 ${fmtMs(p.e2eP95)}  worker RSS ${fmtBytes(p.workerRssBytes)}`;
-}
-
-/** Refuse an unwritable --report before the run (the measured figures must never be lost to it). */
-async function assertWritable(file: string): Promise<void> {
-  if (file.trim() === '') throw new JobctlError('--report is empty; pass a file name such as load.html');
-  const existed = await fs.stat(file).then(() => true, () => false);
-  try {
-    const handle = await fs.open(file, 'a');
-    await handle.close();
-    if (!existed) await fs.unlink(file);
-  } catch (err) {
-    throw new JobctlError(`${file}: cannot write the report (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); choose a writable path`, { file });
-  }
-}
-
-async function writeReport(file: string, html: string): Promise<void> {
-  try {
-    await fs.writeFile(file, html);
-  } catch (err) {
-    throw new JobctlError(`${file}: cannot write the report (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); choose a writable path`, { file });
-  }
 }

@@ -38,6 +38,8 @@ export interface LoadClientOptions {
   backendUrl: string;
   /** channel the probe module publishes batches of `[id, started, finished, pid, state]` on; null = no timing */
   timingChannel: string | null;
+  /** hear only results (and probe timings) of task ids starting with this (a --shard producer's own); [A-Za-z0-9_.-] only */
+  idPrefix?: string;
   onResult: (e: ResultEvent) => void;
   onRetry?: (id: string) => void;
   onTiming?: (e: TimingEvent) => void;
@@ -84,7 +86,7 @@ export class LoadClient {
       throw new UnavailableError(`broker ${maskUrlCredentials(opts.brokerUrl)} is not reachable (${(err as Error).message}); start it or pass a reachable --broker`, { cause: err });
     }
     c.sub.on('pmessage', (_p: string, channel: string, message: string) => c.onMessage(channel, message));
-    await c.sub.psubscribe(`${RESULT_PREFIX}*`);
+    await c.sub.psubscribe(`${RESULT_PREFIX}${opts.idPrefix ?? ''}*`);
     // no reconnects (retryStrategy null): 'end' after a successful open means the broker went away
     c.sub.once('end', () => { if (!c.closing) opts.onConnectionLost?.(); });
     if (opts.timingChannel) {
@@ -116,6 +118,7 @@ export class LoadClient {
     const list = (typeof entries[0] === 'string' ? [entries] : entries) as unknown[];
     for (const e of list) {
       if (!Array.isArray(e) || typeof e[0] !== 'string') continue;
+      if (this.opts.idPrefix && !e[0].startsWith(this.opts.idPrefix)) continue; // another producer's task
       const [id, started, finished, pid] = e as [string, number, number, number];
       this.opts.onTiming?.({ id, startedWallMs: started * 1000, finishedWallMs: finished * 1000, pid });
     }

@@ -2,6 +2,7 @@
 import type { LatencySummary } from './stats.js';
 import type { LoadTestResult } from './types.js';
 import { fmtBytes, fmtMs, fmtNum, fmtPct, fmtValue } from './format.js';
+import { shardSectionText, shardVerdictText } from './report-shards.js';
 
 const dots = (label: string, width = 20): string => `${label} ${'.'.repeat(Math.max(2, width - label.length))}:`;
 
@@ -16,7 +17,7 @@ export function renderLoadTestText(r: LoadTestResult): string {
   const shape = r.mode === 'closed' ? `closed loop, ${r.concurrency} in flight` : `open loop, ${fmtNum(r.ratePerSec)}/s`;
   for (const n of r.notes ?? []) out.push('', `  NOTE: ${n}`);
   if (r.interrupted) out.push('', `  INTERRUPTED after ${fmtMs(r.durationMs)}: the figures below cover what was measured until then.`);
-  out.push('', `  █ THRESHOLDS${r.defaultThresholds ? ' (defaults; set your own with --threshold)' : ''}`);
+  out.push('', `  █ THRESHOLDS${r.defaultThresholds ? ' (defaults; set your own with --threshold)' : ''}${r.shard ? ` (applied by \`load-test merge\` to the whole run: ${r.shard.thresholds.length ? r.shard.thresholds.join(', ') : 'the defaults'})` : ''}`);
   for (const t of r.thresholds) {
     out.push(`    ${t.pass ? '✓' : '✗'} '${t.expression}'  ${t.metric}=${fmtValue(t.actual, t.unit)}${t.note ? `  (${t.note})` : ''}`);
   }
@@ -51,6 +52,7 @@ export function renderLoadTestText(r: LoadTestResult): string {
     `jobctl ${cpu.jobctlMsPerTask === null ? '-' : `${fmtNum(cpu.jobctlMsPerTask, 2)} ms/task`} (${cpu.jobctlPct}% of a core)`);
   const e = r.environment;
   out.push(`    ${dots('worker')} ${e.app ?? 'jobctl probe app'} · ${e.pool ?? '?'} ×${e.workerConcurrency ?? '?'} · celery ${e.celery ?? '?'} · python ${e.python ?? '?'} · broker ${e.broker} · queue ${e.queue}`);
+  out.push(...shardSectionText(r));
   if (r.baseline) {
     out.push('', `  █ BASELINE  (${r.baseline.file}, run ${r.baseline.baselineStartedAt})`);
     for (const d of r.baseline.deltas) {
@@ -58,6 +60,6 @@ export function renderLoadTestText(r: LoadTestResult): string {
       out.push(`    ${d.worse ? '▲' : ' '} ${dots(d.metric, 24)} ${fmtNum(d.baseline, 2)} → ${fmtNum(d.current, 2)}${change}${d.worse ? '  (worse)' : ''}`);
     }
   }
-  out.push('', `  ${r.interrupted ? 'INTERRUPTED' : r.passed ? `PASSED${logErrs.length ? ' (thresholds met; the worker logged errors, see above)' : ''}` : 'FAILED: a threshold was not met'}`, '');
+  out.push('', `  ${shardVerdictText(r) ?? (r.interrupted ? 'INTERRUPTED' : r.passed ? `PASSED${logErrs.length ? ' (thresholds met; the worker logged errors, see above)' : ''}` : 'FAILED: a threshold was not met')}`, '');
   return out.join('\n');
 }

@@ -5,9 +5,11 @@ import { randomUUID } from 'node:crypto';
 import { LoadClient, type ResultEvent, type TimingEvent } from './load-client.js';
 import { LatencyRecorder, WindowRecorder, type TimelinePoint } from './stats.js';
 import { analyseMemory, TreeSampler, DEFAULT_LEAK_CRITERIA, type LeakCriteria, type TreeSample } from './memory.js';
-import { evaluateThreshold, parseThresholds, type Threshold } from './thresholds.js';
+import { parseThresholds, type Threshold } from './thresholds.js';
+import { cpuFigures, judgeThresholds } from './figures.js';
 import { LOAD_TEST_SCHEMA, type LoadCounts, type LoadEnvironmentInfo, type LoadTestResult } from './types.js';
 import { UnavailableError } from '../util/errors.js';
+import { shardNote, type ShardFacts } from './shard.js';
 
 export type LoadShape =
   | { mode: 'closed'; concurrency: number }
@@ -60,6 +62,8 @@ export interface LoadTestOptions {
   windowMs?: number;
   signal?: AbortSignal;
   onProgress?: (p: ProgressSnapshot) => void;
+  /** --shard: this producer's part of a run (shard.ts); its thresholds are left to `load-test merge` */
+  shard?: Omit<ShardFacts, 'endedAt'>;
 }
 
 export const DEFAULT_THRESHOLDS = ['lost==0', 'errors<1%'];
@@ -80,7 +84,7 @@ export function plannedTasks(opts: Pick<LoadTestOptions, 'tasks' | 'durationMs' 
 }
 
 export async function runLoadTest(target: LoadTarget, opts: LoadTestOptions): Promise<LoadTestResult> {
-  const thresholds: Threshold[] = (opts.thresholds?.length ? opts.thresholds : DEFAULT_THRESHOLDS).map((t) => (typeof t === 'string' ? parseThresholds([t])[0]! : t));
+  const thresholds: Threshold[] = opts.shard ? [] : (opts.thresholds?.length ? opts.thresholds : DEFAULT_THRESHOLDS).map((t) => (typeof t === 'string' ? parseThresholds([t])[0]! : t));
   const args = opts.args ?? [];
   const kwargs = opts.kwargs ?? {};
   const taskTimeoutMs = opts.taskTimeoutMs ?? 60_000;
@@ -124,7 +128,7 @@ export async function runLoadTest(target: LoadTarget, opts: LoadTestOptions): Pr
   const start = performance.now();
   const startWall = wallNow();
   const cpuStartSelf = cpuMsSelf();
-  const window = new WindowRecorder(start);
+  const window = new WindowRecorder(start, opts.shard !== undefined);
 
   const onResult = (r: ResultEvent): void => {
     if (closed) return;
@@ -161,6 +165,7 @@ export async function runLoadTest(target: LoadTarget, opts: LoadTestOptions): Pr
     brokerUrl: target.brokerUrl,
     backendUrl: target.backendUrl,
     timingChannel: target.timingChannel,
+    ...(opts.shard ? { idPrefix: opts.shard.taskIdPrefix } : {}),
     onResult,
     onRetry: () => { counts.retries++; },
     onTiming: applyTiming,
@@ -169,7 +174,7 @@ export async function runLoadTest(target: LoadTarget, opts: LoadTestOptions): Pr
   void target.failure?.then(fail);
 
   const publishOne = (basis: number): void => {
-    const id = randomUUID();
+    const id = `${opts.shard?.taskIdPrefix ?? ''}${randomUUID()}`;
     const basisOffset = basis - performance.now();
     pending.set(id, { basis, timedOut: false });
     basisWall.set(id, wallNow() + basisOffset);
@@ -337,16 +342,10 @@ export async function runLoadTest(target: LoadTarget, opts: LoadTestOptions): Pr
     ? `closed loop (${opts.shape.concurrency} in flight): service-time percentiles, measured from the actual publish`
     : `open loop (${opts.shape.ratePerSec}/s): measured from each task's intended send time (coordinated omission corrected)`;
 
-  const outcomes = thresholds.map((t) => evaluateThreshold(t, {
-    latency: { e2e: asInput(e2e), queue_wait: asInput(queueWait), runtime: asInput(runtime) },
-    published: counts.published,
-    failed: counts.failed,
-    lost: counts.lost,
-    timedOut: counts.timedOut,
-    throughputPerSec: completedPerSec,
-    rssGrowthPct: memory?.growthPct ?? null,
-    rssPer1kBytes: memory?.per1kTasksBytes ?? null,
-  }));
+  const outcomes = judgeThresholds(thresholds, {
+    latency: { e2e: e2e.thresholdInput(), queue_wait: queueWait.thresholdInput(), runtime: runtime.thresholdInput() },
+    counts, throughputPerSec: completedPerSec, memory,
+  });
 
   return {
     schema: LOAD_TEST_SCHEMA,
@@ -365,34 +364,23 @@ export async function runLoadTest(target: LoadTarget, opts: LoadTestOptions): Pr
     errorTypes,
     errorMessages,
     workerLogErrors: [],
-    notes: [],
+    notes: opts.shard ? [shardNote(opts.shard)] : [],
     latency: { e2e: e2e.summary(), queueWait: queueWait.summary(), runtime: runtime.summary() },
     throughput: { completedPerSec, publishedPerSec: round1(counts.published / seconds), peakCompletedPerSec: Math.max(0, ...timeline.map((p) => p.completedPerSec)) },
     queueDepth: { max: maxDepth, end: lastDepth },
-    cpu: {
-      workerMs,
-      jobctlMs,
-      workerMsPerTask: workerMs !== null && completed ? round3(workerMs / completed) : null,
-      jobctlMsPerTask: completed ? round3(jobctlMs / completed) : null,
-      workerPct: workerMs !== null ? round1(workerMs / 10 / seconds) : null,
-      jobctlPct: round1(jobctlMs / 10 / seconds),
-    },
+    cpu: cpuFigures(workerMs, jobctlMs, completed, seconds),
     memory,
     timeline,
     thresholds: outcomes,
-    defaultThresholds: !opts.thresholds?.length,
+    defaultThresholds: !opts.shard && !opts.thresholds?.length,
     passed: !interrupted && outcomes.every((o) => o.pass),
+    ...(opts.shard ? { shard: { ...opts.shard, endedAt: new Date(startWall + durationMs).toISOString() } } : {}),
   };
 }
 
 const cpuMsSelf = (): number => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
 const round1 = (n: number): number => Math.round(n * 10) / 10;
 const round3 = (n: number): number => Math.round(n * 1000) / 1000;
-
-function asInput(r: LatencyRecorder): { count: number; mean: number; max: number; percentile: (p: number) => number } {
-  const s = r.count ? r.summary() : null;
-  return { count: r.count, mean: s?.mean ?? 0, max: s?.max ?? 0, percentile: (p) => r.percentile(p) };
-}
 
 /** true when every finished task's timing message has arrived (only unfinished ones remain). */
 function queueWaitDone(basisWall: Map<string, number>, pending: Map<string, Pending>): boolean {

@@ -2,7 +2,7 @@
 // time series the reports draw. Values are recorded in microseconds so that sub-millisecond round
 // trips keep their resolution; every figure leaves this module in milliseconds.
 import * as hdr from 'hdr-histogram-js';
-import type { Histogram } from 'hdr-histogram-js';
+import type { JsHistogram } from 'hdr-histogram-js';
 
 export interface LatencySummary {
   count: number;
@@ -18,14 +18,28 @@ export interface LatencySummary {
   histogram: string;
 }
 
-export function newHistogram(): Histogram {
-  return hdr.build({ numberOfSignificantValueDigits: 3, bitBucketSize: 32, autoResize: true });
+export function newHistogram(): JsHistogram {
+  // hdr.build without useWebAssembly returns a JsHistogram (hdr-histogram-js HistogramBuilder.ts)
+  return hdr.build({ numberOfSignificantValueDigits: 3, bitBucketSize: 32, autoResize: true }) as JsHistogram;
 }
+
+/**
+ * A histogram from its compressed base64 form (HdrHistogram's V2 compressed encoding, readable by the
+ * Java, Go, Python and Rust HdrHistogram ports). Throws on anything that is not one.
+ */
+export function decodeHistogram(base64: string): JsHistogram {
+  const h = newHistogram();
+  h.add(hdr.decodeFromCompressedBase64(base64, 32, false) as JsHistogram); // the JS decoder (not WebAssembly) returns a JsHistogram
+  return h;
+}
+
+export const encodeHistogram = (h: JsHistogram): string => hdr.encodeIntoCompressedBase64(h);
 
 const round3 = (n: number): number => Math.round(n * 1000) / 1000;
 
 export class LatencyRecorder {
-  readonly histogram: Histogram = newHistogram();
+  /** an empty recorder, or one over an existing histogram (a merge of producers' histograms) */
+  constructor(readonly histogram: JsHistogram = newHistogram()) {}
 
   /** Record one latency in milliseconds. Negative values (clock skew between processes) are clamped to 0. */
   record(ms: number): void {
@@ -41,6 +55,11 @@ export class LatencyRecorder {
     return this.count === 0 ? 0 : round3(this.histogram.getValueAtPercentile(p) / 1000);
   }
 
+  /**
+   * count, mean and the percentiles are functions of the buckets alone, so they survive the encoding
+   * and a merge exactly; min and max are the exact recorded values (whole µs), which the encoding
+   * rounds to their buckets: `load-test merge` takes them from the shards' summaries instead.
+   */
   summary(): LatencySummary {
     const h = this.histogram;
     const empty = h.totalCount === 0;
@@ -54,8 +73,14 @@ export class LatencyRecorder {
       p99: this.percentile(99),
       p999: this.percentile(99.9),
       max: empty ? 0 : round3(h.maxValue / 1000),
-      histogram: hdr.encodeIntoCompressedBase64(h),
+      histogram: encodeHistogram(h),
     };
+  }
+
+  /** What a --threshold is evaluated against (thresholds.ts ThresholdInputs.latency). */
+  thresholdInput(): { count: number; mean: number; max: number; percentile: (p: number) => number } {
+    const s = this.count ? this.summary() : null;
+    return { count: this.count, mean: s?.mean ?? 0, max: s?.max ?? 0, percentile: (p) => this.percentile(p) };
   }
 }
 
@@ -79,6 +104,8 @@ export interface TimelinePoint {
   /** CPU of the worker tree and of jobctl itself over the window, percent of one core. */
   workerCpuPct: number | null;
   jobctlCpuPct: number | null;
+  /** --shard runs only: this window's e2e histogram (compressed base64), so a merge of producers recomputes the window's percentiles exactly */
+  e2eHistogram?: string;
 }
 
 /** Collects counts and an e2e histogram for the current window; `close()` turns it into a point. */
@@ -89,7 +116,8 @@ export class WindowRecorder {
   private readonly e2e = newHistogram();
   private startedAt: number;
 
-  constructor(now: number) {
+  /** keepHistograms: put each window's encoded e2e histogram on its point (for `load-test merge`) */
+  constructor(now: number, private readonly keepHistograms = false) {
     this.startedAt = now;
   }
 
@@ -117,6 +145,7 @@ export class WindowRecorder {
       e2eP95: pct(95),
       e2eP99: pct(99),
       ...extra,
+      ...(this.keepHistograms && has ? { e2eHistogram: encodeHistogram(this.e2e) } : {}),
     };
     this.published = 0;
     this.completed = 0;

@@ -3,6 +3,8 @@
 import type { LatencySummary, TimelinePoint } from './stats.js';
 import type { MemorySummary } from './memory.js';
 import type { ThresholdOutcome } from './thresholds.js';
+import type { ShardFacts } from './shard.js';
+import type { MergeFacts } from './merge.js';
 
 export const LOAD_TEST_SCHEMA = 'jobctl.load-test/1';
 
@@ -97,4 +99,8 @@ export interface LoadTestResult {
   defaultThresholds: boolean;
   passed: boolean;
   baseline?: BaselineComparison;
+  /** `--shard i/N`: this result is one producer's part of a run (merge it with `load-test merge`) */
+  shard?: ShardFacts;
+  /** `load-test merge`: the shards this result was merged from */
+  merged?: MergeFacts;
 }

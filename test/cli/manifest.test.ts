@@ -25,10 +25,11 @@ function jobctl(args: string[]): string {
 
 test('the generated manifest lists every built command with its flags', async () => {
   const manifest = generate();
-  const ids = readdirSync(commandsDir).filter((f) => f.endsWith('.js')).map((f) => f.slice(0, -3)).sort();
+  // a command in a folder is a topic's subcommand: commands/load-test/merge.js is `load-test:merge`
+  const ids = readdirSync(commandsDir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.js')).map((f) => f.slice(0, -3).split(path.sep).join(':')).sort();
   assert.deepEqual(Object.keys(manifest.commands).sort(), ids);
   for (const id of ids) {
-    const mod = await import(pathToFileURL(path.join(commandsDir, `${id}.js`)).href) as { default: { flags?: Record<string, unknown>; baseFlags?: Record<string, unknown>; enableJsonFlag?: boolean } };
+    const mod = await import(pathToFileURL(path.join(commandsDir, `${id.split(':').join(path.sep)}.js`)).href) as { default: { flags?: Record<string, unknown>; baseFlags?: Record<string, unknown>; enableJsonFlag?: boolean } };
     const cls = mod.default;
     const flags = Object.keys({ ...cls.baseFlags, ...cls.flags }).filter((f) => f !== 'json');
     for (const f of flags) assert.ok(f in manifest.commands[id]!.flags, `${id}: --${f} missing from the manifest`);

@@ -10,9 +10,12 @@ import path from 'node:path';
 import { crc32 } from 'node:zlib';
 import { runAudit } from '../../src/engine/audit.js';
 import { buildProjectModel } from '../../src/model/index.js';
-import { readPython } from '../../src/model/python/index.js';
+import { FileLoader, readPython } from '../../src/model/python/index.js';
+import { moduleNames } from '../../src/model/python/modules.js';
+import { ensurePythonParser, parsePythonSync } from '../../src/model/python/parser.js';
+import { emptyModel } from './helpers-python.js';
 import { FactCache, factCacheStats, type FactCacheStats } from '../../src/model/python/fact-cache.js';
-import { makeGrammarTables } from '../../src/model/python/tree.js';
+import { makeGrammarTables, toPFile } from '../../src/model/python/tree.js';
 import type { AuditResult } from '../../src/engine/types.js';
 import { checkoutFixture, removeDir, repoRoot } from '../support/fixtures.js';
 import { jobctl, show } from '../support/cli.js';
@@ -331,6 +334,27 @@ test('CLI: a deploy-file change that makes the linker reach an unparsed module s
   } finally {
     removeDir(dir);
     removeDir(home);
+  }
+});
+
+test('a tree parsed elsewhere (a parse worker) is kept like one parsed here', async () => {
+  const dir = smallProject();
+  try {
+    const files = ['proj/app.py', 'proj/tasks.py'].map((f) => ({ file: f, kind: 'python' as const, text: readFileSync(path.join(dir, f), 'utf8') }));
+    await ensurePythonParser();
+    const first = FactCache.open(dir);
+    const loader = new FileLoader(files, moduleNames(files.map((f) => f.file)), emptyModel(dir), first);
+    const tree = parsePythonSync(files[0]!.text);
+    const pf = toPFile(files[0]!.file, files[0]!.text, tree);
+    tree.delete();
+    assert.ok(loader.load(files[0]!.file, pf));
+    assert.deepEqual(first.stats.parsed, ['proj/app.py'], 'counted as parsed in this run');
+    first.save(files);
+    const second = FactCache.open(dir);
+    assert.ok(second.hasTree(files[0]!.file, files[0]!.text));
+    assert.ok(!second.hasTree(files[1]!.file, files[1]!.text));
+  } finally {
+    removeDir(dir);
   }
 });
 

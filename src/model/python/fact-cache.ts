@@ -133,7 +133,17 @@ export class FactCache {
 
   /** The cache of the project at `root` (an absolute path). Never throws: an unusable pack is an empty cache. */
   static open(root: string, opts: FactCacheOptions = {}): FactCache {
-    const dir = path.resolve(opts.dir ?? factsDir());
+    let dir: string;
+    try {
+      dir = path.resolve(opts.dir ?? factsDir());
+    } catch (err) {
+      // no home folder to put it in (os.homedir() throws): a run without a cache
+      const c = new FactCache(path.resolve(root), '', opts);
+      c.disabled = true;
+      c.stats.write = 'disabled';
+      c.stats.pack = `ignored: no cache folder (${(err as Error).message})`;
+      return c;
+    }
     const c = new FactCache(path.resolve(root), dir, opts);
     const rel = path.relative(c.root, dir);
     if (rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))) {
@@ -406,8 +416,16 @@ export class GrammarNeeded extends Error {
   }
 }
 
-/** The light tree of a file: decoded from the cache when its text is unchanged, else parsed (and stored). */
-export function pfileOf(file: string, text: string, cache: FactCache | undefined): PFile {
+/**
+ * The light tree of a file: decoded from the cache when its text is unchanged, else parsed (and stored). `parsed`:
+ * the tree when it was parsed elsewhere (a parse worker): stored when this process knows the grammar's tables.
+ */
+export function pfileOf(file: string, text: string, cache: FactCache | undefined, parsed: PFile | null = null): PFile {
+  if (parsed) {
+    const tables = knownGrammarTables();
+    if (cache && tables) cache.put(file, text, encodePFile(parsed, tables), tables);
+    return parsed;
+  }
   const hit = cache?.tree(file, text);
   if (hit) {
     try {

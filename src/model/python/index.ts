@@ -6,7 +6,7 @@ import type { CallSite, CeleryApp, ConfigSource, Location, ProjectModel, PyValue
 import { ensurePythonParser } from './parser.js';
 import { needsEagerRead } from './prefilter.js';
 import { chooseThreads, ParsePool, type ThreadChoice, type WorkerTree } from './parse-pool.js';
-import { locOf, lineOf, textOf, child, type PNode } from './tree.js';
+import { locOf, lineOf, textOf, child, type PFile, type PNode } from './tree.js';
 import { GrammarNeeded, pfileOf, type FactCache } from './fact-cache.js';
 import { ModuleIndex, moduleNames, TEST_CODE_PATH, type ModuleInfo } from './modules.js';
 import { calleeText, extractFile, isCeleryClassName, type FileFacts, type ModuleAssign, type RawClass, type RawFunction } from './extract.js';
@@ -195,10 +195,11 @@ export class FileLoader {
   }
 
   /**
-   * Facts of a project file, parsing it now if needed; null when it cannot be read. `parsed`: its tree when a
-   * parse worker made it (parse-pool.ts; it goes into the fact cache as it is), else it is parsed here.
+   * Facts of a project file, parsing it now if needed; null when it cannot be read. `parsed`: its light tree when
+   * it was parsed elsewhere; the fact cache keeps it like a tree parsed here (a parse worker's tree, parse-pool.ts,
+   * comes with its encoding, which the cache stores as it is).
    */
-  load(file: string, parsed: WorkerTree | null = null): FileFacts | null {
+  load(file: string, parsed: PFile | WorkerTree | null = null): FileFacts | null {
     const hit = this.byFile.get(file);
     if (hit !== undefined) return hit;
     const entry = this.sources.get(file);
@@ -211,8 +212,11 @@ export class FileLoader {
       return null;
     }
     try {
-      const pf = parsed ? parsed.pf : pfileOf(file, src.text, this.cache);
-      if (parsed) this.cache?.put(file, src.text, parsed.enc, parsed.tables);
+      let pf: PFile;
+      if (parsed && 'enc' in parsed) {
+        pf = parsed.pf;
+        this.cache?.put(file, src.text, parsed.enc, parsed.tables);
+      } else pf = pfileOf(file, src.text, this.cache, parsed);
       if (pf.errorAt !== null) {
         this.model.notes.push({ level: 'warning', file, message: `Python syntax error near line ${lineOf(pf, pf.errorAt)}; read what could be parsed` });
       }
