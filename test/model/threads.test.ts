@@ -14,6 +14,7 @@ import { chooseThreads } from '../../src/model/python/parse-pool.js';
 import { runAudit } from '../../src/engine/audit.js';
 import { JobctlError } from '../../src/util/errors.js';
 import { checkoutFixture, removeDir, repoRoot } from '../support/fixtures.js';
+import { jobctl, show } from '../support/cli.js';
 
 /** The audit's JSON without what differs between any two runs (durations). */
 async function auditJson(dir: string, threads: number): Promise<{ json: string; workers: number; parsedByWorkers: number; eager: number }> {
@@ -140,4 +141,25 @@ test('threads are off when only one core is free, on request, and for a small pa
   assert.equal(chooseThreads({ ...big, eagerFiles: 1, env: { JOBCTL_THREADS: '4' } }).workers, 1, 'no more workers than files');
   assert.equal(chooseThreads({ ...big, requested: 0, env: { JOBCTL_THREADS: '4' } }).workers, 0, 'the option wins over the environment');
   assert.throws(() => chooseThreads({ ...big, env: { JOBCTL_THREADS: 'many' } }), (e: unknown) => e instanceof JobctlError && /JOBCTL_THREADS=many.*set 0/.test(e.message));
+});
+
+test('CLI: JOBCTL_THREADS=2 audits like JOBCTL_THREADS=0; a value that is not a count is a one-line error (exit 2)', async () => {
+  const dir = checkoutFixture('precision');
+  try {
+    const env = { JOBCTL_NO_CACHE: '1' };
+    const [off, on, bad] = await Promise.all([
+      jobctl(['audit', dir, '--json', '--exit-zero'], { env: { ...env, JOBCTL_THREADS: '0' } }),
+      jobctl(['audit', dir, '--json', '--exit-zero'], { env: { ...env, JOBCTL_THREADS: '2' } }),
+      jobctl(['audit', dir], { env: { ...env, JOBCTL_THREADS: 'lots' } }),
+    ]);
+    const stable = (out: string): string => JSON.stringify(JSON.parse(out), (k, v: unknown) => (k === 'durationMs' || k === 'timings' ? undefined : v));
+    assert.equal(off.code, 0, show(off));
+    assert.equal(on.code, 0, show(on));
+    assert.equal(stable(on.stdout), stable(off.stdout));
+    assert.equal(bad.code, 2, show(bad));
+    assert.equal(bad.stderr.trim().split('\n').length, 1, show(bad));
+    assert.match(bad.stderr, /JOBCTL_THREADS=lots: not a number of parse threads; set 0 \(off\)/);
+  } finally {
+    removeDir(dir);
+  }
 });
