@@ -23,10 +23,10 @@ export class FlaskConfig {
   constructor(private l: Linker, private r: ConfigReader) {}
 
   /** Read every Flask config write of the project into one 'flask-config' source of the app. */
-  read(facts: FileFacts, _fn: unknown, _node: PNode, written: string, rec: AppRec | null, loc: Location): boolean {
+  read(facts: FileFacts, _fn: unknown, _node: PNode, written: string, rec: AppRec | null, loc: Location, namespace: string | null = null): boolean {
     const appId = rec?.app.id ?? null;
     const settings = this.collect(appId);
-    this.r.addSource({ kind: 'flask-config', file: facts.pf.file, loc, namespace: null, appId, objectRef: written, settings }, rec, `:${loc.line}`);
+    this.r.addSource({ kind: 'flask-config', file: facts.pf.file, loc, namespace, appId, objectRef: written, settings }, rec, `:${loc.line}`);
     return true;
   }
 
@@ -197,7 +197,10 @@ export class FlaskConfig {
           }
           return out;
         }
-        const ref = this.r.strOf(f, u.fn, arg);
+        // from_object(override) with `override=None` in the signature: an optional override, nothing by default
+        if (isOptionalParam(f, u.fn, arg)) return [];
+        // create_app(config="udata.settings.Defaults") … from_object(config): the parameter's default names the object
+        const ref = this.r.strOf(f, u.fn, arg) ?? paramStringDefault(f, u.fn, arg);
         const sym = ref !== null ? (this.l.findModule(ref.replace(':', '.')) ? { kind: 'module' as const, facts: this.l.findModule(ref.replace(':', '.'))! } : this.l.lookup(ref.replace(':', '.'))) : (dottedName(f.pf, arg) ? this.l.lookupName(f, u.fn, dottedName(f.pf, arg)!) : null);
         if (sym?.kind === 'module') return this.r.moduleSettings(sym.facts, appId).filter((s) => UPPER.test(s.name));
         if (sym?.kind === 'class') return this.r.classAttrs(sym.facts, sym.cls, appId).filter((s) => UPPER.test(s.name));
@@ -284,4 +287,28 @@ function initSelfAssigns(facts: FileFacts, cls: RawClass): { name: string; targe
   };
   if (init?.body) for (const c of init.body.children) visit(c);
   return out;
+}
+
+/**
+ * `dict((k.replace("CELERY_", "").lower(), v) for k, v in app.config.items() if k.startswith("CELERY_"))` (or the
+ * same as a dict comprehension): the Flask config's keys with that prefix, the prefix cut and the rest lower-cased —
+ * what Celery's own namespace does with new-style names. The config expression and the namespace, else null.
+ */
+export function prefixedConfigItems(text: string): { written: string; namespace: string } | null {
+  const items = /\b([A-Za-z_][\w.]*\.config)\.items\(\)/.exec(text);
+  const prefix = /\.startswith\(\s*(['"])([A-Z][A-Z0-9]*)_\1\s*\)/.exec(text);
+  if (!items || !prefix || !/\.lower\(\)/.test(text)) return null;
+  return { written: items[1]!, namespace: prefix[2]! };
+}
+
+/** `config` in `def create_app(config="pkg.settings.Defaults")`: the parameter's string default, else null. */
+function paramStringDefault(f: FileFacts, fn: RawFunction | null, n: PNode): string | null {
+  if (!fn || n.type !== 'identifier') return null;
+  const name = textOf(f.pf, n);
+  const params = child(fn.node, 'parameters');
+  const p = params?.children.find((x) => (x.type === 'default_parameter' || x.type === 'typed_default_parameter') && textOf(f.pf, child(x, 'name') ?? x) === name);
+  const v = p ? child(p, 'value') : undefined;
+  if (v?.type !== 'string') return null;
+  const m = /^[rRuU]?(['"])([\w.:]+)\1$/.exec(textOf(f.pf, v));
+  return m ? m[2]! : null;
 }

@@ -73,6 +73,8 @@ export function notASecret(value: string): string | null {
   if (/^[a-z_][a-z0-9_]*\.[A-Z][A-Za-z0-9]*$/.test(v)) return 'a model label';
   if (/^(to[-_ ]?be[-_ ]?(defined|set|changed|replaced|filled)|undefined|not[-_ ]?defined|notset|n\/?a)$/i.test(v)) return 'a placeholder';
   if (/^\d+$/.test(v)) return 'a number';
+  // the name of a hashing or signing algorithm (`SECURITY_PASSWORD_HASH = "bcrypt"`, Flask-Security; `JWT_ALGORITHM = "HS256"`)
+  if (/^(bcrypt|argon2(id)?|scrypt|pbkdf2(_sha\d+)?|sha\d+_crypt|md5_crypt|des_crypt|plaintext|[HRE]S(256|384|512)|sha-?\d+|md5)$/i.test(v)) return 'an algorithm name';
   if (/^[a-z][a-z0-9+.-]*:\/\/[^\s@]+$/i.test(v)) return 'a URL without credentials';
   if (/^[A-Z]+(-[A-Z]+){2,}$/.test(v)) return 'a placeholder';
   if (/^[A-Za-z_]\w*(\.[A-Za-z_]\w*){2,}$/.test(v) && !/^eyJ/.test(v)) return 'a dotted path';
