@@ -26,7 +26,10 @@ export const rule: Rule = {
         .filter((l) => l !== '');
       const logging = (l: string): boolean => /^(logger|logging|log|self\.logger|print)\b/.test(l);
       const doesWork = (l: string): boolean => /\b(send|post|request|urlopen|smtp|client\.|session\.|requests\.|httpx\.)/i.test(l);
-      const trivial = code.every((l) => logging(l) || (/^(pass|\.\.\.|return\b.*|[\w.]+\s*=\s*[^()]*|[)\]}],?|["'][^"']*["']\s*:\s*.*,?|\w+\s*=\s*\w+\(.*\),?)$/.test(l) && !doesWork(l)));
+      // `return <a call>` hands back what the call computed (gwcelery's `return gracedb.get_superevent._orig_run(id)['preferred_event']`
+      // under a FIXME about a workaround): work, not a status
+      const returnsCall = (l: string): boolean => /^return\s+[A-Za-z_][\w.]*\s*\(/.test(l);
+      const trivial = code.every((l) => logging(l) || (!returnsCall(l) && /^(pass|\.\.\.|return\b.*|[\w.]+\s*=\s*[^()]*|[)\]}],?|["'][^"']*["']\s*:\s*.*,?|\w+\s*=\s*\w+\(.*\),?)$/.test(l) && !doesWork(l)));
       const onlyPass = code.length > 0 && code.every((l) => l === 'pass' || l === '...');
       // a bare name / attribute expression (`self.request`, `payload`) evaluates and discards: no effect
       const noEffect = !onlyPass && code.length > 0 && code.every((l) => l === 'pass' || l === '...' || /^[A-Za-z_][\w.]*$/.test(l));

@@ -6,7 +6,7 @@ import { sampleHoldsNoCelerySettings, sampleOfMissingModule } from './sample-mod
 import type { ConfigSource, Location, SettingAssignment, UnreadSource } from '../types.js';
 import { child, locOf, lineOf, textOf, type PNode } from './tree.js';
 import { envCandidates, templated, type EnvCandidate } from './env-defaults.js';
-import { FlaskConfig } from './flask-config.js';
+import { FlaskConfig, prefixedConfigItems } from './flask-config.js';
 import { objectCandidates } from './config-candidates.js';
 import { DjangoSettings } from './django-settings.js';
 import type { FileFacts, ModuleAssign, RawClass, RawFunction } from './extract.js';
@@ -207,6 +207,12 @@ export class ConfigReader {
               settings.push({ name: textOf(facts.pf, k.name), value: evalValue(vc, k.value), valueText: textOf(facts.pf, k.value), loc: locOf(facts.pf, k.node), keyLoc: locOf(facts.pf, k.name) });
             }
             for (const p of [...positional, ...splats.map((s) => s.children[0]).filter((x): x is PNode => !!x)]) {
+              // the Flask config's CELERY_* keys, prefix cut and lower-cased (opendatateam/udata): a namespace
+              const pre = prefixedConfigItems(textOf(facts.pf, p));
+              if (pre && this.flask.read(facts, c.fn, p, pre.written, rec, loc, pre.namespace)) {
+                viaFlask = true;
+                continue;
+              }
               const dict = this.dictNode(facts, c.fn, p);
               if (dict) {
                 settings.push(...this.dictSettings(dict.facts, dict.node));
@@ -250,7 +256,13 @@ export class ConfigReader {
     if (n.type === 'dictionary') return { facts, node: n };
     if (n.type === 'call') {
       const f = child(n, 'function');
-      if (f && textOf(facts.pf, f) === 'dict') return { facts, node: n };
+      if (!f || textOf(facts.pf, f) !== 'dict') return null;
+      const { positional } = callArgs(n);
+      // dict(k=v, **BASE): written out; dict(BASE): a copy of another mapping
+      if (positional.length === 0) return { facts, node: n };
+      if (positional.length === 1 && positional[0]!.type !== 'generator_expression') return this.dictNode(facts, fn, positional[0]!);
+      // dict(<generator>) / dict(pairs, …): built at run time — udata's
+      // `dict((k.replace("CELERY_", "").lower(), v) for k, v in app.config.items() if k.startswith("CELERY_"))`
       return null;
     }
     const w = dottedName(facts.pf, n);

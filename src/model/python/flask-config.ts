@@ -3,7 +3,7 @@
 // `app.config.from_object(Config)`) is a Celery setting, old-style names included. Config loaded from a
 // file or env var at run time (`from_pyfile`, `from_envvar`, `from_prefixed_env`) is unread.
 import type { Location, SettingAssignment } from '../types.js';
-import type { FileFacts, FlaskConfigUse, RawFunction } from './extract.js';
+import type { FileFacts, FlaskConfigUse, RawClass, RawFunction } from './extract.js';
 import { callArgs, dottedName, evalValue } from './values.js';
 import { child, locOf, textOf, type PNode } from './tree.js';
 import type { AppRec, Linker } from './index.js';
@@ -23,10 +23,10 @@ export class FlaskConfig {
   constructor(private l: Linker, private r: ConfigReader) {}
 
   /** Read every Flask config write of the project into one 'flask-config' source of the app. */
-  read(facts: FileFacts, _fn: unknown, _node: PNode, written: string, rec: AppRec | null, loc: Location): boolean {
+  read(facts: FileFacts, _fn: unknown, _node: PNode, written: string, rec: AppRec | null, loc: Location, namespace: string | null = null): boolean {
     const appId = rec?.app.id ?? null;
     const settings = this.collect(appId);
-    this.r.addSource({ kind: 'flask-config', file: facts.pf.file, loc, namespace: null, appId, objectRef: written, settings }, rec, `:${loc.line}`);
+    this.r.addSource({ kind: 'flask-config', file: facts.pf.file, loc, namespace, appId, objectRef: written, settings }, rec, `:${loc.line}`);
     return true;
   }
 
@@ -197,10 +197,17 @@ export class FlaskConfig {
           }
           return out;
         }
-        const ref = this.r.strOf(f, u.fn, arg);
+        // from_object(override) with `override=None` in the signature: an optional override, nothing by default
+        if (isOptionalParam(f, u.fn, arg)) return [];
+        // create_app(config="udata.settings.Defaults") … from_object(config): the parameter's default names the object
+        const ref = this.r.strOf(f, u.fn, arg) ?? paramStringDefault(f, u.fn, arg);
         const sym = ref !== null ? (this.l.findModule(ref.replace(':', '.')) ? { kind: 'module' as const, facts: this.l.findModule(ref.replace(':', '.'))! } : this.l.lookup(ref.replace(':', '.'))) : (dottedName(f.pf, arg) ? this.l.lookupName(f, u.fn, dottedName(f.pf, arg)!) : null);
         if (sym?.kind === 'module') return this.r.moduleSettings(sym.facts, appId).filter((s) => UPPER.test(s.name));
         if (sym?.kind === 'class') return this.r.classAttrs(sym.facts, sym.cls, appId).filter((s) => UPPER.test(s.name));
+        // from_object(c) with `c = Config(home, path)` a project class: an instance's UPPERCASE attributes, the class's
+        // own and those its __init__ sets on self (ovh/celery-director's `self.CELERY_CONF = {...}`)
+        const inst = instanceClass(this.l, f, u.fn, arg);
+        if (inst) return [...this.r.classAttrs(inst.facts, inst.cls, appId), ...this.r.settingsFromAssigns(inst.facts, initSelfAssigns(inst.facts, inst.cls))].filter((s) => UPPER.test(s.name));
         // from_object(configs[env]) with `configs = {"development": Development, "production": Production, …}`: every
         // class it can be is read (config-candidates.ts), as for Celery's config_from_object
         const chosen = objectCandidates(this.l, f, u.fn, arg);
@@ -251,4 +258,57 @@ function isOptionalParam(f: FileFacts, fn: RawFunction | null, n: PNode): boolea
   const name = textOf(f.pf, n);
   const params = child(fn.node, 'parameters');
   return !!params?.children.some((p) => (p.type === 'default_parameter' || p.type === 'typed_default_parameter') && textOf(f.pf, child(p, 'name') ?? p) === name && child(p, 'value')?.type === 'none');
+}
+
+/** `c` in `from_object(c)` when the function sets it once to `SomeClass(...)`, a class of the project. */
+function instanceClass(l: Linker, f: FileFacts, fn: RawFunction | null, arg: PNode): { facts: FileFacts; cls: RawClass } | null {
+  if (!fn || arg.type !== 'identifier') return null;
+  const v = localValue(fn, textOf(f.pf, arg), f.pf);
+  if (v?.type !== 'call') return null;
+  const callee = child(v, 'function');
+  const w = callee ? dottedName(f.pf, callee) : null;
+  const sym = w ? l.lookupName(f, fn, w) : null;
+  return sym?.kind === 'class' ? { facts: sym.facts, cls: sym.cls } : null;
+}
+
+/** `self.NAME = value` statements of a class's __init__ (nested functions and classes left out). */
+function initSelfAssigns(facts: FileFacts, cls: RawClass): { name: string; target: PNode; value: PNode; stmt: PNode }[] {
+  const init = cls.methods.get('__init__');
+  const out: { name: string; target: PNode; value: PNode; stmt: PNode }[] = [];
+  const visit = (n: PNode): void => {
+    if (n.type === 'function_definition' || n.type === 'class_definition' || n.type === 'lambda') return;
+    if (n.type === 'assignment') {
+      const left = child(n, 'left');
+      const right = child(n, 'right');
+      const m = left?.type === 'attribute' ? /^self\.([A-Za-z_]\w*)$/.exec(textOf(facts.pf, left)) : null;
+      if (m && right) out.push({ name: m[1]!, target: left!, value: right, stmt: n });
+    }
+    for (const c of n.children) visit(c);
+  };
+  if (init?.body) for (const c of init.body.children) visit(c);
+  return out;
+}
+
+/**
+ * `dict((k.replace("CELERY_", "").lower(), v) for k, v in app.config.items() if k.startswith("CELERY_"))` (or the
+ * same as a dict comprehension): the Flask config's keys with that prefix, the prefix cut and the rest lower-cased —
+ * what Celery's own namespace does with new-style names. The config expression and the namespace, else null.
+ */
+export function prefixedConfigItems(text: string): { written: string; namespace: string } | null {
+  const items = /\b([A-Za-z_][\w.]*\.config)\.items\(\)/.exec(text);
+  const prefix = /\.startswith\(\s*(['"])([A-Z][A-Z0-9]*)_\1\s*\)/.exec(text);
+  if (!items || !prefix || !/\.lower\(\)/.test(text)) return null;
+  return { written: items[1]!, namespace: prefix[2]! };
+}
+
+/** `config` in `def create_app(config="pkg.settings.Defaults")`: the parameter's string default, else null. */
+function paramStringDefault(f: FileFacts, fn: RawFunction | null, n: PNode): string | null {
+  if (!fn || n.type !== 'identifier') return null;
+  const name = textOf(f.pf, n);
+  const params = child(fn.node, 'parameters');
+  const p = params?.children.find((x) => (x.type === 'default_parameter' || x.type === 'typed_default_parameter') && textOf(f.pf, child(x, 'name') ?? x) === name);
+  const v = p ? child(p, 'value') : undefined;
+  if (v?.type !== 'string') return null;
+  const m = /^[rRuU]?(['"])([\w.:]+)\1$/.exec(textOf(f.pf, v));
+  return m ? m[2]! : null;
 }

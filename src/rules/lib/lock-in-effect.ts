@@ -23,7 +23,7 @@ const USES_LOCK: Record<string, RegExp> = {
   'Pipfile.lock': /\bpipenv\s+(install|sync)\b/,
   'pdm.lock': /\bpdm\s+(install|sync)\b/,
 };
-const INSTALLS = /\bpip3?\s+install\b(?![^&;|]*\s(-U\s+|--upgrade\s+)?(pip|setuptools|wheel|poetry|uv|pipenv|pdm)(\s|$|[&;|]))|\bpoetry\s+(install|sync)\b|\buv\s+(sync|pip\s+install)\b|\bpipenv\s+(install|sync)\b|\bpdm\s+(install|sync)\b/;
+const INSTALLS = /\b(uv\s+pip\s+sync|pip-sync)\b|\bpip3?\s+install\b(?![^&;|]*\s(-U\s+|--upgrade\s+)?(pip|setuptools|wheel|poetry|uv|pipenv|pdm)(\s|$|[&;|]))|\bpoetry\s+(install|sync)\b|\buv\s+(sync|pip\s+install)\b|\bpipenv\s+(install|sync)\b|\bpdm\s+(install|sync)\b/;
 
 /**
  * The committed lock `lock` (a Dependency with isLock) is bypassed by every Dockerfile of the project that installs
@@ -33,10 +33,13 @@ const INSTALLS = /\bpip3?\s+install\b(?![^&;|]*\s(-U\s+|--upgrade\s+)?(pip|setup
 export function lockBypassedByDockerfiles(model: ProjectModel, lock: Dependency): LockBypass | null {
   const lockName = lock.file.split('/').pop()!;
   const readsLock = USES_LOCK[lockName];
+  // every committed lock that pins the same package counts: readthedocs compiles requirements/deploy.txt and
+  // requirements/docker.txt, and its image copies docker.txt and runs `uv pip sync docker.txt`
+  const lockNames = [...new Set([lockName, ...model.dependencies.filter((d) => d.name === lock.name && d.isLock).map((d) => d.file.split('/').pop()!)])];
   let first: LockBypass | null = null;
   for (const f of model.files) {
     if (f.kind !== 'dockerfile' || isDevOnlyFile(f.file)) continue;
-    const r = installWithoutLock(f.text, lockName, readsLock);
+    const r = installWithoutLock(f.text, lockNames, readsLock);
     if (r === 'uses') return null;
     if (r !== 'none') first ??= { where: `${f.file}:${r.line}`, command: r.command, why: r.copied ? 'not read' : 'not copied', lock: lock.file };
   }
@@ -44,7 +47,7 @@ export function lockBypassedByDockerfiles(model: ProjectModel, lock: Dependency)
 }
 
 /** how one Dockerfile's first dependency install treats the lock: 'uses' it, 'none' (no install), or the bypassing RUN */
-function installWithoutLock(text: string, lockName: string, readsLock: RegExp | undefined): 'uses' | 'none' | { line: number; command: string; copied: boolean } {
+function installWithoutLock(text: string, lockNames: string[], readsLock: RegExp | undefined): 'uses' | 'none' | { line: number; command: string; copied: boolean } {
   let copied = false;
   for (const ins of dockerfileInstructions(text)) {
     const m = /^(COPY|ADD)\s+(.*)$/i.exec(ins.text);
@@ -52,14 +55,15 @@ function installWithoutLock(text: string, lockName: string, readsLock: RegExp | 
       // JSON form is not read: assume it may copy the lock
       if (/^\[/.test(m[2]!.trim())) { copied = true; continue; }
       const sources = m[2]!.split(/\s+/).filter((w) => !w.startsWith('--')).slice(0, -1);
-      if (sources.some((src) => mayHoldLock(src, lockName))) copied = true;
+      if (sources.some((src) => lockNames.some((n) => mayHoldLock(src, n)))) copied = true;
       continue;
     }
     if (!/^RUN\s/i.test(ins.text)) continue;
     // RUN --mount=type=bind,source=uv.lock,target=uv.lock
-    if (/--mount=\S*\b(source|src)=/.test(ins.text) && ins.text.includes(lockName)) copied = true;
+    if (/--mount=\S*\b(source|src)=/.test(ins.text) && lockNames.some((n) => ins.text.includes(n))) copied = true;
     if (!INSTALLS.test(ins.text)) continue;
-    if (copied && (!readsLock || readsLock.test(ins.text))) return 'uses';
+    // `pip-sync` / `uv pip sync` install exactly a compiled requirements file, never a range
+    if (copied && (!readsLock || readsLock.test(ins.text) || /\b(uv\s+pip\s+sync|pip-sync)\b/.test(ins.text))) return 'uses';
     return { line: ins.line, command: ins.text.replace(/^RUN\s+(--\S+\s+)*/i, '').replace(/\s+/g, ' ').trim().replace(/^(.{100}\S*)\s.+$/, '$1 …'), copied };
   }
   return 'none';

@@ -73,6 +73,8 @@ export function notASecret(value: string): string | null {
   if (/^[a-z_][a-z0-9_]*\.[A-Z][A-Za-z0-9]*$/.test(v)) return 'a model label';
   if (/^(to[-_ ]?be[-_ ]?(defined|set|changed|replaced|filled)|undefined|not[-_ ]?defined|notset|n\/?a)$/i.test(v)) return 'a placeholder';
   if (/^\d+$/.test(v)) return 'a number';
+  // the name of a hashing or signing algorithm (`SECURITY_PASSWORD_HASH = "bcrypt"`, Flask-Security; `JWT_ALGORITHM = "HS256"`)
+  if (/^(bcrypt|argon2(id)?|scrypt|pbkdf2(_sha\d+)?|sha\d+_crypt|md5_crypt|des_crypt|plaintext|[HRE]S(256|384|512)|sha-?\d+|md5)$/i.test(v)) return 'an algorithm name';
   if (/^[a-z][a-z0-9+.-]*:\/\/[^\s@]+$/i.test(v)) return 'a URL without credentials';
   if (/^[A-Z]+(-[A-Z]+){2,}$/.test(v)) return 'a placeholder';
   if (/^[A-Za-z_]\w*(\.[A-Za-z_]\w*){2,}$/.test(v) && !/^eyJ/.test(v)) return 'a dotted path';
@@ -85,6 +87,10 @@ export function notASecret(value: string): string | null {
   if (/^[A-Za-z]+(_[A-Za-z]+){4,}$/.test(v)) return 'prose (words joined by underscores)';
   // prose, not a credential: INVALID_TOKEN = "Invalid or expired token." (three or more words)
   if (/^[A-Za-z'’,]+(\s+[A-Za-z'’,.!?]+){2,}$/.test(v)) return 'prose';
+  // a message with markup: EXPIRED_EMAIL_CONFIRM_TOKEN = 'This link has expired. Please <a href="/login/">log in</a> to continue.'
+  // (osf.io website/language.py) — the tags removed, four or more words of prose
+  const untagged = v.replace(/<\/?[A-Za-z][^<>]*>/g, ' ').replace(/\s+/g, ' ').trim();
+  if (untagged !== v && /^[A-Za-z'’,]+(\s+[A-Za-z'’,.!?:;]+){3,}$/.test(untagged)) return 'prose';
   return null;
 }
 
@@ -155,6 +161,8 @@ export function isDevOnlyFile(file: string): boolean {
   if (/^docker-compose\.override\.ya?ml$|^compose\.override\.ya?ml$/i.test(name)) return true;
   // settings modules of a developer's machine: settings/local.py, settings/dev.py, settings/local_dev.py
   if (/\.py$/.test(name) && parts.some((d) => /settings$/i.test(d)) && /^(local|dev|development)([_-]\w+)?\.py$|^\w+_(local|dev|development)\.py$/i.test(name)) return true;
+  // a sample settings module for a developer's machine beside the real one: temba/settings_dev.py (nyaruka/rapidpro), dev_settings.py
+  if (/^settings[_-](local|dev|development)\.py$|^(local|dev|development)[_-]settings\.py$/i.test(name)) return true;
   const deployFile = /\.(ya?ml|env|conf)$/i.test(name) || /^\.?env([.\-_]|$)/i.test(name);
   return deployFile && /(^|[.\-_])(dev|development|local|test|testing)([.\-_]|$)/i.test(name);
 }

@@ -52,7 +52,7 @@ function bareKey(name: string, ns: string | null | undefined): string {
  * (CELERY_EMAIL_*), django-celery-beat (DJANGO_CELERY_BEAT_TZ_AWARE), django-celery-results
  * (DJANGO_CELERY_RESULTS_*), flower (FLOWER_* / flower_*), celery-beatx (beatx_*).
  */
-const EXTENSION_KEY = /^(redbeat_|singleton_|flower_|beatx_|django_celery_beat_|django_celery_results_|celery_email_|celery_once|once$)/i;
+const EXTENSION_KEY = /^(redbeat_|singleton_|flower_|beatx_|django_celery_beat_|django_celery_results_|celery_email_|mongodb_scheduler_|celery_once|once$)/i;
 
 /** The extension a config key belongs to, or null; the key is tried with and without the config's namespace. */
 export function extensionOf(name: string, namespace: string | null = null): string | null {
@@ -65,6 +65,8 @@ export function extensionOf(name: string, namespace: string | null = null): stri
   if (key.startsWith('django_celery_beat_')) return 'django-celery-beat';
   if (key.startsWith('django_celery_results_')) return 'django-celery-results';
   if (key.startsWith('celery_email_')) return 'django-celery-email';
+  // celerybeat-mongo's MongoScheduler reads mongodb_scheduler_db / _url / _collection / _connection_alias from app.conf (opendatateam/udata)
+  if (key.startsWith('mongodb_scheduler_')) return 'celerybeat-mongo';
   return 'celery_once';
 }
 
