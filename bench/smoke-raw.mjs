@@ -18,7 +18,8 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const opt = (name, dflt) => { const i = args.indexOf(name); return i >= 0 ? args.splice(i, 2)[1] : dflt; };
-const python = opt('--python', path.join(root, '.cache', 'venvs', 'celery-5.7.0', 'bin', 'python'));
+// a relative --python is taken from the current folder (the raw worker runs with the fixture as its cwd)
+const python = path.resolve(opt('--python', path.join(root, '.cache', 'venvs', 'celery-5.7.0', 'bin', 'python')));
 const runs = Number(opt('--runs', 3));
 const fixture = path.resolve(args[0] ?? path.join(root, 'fixtures', 'runtime-good-app'));
 const app = /^app:\s*(\S+)/m.exec(readFileSync(path.join(fixture, 'jobctl.yaml'), 'utf8'))?.[1];

@@ -33,12 +33,13 @@ jobctl follows the results: a result of \`.delay()\`/\`.apply_async()\`/\`group(
         ? `prefork/solo/threads workers raise "Never call result.get() within a task!"; under the ${greenlet} pool nothing stops it and the pool deadlocks once every slot waits`
         : 'Celery raises "Never call result.get() within a task!" under prefork/solo/threads (under gevent/eventlet nothing stops it and the pool deadlocks once every slot waits)';
     for (const r of reachableFromTasks(ctx.model).values()) {
-      const src = functionSource(ctx.model, r.fn);
-      const { single, collections, elements } = resultNames(src);
+      // the names are read from the function's source only when it waits on something (most functions do not)
+      let names: ReturnType<typeof resultNames> | undefined;
       const seenKeys = new Set<string>();
       for (const call of r.fn.calls) {
         const m = /^(.*)\.(get|wait|join|join_native)$/.exec(call.callee);
         if (!m) continue;
+        const { single, collections, elements } = names ??= resultNames(functionSource(ctx.model, r.fn));
         const receiver = m[1]!;
         const direct = /\.(delay|apply_async)\(\)$/.test(receiver) || /(^|\.)AsyncResult\(\)$/.test(receiver) || /\)\(\)$/.test(receiver) && /group|chord|chain/.test(receiver);
         const subscript = /^(\w+)\[/.exec(receiver)?.[1];

@@ -71,6 +71,9 @@ export class ModuleIndex {
     }
   }
 
+  /** suffix -> the candidate `find` picks, when there are several (the linker asks for the same names many times) */
+  private picked = new Map<string, ModuleInfo>();
+
   /** The project file of an importable module name, if the project has it. */
   find(module: string): ModuleInfo | undefined {
     const direct = this.byModule.get(module);
@@ -78,8 +81,10 @@ export class ModuleIndex {
     const cands = this.bySuffix.get(module);
     if (!cands || cands.length === 0) return undefined;
     if (cands.length === 1) return cands[0];
+    let pick = this.picked.get(module);
     // prefer a real module over a package with the same suffix, then the shortest path
-    return [...cands].sort((a, b) => a.file.length - b.file.length || (a.file < b.file ? -1 : 1))[0];
+    if (!pick) this.picked.set(module, (pick = [...cands].sort((a, b) => a.file.length - b.file.length || (a.file < b.file ? -1 : 1))[0]!));
+    return pick;
   }
 
   /** Module names of every file of the package `module` (its __init__ and direct children). */
