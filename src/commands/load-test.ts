@@ -9,6 +9,7 @@ import { fmtBytes, fmtMs, fmtNum } from '../loadtest/format.js';
 import { killAllManagedSync } from '../runtime/process-group.js';
 import { handleInterrupts } from '../runtime/lifecycle.js';
 import { JobctlError } from '../util/errors.js';
+import { checkFleetFlags, fleetLoadTest } from '../loadtest/fleet.js';
 import { maskDeep } from '../util/mask.js';
 
 export default class LoadTest extends JobctlCommand {
@@ -49,6 +50,9 @@ export default class LoadTest extends JobctlCommand {
     warmup: Flags.integer({ summary: 'tasks completed before memory growth is measured (default max(100, 10% of the run))', min: 0 }),
     'task-timeout': Flags.string({ summary: 'a result slower than this counts as a timeout', default: '60s' }),
     'drain-timeout': Flags.string({ summary: 'after the last publish, wait this long for results before counting tasks lost', default: '30s' }),
+    fleet: Flags.boolean({ summary: 'drive an existing worker fleet: start no worker, publish to --queue on --broker, measure per worker from Celery task events (see README: fleet mode)' }),
+    queue: Flags.string({ summary: 'fleet mode: the queue the fleet consumes (required with --fleet)' }),
+    'result-backend': Flags.string({ env: 'JOBCTL_RESULT_BACKEND', summary: "fleet mode: the fleet's Redis result backend, when it is not the broker URL" }),
   };
 
   async run(): Promise<LoadTestResult> {
@@ -57,7 +61,9 @@ export default class LoadTest extends JobctlCommand {
     const project = flags.project ?? positional.path ?? '.';
     if (flags.rate !== undefined && flags.concurrency !== undefined) throw new JobctlError('use either --concurrency (closed loop) or --rate (open loop), not both');
     if (flags.task !== undefined && flags.probe !== undefined) throw new JobctlError('use either --task (your task) or --probe (a built-in workload), not both');
-    if (flags.task !== undefined && flags.app === undefined) throw new JobctlError(`--task ${flags.task} needs --app (the Celery app that registers it, as for \`celery -A\`)`);
+    if (flags.fleet) checkFleetFlags(flags);
+    else if (flags.queue !== undefined || flags['result-backend'] !== undefined) throw new JobctlError('--queue and --result-backend are for --fleet (jobctl otherwise runs its own worker on a queue of its own)');
+    if (flags.task !== undefined && flags.app === undefined && !flags.fleet) throw new JobctlError(`--task ${flags.task} needs --app (the Celery app that registers it, as for \`celery -A\`)`);
     const shape: LoadShape = flags.rate !== undefined ? { mode: 'open', ratePerSec: parseRate(flags.rate) } : { mode: 'closed', concurrency: flags.concurrency ?? 50 };
     const probe = flags.task === undefined ? probeTask(flags.probe ?? 'noop') : null;
     const args = flags.args !== undefined ? parseJsonArgs(flags.args) : probe?.args ?? [];
@@ -74,7 +80,25 @@ export default class LoadTest extends JobctlCommand {
     });
     let result: LoadTestResult;
     try {
-      result = await loadTest({
+      const common = {
+        task: flags.task ?? probe!.task,
+        args,
+        kwargs,
+        shape,
+        ...(flags.tasks !== undefined ? { tasks: flags.tasks } : {}),
+        ...(durationMs !== undefined ? { durationMs } : {}),
+        ...(flags.warmup !== undefined ? { warmupTasks: flags.warmup } : {}),
+        taskTimeoutMs: parseDuration(flags['task-timeout'], '--task-timeout'),
+        drainTimeoutMs: parseDuration(flags['drain-timeout'], '--drain-timeout'),
+        thresholds: flags.threshold ?? [],
+        ...(flags.baseline !== undefined ? { baselineFile: flags.baseline } : {}),
+        signal: controller.signal,
+        ...(quiet ? {} : { onProgress: (p: ProgressSnapshot) => process.stderr.write(`\r\x1b[K${progressLine(p)}`), onStatus: (m: string) => this.progress(m) }),
+      };
+      result = flags.fleet ? await fleetLoadTest({
+        ...common, broker: flags.broker!, queue: flags.queue!, allowRemote: flags['allow-remote'],
+        ...(flags['result-backend'] !== undefined ? { backend: flags['result-backend'] } : {}),
+      }) : await loadTest({
         root: project,
         ...(flags.app !== undefined ? { app: flags.app } : {}),
         ...(flags.python !== undefined ? { python: flags.python } : {}),

@@ -60,6 +60,9 @@ export interface LoadTestOptions {
   windowMs?: number;
   signal?: AbortSignal;
   onProgress?: (p: ProgressSnapshot) => void;
+  /** fleet mode: each task's id and wall-clock ms when it was published / its final result was read */
+  onPublished?: (id: string, wallMs: number) => void;
+  onFinished?: (id: string, status: string, wallMs: number) => void;
 }
 
 export const DEFAULT_THRESHOLDS = ['lost==0', 'errors<1%'];
@@ -131,6 +134,7 @@ export async function runLoadTest(target: LoadTarget, opts: LoadTestOptions): Pr
     const p = pending.get(r.id);
     if (!p) return; // not ours, or already counted
     pending.delete(r.id);
+    opts.onFinished?.(r.id, r.status, wallNow());
     if (target.deleteResults) client.deleteResult(r.id);
     const ok = r.status === 'SUCCESS';
     if (ok) counts.succeeded++;
@@ -178,6 +182,7 @@ export async function runLoadTest(target: LoadTarget, opts: LoadTestOptions): Pr
     counts.published++;
     inFlight++;
     window.onPublished();
+    opts.onPublished?.(id, wallNow());
     client.publish(id, opts.task, args, kwargs, target.queue).catch((err: Error) => {
       fail(new UnavailableError(`publishing to ${target.environment.broker} failed (${err.message}); is the broker still running?`, { cause: err }));
     });

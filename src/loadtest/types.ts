@@ -3,6 +3,7 @@
 import type { LatencySummary, TimelinePoint } from './stats.js';
 import type { MemorySummary } from './memory.js';
 import type { ThresholdOutcome } from './thresholds.js';
+import type { FleetSection } from './fleet-stats.js';
 
 export const LOAD_TEST_SCHEMA = 'jobctl.load-test/1';
 
@@ -97,4 +98,6 @@ export interface LoadTestResult {
   defaultThresholds: boolean;
   passed: boolean;
   baseline?: BaselineComparison;
+  /** load-test --fleet: the per-worker figures of a fleet jobctl did not start */
+  fleet?: FleetSection;
 }
