@@ -9,6 +9,8 @@ import { handleInterrupts } from '../runtime/lifecycle.js';
 import { killAllManagedSync } from '../runtime/process-group.js';
 import { JobctlError } from '../util/errors.js';
 import { maskDeep } from '../util/mask.js';
+import { runFleetSmoke, type FleetSmokeResult } from '../runtime/fleet-smoke.js';
+import { renderFleetSmokeText } from '../runtime/fleet-smoke-report.js';
 
 export default class SmokeTest extends JobctlCommand {
   static override summary = "Start the project's real Celery worker against a throwaway broker and run staged checks through it";
@@ -33,10 +35,24 @@ export default class SmokeTest extends JobctlCommand {
     'task-timeout': Flags.integer({ summary: 'seconds to wait for each task result', default: 15, min: 1 }),
     'shutdown-timeout': Flags.integer({ summary: 'seconds a warm shutdown may take', default: 10, min: 1 }),
     junit: Flags.string({ summary: 'also write JUnit XML to this file (one testcase per check; for GitLab/Jenkins test tabs)' }),
+    fleet: Flags.boolean({ summary: 'check an existing worker fleet on --broker: ping every worker, compare versions, registered tasks and pool settings, run the probes on --queue (starts nothing)' }),
+    queue: Flags.string({ summary: 'with --fleet: the queue the fleet consumes (its consumers are the fleet; the probes go there)' }),
+    'result-backend': Flags.string({ env: 'JOBCTL_RESULT_BACKEND', summary: "with --fleet: the fleet's Redis result backend, when it is not the broker URL" }),
   };
 
-  async run(): Promise<SmokeResult> {
+  async run(): Promise<SmokeResult | FleetSmokeResult> {
     const { args, flags } = await this.parse(SmokeTest);
+    if (flags.fleet) {
+      if (!flags.broker) throw new JobctlError('smoke-test --fleet needs --broker (the broker your fleet consumes from; or set JOBCTL_BROKER)');
+      const fleet = maskDeep(await runFleetSmoke({
+        broker: flags.broker, allowRemote: flags['allow-remote'], taskTimeoutMs: flags['task-timeout'] * 1000,
+        ...(flags.queue !== undefined ? { queue: flags.queue } : {}), ...(flags['result-backend'] !== undefined ? { backend: flags['result-backend'] } : {}),
+      }));
+      if (!this.jsonEnabled()) process.stdout.write(renderFleetSmokeText(fleet, { color: useColor(process.stdout) }));
+      this.setExitCode(fleet.exitCode);
+      return fleet;
+    }
+    if (flags.queue !== undefined || flags['result-backend'] !== undefined) throw new JobctlError('--queue and --result-backend are for --fleet (jobctl otherwise starts its own worker on a queue of its own)');
     const config = await loadConfig(args.path);
     const abort = new AbortController();
     const interrupts = handleInterrupts({ onFirst: () => abort.abort(), forceKill: killAllManagedSync, announce: (l) => this.progress(l) });

@@ -8,12 +8,11 @@
 //     and switched off again on exactly those workers (restored in a finally, on Ctrl-C too);
 //   - a PSUBSCRIBE on the event channel, which creates no key.
 // It never purges a queue and never deletes a key it did not create.
-import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { checkBrokerFlag } from '../runtime/broker.js';
 import { RedisCeleryTransport } from '../runtime/redis-transport.js';
 import { openRedisEventReceiver, type EventReceiver } from '../runtime/events.js';
-import { discoverFleet, enableTaskEvents, restoreTaskEvents, workerFacts, type EventsState, type WorkerFacts } from '../runtime/fleet.js';
+import { deleteOwnResults, discoverFleet, enableTaskEvents, restoreTaskEvents, workerFacts, type EventsState, type WorkerFacts } from '../runtime/fleet.js';
 import { FleetCollector, type FleetSection, type FleetWorkerRow } from './fleet-stats.js';
 import * as hdr from 'hdr-histogram-js';
 import { evaluateThreshold, parseThresholds, type Threshold, type ThresholdInputs, type ThresholdOutcome } from './thresholds.js';
@@ -25,7 +24,6 @@ import { JobctlError, UnavailableError } from '../util/errors.js';
 import { maskUrlCredentials } from '../util/mask.js';
 
 export const RSS_PROBE_TASK = 'jobctl_loadprobe.rss';
-const RESULT_PREFIX = 'celery-task-meta-';
 
 export interface FleetLoadRequest {
   broker: string;
@@ -232,17 +230,4 @@ function waitFor(cond: () => boolean, ms: number): Promise<void> {
     const end = Date.now() + ms;
     const t = setInterval(() => { if (cond() || Date.now() > end) { clearInterval(t); resolve(); } }, 25);
   });
-}
-
-/** DEL celery-task-meta-<id> for jobctl's own ids only (never a pattern, never another key). */
-async function deleteOwnResults(backendUrl: string, ids: string[]): Promise<void> {
-  if (!ids.length) return;
-  const c = new Redis(backendUrl, { lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 1, retryStrategy: () => null });
-  c.on('error', () => undefined);
-  try {
-    await c.connect();
-    for (let i = 0; i < ids.length; i += 500) await c.del(...ids.slice(i, i + 500).map((id) => `${RESULT_PREFIX}${id}`));
-  } finally {
-    c.disconnect();
-  }
 }

@@ -7,6 +7,7 @@
 // active_queues [{name, ...}]; registered ['task', 'task [rate_limit=...]']; stats {pool: {...},
 // rusage: {...}, prefetch_count, ...}; report {'ok': 'software -> celery:5.7.0 (...) kombu:5.7.0 py:3.11.9\n...'};
 // enable_events {'ok': 'task events enabled' | 'task events already enabled'} (or {'error': ...}).
+import { Redis } from 'ioredis';
 import type { CeleryTransport } from './transport.js';
 
 export interface FleetWorker {
@@ -136,4 +137,17 @@ export async function restoreTaskEvents(t: CeleryTransport, state: EventsState, 
     else failed.push(name);
   }
   return { restored, failed };
+}
+
+/** DEL celery-task-meta-<id> for jobctl's own ids only (never a pattern, never another key). */
+export async function deleteOwnResults(backendUrl: string, ids: string[]): Promise<void> {
+  if (!ids.length) return;
+  const c = new Redis(backendUrl, { lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 1, retryStrategy: () => null });
+  c.on('error', () => undefined);
+  try {
+    await c.connect();
+    for (let i = 0; i < ids.length; i += 500) await c.del(...ids.slice(i, i + 500).map((id) => `celery-task-meta-${id}`));
+  } finally {
+    c.disconnect();
+  }
 }
