@@ -44,7 +44,7 @@ export async function startFleet(specs: FleetWorkerSpec[], queue = 'fleet.work')
       let out = '';
       const proc = spawnGroup(spec.python, [
         '-m', 'celery', '-A', 'fleetapp', 'worker', '-n', spec.name, '-Q', queue, '-P', 'prefork', '-c', String(spec.concurrency ?? 2),
-        '--include', 'jobctl_loadprobe,jobctl_probe', '-l', 'INFO', '--without-mingle', ...(spec.events ? ['-E'] : []),
+        '--include', 'jobctl_loadprobe,jobctl_probe', '-l', 'WARNING', '--without-mingle', ...(spec.events ? ['-E'] : []),
       ], {
         cwd: FIXTURE,
         label: `fleet worker ${spec.name}`,
