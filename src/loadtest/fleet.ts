@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { checkBrokerFlag } from '../runtime/broker.js';
 import { RedisCeleryTransport } from '../runtime/redis-transport.js';
 import { openRedisEventReceiver, type EventReceiver } from '../runtime/events.js';
-import { deleteOwnResults, discoverFleet, enableTaskEvents, restoreTaskEvents, workerFacts, type EventsState, type WorkerFacts } from '../runtime/fleet.js';
+import { deleteOwnResults, discoverFleet, fleetConfProblems, enableTaskEvents, restoreTaskEvents, workerFacts, type EventsState, type WorkerFacts } from '../runtime/fleet.js';
 import { FleetCollector, type FleetSection, type FleetWorkerRow } from './fleet-stats.js';
 import * as hdr from 'hdr-histogram-js';
 import { evaluateThreshold, parseThresholds, type Threshold, type ThresholdInputs, type ThresholdOutcome } from './thresholds.js';
@@ -87,6 +87,8 @@ export async function fleetLoadTest(req: FleetLoadRequest): Promise<LoadTestResu
     const names = fleet.map((w) => w.name);
     const facts = await workerFacts(transport, names);
     checkRegistered(facts, req.task, req.queue);
+    const confProblems = await fleetConfProblems(transport, names);
+    if (confProblems.length) throw new JobctlError(`the fleet on ${req.queue} cannot be load-tested by jobctl: ${confProblems.slice(0, 3).join('; ')}`);
     const withProbe = facts.filter((f) => f.registered?.includes(RSS_PROBE_TASK)).map((f) => f.name);
     const memoryMeasured = withProbe.length > 0;
     req.onStatus?.(`fleet on ${req.queue}: ${names.join(', ')}${memoryMeasured ? '' : ` (no worker loads jobctl_loadprobe: no memory figures)`}`);

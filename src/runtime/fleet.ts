@@ -151,3 +151,28 @@ export async function deleteOwnResults(backendUrl: string, ids: string[]): Promi
     c.disconnect();
   }
 }
+
+/**
+ * What jobctl's producer and result reader need from the fleet's configuration (`inspect conf`
+ * without defaults): a Redis result backend, JSON results, JSON accepted. Only the backend's scheme
+ * is read from the URL. Returns one line per problem (empty: fine); workers that do not answer are
+ * not judged.
+ */
+export async function fleetConfProblems(t: CeleryTransport, names: string[], timeoutMs = DEFAULT_TIMEOUT): Promise<string[]> {
+  // without defaults: Celery 5.7.0 cannot serialise the full table (a set in deprecated_settings), and an
+  // absent key means the default (result_backend: none; result_serializer and accept_content: json)
+  const replies = await t.control('conf', {}, { destination: names, timeoutMs });
+  const problems: string[] = [];
+  for (const name of names) {
+    const c = replies[name] as Record<string, unknown> | undefined;
+    if (!c || typeof c !== 'object') continue;
+    const backend = typeof c.result_backend === 'string' ? c.result_backend : null;
+    const scheme = backend ? (/^([a-z0-9+]+):\/\//i.exec(backend)?.[1] ?? backend.split(':')[0]!) : null;
+    // an absent key is not "no backend": CELERY_RESULT_BACKEND from the environment is not in the table
+    if (scheme && !/^(redis|rediss)$/i.test(scheme)) problems.push(`${name} stores results in a ${scheme} backend; jobctl reads results from a Redis result backend (pass it with --result-backend), so load-test --fleet needs one`);
+    if (typeof c.result_serializer === 'string' && c.result_serializer !== 'json') problems.push(`${name}: result_serializer is '${c.result_serializer}'; jobctl reads results as JSON`);
+    const accept = Array.isArray(c.accept_content) ? c.accept_content.map((x) => String(x).toLowerCase()) : null;
+    if (accept && !accept.includes('json') && !accept.includes('application/json')) problems.push(`${name}: accept_content is ${JSON.stringify(accept)}; jobctl publishes JSON task messages`);
+  }
+  return problems;
+}
