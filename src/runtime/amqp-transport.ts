@@ -22,7 +22,7 @@
 // queue's exchange (by name, `jobctl*` only), and Celery's shared exchanges/queues only when they
 // did not exist before the run (see SharedObjects).
 import { randomUUID } from 'node:crypto';
-import amqp, { type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
+import amqp, { type Channel, type ChannelModel, type ConsumeMessage, type Options } from 'amqplib';
 import { buildTaskMessage, type TaskCall, type TaskResult } from './protocol.js';
 import { RedisResultReader, redisClient } from './redis-results.js';
 import { FINAL_STATES, type CallOptions, type CeleryTransport, type ControlOptions, type ControlReplies, type PublishOptions } from './transport.js';
@@ -62,8 +62,92 @@ export async function connectAmqp(url: string, timeoutMs: number): Promise<Chann
   }
 }
 
+/** Protocol-v2 task message as AMQP content + properties (what py-amqp puts on the wire). */
+export function amqpTaskMessage(call: TaskCall, replyTo: string | null): { id: string; content: Buffer; options: Options.Publish } {
+  const msg = buildTaskMessage(call);
+  return {
+    id: msg.id,
+    content: Buffer.from(JSON.stringify(msg.body), 'utf8'),
+    options: {
+      headers: msg.headers,
+      contentType: 'application/json',
+      contentEncoding: 'utf-8',
+      correlationId: msg.id,
+      deliveryMode: 2,
+      priority: call.priority ?? 0,
+      ...(replyTo ? { replyTo } : {}),
+    },
+  };
+}
+
+/** The publishing half alone (load-test's hot path): one channel, flow control on 'drain'. */
+export class AmqpPublisher {
+  private lostError: Error | null = null;
+  private closing = false;
+  private constructor(private readonly conn: ChannelModel, private readonly ch: Channel) {}
+
+  static async open(url: string, onLost?: (err: Error) => void): Promise<AmqpPublisher> {
+    const conn = await connectAmqp(url, 3000);
+    const ch = await conn.createChannel();
+    ch.on('error', () => undefined);
+    const p = new AmqpPublisher(conn, ch);
+    conn.on('close', (err?: Error) => {
+      if (p.closing) return;
+      p.lostError = err ?? new Error('connection closed');
+      onLost?.(p.lostError);
+    });
+    return p;
+  }
+
+  get lost(): Error | null { return this.lostError; }
+
+  /** Publish to the default exchange with the queue name as routing key; resolves once written. */
+  async publish(call: TaskCall, queue: string, replyTo: string | null = null): Promise<string> {
+    if (this.lostError) throw this.lostError;
+    const m = amqpTaskMessage(call, replyTo);
+    if (!this.ch.publish('', queue, m.content, m.options)) await new Promise((r) => this.ch.once('drain', r));
+    return m.id;
+  }
+
+  /** Messages ready in a queue (null when it does not exist or the broker is gone). */
+  async queueDepth(queue: string): Promise<number | null> {
+    if (this.lostError) return null;
+    const ch = await this.conn.createChannel().catch(() => null);
+    if (!ch) return null;
+    ch.on('error', () => undefined);
+    try {
+      return (await ch.checkQueue(queue)).messageCount;
+    } catch {
+      return null;
+    } finally {
+      await ch.close().catch(() => undefined);
+    }
+  }
+
+  /** Delete jobctl's own queue and the direct exchange of the same name the worker declared for it. */
+  async deleteOwnQueue(queue: string): Promise<void> {
+    if (!queue.startsWith('jobctl')) throw new Error(`refusing to delete ${queue}: not a jobctl queue`);
+    const ch = await this.conn.createChannel();
+    ch.on('error', () => undefined);
+    try {
+      await ch.deleteQueue(queue);
+      await ch.deleteExchange(queue);
+    } finally {
+      await ch.close().catch(() => undefined);
+    }
+  }
+
+  channelModel(): ChannelModel { return this.conn; }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    await this.conn.close().catch(() => undefined);
+  }
+}
+
 export class AmqpCeleryTransport implements CeleryTransport {
   private ch!: Channel;
+  private pub!: AmqpPublisher;
   private redis: { backend: Redis; sub: Redis; reader: RedisResultReader } | null = null;
   /** rpc backend: jobctl's reply queue, and waiters/early results by task id */
   private replyQueue: string | null = null;
@@ -78,9 +162,11 @@ export class AmqpCeleryTransport implements CeleryTransport {
 
   static async open(opts: AmqpTransportOptions): Promise<AmqpCeleryTransport> {
     const timeout = opts.connectTimeoutMs ?? 3000;
-    const conn = await connectAmqp(opts.brokerUrl, timeout);
-    const t = new AmqpCeleryTransport(conn, opts);
-    conn.on('close', (err?: Error) => { if (!t.closed) t.lost = err ?? new Error('connection closed'); });
+    let t: AmqpCeleryTransport | null = null;
+    const pub = await AmqpPublisher.open(opts.brokerUrl, (err) => { if (t && !t.closed) t.lost = err; });
+    t = new AmqpCeleryTransport(pub.channelModel(), opts);
+    t.pub = pub;
+    const conn = pub.channelModel();
     try {
       t.ch = await conn.createChannel();
       t.ch.on('error', () => undefined);
@@ -116,20 +202,9 @@ export class AmqpCeleryTransport implements CeleryTransport {
   }
 
   async publish(call: TaskCall, opts: PublishOptions): Promise<string> {
-    const msg = buildTaskMessage(call);
-    this.published.add(msg.id);
-    const ok = this.ch.publish('', opts.queue, Buffer.from(JSON.stringify(msg.body), 'utf8'), {
-      headers: msg.headers,
-      contentType: 'application/json',
-      contentEncoding: 'utf-8',
-      correlationId: msg.id,
-      deliveryMode: 2,
-      priority: call.priority ?? 0,
-      ...(this.replyQueue ? { replyTo: this.replyQueue } : {}),
-    });
-    if (!ok) await new Promise((r) => this.ch.once('drain', r));
-    if (this.lost) throw this.lost;
-    return msg.id;
+    const id = call.id ?? randomUUID();
+    this.published.add(id);
+    return this.pub.publish({ ...call, id }, opts.queue, this.replyQueue);
   }
 
   async call(call: TaskCall, opts: CallOptions): Promise<{ id: string; result: TaskResult | null; elapsedMs: number }> {
@@ -188,30 +263,14 @@ export class AmqpCeleryTransport implements CeleryTransport {
   }
 
   /** Messages waiting in a queue (null when it does not exist). */
-  async queueDepth(queue: string): Promise<number | null> {
-    const ch = await this.conn.createChannel();
-    ch.on('error', () => undefined);
-    try {
-      return (await ch.checkQueue(queue)).messageCount;
-    } catch {
-      return null;
-    } finally {
-      await ch.close().catch(() => undefined);
-    }
+  queueDepth(queue: string): Promise<number | null> {
+    return this.pub.queueDepth(queue);
   }
 
   /** Delete the queue jobctl named for this run and the direct exchange of the same name the worker
    * declared for it (Celery's missing-queue default), plus jobctl's own result keys. */
   async deleteOwnQueue(queue: string): Promise<void> {
-    if (!queue.startsWith('jobctl')) throw new Error(`refusing to delete ${queue}: not a jobctl queue`);
-    const ch = await this.conn.createChannel();
-    ch.on('error', () => undefined);
-    try {
-      await ch.deleteQueue(queue);
-      await ch.deleteExchange(queue);
-    } finally {
-      await ch.close().catch(() => undefined);
-    }
+    await this.pub.deleteOwnQueue(queue);
     if (this.redis) await this.redis.reader.deleteResultsOf([...this.published]).catch(() => undefined);
   }
 
@@ -223,7 +282,7 @@ export class AmqpCeleryTransport implements CeleryTransport {
       this.redis.backend.disconnect();
       this.redis.sub.disconnect();
     }
-    await this.conn.close().catch(() => undefined);
+    await this.pub.close();
   }
 }
 
