@@ -328,22 +328,35 @@ export async function snapshotShared(url: string): Promise<SharedSnapshot> {
 }
 
 /** Delete the shared Celery objects that did not exist in `before`, if unused (and empty, for queues).
- * Returns what was deleted. */
+ * Returns what was deleted. Quorum queues refuse if-empty/if-unused deletes with a connection error
+ * (540 NOT_IMPLEMENTED on RabbitMQ 3.x), so emptiness and consumers are read from a passive declare
+ * first; exchanges are deleted with if-unused in passes (the delayed-delivery exchanges are bound
+ * to each other, so each pass frees the next). */
 export async function removeSharedCreatedSince(url: string, before: SharedSnapshot): Promise<string[]> {
   const conn = await connectAmqp(url, 3000);
   const removed: string[] = [];
+  const attempt = async (fn: (ch: Channel) => Promise<unknown>): Promise<boolean> => {
+    const ch = await conn.createChannel();
+    ch.on('error', () => undefined);
+    try { await fn(ch); await ch.close().catch(() => undefined); return true; } catch { return false; }
+  };
   try {
     for (const q of SHARED_QUEUES) {
-      if (before.queues.has(q) || !(await exists(conn, 'queue', q))) continue;
-      const ch = await conn.createChannel();
-      ch.on('error', () => undefined);
-      try { await ch.deleteQueue(q, { ifUnused: true, ifEmpty: true }); removed.push(`queue ${q}`); await ch.close(); } catch { /* in use: leave it */ }
+      if (before.queues.has(q)) continue;
+      let idle = false;
+      if (!(await attempt(async (ch) => { const st = await ch.checkQueue(q); idle = st.messageCount === 0 && st.consumerCount === 0; }))) continue;
+      if (idle && (await attempt((ch) => ch.deleteQueue(q)))) removed.push(`queue ${q}`);
     }
-    for (const x of SHARED_EXCHANGES) {
-      if (before.exchanges.has(x) || !(await exists(conn, 'exchange', x))) continue;
-      const ch = await conn.createChannel();
-      ch.on('error', () => undefined);
-      try { await ch.deleteExchange(x, { ifUnused: true }); removed.push(`exchange ${x}`); await ch.close(); } catch { /* in use: leave it */ }
+    let pending = SHARED_EXCHANGES.filter((x) => !before.exchanges.has(x));
+    for (let pass = 0; pass < 30 && pending.length; pass++) {
+      const left: string[] = [];
+      for (const x of pending) {
+        if (!(await attempt((ch) => ch.checkExchange(x)))) continue; // gone
+        if (await attempt((ch) => ch.deleteExchange(x, { ifUnused: true }))) removed.push(`exchange ${x}`);
+        else left.push(x);
+      }
+      if (left.length === pending.length) break; // in use by someone else: leave them
+      pending = left;
     }
   } finally {
     await conn.close().catch(() => undefined);

@@ -18,6 +18,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import amqp from 'amqplib';
+import { execa } from 'execa';
 import { spawnGroup, type ManagedProcess } from './process-group.js';
 import { registerTempDir } from './lifecycle.js';
 import { freeLoopbackPort } from './redis-server.js';
@@ -34,6 +35,8 @@ export interface OwnRabbit {
   nodename: string;
   /** the node's temp folder (data, logs, config, cookie) */
   dir: string;
+  /** the port of the node's own epmd */
+  epmdPort: number;
   /** ms from spawning beam to the first successful AMQP login (the last start) */
   startupMs: number;
   /** amqp://<user>:<password>@127.0.0.1:<port>/<vhost> */
@@ -48,6 +51,9 @@ export interface OwnRabbit {
   startNode(): Promise<number>;
   /** the last lines of the node's log (for failures) */
   logTail(lines?: number): string;
+  /** Run rabbitmqctl against this node (its cookie, epmd and node name), e.g. ['list_queues', '-p', 'jobctl', 'name'];
+   * resolves with stdout. For tests and diagnostics: each call starts an Erlang VM (~1-2 s). */
+  ctl(args: string[]): Promise<string>;
   /** End beam, epmd and every child; remove the folder. Idempotent. */
   stop(): Promise<void>;
 }
@@ -103,7 +109,7 @@ export function rabbitPasswordHash(password: string, salt: Buffer = randomBytes(
 
 export function rabbitDefinitions(user: string, password: string, vhost: string): Record<string, unknown> {
   return {
-    users: [{ name: user, password_hash: rabbitPasswordHash(password), hashing_algorithm: 'rabbit_password_hashing_sha256', tags: ['administrator'] }],
+    users: [{ name: user, password_hash: rabbitPasswordHash(password), hashing_algorithm: 'rabbit_password_hashing_sha256', tags: [] }],
     vhosts: [{ name: vhost }],
     permissions: [{ user, vhost, configure: '.*', write: '.*', read: '.*' }],
   };
@@ -261,6 +267,13 @@ export async function startOwnRabbit(opts: StartRabbitOptions = {}): Promise<Own
     },
     startNode,
     logTail,
+    epmdPort,
+    async ctl(args) {
+      const ctlBin = path.join(path.dirname(binary), 'rabbitmqctl');
+      const r = await execa(ctlBin, ['-n', nodename, ...args], { env, extendEnv: false, reject: false, timeout: 60_000, stdin: 'ignore' });
+      if (r.exitCode !== 0) throw new Error(`rabbitmqctl ${args[0] ?? ''} failed: ${String(r.stderr).split(password).join('****').trim().split('\n').slice(-3).join(' | ')}`);
+      return String(r.stdout);
+    },
     stop: stopAll,
   };
 }

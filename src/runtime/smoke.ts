@@ -3,7 +3,7 @@
 // every process it started. Returns one serialisable SmokeResult that every output format renders.
 import { isDeepStrictEqual } from 'node:util';
 import path from 'node:path';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { Listr, ListrLogger, ProcessOutput, type ListrTask } from 'listr2';
 import type { JobctlConfig } from '../engine/config.js';
 import { appSourceRoot } from '../model/app-root.js';
@@ -148,13 +148,25 @@ function lastLogLine(logs: string): string {
   return logs.trim().split('\n').pop()?.slice(0, 300) ?? '(none)';
 }
 
+/** Running and not a zombie: a pool child SIGKILLed by the hard time limit answers kill(0) until
+ * billiard reaps it, and the pool lists it until then (seen with Celery 5.6.3). */
+function isLiveProcess(pid: number): boolean {
+  try { process.kill(pid, 0); } catch { return false; }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true; // no /proc (macOS): kill(0) is all there is
+  }
+}
+
 /** Poll `stats` until the prefork pool lists `size` live processes again. */
 async function waitForFullPool(t: CeleryTransport, nodename: string, size: number, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const replies = await t.control('stats', {}, { destination: [nodename], timeoutMs: 1000 }).catch(() => ({} as Record<string, unknown>));
     const procs = (replies[nodename] as { pool?: { processes?: number[] } } | undefined)?.pool?.processes;
-    if (Array.isArray(procs) && procs.length >= size && procs.every((pid) => { try { process.kill(pid, 0); return true; } catch { return false; } })) {
+    if (Array.isArray(procs) && procs.length >= size && procs.every(isLiveProcess)) {
       await new Promise((r) => setTimeout(r, 300));
       return true;
     }
