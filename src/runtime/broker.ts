@@ -6,7 +6,7 @@ import { maskUrlCredentials } from '../util/mask.js';
 import { startOwnRedis, type OwnRedis } from './redis-server.js';
 import { startOwnRabbit, findRabbitmqServer, rabbitInstallHint, type OwnRabbit } from './rabbitmq-server.js';
 import { brokerAnswers, captureSharedEntries, guardSharedBroker } from './broker-guard.js';
-import { AmqpCeleryTransport, amqpBrokerAnswers, connectAmqp, removeSharedCreatedSince, snapshotShared, type ResultBackendSpec } from './amqp-transport.js';
+import { AmqpCeleryTransport, amqpBrokerAnswers, connectAmqp, removeSharedCreatedSince, snapshotShared, type ResultBackendSpec, type SharedSnapshot } from './amqp-transport.js';
 import { RedisCeleryTransport } from './redis-transport.js';
 import type { CeleryTransport } from './transport.js';
 
@@ -123,28 +123,34 @@ export function producerAmqpUrl(url: string): string {
 }
 
 async function resolveRabbit(opts: ResolveBrokerOptions): Promise<BrokerHandle> {
+  // the user's broker is checked (login, vhost) before anything of jobctl's starts
+  let before: SharedSnapshot | null = null;
+  if (opts.broker) {
+    const conn = await connectAmqp(producerAmqpUrl(opts.broker), 3000);
+    await conn.close().catch(() => undefined);
+    before = await snapshotShared(producerAmqpUrl(opts.broker));
+  } else if (!findRabbitmqServer()) {
+    throw new UnavailableError(`rabbitmq-server not found; install it (${rabbitInstallHint()}), pass --broker amqp://…, or --broker-kind redis`);
+  }
   // results: the RPC backend needs nothing else; the Redis backend gets jobctl's own redis-server
   const redis: OwnRedis | null = opts.resultBackend === 'rpc' ? null : await startOwnRedis();
   const backend: ResultBackendSpec = redis ? { kind: 'redis', url: redis.url(1) } : { kind: 'rpc' };
   const backendUrl = redis ? redis.url(1) : 'rpc://';
   const redisSecrets = redis ? [redis.password] : [];
   try {
-    if (opts.broker) {
+    if (opts.broker && before) {
       const url = opts.broker;
       const p = parseBrokerUrl(url);
-      const conn = await connectAmqp(producerAmqpUrl(url), 3000);
-      await conn.close().catch(() => undefined);
-      const before = await snapshotShared(producerAmqpUrl(url));
+      const snapshot = before;
       return {
         url, backendUrl, backend, masked: maskUrlCredentials(url), owned: false, password: p.password,
         secrets: [...(p.password ? [p.password] : []), ...redisSecrets], kind: 'rabbitmq',
         stop: async () => {
-          await removeSharedCreatedSince(producerAmqpUrl(url), before).catch(() => []);
+          await removeSharedCreatedSince(producerAmqpUrl(url), snapshot).catch(() => []);
           await redis?.stop();
         },
       };
     }
-    if (!findRabbitmqServer()) throw new UnavailableError(`rabbitmq-server not found; install it (${rabbitInstallHint()}), pass --broker amqp://…, or --broker-kind redis`);
     const rabbit = await startOwnRabbit();
     return {
       url: rabbit.url(), backendUrl, backend, masked: rabbit.masked, owned: true, password: rabbit.password,
