@@ -364,10 +364,10 @@ export async function removeSharedCreatedSince(url: string, before: SharedSnapsh
   return removed;
 }
 
-/** Does the broker still accept an AMQP login (within 1.5 s)? */
-export async function amqpBrokerAnswers(url: string): Promise<boolean> {
+/** Does the broker (still) accept an AMQP login within timeoutMs? */
+export async function amqpBrokerAnswers(url: string, timeoutMs = 1500): Promise<boolean> {
   try {
-    const c = await amqp.connect(url, { timeout: 1500 });
+    const c = await amqp.connect(url, { timeout: timeoutMs });
     c.on('error', () => undefined);
     await c.close().catch(() => undefined);
     return true;

@@ -14,14 +14,13 @@
 //   A node killed with jobctl (Ctrl-C twice, SIGKILL) is ended by the process-group watchdogs.
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import amqp from 'amqplib';
 import { execa } from 'execa';
 import { spawnGroup, type ManagedProcess } from './process-group.js';
 import { registerTempDir } from './lifecycle.js';
-import { freeLoopbackPort } from './redis-server.js';
+import { freeLoopbackPort, waitForPort } from './redis-server.js';
+import { amqpBrokerAnswers } from './amqp-transport.js';
 import { UnavailableError } from '../util/errors.js';
 
 export interface OwnRabbit {
@@ -115,35 +114,12 @@ export function rabbitDefinitions(user: string, password: string, vhost: string)
   };
 }
 
-function waitForTcp(port: number, timeoutMs: number, alive: () => boolean): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  return new Promise((resolve) => {
-    const attempt = (): void => {
-      if (!alive()) return resolve(false);
-      const s = net.connect(port, '127.0.0.1');
-      s.once('connect', () => { s.destroy(); resolve(true); });
-      s.once('error', () => {
-        s.destroy();
-        if (Date.now() > deadline) resolve(false);
-        else setTimeout(attempt, 50);
-      });
-    };
-    attempt();
-  });
-}
-
 /** Poll an AMQP login until it succeeds (the listener opens before definitions are fully applied). */
 async function waitForLogin(url: string, timeoutMs: number, alive: () => boolean): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline && alive()) {
-    try {
-      const c = await amqp.connect(url, { timeout: 2000 });
-      c.on('error', () => undefined);
-      await c.close().catch(() => undefined);
-      return true;
-    } catch {
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    if (await amqpBrokerAnswers(url, 2000)) return true;
+    await new Promise((r) => setTimeout(r, 200));
   }
   return false;
 }
@@ -226,7 +202,7 @@ export async function startOwnRabbit(opts: StartRabbitOptions = {}): Promise<Own
     await epmd.stopGroup(1000);
     removeDir();
   };
-  if (!(await waitForTcp(epmdPort, 5000, () => !epmd.hasExited()))) {
+  if (!(await waitForPort(epmdPort, 5000, epmd))) {
     await stopAll();
     throw new UnavailableError(`epmd (${epmdBin}) did not start on 127.0.0.1:${epmdPort}`);
   }
