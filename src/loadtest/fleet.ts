@@ -10,8 +10,8 @@
 // It never purges a queue and never deletes a key it did not create.
 import { randomUUID } from 'node:crypto';
 import { checkBrokerFlag } from '../runtime/broker.js';
-import { RedisCeleryTransport } from '../runtime/redis-transport.js';
-import { openRedisEventReceiver, type EventReceiver } from '../runtime/events.js';
+import { openFleetConnection } from '../runtime/fleet-broker.js';
+import type { EventReceiver } from '../runtime/events.js';
 import { deleteOwnResults, discoverFleet, fleetConfProblems, enableTaskEvents, restoreTaskEvents, workerFacts, type EventsState, type WorkerFacts } from '../runtime/fleet.js';
 import { FleetCollector, type FleetSection, type FleetWorkerRow } from './fleet-stats.js';
 import * as hdr from 'hdr-histogram-js';
@@ -72,9 +72,9 @@ export async function fleetLoadTest(req: FleetLoadRequest): Promise<LoadTestResu
   const thresholds = parseThresholds(req.thresholds ?? []);
   const baseline = req.baselineFile ? await readBaseline(req.baselineFile) : null;
   const brokerUrl = req.broker;
-  const backendUrl = req.backend ?? req.broker;
   const masked = maskUrlCredentials(brokerUrl);
-  const transport = await RedisCeleryTransport.open({ brokerUrl, backendUrl, deleteResults: true });
+  const conn = await openFleetConnection(brokerUrl, req.backend);
+  const { transport, backendUrl } = conn;
   let receiver: EventReceiver | null = null;
   let events: EventsState | null = null;
   let restore = { restored: [] as string[], failed: [] as string[] };
@@ -93,7 +93,7 @@ export async function fleetLoadTest(req: FleetLoadRequest): Promise<LoadTestResu
     const memoryMeasured = withProbe.length > 0;
     req.onStatus?.(`fleet on ${req.queue}: ${names.join(', ')}${memoryMeasured ? '' : ` (no worker loads jobctl_loadprobe: no memory figures)`}`);
 
-    receiver = await openRedisEventReceiver(brokerUrl, (e) => collector.onEvent(e));
+    receiver = await conn.openEvents((e) => collector.onEvent(e));
     events = await enableTaskEvents(transport, names);
 
     const procs = Math.max(1, facts.reduce((a, f) => a + (f.concurrency ?? 1), 0));
@@ -117,7 +117,7 @@ export async function fleetLoadTest(req: FleetLoadRequest): Promise<LoadTestResu
     let result: LoadTestResult;
     try {
       result = await runLoadTest({
-        brokerUrl, backendUrl, queue: req.queue, timingChannel: null, deleteResults: true, workerPid: null,
+        brokerUrl, brokerKind: conn.kind, backendUrl, queue: req.queue, timingChannel: null, deleteResults: true, workerPid: null,
         environment: {
           broker: masked,
           backend: maskUrlCredentials(backendUrl),

@@ -13,8 +13,10 @@
 //   the receiver's to delete afterwards (a RabbitMQ receiver would declare an auto-delete queue).
 // Each event carries the worker's node name and its own wall-clock `timestamp` (seconds, the
 // worker host's clock) and `utcoffset`; succeeded carries `runtime` measured inside the worker.
+import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { decodeEnvelopeBody } from './protocol.js';
+import { connectAmqp } from './amqp-transport.js';
 
 export type TaskEventType = 'task-received' | 'task-started' | 'task-succeeded' | 'task-failed' | 'task-retried' | 'task-rejected' | 'task-revoked';
 
@@ -53,6 +55,11 @@ export function decodeEventPayload(message: string, heardAtMs: number): TaskEven
   try { env = JSON.parse(message); } catch { return []; }
   let body: unknown;
   try { body = decodeEnvelopeBody(env as { body: string; properties?: { body_encoding?: string } }); } catch { return []; }
+  return toTaskEvents(body, heardAtMs);
+}
+
+/** One event or a list of them (task.multi), as Celery serialised them; anything else is dropped. */
+export function toTaskEvents(body: unknown, heardAtMs: number): TaskEvent[] {
   const list = Array.isArray(body) ? body : [body];
   const out: TaskEvent[] = [];
   for (const e of list) {
@@ -98,6 +105,55 @@ export async function openRedisEventReceiver(brokerUrl: string, onEvent: (e: Tas
       // closing the connection ends both subscriptions (an explicit PUNSUBSCRIBE + UNSUBSCRIBE pair
       // can wait forever on ioredis' reply accounting)
       sub.disconnect();
+    },
+  };
+}
+
+export const EVENT_EXCHANGE = 'celeryev';
+
+/**
+ * Task events on RabbitMQ: Celery's 'celeryev' is a topic exchange there (celery/events/event.py);
+ * jobctl binds a queue of its own, `jobctl.events.<uuid>` (exclusive, auto-delete, non-durable:
+ * RabbitMQ removes it with jobctl's connection even after a crash), with the key 'task.#', and
+ * deletes it by name when done. The exchange is Celery's: when it does not exist yet (no worker has
+ * sent an event) jobctl declares it exactly as kombu does (topic, durable) and leaves it, because
+ * the workers publish to it.
+ */
+export async function openAmqpEventReceiver(brokerUrl: string, onEvent: (e: TaskEvent) => void): Promise<EventReceiver & { queue: string; createdExchange: boolean }> {
+  const conn = await connectAmqp(brokerUrl, 3000);
+  const queue = `jobctl.events.${randomUUID()}`;
+  let count = 0;
+  let closed = false;
+  let createdExchange = false;
+  const check = await conn.createChannel();
+  check.on('error', () => undefined);
+  try {
+    await check.checkExchange(EVENT_EXCHANGE);
+  } catch {
+    createdExchange = true;
+  } finally {
+    await check.close().catch(() => undefined);
+  }
+  const ch = await conn.createChannel();
+  ch.on('error', () => undefined);
+  if (createdExchange) await ch.assertExchange(EVENT_EXCHANGE, 'topic', { durable: true, autoDelete: false });
+  await ch.assertQueue(queue, { exclusive: true, autoDelete: true, durable: false });
+  await ch.bindQueue(queue, EVENT_EXCHANGE, 'task.#');
+  await ch.consume(queue, (m) => {
+    if (!m || closed) return;
+    const at = performance.timeOrigin + performance.now();
+    let body: unknown;
+    try { body = JSON.parse(m.content.toString('utf8')); } catch { return; }
+    for (const e of toTaskEvents(body, at)) { count++; onEvent(e); }
+  }, { noAck: true });
+  return {
+    queue,
+    createdExchange,
+    get count() { return count; },
+    async close() {
+      closed = true;
+      await ch.deleteQueue(queue).catch(() => undefined);
+      await conn.close().catch(() => undefined);
     },
   };
 }

@@ -7,7 +7,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import { checkBrokerFlag } from './broker.js';
-import { RedisCeleryTransport } from './redis-transport.js';
+import { openFleetConnection } from './fleet-broker.js';
 import { deleteOwnResults, discoverFleet, workerFacts, type WorkerFacts } from './fleet.js';
 import { readException } from './protocol.js';
 import { JobctlError, UnavailableError } from '../util/errors.js';
@@ -91,7 +91,8 @@ export async function runFleetSmoke(o: FleetSmokeOptions): Promise<FleetSmokeRes
   checkBrokerFlag({ broker: o.broker, ...(o.allowRemote ? { allowRemote: true } : {}) });
   const started = performance.now();
   const masked = maskUrlCredentials(o.broker);
-  const t = await RedisCeleryTransport.open({ brokerUrl: o.broker, backendUrl: o.backend ?? o.broker, deleteResults: true });
+  const conn = await openFleetConnection(o.broker, o.backend);
+  const t = conn.transport;
   const ids: string[] = [];
   try {
     const { fleet, others } = await discoverFleet(t, o.queue ?? null, o.discoveryTimeoutMs ?? 2000);
@@ -142,7 +143,7 @@ export async function runFleetSmoke(o: FleetSmokeOptions): Promise<FleetSmokeRes
     const ok = checks.every((c) => !(c.required && c.status === 'fail'));
     return { schema: 'jobctl.smoke-fleet/1', ok, exitCode: ok ? 0 : 1, broker: masked, queue: o.queue ?? null, workers, otherWorkers: o.queue ? others : [], checks, durationMs: Math.round(performance.now() - started) };
   } finally {
-    await deleteOwnResults(o.backend ?? o.broker, ids).catch(() => undefined);
+    await deleteOwnResults(conn.backendUrl, ids).catch(() => undefined);
     await t.close();
   }
 }

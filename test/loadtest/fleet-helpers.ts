@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { startOwnRedis, type OwnRedis } from '../../src/runtime/redis-server.js';
 import { spawnGroup, type ManagedProcess } from '../../src/runtime/process-group.js';
-import { RedisCeleryTransport } from '../../src/runtime/redis-transport.js';
+import { openFleetConnection } from '../../src/runtime/fleet-broker.js';
 import { repoRoot } from './helpers.js';
 
 export interface FleetWorkerSpec {
@@ -30,9 +30,10 @@ export interface TestFleet {
 const FIXTURE = path.join(repoRoot, 'fixtures', 'runtime-fleet');
 const TEMPLATES = path.join(repoRoot, 'templates', 'python');
 
-export async function startFleet(specs: FleetWorkerSpec[], queue = 'fleet.work'): Promise<TestFleet> {
+/** `amqpBroker`: the workers use this RabbitMQ broker (results still on the private redis-server). */
+export async function startFleet(specs: FleetWorkerSpec[], queue = 'fleet.work', amqpBroker?: string): Promise<TestFleet> {
   const redis = await startOwnRedis();
-  const broker = redis.url(0);
+  const broker = amqpBroker ?? redis.url(0);
   const backend = redis.url(1);
   const workers: TestFleet['workers'] = [];
   const stop = async (): Promise<void> => {
@@ -54,7 +55,7 @@ export async function startFleet(specs: FleetWorkerSpec[], queue = 'fleet.work')
       });
       workers.push({ spec, proc, logs: () => out });
     }
-    const t = await RedisCeleryTransport.open({ brokerUrl: broker, backendUrl: backend });
+    const t = (await openFleetConnection(broker, backend)).transport;
     try {
       const want = specs.map((s) => s.name);
       const deadline = Date.now() + 60_000;
