@@ -23,6 +23,7 @@ export default class LoadTest extends JobctlCommand {
     "<%= config.bin %> load-test --threshold 'p95<3s' --threshold 'errors<2%' --threshold 'rss_growth<10%'",
     '<%= config.bin %> load-test --report load.html --json > load.json',
     '<%= config.bin %> load-test --baseline previous.json',
+    '<%= config.bin %> load-test --fleet --broker redis://10.0.0.5:6379/0 --allow-remote --queue orders --task shop.tasks.resize --args \'[1024]\' --report fleet.html',
   ];
   static override args = { path: Args.directory({ description: 'project folder (worker cwd and PYTHONPATH), like the other commands', exists: false }) };
   static override flags = {

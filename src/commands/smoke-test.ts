@@ -21,6 +21,7 @@ export default class SmokeTest extends JobctlCommand {
     '<%= config.bin %> smoke-test --app proj.celery_app --python .venv/bin/python --pool prefork -c 2',
     '<%= config.bin %> smoke-test --broker redis://127.0.0.1:6390/0',
     '<%= config.bin %> smoke-test --json',
+    '<%= config.bin %> smoke-test --fleet --broker redis://10.0.0.5:6379/0 --allow-remote --queue orders',
   ];
   static override args = { path: Args.directory({ description: 'project folder (the worker runs here)', default: '.', exists: false }) };
   static override flags = {

@@ -5,7 +5,7 @@
 // and that the workers' task events are back as they were.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -43,6 +43,26 @@ function jobctl(args: string[], env: Record<string, string>): Promise<{ code: nu
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
     });
   });
+}
+
+/** Task events are back as they were: every worker runs probes, only w1 (started with -E) sends events. */
+async function assertEventsAsBefore(): Promise<void> {
+  const heard: TaskEvent[] = [];
+  const rx = await openRedisEventReceiver(fleet.broker, (e) => heard.push(e));
+  const t = await RedisCeleryTransport.open({ brokerUrl: fleet.broker, backendUrl: fleet.backend });
+  try {
+    const ran = new Set<string>();
+    for (let round = 0; round < 4 && ran.size < 3; round++) {
+      const results = await Promise.all(Array.from({ length: 18 }, () => t.call({ task: 'jobctl_loadprobe.rss', args: [30] }, { queue: fleet.queue, timeoutMs: 15_000 })));
+      for (const x of results) ran.add(String((x.result?.result as { hostname?: string } | undefined)?.hostname));
+    }
+    await new Promise((res) => setTimeout(res, 1500));
+    assert.deepEqual([...ran].sort(), ['w1@fleet', 'w2@fleet', 'w3@fleet'], 'every worker ran probes after the run');
+    assert.deepEqual([...new Set(heard.map((e) => e.hostname))], ['w1@fleet'], 'task events only from the worker that had them on before');
+  } finally {
+    await t.close();
+    await rx.close();
+  }
 }
 
 before(async () => {
@@ -108,23 +128,7 @@ test('load-test --fleet names the slow and the leaking worker, deletes only its 
   assert.equal(brokerAfter.get('otherapp:config'), 'string:keep me');
   assert.ok([...brokerAfter.keys()].every((k) => !/reply\.celery\.pidbox$/.test(k)), 'no pidbox reply queue left');
 
-  // task events are back as they were: only w1 (-E) still sends them
-  const heard: TaskEvent[] = [];
-  const rx = await openRedisEventReceiver(fleet.broker, (e) => heard.push(e));
-  const t = await RedisCeleryTransport.open({ brokerUrl: fleet.broker, backendUrl: fleet.backend });
-  try {
-    const ran = new Set<string>();
-    for (let round = 0; round < 4 && ran.size < 3; round++) {
-      const results = await Promise.all(Array.from({ length: 18 }, () => t.call({ task: 'jobctl_loadprobe.rss', args: [30] }, { queue: fleet.queue, timeoutMs: 15_000 })));
-      for (const x of results) ran.add(String((x.result?.result as { hostname?: string } | undefined)?.hostname));
-    }
-    await new Promise((res) => setTimeout(res, 1500));
-    assert.deepEqual([...ran].sort(), ['w1@fleet', 'w2@fleet', 'w3@fleet'], 'every worker ran probes after the run');
-    assert.deepEqual([...new Set(heard.map((e) => e.hostname))], ['w1@fleet'], 'task events only from the worker that had them on before');
-  } finally {
-    await t.close();
-    await rx.close();
-  }
+  await assertEventsAsBefore();
 });
 
 test('smoke-test --fleet reports a half-done rollout (two Celery versions) and runs the probes on the fleet queue', async () => {
@@ -159,4 +163,26 @@ test('--fleet refuses to run without an explicit queue and task, and without a b
   const noWorkers = await jobctl(['load-test', '--fleet', '--queue', 'nobody.here', '--task', 'fleetapp.work', '-n', '5'], { JOBCTL_BROKER: fleet.broker });
   assert.equal(noWorkers.code, 3);
   assert.match(noWorkers.stderr, /no worker on redis:\/\/:\*\*\*\*@127\.0\.0\.1:\d+\/0 consumes queue nobody\.here/);
+});
+
+test('Ctrl-C during load-test --fleet: exit 130, what was measured is printed, task events are switched off again', async () => {
+  const child = spawn(process.execPath, [bin, 'load-test', '--fleet', '--queue', fleet.queue, '--task', 'fleetapp.work', '--args', '[4]', '-c', '8', '-n', '100000', '--drain-timeout', '5s'],
+    { env: { ...process.env, JOBCTL_BROKER: fleet.broker, JOBCTL_RESULT_BACKEND: fleet.backend }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (c: Buffer) => { out += c.toString(); });
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  await new Promise((r) => setTimeout(r, 5000));
+  child.kill('SIGINT');
+  assert.equal(await exited, 130);
+  assert.match(out, /INTERRUPTED/);
+  assert.match(out, /FLEET/);
+  assert.match(out, /switched off again afterwards/);
+  // the tasks still queued are the fleet's to run now; wait for the queue to drain before checking events
+  const c = new Redis(fleet.broker);
+  try {
+    for (let i = 0; i < 100 && (await c.llen(fleet.queue)) > 0; i++) await new Promise((r) => setTimeout(r, 200));
+  } finally {
+    c.disconnect();
+  }
+  await assertEventsAsBefore();
 });
