@@ -92,11 +92,14 @@ test('load-test --fleet names the slow and the leaking worker, deletes only its 
   const brokerBefore = await snapshot(fleet.broker);
   const backendBefore = await snapshot(fleet.backend);
   const report = path.join(tmp, 'fleet.html');
-  const run = await jobctl(['load-test', '--fleet', '--queue', fleet.queue, '--task', 'fleetapp.work', '--args', '[4]', '-c', '12', '-n', '1200', '--json', '--report', report],
+  const run = await jobctl(['load-test', '--fleet', '--queue', fleet.queue, '--task', 'fleetapp.work', '--args', '[4]', '-c', '12', '-n', '1200', '--json', '--report', report, '--threshold', 'rss_growth<10%', '--threshold', 'runtime.p99<5s', '--threshold', 'lost==0'],
     { JOBCTL_BROKER: fleet.broker, JOBCTL_RESULT_BACKEND: fleet.backend });
-  assert.equal(run.code, 0, run.stderr);
+  // the leaking worker fails rss_growth (fleet mode judges the worst worker); run time comes from the events
+  assert.equal(run.code, 1, run.stderr);
   const r = JSON.parse(run.stdout) as LoadTestResult;
   assert.equal(r.counts.succeeded, 1200);
+  assert.deepEqual(r.thresholds.map((t) => [t.expression, t.pass]), [['rss_growth<10%', false], ['runtime.p99<5s', true], ['lost==0', true]]);
+  assert.ok(r.thresholds[0]!.actual! > 10, JSON.stringify(r.thresholds[0]));
   assert.equal(r.environment.worker, 'external');
   const f = r.fleet!;
   const byName = Object.fromEntries(f.workers.map((w) => [w.name, w]));
