@@ -238,7 +238,7 @@ const median = (xs: number[]): number => {
  * other workers' medians (and 2 ms more); leaking when its own RSS climbs (the same verdict as a
  * single worker's, over its pool processes); errors when it failed tasks; no-events when it sent none.
  */
-export function flagOutliers(rows: FleetWorkerRow[], events: { unavailable: { name: string }[] }): void {
+export function flagOutliers(rows: FleetWorkerRow[], events: { unavailable: { name: string; reason: string }[] }): void {
   for (const r of rows) {
     const others = rows.filter((o) => o !== r && o.runtime.count > 0).map((o) => o.runtime.p50);
     if (r.runtime.count > 0 && others.length) {
@@ -252,8 +252,10 @@ export function flagOutliers(rows: FleetWorkerRow[], events: { unavailable: { na
     if (r.failed > 0) { r.flags.push('errors'); r.why.push(`${r.failed} of ${r.tasks} tasks failed`); }
     if (r.tasks === 0 && r.runtime.count === 0) {
       r.flags.push('no-events');
-      const unav = events.unavailable.some((u) => u.name === r.name);
-      r.why.push(unav ? 'its event dispatcher did not answer enable_events' : 'no task events from this worker: it ran none of the tasks, or cannot send events (started with --without-gossip --without-heartbeat and without -E, its dispatcher is off and enable_events does not switch it on)');
+      const unav = events.unavailable.find((u) => u.name === r.name);
+      r.why.push(unav
+        ? `enable_events: ${unav.reason} (a worker started with --without-gossip --without-heartbeat and without -E has no event dispatcher, and none can be switched on remotely; its tasks are in the totals only)`
+        : 'no task events from this worker: it ran none of the tasks');
     }
   }
 }

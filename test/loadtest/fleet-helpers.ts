@@ -16,6 +16,8 @@ export interface FleetWorkerSpec {
   /** start with -E (task events already on) */
   events?: boolean;
   concurrency?: number;
+  /** more worker options, e.g. ['--without-gossip', '--without-heartbeat'] */
+  extraArgs?: string[];
 }
 
 export interface TestFleet {
@@ -45,7 +47,7 @@ export async function startFleet(specs: FleetWorkerSpec[], queue = 'fleet.work',
       let out = '';
       const proc = spawnGroup(spec.python, [
         '-m', 'celery', '-A', 'fleetapp', 'worker', '-n', spec.name, '-Q', queue, '-P', 'prefork', '-c', String(spec.concurrency ?? 2),
-        '--include', 'jobctl_loadprobe,jobctl_probe', '-l', 'WARNING', '--without-mingle', ...(spec.events ? ['-E'] : []),
+        '--include', 'jobctl_loadprobe,jobctl_probe', '-l', 'WARNING', '--without-mingle', ...(spec.events ? ['-E'] : []), ...(spec.extraArgs ?? []),
       ], {
         cwd: FIXTURE,
         label: `fleet worker ${spec.name}`,
