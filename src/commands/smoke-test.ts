@@ -48,6 +48,7 @@ export default class SmokeTest extends JobctlCommand {
     const { args, flags } = await this.parse(SmokeTest);
     if (flags.fleet) {
       if (!flags.broker) throw new JobctlError('smoke-test --fleet needs --broker (the broker your fleet consumes from; or set JOBCTL_BROKER)');
+      if (flags.junit) throw new JobctlError('--junit is not supported with --fleet yet; use --json');
       const fleet = maskDeep(await runFleetSmoke({
         broker: flags.broker, allowRemote: flags['allow-remote'], taskTimeoutMs: flags['task-timeout'] * 1000,
         ...(flags.queue !== undefined ? { queue: flags.queue } : {}), ...(flags['result-backend'] !== undefined ? { backend: flags['result-backend'] } : {}),
