@@ -96,7 +96,10 @@ export async function fleetLoadTest(req: FleetLoadRequest): Promise<LoadTestResu
     receiver = await conn.openEvents((e) => collector.onEvent(e));
     events = await enableTaskEvents(transport, names);
 
-    const procs = Math.max(1, facts.reduce((a, f) => a + (f.concurrency ?? 1), 0));
+    // pool processes: prefork runs `concurrency` processes; threads/gevent/eventlet/solo run the tasks in
+    // the worker's one process (a gevent -c 1000 worker needs one probe, not 1000). At most 256 a sweep.
+    const procs = Math.min(256, Math.max(1, facts.reduce((a, f) => a + (f.pool === 'prefork' || f.pool === null ? f.concurrency ?? 1 : 1), 0)));
+    const slots = Math.max(1, facts.reduce((a, f) => a + (f.concurrency ?? 1), 0));
     const sweep = async (probes: number, holdMs: number): Promise<void> => {
       await Promise.all(Array.from({ length: probes }, async () => {
         const id = randomUUID();
@@ -124,7 +127,7 @@ export async function fleetLoadTest(req: FleetLoadRequest): Promise<LoadTestResu
           queue: req.queue,
           worker: 'external',
           pool: summarise(facts.map((f) => f.pool)),
-          workerConcurrency: facts.every((f) => f.concurrency !== null) ? procs : null,
+          workerConcurrency: facts.every((f) => f.concurrency !== null) ? slots : null,
           python: summarise(facts.map((f) => f.python)),
           celery: summarise(facts.map((f) => f.celery)),
           app: null,
