@@ -79,7 +79,7 @@ export default class LoadTest extends JobctlCommand {
     const interrupts = handleInterrupts({
       onFirst: () => controller.abort(),
       forceKill: killAllManagedSync,
-      announce: (l) => this.progress(l.replace('stopping the worker and the broker', 'stopping the load and the worker')),
+      announce: (l) => this.progress(l.replace('stopping the worker and the broker', flags.fleet ? "stopping the load and switching the fleet's task events back" : 'stopping the load and the worker')),
     });
     let result: LoadTestResult;
     try {
