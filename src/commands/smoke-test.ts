@@ -49,13 +49,19 @@ export default class SmokeTest extends JobctlCommand {
     if (flags.fleet) {
       if (!flags.broker) throw new JobctlError('smoke-test --fleet needs --broker (the broker your fleet consumes from; or set JOBCTL_BROKER)');
       if (flags.junit) throw new JobctlError('--junit is not supported with --fleet yet; use --json');
-      const fleet = maskDeep(await runFleetSmoke({
-        broker: flags.broker, allowRemote: flags['allow-remote'], taskTimeoutMs: flags['task-timeout'] * 1000,
-        ...(flags.queue !== undefined ? { queue: flags.queue } : {}), ...(flags['result-backend'] !== undefined ? { backend: flags['result-backend'] } : {}),
-      }));
-      if (!this.jsonEnabled()) process.stdout.write(renderFleetSmokeText(fleet, { color: useColor(process.stdout) }));
-      this.setExitCode(fleet.exitCode);
-      return fleet;
+      // a Ctrl-C lets the current pidbox command finish, so its reply queue is deleted (a few seconds at most)
+      const fleetInterrupts = handleInterrupts({ onFirst: () => undefined, forceKill: killAllManagedSync, announce: (l) => this.progress(l.replace('stopping the worker and the broker', 'finishing the current command (jobctl started nothing on the fleet)')) });
+      try {
+        const fleet = maskDeep(await runFleetSmoke({
+          broker: flags.broker, allowRemote: flags['allow-remote'], taskTimeoutMs: flags['task-timeout'] * 1000,
+          ...(flags.queue !== undefined ? { queue: flags.queue } : {}), ...(flags['result-backend'] !== undefined ? { backend: flags['result-backend'] } : {}),
+        }));
+        if (!this.jsonEnabled()) process.stdout.write(renderFleetSmokeText(fleet, { color: useColor(process.stdout) }));
+        this.setExitCode(fleetInterrupts.exitCode ?? fleet.exitCode);
+        return fleet;
+      } finally {
+        fleetInterrupts.dispose();
+      }
     }
     if (flags.queue !== undefined || flags['result-backend'] !== undefined) throw new JobctlError('--queue and --result-backend are for --fleet (jobctl otherwise starts its own worker on a queue of its own)');
     const config = await loadConfig(args.path);
