@@ -8,6 +8,7 @@ import { fmtBytes, fmtMs, fmtNum } from '../loadtest/format.js';
 import { killAllManagedSync } from '../runtime/process-group.js';
 import { handleInterrupts } from '../runtime/lifecycle.js';
 import { JobctlError } from '../util/errors.js';
+import { checkFleetFlags, fleetLoadTest } from '../loadtest/fleet.js';
 import { maskDeep } from '../util/mask.js';
 import { assertWritable, writeReport } from '../loadtest/report-file.js';
 import { parseShard, shardLoad } from '../loadtest/shard.js';
@@ -24,6 +25,7 @@ export default class LoadTest extends JobctlCommand {
     '<%= config.bin %> load-test --report load.html --json > load.json',
     '<%= config.bin %> load-test --baseline previous.json',
     '<%= config.bin %> load-test --shard 2/4 --run-id rel-42 -c 200 -n 20000 --json > shard-2.json',
+    '<%= config.bin %> load-test --fleet --broker redis://10.0.0.5:6379/0 --allow-remote --queue orders --task shop.tasks.resize --args \'[1024]\' --report fleet.html',
   ];
   static override args = { path: Args.directory({ description: 'project folder (worker cwd and PYTHONPATH), like the other commands', exists: false }) };
   static override flags = {
@@ -39,8 +41,10 @@ export default class LoadTest extends JobctlCommand {
     app: Flags.string({ char: 'A', summary: 'your Celery app (as for `celery -A`); its worker also loads jobctl\'s probe module' }),
     project: Flags.string({ char: 'p', summary: 'project folder (same as the PATH argument)' }),
     python: Flags.string({ summary: 'Python interpreter with Celery installed (default: the project\'s venv, then python3)' }),
-    broker: Flags.string({ env: 'JOBCTL_BROKER', summary: 'use this Redis broker instead of a private redis-server (loopback only unless --allow-remote; or set JOBCTL_BROKER, which keeps the password off the command line)' }),
+    broker: Flags.string({ env: 'JOBCTL_BROKER', summary: 'use this Redis or RabbitMQ broker (redis://…, amqp://…) instead of a private one (loopback only unless --allow-remote; or set JOBCTL_BROKER, which keeps the password off the command line)' }),
     'allow-remote': Flags.boolean({ summary: 'allow a non-loopback --broker' }),
+    'broker-kind': Flags.string({ summary: "the broker jobctl starts: auto (RabbitMQ when the app's broker is amqp://, else Redis), redis or rabbitmq (results go through jobctl's own redis-server on either)", options: ['auto', 'redis', 'rabbitmq'], default: 'auto' }),
+    'queue-type': Flags.string({ summary: "RabbitMQ: jobctl's queue type (default: quorum when the app declares quorum queues, else classic)", options: ['classic', 'quorum'] }),
     'allow-shared-broker': Flags.boolean({ summary: 'allow a --broker database that already holds keys (jobctl still touches only its own)' }),
     pool: Flags.string({ summary: "worker pool (default: the deployed worker command's -P in compose/Procfile/systemd/k8s, else the app's worker_pool, else prefork)", options: ['prefork', 'solo', 'threads', 'gevent', 'eventlet'] }),
     'worker-concurrency': Flags.integer({ summary: 'worker pool size (-c of the worker; default: the deployed -c, capped on a small machine, else 2)', min: 1 }),
@@ -53,6 +57,9 @@ export default class LoadTest extends JobctlCommand {
     'drain-timeout': Flags.string({ summary: 'after the last publish, wait this long for results before counting tasks lost', default: '30s' }),
     shard: Flags.string({ summary: "be producer i of N (1-based, e.g. 2/4) of one run: send 1/N of --tasks, --concurrency and --rate (not of --duration), tag the task ids with --run-id, leave the thresholds to `load-test merge`" }),
     'run-id': Flags.string({ env: 'JOBCTL_RUN_ID', summary: 'with --shard: the id all N producers of the run share (letters, digits, . _ -)' }),
+    fleet: Flags.boolean({ summary: 'drive an existing worker fleet: start no worker, publish to --queue on --broker, measure per worker from Celery task events (see README: fleet mode)' }),
+    queue: Flags.string({ summary: 'fleet mode: the queue the fleet consumes (required with --fleet)' }),
+    'result-backend': Flags.string({ env: 'JOBCTL_RESULT_BACKEND', summary: "fleet mode: the fleet's Redis result backend, when it is not the broker URL" }),
   };
 
   async run(): Promise<LoadTestResult> {
@@ -61,7 +68,9 @@ export default class LoadTest extends JobctlCommand {
     const project = flags.project ?? positional.path ?? '.';
     if (flags.rate !== undefined && flags.concurrency !== undefined) throw new JobctlError('use either --concurrency (closed loop) or --rate (open loop), not both');
     if (flags.task !== undefined && flags.probe !== undefined) throw new JobctlError('use either --task (your task) or --probe (a built-in workload), not both');
-    if (flags.task !== undefined && flags.app === undefined) throw new JobctlError(`--task ${flags.task} needs --app (the Celery app that registers it, as for \`celery -A\`)`);
+    if (flags.fleet) checkFleetFlags(flags);
+    else if (flags.queue !== undefined || flags['result-backend'] !== undefined) throw new JobctlError('--queue and --result-backend are for --fleet (jobctl otherwise runs its own worker on a queue of its own)');
+    if (flags.task !== undefined && flags.app === undefined && !flags.fleet) throw new JobctlError(`--task ${flags.task} needs --app (the Celery app that registers it, as for \`celery -A\`)`);
     const shape: LoadShape = flags.rate !== undefined ? { mode: 'open', ratePerSec: parseRate(flags.rate) } : { mode: 'closed', concurrency: flags.concurrency ?? 50 };
     const probe = flags.task === undefined ? probeTask(flags.probe ?? 'noop') : null;
     const args = flags.args !== undefined ? parseJsonArgs(flags.args) : probe?.args ?? [];
@@ -77,20 +86,11 @@ export default class LoadTest extends JobctlCommand {
     const interrupts = handleInterrupts({
       onFirst: () => controller.abort(),
       forceKill: killAllManagedSync,
-      announce: (l) => this.progress(l.replace('stopping the worker and the broker', 'stopping the load and the worker')),
+      announce: (l) => this.progress(l.replace('stopping the worker and the broker', flags.fleet ? "stopping the load and switching the fleet's task events back" : 'stopping the load and the worker')),
     });
     let result: LoadTestResult;
     try {
-      result = await loadTest({
-        root: project,
-        ...(flags.app !== undefined ? { app: flags.app } : {}),
-        ...(flags.python !== undefined ? { python: flags.python } : {}),
-        ...(flags.broker !== undefined ? { broker: flags.broker } : {}),
-        allowRemote: flags['allow-remote'],
-        allowSharedBroker: flags['allow-shared-broker'],
-        ...(flags.pool !== undefined ? { pool: flags.pool } : {}),
-        ...(flags['worker-concurrency'] !== undefined ? { workerConcurrency: flags['worker-concurrency'] } : {}),
-        ...(flags['full-concurrency'] ? { fullConcurrency: true } : {}),
+      const common = {
         task: flags.task ?? probe!.task,
         args,
         kwargs,
@@ -105,6 +105,23 @@ export default class LoadTest extends JobctlCommand {
         ...(flags.baseline !== undefined ? { baselineFile: flags.baseline } : {}),
         signal: controller.signal,
         ...(quiet ? {} : { onProgress: (p: ProgressSnapshot) => process.stderr.write(`\r\x1b[K${progressLine(p)}`), onStatus: (m: string) => this.progress(m) }),
+      };
+      result = flags.fleet ? await fleetLoadTest({
+        ...common, broker: flags.broker!, queue: flags.queue!, allowRemote: flags['allow-remote'],
+        ...(flags['result-backend'] !== undefined ? { backend: flags['result-backend'] } : {}),
+      }) : await loadTest({
+        root: project,
+        ...(flags.app !== undefined ? { app: flags.app } : {}),
+        ...(flags.python !== undefined ? { python: flags.python } : {}),
+        ...(flags.broker !== undefined ? { broker: flags.broker } : {}),
+        brokerKind: flags['broker-kind'] as 'auto' | 'redis' | 'rabbitmq',
+        ...(flags['queue-type'] !== undefined ? { queueType: flags['queue-type'] as 'classic' | 'quorum' } : {}),
+        allowRemote: flags['allow-remote'],
+        allowSharedBroker: flags['allow-shared-broker'],
+        ...(flags.pool !== undefined ? { pool: flags.pool } : {}),
+        ...(flags['worker-concurrency'] !== undefined ? { workerConcurrency: flags['worker-concurrency'] } : {}),
+        ...(flags['full-concurrency'] ? { fullConcurrency: true } : {}),
+        ...common,
       });
     } catch (err) {
       interrupts.dispose();

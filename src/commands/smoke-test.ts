@@ -2,6 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { JobctlCommand } from '../cli/base-command.js';
 import { loadConfig } from '../engine/config.js';
 import { runSmokeTest, type SmokeResult } from '../runtime/smoke.js';
+import type { BrokerKindFlag } from '../runtime/broker.js';
 import { renderSmokeText } from '../runtime/smoke-report.js';
 import { useColor } from '../report/index.js';
 import { smokeToJUnit, writeJUnitFile } from '../report/junit.js';
@@ -9,6 +10,8 @@ import { handleInterrupts } from '../runtime/lifecycle.js';
 import { killAllManagedSync } from '../runtime/process-group.js';
 import { JobctlError } from '../util/errors.js';
 import { maskDeep } from '../util/mask.js';
+import { runFleetSmoke, type FleetSmokeResult } from '../runtime/fleet-smoke.js';
+import { renderFleetSmokeText } from '../runtime/fleet-smoke-report.js';
 
 export default class SmokeTest extends JobctlCommand {
   static override summary = "Start the project's real Celery worker against a throwaway broker and run staged checks through it";
@@ -18,6 +21,7 @@ export default class SmokeTest extends JobctlCommand {
     '<%= config.bin %> smoke-test --app proj.celery_app --python .venv/bin/python --pool prefork -c 2',
     '<%= config.bin %> smoke-test --broker redis://127.0.0.1:6390/0',
     '<%= config.bin %> smoke-test --json',
+    '<%= config.bin %> smoke-test --fleet --broker redis://10.0.0.5:6379/0 --allow-remote --queue orders',
   ];
   static override args = { path: Args.directory({ description: 'project folder (the worker runs here)', default: '.', exists: false }) };
   static override flags = {
@@ -26,17 +30,40 @@ export default class SmokeTest extends JobctlCommand {
     pool: Flags.string({ char: 'P', summary: "worker pool (default: the deployed worker command's -P in compose/Procfile/systemd/k8s, else the app's worker_pool, else prefork)", options: ['prefork', 'solo', 'threads', 'gevent', 'eventlet'] }),
     concurrency: Flags.integer({ char: 'c', summary: "worker concurrency (default: the deployed -c / worker_concurrency, capped on a small machine; else 2)", min: 1, max: 1000 }),
     'full-concurrency': Flags.boolean({ summary: 'run the deployed concurrency even above the small-machine cap (4-8 processes, 50 greenlets)' }),
-        broker: Flags.string({ env: 'JOBCTL_BROKER', summary: "use this Redis broker instead of jobctl's own (loopback only unless --allow-remote; or set JOBCTL_BROKER, which keeps the password off the command line)" }),
+        broker: Flags.string({ env: 'JOBCTL_BROKER', summary: "use this Redis or RabbitMQ broker (redis://…, amqp://…) instead of jobctl's own (loopback only unless --allow-remote; or set JOBCTL_BROKER, which keeps the password off the command line)" }),
+    'broker-kind': Flags.string({ summary: "the broker jobctl starts: auto (RabbitMQ when the app's broker is amqp://, else Redis), redis or rabbitmq", options: ['auto', 'redis', 'rabbitmq'], default: 'auto' }),
+    'queue-type': Flags.string({ summary: "RabbitMQ: jobctl's queue type (default: quorum when the app declares quorum queues, else classic)", options: ['classic', 'quorum'] }),
     'allow-remote': Flags.boolean({ summary: 'allow a --broker that is not on this machine' }),
     'allow-shared-broker': Flags.boolean({ summary: 'allow a --broker database that already holds keys (jobctl still touches only its own)' }),
     'ready-timeout': Flags.integer({ summary: 'seconds for the worker to answer its first ping', default: 30, min: 1 }),
     'task-timeout': Flags.integer({ summary: 'seconds to wait for each task result', default: 15, min: 1 }),
     'shutdown-timeout': Flags.integer({ summary: 'seconds a warm shutdown may take', default: 10, min: 1 }),
     junit: Flags.string({ summary: 'also write JUnit XML to this file (one testcase per check; for GitLab/Jenkins test tabs)' }),
+    fleet: Flags.boolean({ summary: 'check an existing worker fleet on --broker: ping every worker, compare versions, registered tasks and pool settings, run the probes on --queue (starts nothing)' }),
+    queue: Flags.string({ summary: 'with --fleet: the queue the fleet consumes (its consumers are the fleet; the probes go there)' }),
+    'result-backend': Flags.string({ env: 'JOBCTL_RESULT_BACKEND', summary: "with --fleet: the fleet's Redis result backend, when it is not the broker URL" }),
   };
 
-  async run(): Promise<SmokeResult> {
+  async run(): Promise<SmokeResult | FleetSmokeResult> {
     const { args, flags } = await this.parse(SmokeTest);
+    if (flags.fleet) {
+      if (!flags.broker) throw new JobctlError('smoke-test --fleet needs --broker (the broker your fleet consumes from; or set JOBCTL_BROKER)');
+      if (flags.junit) throw new JobctlError('--junit is not supported with --fleet yet; use --json');
+      // a Ctrl-C lets the current pidbox command finish, so its reply queue is deleted (a few seconds at most)
+      const fleetInterrupts = handleInterrupts({ onFirst: () => undefined, forceKill: killAllManagedSync, announce: (l) => this.progress(l.replace('stopping the worker and the broker', 'finishing the current command (jobctl started nothing on the fleet)')) });
+      try {
+        const fleet = maskDeep(await runFleetSmoke({
+          broker: flags.broker, allowRemote: flags['allow-remote'], taskTimeoutMs: flags['task-timeout'] * 1000,
+          ...(flags.queue !== undefined ? { queue: flags.queue } : {}), ...(flags['result-backend'] !== undefined ? { backend: flags['result-backend'] } : {}),
+        }));
+        if (!this.jsonEnabled()) process.stdout.write(renderFleetSmokeText(fleet, { color: useColor(process.stdout) }));
+        this.setExitCode(fleetInterrupts.exitCode ?? fleet.exitCode);
+        return fleet;
+      } finally {
+        fleetInterrupts.dispose();
+      }
+    }
+    if (flags.queue !== undefined || flags['result-backend'] !== undefined) throw new JobctlError('--queue and --result-backend are for --fleet (jobctl otherwise starts its own worker on a queue of its own)');
     const config = await loadConfig(args.path);
     const abort = new AbortController();
     const interrupts = handleInterrupts({ onFirst: () => abort.abort(), forceKill: killAllManagedSync, announce: (l) => this.progress(l) });
@@ -55,6 +82,8 @@ export default class SmokeTest extends JobctlCommand {
         ...(flags.python ? { python: flags.python } : {}),
         ...(flags.pool ? { pool: flags.pool } : {}),
         ...(flags.broker ? { broker: flags.broker } : {}),
+        brokerKind: flags['broker-kind'] as BrokerKindFlag,
+        ...(flags['queue-type'] ? { queueType: flags['queue-type'] as 'classic' | 'quorum' } : {}),
         ...(flags['allow-remote'] ? { allowRemote: true } : {}),
         ...(flags['allow-shared-broker'] ? { allowSharedBroker: true } : {}),
       }));

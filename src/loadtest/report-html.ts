@@ -4,6 +4,7 @@ import type { LoadTestResult } from './types.js';
 import type { TimelinePoint } from './stats.js';
 import { fmtBytes, fmtMs, fmtNum, fmtPct, fmtValue } from './format.js';
 import { shardSectionHtml } from './report-shards.js';
+import { renderFleetHtml } from './fleet-report.js';
 
 const esc = (s: unknown): string => String(s).replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
 
@@ -109,6 +110,7 @@ ${lat('end-to-end', r.latency.e2e)}${lat('queue wait', r.latency.queueWait)}${la
 CPU worker ${esc(r.cpu.workerMsPerTask ?? '-')} ms/task, jobctl ${esc(r.cpu.jobctlMsPerTask ?? '-')} ms/task</p>
 ${m ? `<p id="memory">Worker RSS ${esc(fmtBytes(m.startBytes))} → ${esc(fmtBytes(m.endBytes))} (peak ${esc(fmtBytes(m.peakBytes))})${m.growthPct === null ? '' : `, growth ${esc(fmtPct(m.growthPct))}`}: <strong>${esc(m.verdict === 'insufficient-data' ? 'not enough data for a leak verdict' : m.verdict)}</strong> — ${esc(m.reason)}</p>` : ''}
 ${shardSectionHtml(r)}
+${r.fleet ? renderFleetHtml(r.fleet) : ''}
 ${baseline}
 <h2>Over time</h2>
 <div class="charts">${charts.join('\n')}</div>

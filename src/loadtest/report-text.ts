@@ -3,6 +3,7 @@ import type { LatencySummary } from './stats.js';
 import type { LoadTestResult } from './types.js';
 import { fmtBytes, fmtMs, fmtNum, fmtPct, fmtValue } from './format.js';
 import { shardSectionText, shardVerdictText } from './report-shards.js';
+import { renderFleetText } from './fleet-report.js';
 
 const dots = (label: string, width = 20): string => `${label} ${'.'.repeat(Math.max(2, width - label.length))}:`;
 
@@ -51,8 +52,9 @@ export function renderLoadTestText(r: LoadTestResult): string {
   out.push(`    ${dots('cpu')} worker ${cpu.workerMsPerTask === null ? '-' : `${fmtNum(cpu.workerMsPerTask, 2)} ms/task`} (${cpu.workerPct === null ? '-' : `${cpu.workerPct}%`} of a core) · ` +
     `jobctl ${cpu.jobctlMsPerTask === null ? '-' : `${fmtNum(cpu.jobctlMsPerTask, 2)} ms/task`} (${cpu.jobctlPct}% of a core)`);
   const e = r.environment;
-  out.push(`    ${dots('worker')} ${e.app ?? 'jobctl probe app'} · ${e.pool ?? '?'} ×${e.workerConcurrency ?? '?'} · celery ${e.celery ?? '?'} · python ${e.python ?? '?'} · broker ${e.broker} · queue ${e.queue}`);
+  out.push(`    ${dots('worker')} ${e.app ?? (e.worker === 'external' ? 'external workers' : 'jobctl probe app')} · ${e.pool ?? '?'} ×${e.workerConcurrency ?? '?'} · celery ${e.celery ?? '?'} · python ${e.python ?? '?'} · broker ${e.broker} · queue ${e.queue}`);
   out.push(...shardSectionText(r));
+  if (r.fleet) out.push(...renderFleetText(r.fleet));
   if (r.baseline) {
     out.push('', `  █ BASELINE  (${r.baseline.file}, run ${r.baseline.baselineStartedAt})`);
     for (const d of r.baseline.deltas) {

@@ -17,6 +17,8 @@ export type LoadShape =
 
 export interface LoadTarget {
   brokerUrl: string;
+  /** 'rabbitmq': publish over AMQP (results and timings through the Redis backend) */
+  brokerKind?: 'redis' | 'rabbitmq';
   backendUrl: string;
   queue: string;
   /** channel of the jobctl_loadprobe timing messages; null when the probe module is not loaded */
@@ -64,6 +66,9 @@ export interface LoadTestOptions {
   onProgress?: (p: ProgressSnapshot) => void;
   /** --shard: this producer's part of a run (shard.ts); its thresholds are left to `load-test merge` */
   shard?: Omit<ShardFacts, 'endedAt'>;
+  /** fleet mode: each task's id and wall-clock ms when it was published / its final result was read */
+  onPublished?: (id: string, wallMs: number) => void;
+  onFinished?: (id: string, status: string, wallMs: number) => void;
 }
 
 export const DEFAULT_THRESHOLDS = ['lost==0', 'errors<1%'];
@@ -135,6 +140,7 @@ export async function runLoadTest(target: LoadTarget, opts: LoadTestOptions): Pr
     const p = pending.get(r.id);
     if (!p) return; // not ours, or already counted
     pending.delete(r.id);
+    opts.onFinished?.(r.id, r.status, wallNow());
     if (target.deleteResults) client.deleteResult(r.id);
     const ok = r.status === 'SUCCESS';
     if (ok) counts.succeeded++;
@@ -163,6 +169,7 @@ export async function runLoadTest(target: LoadTarget, opts: LoadTestOptions): Pr
   };
   const client = await LoadClient.open({
     brokerUrl: target.brokerUrl,
+    ...(target.brokerKind ? { brokerKind: target.brokerKind } : {}),
     backendUrl: target.backendUrl,
     timingChannel: target.timingChannel,
     ...(opts.shard ? { idPrefix: opts.shard.taskIdPrefix } : {}),
@@ -183,6 +190,7 @@ export async function runLoadTest(target: LoadTarget, opts: LoadTestOptions): Pr
     counts.published++;
     inFlight++;
     window.onPublished();
+    opts.onPublished?.(id, wallNow());
     client.publish(id, opts.task, args, kwargs, target.queue).catch((err: Error) => {
       fail(new UnavailableError(`publishing to ${target.environment.broker} failed (${err.message}); is the broker still running?`, { cause: err }));
     });

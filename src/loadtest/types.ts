@@ -5,6 +5,7 @@ import type { MemorySummary } from './memory.js';
 import type { ThresholdOutcome } from './thresholds.js';
 import type { ShardFacts } from './shard.js';
 import type { MergeFacts } from './merge.js';
+import type { FleetSection } from './fleet-stats.js';
 
 export const LOAD_TEST_SCHEMA = 'jobctl.load-test/1';
 
@@ -103,4 +104,6 @@ export interface LoadTestResult {
   shard?: ShardFacts;
   /** `load-test merge`: the shards this result was merged from */
   merged?: MergeFacts;
+  /** load-test --fleet: the per-worker figures of a fleet jobctl did not start */
+  fleet?: FleetSection;
 }

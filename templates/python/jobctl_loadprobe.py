@@ -150,3 +150,38 @@ def asyncio_sleep(ms):
 @shared_task(name="jobctl_loadprobe.fail")
 def fail(message="jobctl load-test probe failure"):
     raise ValueError(message)
+
+
+def _rss_bytes():
+    """This process's resident set size now: /proc/self/statm (Linux, proc(5): field 2 = resident
+    pages), else psutil when installed, else None (ru_maxrss is a peak, not the current size)."""
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE"), "/proc/self/statm"
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        import psutil  # optional
+
+        return psutil.Process().memory_info().rss, "psutil"
+    except Exception:
+        return None, None
+
+
+@shared_task(name="jobctl_loadprobe.rss", bind=True)
+def rss(self, hold_ms=0):
+    """jobctl load-test --fleet: report the RSS of the pool process that runs this task, with the
+    worker's node name and the process ids, so jobctl can follow each worker's and each pool
+    process's memory over the run on a fleet it cannot see from /proc. `hold_ms` keeps the process
+    busy for a moment so that a burst of probes spreads over the pool's processes."""
+    if hold_ms:
+        time.sleep(hold_ms / 1000.0)
+    value, source = _rss_bytes()
+    return {
+        "hostname": self.request.hostname,
+        "pid": os.getpid(),
+        "ppid": os.getppid(),
+        "rss": value,
+        "source": source,
+        "time": time.time(),
+    }

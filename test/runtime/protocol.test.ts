@@ -93,5 +93,16 @@ test('broker: a non-loopback --broker is refused without --allow-remote (exit 2,
   });
   // --allow-remote lets the flag through (the broker itself is then checked: auth, empty database)
   assert.doesNotThrow(() => checkBrokerFlag({ broker: 'redis://10.0.0.5:6379/0', allowRemote: true }));
-  await assert.rejects(resolveBroker({ broker: 'amqp://127.0.0.1:5672//' }), /only redis:\/\//);
+  // amqp:// is RabbitMQ: checked the same way (loopback unless --allow-remote, password masked) and
+  // reached before anything of jobctl's starts (nothing listens on port 1: unavailable, exit 3)
+  await assert.rejects(resolveBroker({ broker: 'amqp://u:hunter2@10.0.0.5:5672/app' }), (err: unknown) => {
+    assert.ok(err instanceof JobctlError && err.exitCode === 2 && /not a loopback address/.test(err.message) && !err.message.includes('hunter2'));
+    return true;
+  });
+  await assert.rejects(resolveBroker({ broker: 'amqp://u:hunter2@127.0.0.1:1/app' }), (err: unknown) => {
+    assert.ok(err instanceof JobctlError && err.exitCode === 3, String(err));
+    assert.doesNotMatch(err.message, /hunter2/);
+    return true;
+  });
+  await assert.rejects(resolveBroker({ broker: 'kafka://127.0.0.1:9092' }), /use a redis:\/\/ or amqp:\/\/ broker URL/);
 });
