@@ -16,6 +16,7 @@ import { loadConfig } from '../../src/engine/config.js';
 import { ensureCeleryVenv } from '../../src/runtime/venvs.js';
 import { findRabbitmqServer, startOwnRabbit, rabbitPasswordHash, type OwnRabbit } from '../../src/runtime/rabbitmq-server.js';
 import { liveManagedProcesses } from '../../src/runtime/process-group.js';
+import { quorumQosFailure } from '../../src/runtime/worker.js';
 import { repoRoot, fixturesDir } from '../support/fixtures.js';
 
 const haveRabbit = findRabbitmqServer() !== null;
@@ -267,4 +268,11 @@ test('a broker-restart drill\'s crash and restart: stopNode(SIGKILL) ends beam a
     await r.stop();
   }
   assertNothingLeft();
+});
+
+test('a quorum queue refused to an old Celery (global QoS) is named as the cause, not "connection lost"', () => {
+  // the line a Celery 5.2.7 worker logged on jobctl's quorum queue (RabbitMQ 3.10.8)
+  const logs = "[2026-11-29 20:40:01,000: ERROR/MainProcess] consumer: Connection to broker lost. Trying to re-establish the connection...\namqp.exceptions.AMQPNotImplementedError: Basic.consume: (540) NOT_IMPLEMENTED - queue 'jobctl.smoke.fcdd3293' in vhost 'jobctl' does not support global qos\n";
+  assert.match(quorumQosFailure(logs) ?? '', /'jobctl\.smoke\.fcdd3293' is a quorum queue.*global QoS.*Celery >= 5\.5/);
+  assert.equal(quorumQosFailure('consumer: Connection to broker lost. Trying to re-establish the connection...'), null);
 });
