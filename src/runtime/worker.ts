@@ -64,6 +64,9 @@ export interface WorkerOptions {
   side?: string;
   /** the whole project (install advice never names its own packages) */
   projectRoot?: string;
+  /** keep the worker's event heartbeat (RabbitMQ: without it a Celery 5.2 worker ran countdowns ~3.5 s
+   * late, its timer only woke with other traffic; docs/evidence/rabbitmq-runtime.celery-5.6.3-5.7.0.txt) */
+  heartbeat?: boolean;
 }
 
 export interface WorkerExit {
@@ -122,7 +125,7 @@ export function workerArgv(o: WorkerOptions, nodename: string): string[] {
     'worker', '-n', nodename, '-Q', o.queue, '-P', o.pool, '-c', String(o.concurrency),
     '--include', `${ISOLATE_MODULE},${include}`, '-l', o.loglevel ?? 'INFO',
     // no cross-talk with other workers on a shared broker, and a faster start
-    '--without-mingle', '--without-gossip', '--without-heartbeat',
+    '--without-mingle', '--without-gossip', ...(o.heartbeat ? [] : ['--without-heartbeat']),
     ...extra,
   ];
 }
