@@ -126,6 +126,7 @@ export async function startLoadEnvironment(opts: EnvironmentOptions): Promise<Lo
       ...(opts.side ? { side: opts.side } : {}),
       loglevel: opts.loglevel ?? 'WARNING',
       extraArgs: ['--include', LOAD_PROBE_MODULE],
+      ...(broker.kind === 'rabbitmq' ? { heartbeat: true } : {}),
     });
     const transport = await openTransport(broker);
     try {

@@ -233,8 +233,10 @@ export async function startOwnRabbit(opts: StartRabbitOptions = {}): Promise<Own
     async stopNode(o = {}) {
       if (!beam || beam.hasExited()) return;
       if (o.signal === 'SIGKILL') {
-        // a crash: no clean shutdown; the group (beam and its children) follows the leader
-        beam.signalLeader('SIGKILL');
+        // a crash: SIGKILL to the whole group at once. Not to the leader alone: the rabbitmq-server
+        // shell would die, beam (holding the shell's stdout/stderr) would live on under init, and the
+        // leader's exit would never be seen (its output streams stay open), so nothing would end beam.
+        try { process.kill(-beam.pid, 'SIGKILL'); } catch { /* gone */ }
         await beam.exited;
         await beam.stopGroup(0);
       } else {

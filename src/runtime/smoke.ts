@@ -277,7 +277,7 @@ export async function runSmokeTest(opts: SmokeOptions): Promise<SmokeResult> {
     transport = await openTransport(broker);
     const t = transport;
     const workerEnv = queueType ? { ...env, JOBCTL_QUEUE_TYPE: queueType } : env;
-    worker = startWorker({ python: pyEnv.python, app, root: appDir, brokerUrl: broker.url, backendUrl: broker.backendUrl, queue, pool, concurrency, secrets, env: workerEnv, projectRoot: root, ...(opts.side ? { side: opts.side } : {}) });
+    worker = startWorker({ python: pyEnv.python, app, root: appDir, brokerUrl: broker.url, backendUrl: broker.backendUrl, queue, pool, concurrency, secrets, env: workerEnv, projectRoot: root, ...(opts.side ? { side: opts.side } : {}), ...(broker.kind === 'rabbitmq' ? { heartbeat: true } : {}) });
     const w = worker;
     // --- readiness: the worker's own pidbox reply (throws UnavailableError -> exit 3)
     const ready = await w.waitReady(t, opts.readyTimeoutMs ?? 30_000).catch((err: unknown) => {

@@ -64,6 +64,9 @@ export interface WorkerOptions {
   side?: string;
   /** the whole project (install advice never names its own packages) */
   projectRoot?: string;
+  /** keep the worker's event heartbeat (RabbitMQ: without it a Celery 5.2 worker ran countdowns ~3.5 s
+   * late, its timer only woke with other traffic; docs/evidence/rabbitmq-runtime.celery-5.6.3-5.7.0.txt) */
+  heartbeat?: boolean;
 }
 
 export interface WorkerExit {
@@ -94,6 +97,19 @@ export interface WorkerHandle {
   stop(graceMs?: number): Promise<void>;
 }
 
+/** RabbitMQ refusing a consumer on a quorum queue because the channel's prefetch is global:
+ * "(540) NOT_IMPLEMENTED - queue 'q' in vhost 'v' does not support global qos". The worker then
+ * reconnects forever and logs "Connection to broker lost", which is not the cause. */
+const QUORUM_GLOBAL_QOS = /NOT_IMPLEMENTED - queue '([^']*)'[^\n]*does not support global qos/;
+
+/** The cause and the fix when the worker's log shows that refusal; null otherwise. */
+export function quorumQosFailure(logs: string): string | null {
+  const m = QUORUM_GLOBAL_QOS.exec(logs);
+  if (!m) return null;
+  const queue = m[1]!;
+  return `RabbitMQ refused its consumer: '${queue}' is a quorum queue, which does not support the global QoS (prefetch) this Celery sets on its channel (540 NOT_IMPLEMENTED), so the worker reconnects forever; Celery >= 5.5 detects quorum queues and uses a per-consumer prefetch (worker_detect_quorum_queues, celery/worker/consumer/tasks.py Tasks.qos_global): upgrade Celery, or use a classic queue`;
+}
+
 export function randomSuffix(): string {
   return randomBytes(4).toString('hex');
 }
@@ -109,7 +125,7 @@ export function workerArgv(o: WorkerOptions, nodename: string): string[] {
     'worker', '-n', nodename, '-Q', o.queue, '-P', o.pool, '-c', String(o.concurrency),
     '--include', `${ISOLATE_MODULE},${include}`, '-l', o.loglevel ?? 'INFO',
     // no cross-talk with other workers on a shared broker, and a faster start
-    '--without-mingle', '--without-gossip', '--without-heartbeat',
+    '--without-mingle', '--without-gossip', ...(o.heartbeat ? [] : ['--without-heartbeat']),
     ...extra,
   ];
 }
@@ -199,7 +215,8 @@ export function startWorker(o: WorkerOptions): WorkerHandle {
       await handle.stop(2000);
       // a worker that keeps retrying its broker says why in its log: name that, not "Warm shutdown"
       const conn = scanRunErrors(handle.logs()).filter((e) => e.kind === 'connection').pop();
-      const why = conn ? `it could not reach its broker: ${conn.message.replace(/\.\.?\s*$/, '')}` : `last log line: ${handle.logs().trim().split('\n').pop()?.slice(0, 200) ?? '(none)'}`;
+      const qos = quorumQosFailure(handle.logs());
+      const why = qos ?? (conn ? `it could not reach its broker: ${conn.message.replace(/\.\.?\s*$/, '')}` : `last log line: ${handle.logs().trim().split('\n').pop()?.slice(0, 200) ?? '(none)'}`);
       throw new UnavailableError(`${sideLabel}worker for ${o.app} did not answer a ping within ${Math.round(timeoutMs / 1000)}s; ${why} (command: ${handle.command})`, { jsonExtra: failureDetails() });
     },
     async warmShutdown(limitMs) {

@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import amqp from 'amqplib';
 import { runSmokeTest, type SmokeResult } from '../../src/runtime/smoke.js';
 import { loadTest } from '../../src/loadtest/index.js';
@@ -15,6 +16,7 @@ import { loadConfig } from '../../src/engine/config.js';
 import { ensureCeleryVenv } from '../../src/runtime/venvs.js';
 import { findRabbitmqServer, startOwnRabbit, rabbitPasswordHash, type OwnRabbit } from '../../src/runtime/rabbitmq-server.js';
 import { liveManagedProcesses } from '../../src/runtime/process-group.js';
+import { quorumQosFailure } from '../../src/runtime/worker.js';
 import { repoRoot, fixturesDir } from '../support/fixtures.js';
 
 const haveRabbit = findRabbitmqServer() !== null;
@@ -68,7 +70,7 @@ function ourErlangProcesses(): string[] {
       const cwd = readlinkSync(`/proc/${pid}/cwd`);
       // the node standing in for a user's broker is the test's own, not jobctl's
       if (userBroker && (cwd.startsWith(userBroker.dir) || args.includes(userBroker.dir))) continue;
-      if (cwd.startsWith(tmp) || args.includes(tmp)) out.push(`${pid} ${args.slice(0, 160)}`);
+      if (cwd.startsWith(tmp) || args.includes(tmp)) out.push(`${pid} cwd=${cwd} ${args.slice(0, 160)}`);
     } catch { /* gone, or not ours to read */ }
   }
   return out;
@@ -219,4 +221,58 @@ test('Ctrl-C during `jobctl smoke-test` on RabbitMQ: exit 130, beam, epmd, worke
   child.kill('SIGINT');
   assert.equal(await exited, 130, stderr.slice(-800));
   assertNothingLeft();
+});
+
+test('jobctl killed with SIGKILL while its node runs: the watchdogs end beam and epmd and remove the folder', { skip }, async () => {
+  const mod = pathToFileURL(path.join(repoRoot, 'dist', 'src', 'runtime', 'rabbitmq-server.js')).href;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', `const { startOwnRabbit } = await import(${JSON.stringify(mod)}); const r = await startOwnRabbit(); process.stdout.write(r.dir + '\\n'); setInterval(() => undefined, 1000);`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const dir = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; if (out.includes('\n')) resolve(out.trim()); });
+    child.once('exit', (code) => reject(new Error(`node exited ${code} before the node was up`)));
+  });
+  const running = (): string[] => ourErlangProcesses().filter((l) => l.includes(`cwd=${dir} `));
+  try {
+    assert.ok(existsSync(dir));
+    assert.ok(running().some((l) => l.includes('beam.smp')), `beam is not running: ${ourErlangProcesses().join('\n')}`);
+    assert.ok(running().some((l) => l.includes('epmd')), 'epmd is not running');
+  } finally {
+    child.kill('SIGKILL');
+  }
+  const deadline = Date.now() + 15_000;
+  while ((running().length > 0 || existsSync(dir)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  assert.deepEqual(running(), [], 'beam/epmd survived jobctl');
+  assert.ok(!existsSync(dir), 'temp folder left behind');
+});
+
+test('a broker-restart drill\'s crash and restart: stopNode(SIGKILL) ends beam and its children, startNode brings the node back on the same port with its durable data', { skip }, async () => {
+  const r = await startOwnRabbit();
+  try {
+    const c = await amqp.connect(r.url());
+    const ch = await c.createConfirmChannel();
+    await ch.assertQueue('jobctl.durable', { durable: true });
+    ch.sendToQueue('jobctl.durable', Buffer.from('survives'), { persistent: true });
+    await ch.waitForConfirms();
+    await c.close();
+    const beamPid = r.process().pid;
+    await r.stopNode({ signal: 'SIGKILL' });
+    assert.deepEqual(ourErlangProcesses().filter((l) => l.includes(`cwd=${r.dir} `) && !l.includes('epmd')), [], 'beam or a child survived the crash');
+    assert.ok(ourErlangProcesses().some((l) => l.includes('epmd')), 'epmd must stay for the restart');
+    const ms = await r.startNode();
+    assert.ok(ms > 0 && r.process().pid !== beamPid);
+    const c2 = await amqp.connect(r.url());
+    const ch2 = await c2.createChannel();
+    assert.equal((await ch2.checkQueue('jobctl.durable')).messageCount, 1, 'a persistent message in a durable queue is kept across the crash');
+    await c2.close();
+  } finally {
+    await r.stop();
+  }
+  assertNothingLeft();
+});
+
+test('a quorum queue refused to an old Celery (global QoS) is named as the cause, not "connection lost"', () => {
+  // the line a Celery 5.2.7 worker logged on jobctl's quorum queue (RabbitMQ 3.10.8)
+  const logs = "[2026-11-29 20:40:01,000: ERROR/MainProcess] consumer: Connection to broker lost. Trying to re-establish the connection...\namqp.exceptions.AMQPNotImplementedError: Basic.consume: (540) NOT_IMPLEMENTED - queue 'jobctl.smoke.fcdd3293' in vhost 'jobctl' does not support global qos\n";
+  assert.match(quorumQosFailure(logs) ?? '', /'jobctl\.smoke\.fcdd3293' is a quorum queue.*global QoS.*Celery >= 5\.5/);
+  assert.equal(quorumQosFailure('consumer: Connection to broker lost. Trying to re-establish the connection...'), null);
 });
