@@ -90,6 +90,8 @@ function readWorkload(doc: Document, file: SourceFileInfo, model: ProjectModel, 
       if (templated(e.node)) continue;
       model.envAssignments.push({ key: e.key, value: e.value, file: file.file, loc: at(e.node), source: 'k8s', ...(processName ? { scope: processName } : {}) });
     }
+    const imageNode = c.get('image', true) as Node | undefined;
+    if (isScalar(imageNode) && typeof imageNode.value === 'string' && !templated(imageNode) && !imageNode.value.includes(TEMPLATE_VALUE)) (model.images ??= []).push({ image: imageNode.value, source: 'k8s', file: file.file, loc: at(imageNode), ...(processName ? { name: processName } : {}) });
     const cmdNode = c.get('command', true) as Node | undefined;
     const argsNode = c.get('args', true) as Node | undefined;
     if (!cmdNode && !argsNode) continue;
