@@ -2,8 +2,8 @@ import type { Rule } from './types.js';
 import type { Location } from '../model/types.js';
 import { celeryRange, mayUseRabbit } from './lib/rabbitmq.js';
 import { queueCalls } from './lib/queues.js';
-import { settingState } from './lib/fact-state.js';
-import { effectiveSettings } from './lib/settings.js';
+import { settingState, unreadFor } from './lib/fact-state.js';
+import { effectiveSettings, isTestFile } from './lib/settings.js';
 import { asBool, asString } from './lib/values.js';
 import { compareVersions } from './lib/versions.js';
 
@@ -40,13 +40,21 @@ Reported at the quorum queue when the project's tasks are delayed — \`apply_as
     if (detect.state === 'known' && asBool(detect.value.assignment.value) === false) return;
     const delayed = delayedUse(ctx);
     if (!delayed) return;
-    const exType = settingState(ctx.model, ctx.knowledge, 'task_default_exchange_type', {}, settings);
-    // the default exchange's type: 'direct' unless set; unknown when it could be set in an unread file or to an unknown value
-    const defaultType = exType.state === 'absent' ? 'direct' : exType.state === 'known' ? asString(exType.value.assignment.value) : null;
+    // the default exchange's type: 'direct' unless set; unknown when it could be set in an unread file or to an unknown value.
+    // Asked of the app whose config file declares the queue, when there is one (another app's unread config is not its own)
+    const defaultTypeFor = (file: string | null): string | null => {
+      const source = file ? ctx.model.configSources.find((c) => c.file === file && c.appId) : undefined;
+      const app = source ? ctx.model.apps.find((a) => a.id === source.appId) ?? null : null;
+      const exType = settingState(ctx.model, ctx.knowledge, 'task_default_exchange_type', app ? { app, where: (s) => s.source.appId === app.id } : {}, settings);
+      // test code that reconfigures an app at run time (`conf.update(original)` in a fixture) is not the production config
+      const onlyTests = exType.state === 'unknown' && unreadFor(ctx.model, app ? { app } : {}).every((u) => isTestFile(u.file));
+      return exType.state === 'absent' || onlyTests ? 'direct' : exType.state === 'known' ? asString(exType.value.assignment.value) : null;
+    };
+    const defaultType = defaultTypeFor(null);
     const direct: { loc: Location; text: string }[] = [];
     for (const q of queueCalls(ctx.model)) {
       if (!/['"]x-queue-type['"]\s*:\s*['"]quorum['"]/.test(q.args)) continue;
-      const type = exchangeType(q.args, defaultType);
+      const type = exchangeType(q.args, defaultTypeFor(q.loc.file));
       if (type === 'direct') direct.push({ loc: q.loc, text: q.text });
     }
     for (const s of settings) {

@@ -6,6 +6,7 @@ import { satisfies } from '@renovatebot/pep440';
 import { brokerUrls, usesRedisBroker } from './broker.js';
 import { compareVersions } from './versions.js';
 import { isTestFile } from './settings.js';
+import { queueCalls } from './queues.js';
 
 /**
  * The RabbitMQ server an image runs. `exact` when the tag names major.minor (a patch-level floating tag such
@@ -117,16 +118,10 @@ export interface QuorumDeclaration {
 
 const QUORUM_ARG = /['"]x-queue-type['"]\s*:\s*['"]quorum['"]/;
 
-/** Where the project's Python code declares a quorum queue (`queue_arguments={'x-queue-type': 'quorum'}`), outside tests. */
+/**
+ * Where the project declares a kombu quorum queue: a `Queue(…)` whose `queue_arguments` say `x-queue-type: quorum`
+ * (a pika `queue_declare(arguments=…)` is not a Celery queue), outside tests.
+ */
 export function quorumQueueArguments(model: ProjectModel): QuorumDeclaration[] {
-  const out: QuorumDeclaration[] = [];
-  for (const f of model.files) {
-    if (!f.file.endsWith('.py') || isTestFile(f.file) || !f.text.includes('quorum')) continue;
-    f.text.split(/\r?\n/).forEach((line, i) => {
-      const code = line.replace(/#.*$/, '');
-      const m = QUORUM_ARG.exec(code);
-      if (m) out.push({ loc: { file: f.file, line: i + 1, column: m.index + 1 }, how: `\`'x-queue-type': 'quorum'\`` });
-    });
-  }
-  return out;
+  return queueCalls(model).filter((q) => QUORUM_ARG.test(q.args)).map((q) => ({ loc: q.loc, how: `\`'x-queue-type': 'quorum'\`` }));
 }
