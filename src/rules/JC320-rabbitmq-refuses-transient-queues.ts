@@ -38,7 +38,13 @@ The server version is read from the RabbitMQ image of compose services and Kuber
   },
   check(ctx) {
     if (!mayUseRabbit(ctx.model, ctx.knowledge)) return;
-    const servers = rabbitServers(ctx.model).filter((s) => rabbitAtLeast(s, REFUSES_FROM) !== false);
+    // a floating tag is a risk only where it follows RabbitMQ's releases (Docker's official image); a vendor's `latest`
+    // (bitnami, a private mirror) may lag or have stopped: its version is unknown, not asserted
+    const servers = rabbitServers(ctx.model).filter((s) => {
+      const at = rabbitAtLeast(s, REFUSES_FROM);
+      if (at !== null) return at;
+      return s.official && !s.image.image.includes('$');
+    });
     if (servers.length === 0) return;
     const settings = effectiveSettings(ctx.model, ctx.knowledge);
     const problem = celeryProblem(ctx, settings);

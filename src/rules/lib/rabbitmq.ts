@@ -20,6 +20,8 @@ export interface RabbitServer {
   /** the major the tag is held to (`4-management` → 4), null for `latest`/no tag */
   major: number | null;
   floating: boolean;
+  /** Docker's official image (`rabbitmq`, `library/rabbitmq`, `docker.io/…`): its floating tags follow RabbitMQ's releases */
+  official: boolean;
 }
 
 const RABBIT_IMAGE = /(^|\/)rabbitmq(:|@|$)/i;
@@ -31,12 +33,14 @@ export function rabbitServerOf(image: ContainerImage): RabbitServer | null {
   const noDigest = ref.split('@')[0]!;
   const lastPart = noDigest.split('/').pop()!;
   const tag = lastPart.includes(':') ? lastPart.slice(lastPart.indexOf(':') + 1) : '';
-  if (tag.includes('$')) return { image, version: null, major: null, floating: true };
+  const path = noDigest.split('/').slice(0, -1).join('/');
+  const official = /^((docker\.io|index\.docker\.io|mirror\.gcr\.io|public\.ecr\.aws\/docker)\/)?(library)?$/i.test(path) || /^docker\.io$/i.test(path);
+  if (tag.includes('$')) return { image, version: null, major: null, floating: true, official };
   const m = /^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?=$|[-_.a-z])/i.exec(tag);
-  if (!m) return { image, version: null, major: null, floating: true };
+  if (!m) return { image, version: null, major: null, floating: true, official };
   const major = Number(m[1]);
-  if (m[2] === undefined) return { image, version: null, major, floating: true };
-  return { image, version: [m[1], m[2], m[3]].filter((x) => x !== undefined).join('.'), major, floating: false };
+  if (m[2] === undefined) return { image, version: null, major, floating: true, official };
+  return { image, version: [m[1], m[2], m[3]].filter((x) => x !== undefined).join('.'), major, floating: false, official };
 }
 
 export function rabbitServers(model: ProjectModel): RabbitServer[] {
