@@ -10,6 +10,7 @@ import { rule as JC106 } from './JC106-broker-connection-retry-on-startup.js';
 import { rule as JC107 } from './JC107-lowercase-setting-in-django-settings.js';
 import { rule as JC110 } from './JC110-bullmq-worker-max-retries-per-request.js';
 import { rule as JC120 } from './JC120-redis-transport-option-on-amqp.js';
+import { rule as JC121 } from './JC121-quorum-queue-with-max-priority.js';
 import { rule as JC201 } from './JC201-async-def-task.js';
 import { rule as JC202 } from './JC202-get-event-loop-in-task.js';
 import { rule as JC203 } from './JC203-nest-asyncio-in-task.js';
@@ -65,6 +66,7 @@ export const allRules: Rule[] = [
   JC107,
   JC110,
   JC120,
+  JC121,
   JC201,
   JC202,
   JC203,
