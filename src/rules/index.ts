@@ -54,6 +54,7 @@ import { rule as JC610 } from './JC610-celery-node-result-without-timeout.js';
 import { rule as JC611 } from './JC611-bullmq-worker-without-error-listener.js';
 import { rule as JC612 } from './JC612-bullmq-jobs-never-removed.js';
 import { rule as JC620 } from './JC620-quorum-eta-on-direct-exchange.js';
+import { rule as JC621 } from './JC621-autoscale-with-quorum-queues.js';
 
 export const allRules: Rule[] = [
   JC001,
@@ -110,4 +111,5 @@ export const allRules: Rule[] = [
   JC611,
   JC612,
   JC620,
+  JC621,
 ];
