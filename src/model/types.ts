@@ -278,13 +278,14 @@ export interface ComposeService {
 }
 
 /**
- * A container image the project runs (compose `image:`, a Kubernetes container's `image:`): which servers it
+ * A container image the project runs (compose `image:`, a Kubernetes container's `image:`, a Dockerfile's `FROM` of a
+ * server image): which servers it
  * brings (RabbitMQ, Redis) and at which tag. The tag as written; `null` when the image names none (`latest`).
  */
 export interface ContainerImage {
   /** the image reference as written: 'rabbitmq:3.13-management', 'bitnami/rabbitmq:4.1.0-debian-12-r1' */
   image: string;
-  source: 'compose' | 'k8s';
+  source: 'compose' | 'k8s' | 'dockerfile';
   file: string;
   loc: Location;
   /** compose service / k8s container name */
