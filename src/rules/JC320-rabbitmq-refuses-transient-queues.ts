@@ -18,10 +18,10 @@ export const rule: Rule = {
     title: 'RabbitMQ 4.3+ refuses non-durable, non-exclusive queues: Celery before 5.7 (5.6 without the exclusive settings) cannot declare its control queues',
     description: `RabbitMQ 4.3.0 moved the deprecated feature \`transient_nonexcl_queues\` to \`denied_by_default\`: declaring a queue that is neither durable nor exclusive fails with \`541 INTERNAL_ERROR\` (\`rabbit_amqqueue:declare\` → \`is_queue_args_combination_permitted\`). Up to 4.2 it was permitted by default.
 
-Celery's remote-control queue \`<hostname>.celery.pidbox\` and the reply queues of \`inspect\`/mingle are such queues: kombu up to 5.5.x declares them \`durable=False, auto_delete=True\` and not exclusive, with no setting to change it. Celery 5.6.0 added \`control_queue_exclusive\` and \`event_queue_exclusive\` (default \`False\`); Celery 5.7.0 made both default to \`True\`. So on RabbitMQ 4.3+ a worker of Celery ≤ 5.5, or 5.6 without those settings, fails as soon as it declares its control queue — a worker that ran for years stops after a broker image update. A task queue the project declares itself with \`durable=False\` (and not \`exclusive=True\`) is refused the same way, on any Celery.
+Celery's remote-control queue \`<hostname>.celery.pidbox\` and the reply queues of \`inspect\`/mingle are such queues: kombu up to 5.5.x declares them \`durable=False, auto_delete=True\` and not exclusive, with no setting to change it. Celery 5.6.0 added \`control_queue_exclusive\`/\`event_queue_exclusive\` and \`control_queue_durable\`/\`event_queue_durable\` (all default \`False\`); Celery 5.7.0 made the two exclusive settings default to \`True\`. Either exclusive or durable control queues are accepted by 4.3. So on RabbitMQ 4.3+ a worker of Celery ≤ 5.5, or 5.6 without those settings, fails as soon as it declares its control queue — a worker that ran for years stops after a broker image update. A task queue the project declares itself with \`durable=False\` (and not \`exclusive=True\`) is refused the same way, on any Celery.
 
 The server version is read from the RabbitMQ image of compose services, Kubernetes containers and Dockerfile \`FROM\` lines. A tag that names a minor version (\`3.13-management\`, \`4.3.1\`) is reported as that version; a floating tag of Docker's official image (\`4-management\`, \`latest\`, \`management\`) is reported as a risk (warning, low confidence), not as a version: it gets the newest release on the next pull. A vendor's floating tag (\`bitnami/rabbitmq:latest\`) or a tag from a variable is unknown and not reported. Not reported when the Celery version cannot be read from the project's pins, or when the settings could be in a file jobctl could not read.`,
-    fix: "Upgrade to Celery 5.7 (exclusive control/event queues by default), or on 5.6 set `control_queue_exclusive = True` and `event_queue_exclusive = True`; pin the RabbitMQ image to 4.2 until then. The broker-side escape hatch is `deprecated_features.permit.transient_nonexcl_queues = true` in rabbitmq.conf. Declare your own queues durable (or exclusive).",
+    fix: "Upgrade to Celery 5.7 (exclusive control/event queues by default), or on 5.6 set `control_queue_exclusive = True` and `event_queue_exclusive = True` (or the `*_queue_durable` settings, for queues that must outlive a connection); pin the RabbitMQ image to 4.2 until then. The broker-side escape hatch is `deprecated_features.permit.transient_nonexcl_queues = true` in rabbitmq.conf. Declare your own queues durable (or exclusive).",
     examples: {
       bad: "# docker-compose.yml: image: rabbitmq:4.3-management\n# requirements.txt: celery==5.5.3\napp = Celery('proj', broker='amqp://guest@rabbitmq//')",
       good: "# docker-compose.yml: image: rabbitmq:4.3-management\n# requirements.txt: celery==5.7.0  (control_queue_exclusive/event_queue_exclusive default to True)\napp = Celery('proj', broker='amqp://guest@rabbitmq//')",
@@ -31,7 +31,7 @@ The server version is read from the RabbitMQ image of compose services, Kubernet
       { title: 'transient_nonexcl_queues: permitted_by_default (4.2 and earlier)', ref: 'rabbitmq-server@v4.2.0:deps/rabbit/src/rabbit_amqqueue.erl' },
       { title: 'rabbitmq.conf: deprecated_features.permit.<feature> = true|false', ref: 'rabbitmq-server@v4.3.0:deps/rabbit/priv/schema/rabbit.schema' },
       { title: 'Mailbox.get_queue / get_reply_queue: durable=False, auto_delete=True, not exclusive', ref: 'kombu@v5.5.4:kombu/pidbox.py' },
-      { title: 'control_queue_exclusive / event_queue_exclusive added, default False', ref: 'celery@v5.6.0:celery/app/defaults.py' },
+      { title: 'control_queue_exclusive / _durable and event_queue_exclusive / _durable added, default False', ref: 'celery@v5.6.0:celery/app/defaults.py' },
       { title: 'control_queue_exclusive / event_queue_exclusive default True (celery 5.7.0 wheel)', ref: 'https://pypi.org/project/celery/5.7.0/' },
       { title: 'Read from the released sources and wheels', ref: 'docs/evidence/rabbitmq-4-celery-queues.txt' },
     ],
@@ -73,20 +73,28 @@ function celeryProblem(ctx: Parameters<Rule['check']>[0], settings: ReturnType<t
       hint: 'upgrade to Celery 5.7 (or 5.6 with control_queue_exclusive/event_queue_exclusive = True), or pin the RabbitMQ image below 4.3',
     };
   }
-  const exclusive = settingState(ctx.model, ctx.knowledge, 'control_queue_exclusive', {}, settings);
-  if (exclusive.state === 'unknown') return null;
-  const value = exclusive.state === 'known' ? asBool(exclusive.value.assignment.value) : null;
-  if (exclusive.state === 'known' && value === null) return null;
-  if (compareVersions(range.min, '5.6.0') >= 0 && compareVersions(range.max, '5.7.0') < 0 && value !== true) {
+  // 5.6+: the control queues pass when exclusive (control_queue_exclusive) or durable (control_queue_durable)
+  const flag = (name: string): boolean | 'unknown' | null => {
+    const st = settingState(ctx.model, ctx.knowledge, name, {}, settings);
+    if (st.state === 'unknown') return 'unknown';
+    if (st.state === 'absent') return null;
+    const v = st.value.assignment.value;
+    return asBool(v) ?? (v.kind === 'env' ? asBool(v.default) : null) ?? 'unknown';
+  };
+  const exclusive = flag('control_queue_exclusive');
+  const durable = flag('control_queue_durable');
+  if (exclusive === true || durable === true) return null;
+  if (exclusive === 'unknown' || durable === 'unknown') return null;
+  if (compareVersions(range.min, '5.6.0') >= 0 && compareVersions(range.max, '5.7.0') < 0) {
     return {
-      text: `${pinned} declares the remote-control and reply queues non-exclusive unless \`control_queue_exclusive = True\` (its default is False before 5.7): the worker fails when it declares them`,
-      hint: 'set control_queue_exclusive = True and event_queue_exclusive = True, or upgrade to Celery 5.7',
+      text: `${pinned} declares the remote-control and reply queues non-durable and not exclusive unless \`control_queue_exclusive\` or \`control_queue_durable\` is True (both default to False before 5.7): the worker fails when it declares them`,
+      hint: 'set control_queue_exclusive = True and event_queue_exclusive = True (or the *_durable settings), or upgrade to Celery 5.7',
     };
   }
-  if (compareVersions(range.min, '5.7.0') >= 0 && value === false) {
+  if (compareVersions(range.min, '5.7.0') >= 0 && exclusive === false) {
     return {
       text: `\`control_queue_exclusive = False\` makes ${pinned} declare its remote-control queues non-durable and not exclusive: the worker fails when it declares them`,
-      hint: 'remove control_queue_exclusive = False (Celery 5.7 defaults to True)',
+      hint: 'remove control_queue_exclusive = False (Celery 5.7 defaults to True), or set control_queue_durable = True',
     };
   }
   return null;

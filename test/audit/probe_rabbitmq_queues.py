@@ -17,6 +17,11 @@ app = Celery('probe', broker='amqp://guest@127.0.0.1:1//')
 mailbox = app.control.mailbox
 for name, q in (('pidbox', mailbox.get_queue('w1@host')), ('reply', mailbox.reply_queue)):
     out[name] = {'durable': bool(q.durable), 'exclusive': bool(q.exclusive), 'auto_delete': bool(q.auto_delete)}
+durable = Celery('durable', broker='amqp://guest@127.0.0.1:1//')
+durable.conf.control_queue_durable = True
+durable.conf.control_queue_exclusive = False
+q = durable.control.mailbox.get_queue('w1@host')
+out['pidbox_with_control_queue_durable'] = {'durable': bool(q.durable), 'exclusive': bool(q.exclusive)}
 out['detect_quorum_queues'] = app.conf.get('worker_detect_quorum_queues')
 out['default_exchange_type'] = app.conf.task_default_exchange_type
 

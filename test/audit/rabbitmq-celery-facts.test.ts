@@ -15,6 +15,7 @@ interface Probe {
   kombu: string;
   pidbox: { durable: boolean; exclusive: boolean; auto_delete: boolean };
   reply: { durable: boolean; exclusive: boolean; auto_delete: boolean };
+  pidbox_with_control_queue_durable: { durable: boolean; exclusive: boolean };
   detect_quorum_queues: boolean | null;
   default_exchange_type: string;
   quorum_args_with_max_priority: Record<string, unknown>;
@@ -37,6 +38,8 @@ for (const version of ['5.3.6', '5.6.3', '5.7.0']) {
     assert.deepEqual(p.pidbox, { durable: false, exclusive, auto_delete: true });
     assert.equal(p.reply.durable, false);
     assert.equal(p.reply.exclusive, exclusive);
+    // control_queue_durable (5.6+) makes the pidbox queue durable, which RabbitMQ 4.3 accepts too; before 5.6 it is ignored
+    assert.deepEqual(p.pidbox_with_control_queue_durable, { durable: compareVersions(version, '5.6.0') >= 0, exclusive: false });
     // JC321/JC620/JC621: detection on by default from 5.5 (no such setting before), the default exchange is direct
     assert.equal(p.detect_quorum_queues, compareVersions(version, '5.5.0') >= 0 ? true : null);
     assert.equal(p.default_exchange_type, 'direct');
