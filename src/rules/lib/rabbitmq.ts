@@ -77,10 +77,13 @@ export function usesAmqpBroker(model: ProjectModel, k: Knowledge): boolean {
   return brokerUrls(model, k).some((u) => AMQP_SCHEME.test(u.trim()));
 }
 
-/** The broker is RabbitMQ as far as the project says: an amqp:// URL, or a RabbitMQ image and no Redis broker URL. */
+/**
+ * Some deployment of the project runs on RabbitMQ: a broker URL says amqp:// (a test env's redis:// elsewhere does not
+ * change what RabbitMQ does to the others), or a RabbitMQ image is run and no broker URL says Redis.
+ */
 export function mayUseRabbit(model: ProjectModel, k: Knowledge): boolean {
-  if (usesRedisBroker(model, k)) return false;
-  return usesAmqpBroker(model, k) || rabbitServers(model).length > 0;
+  if (brokerUrls(model, k).some((u) => AMQP_SCHEME.test(u.trim()))) return true;
+  return !usesRedisBroker(model, k) && rabbitServers(model).length > 0;
 }
 
 export interface CeleryRange {
