@@ -32,14 +32,15 @@ test('RabbitMQ versions from image references', () => {
   assert.equal(parse('acme/rabbitmq-exporter:1.0'), 'not rabbitmq');
 });
 
-test('images of compose services, Kubernetes containers and Dockerfile FROM lines are model facts with their line', async () => {
+test('images of compose services, Kubernetes containers, RabbitmqCluster resources and Dockerfile FROM lines are model facts with their line', async () => {
   const root = writeProject({
     'docker-compose.yml': 'services:\n  mq:\n    image: rabbitmq:4.3-management\n  worker:\n    build: .\n    command: celery -A proj worker\n',
     'rabbitmq/Dockerfile': 'ARG RMQ=4.3.2\nFROM rabbitmq:${RMQ}-management\nRUN rabbitmq-plugins enable rabbitmq_shovel\n',
     'other/Dockerfile': 'ARG TAG\nFROM rabbitmq:${TAG}\n',
+    'k8s/cluster.yaml': 'apiVersion: rabbitmq.com/v1beta1\nkind: RabbitmqCluster\nmetadata:\n  name: broker\nspec:\n  replicas: 3\n  image: rabbitmq:4.3.1-management\n---\napiVersion: rabbitmq.com/v1beta1\nkind: RabbitmqCluster\nmetadata:\n  name: default-image\nspec:\n  replicas: 1\n',
     'k8s/mq.yaml': 'apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: mq\nspec:\n  template:\n    spec:\n      containers:\n        - name: rabbitmq\n          image: rabbitmq:3.13.7\n',
   }, 'jobctl-images-');
   const m = await buildProjectModel(root);
   const seen = (m.images ?? []).map((i) => `${i.file}:${i.loc.line} ${i.source} ${i.name ?? '-'} ${i.image}`).sort();
-  assert.deepEqual(seen, ['docker-compose.yml:3 compose mq rabbitmq:4.3-management', 'k8s/mq.yaml:10 k8s rabbitmq rabbitmq:3.13.7', 'other/Dockerfile:2 dockerfile - rabbitmq:${TAG}', 'rabbitmq/Dockerfile:2 dockerfile - rabbitmq:4.3.2-management']);
+  assert.deepEqual(seen, ['docker-compose.yml:3 compose mq rabbitmq:4.3-management', 'k8s/cluster.yaml:7 k8s broker rabbitmq:4.3.1-management', 'k8s/mq.yaml:10 k8s rabbitmq rabbitmq:3.13.7', 'other/Dockerfile:2 dockerfile - rabbitmq:${TAG}', 'rabbitmq/Dockerfile:2 dockerfile - rabbitmq:4.3.2-management']);
 });
