@@ -277,6 +277,21 @@ export interface ComposeService {
   ports: { value: string; loc: Location }[];
 }
 
+/**
+ * A container image the project runs (compose `image:`, a Kubernetes container's `image:`, a Dockerfile's `FROM` of a
+ * server image): which servers it
+ * brings (RabbitMQ, Redis) and at which tag. The tag as written; `null` when the image names none (`latest`).
+ */
+export interface ContainerImage {
+  /** the image reference as written: 'rabbitmq:3.13-management', 'bitnami/rabbitmq:4.1.0-debian-12-r1' */
+  image: string;
+  source: 'compose' | 'k8s' | 'dockerfile';
+  file: string;
+  loc: Location;
+  /** compose service / k8s container name */
+  name?: string;
+}
+
 export interface RedisConfDirective {
   name: string; // lower-case directive
   args: string[];
@@ -371,6 +386,8 @@ export interface ProjectModel {
   envFiles: EnvFile[];
   composeServices: ComposeService[];
   redisConfs: RedisConf[];
+  /** container images run by compose services and Kubernetes containers (servers the project brings: RabbitMQ, Redis) */
+  images?: ContainerImage[];
   /** things jobctl could not read or had to guess; never fatal */
   notes: Note[];
   /** environment variables set by the project's deploy files and code (see EnvAssignment) */

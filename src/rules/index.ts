@@ -9,6 +9,8 @@ import { rule as JC105 } from './JC105-setting-not-in-target.js';
 import { rule as JC106 } from './JC106-broker-connection-retry-on-startup.js';
 import { rule as JC107 } from './JC107-lowercase-setting-in-django-settings.js';
 import { rule as JC110 } from './JC110-bullmq-worker-max-retries-per-request.js';
+import { rule as JC120 } from './JC120-redis-transport-option-on-amqp.js';
+import { rule as JC121 } from './JC121-quorum-queue-with-max-priority.js';
 import { rule as JC201 } from './JC201-async-def-task.js';
 import { rule as JC202 } from './JC202-get-event-loop-in-task.js';
 import { rule as JC203 } from './JC203-nest-asyncio-in-task.js';
@@ -26,6 +28,8 @@ import { rule as JC307 } from './JC307-import-removed-in-target.js';
 import { rule as JC308 } from './JC308-known-bad-release.js';
 import { rule as JC310 } from './JC310-bullmq-removed-api.js';
 import { rule as JC311 } from './JC311-bullmq-ioredis-peer-version.js';
+import { rule as JC320 } from './JC320-rabbitmq-refuses-transient-queues.js';
+import { rule as JC321 } from './JC321-quorum-queues-with-global-qos.js';
 import { rule as JC401 } from './JC401-celery-cli-option-order.js';
 import { rule as JC402 } from './JC402-worker-backgrounded-in-container.js';
 import { rule as JC403 } from './JC403-worker-without-concurrency-in-container.js';
@@ -49,6 +53,8 @@ import { rule as JC607 } from './JC607-empty-alert-recipients.js';
 import { rule as JC610 } from './JC610-celery-node-result-without-timeout.js';
 import { rule as JC611 } from './JC611-bullmq-worker-without-error-listener.js';
 import { rule as JC612 } from './JC612-bullmq-jobs-never-removed.js';
+import { rule as JC620 } from './JC620-quorum-eta-on-direct-exchange.js';
+import { rule as JC621 } from './JC621-autoscale-with-quorum-queues.js';
 
 export const allRules: Rule[] = [
   JC001,
@@ -60,6 +66,8 @@ export const allRules: Rule[] = [
   JC106,
   JC107,
   JC110,
+  JC120,
+  JC121,
   JC201,
   JC202,
   JC203,
@@ -77,6 +85,8 @@ export const allRules: Rule[] = [
   JC308,
   JC310,
   JC311,
+  JC320,
+  JC321,
   JC401,
   JC402,
   JC403,
@@ -100,4 +110,6 @@ export const allRules: Rule[] = [
   JC610,
   JC611,
   JC612,
+  JC620,
+  JC621,
 ];

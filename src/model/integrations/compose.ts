@@ -144,6 +144,7 @@ export const composeIntegration: Integration = {
       const entrypoint = commandText(js(entrypointNode));
       const image = js(get('image'));
       model.composeServices.push({ name, file: file.file, loc: svcLoc, image: typeof image === 'string' ? image : null, command: command ?? entrypoint, environment, ports });
+      if (typeof image === 'string' && image && !isTemplated(view.unknownLines, at(get('image')).line, get('image'), lc)) (model.images ??= []).push({ image, source: 'compose', file: file.file, loc: at(get('image')), name });
 
       const deploy = deployFacts(js(get('stop_grace_period')), js(get('healthcheck')), at(get('healthcheck')));
       const launcher = (n: Node | undefined): Launcher => ({ source: 'compose', file: file.file, loc: at(n), processName: name });

@@ -138,6 +138,10 @@ export const dockerfileIntegration: Integration = {
         const resolved = image.replace(/\$\{?(\w+)(?::-[^}]*)?\}?/g, (_, n: string) => vars.get(n) ?? '');
         const im = /^(?:(?:docker\.io\/)?(?:library\/)?)python:(\d+\.\d+(?:\.\d+)?)/.exec(resolved);
         if (im) model.pythonVersions.push({ value: im[1]!, exact: true, file: file.file, loc: at, source: 'dockerfile' });
+        // a server image the project builds on (`FROM rabbitmq:4.3-management` + plugins): an image fact like compose's;
+        // an ARG without a default stays written as `$X` (unknown), never resolved to an empty tag
+        const allKnown = [...image.matchAll(/\$\{?(\w+)/g)].every((v) => vars.has(v[1]!));
+        if (/(^|\/)(rabbitmq|redis)(:|@|$)/i.test(resolved)) (model.images ??= []).push({ image: allKnown ? resolved : image, source: 'dockerfile', file: file.file, loc: at });
         entrypoint = null; // a new stage
         workdir = '/';
         stage++;

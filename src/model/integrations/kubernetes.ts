@@ -13,7 +13,7 @@ import { chartRoot, parseValues, renderHelm } from './helm.js';
 import { blankJinja, looksTemplated, TEMPLATE_VALUE, unreadTemplated, type TemplateView } from './template.js';
 import { locOf } from './yaml-util.js';
 
-const WORKLOAD = /^\s*kind:\s*["']?(Deployment|StatefulSet|DaemonSet|Job|CronJob|Pod|ReplicaSet|ConfigMap)["']?\s*$/m;
+const WORKLOAD = /^\s*kind:\s*["']?(Deployment|StatefulSet|DaemonSet|Job|CronJob|Pod|ReplicaSet|ConfigMap|RabbitmqCluster)["']?\s*$/m;
 
 function isManifestCandidate(rel: string): boolean {
   if (!/\.ya?ml$/i.test(rel) || isComposeFile(rel)) return false;
@@ -49,6 +49,7 @@ export const kubernetesIntegration: Integration = {
         continue;
       }
       if (doc.get('kind') === 'ConfigMap') readConfigMap(doc, file, model, view, lc);
+      else if (doc.get('kind') === 'RabbitmqCluster') readRabbitmqCluster(doc, file, model, view, lc);
       else readWorkload(doc, file, model, view, lc, references);
     }
     return { references };
@@ -90,6 +91,8 @@ function readWorkload(doc: Document, file: SourceFileInfo, model: ProjectModel, 
       if (templated(e.node)) continue;
       model.envAssignments.push({ key: e.key, value: e.value, file: file.file, loc: at(e.node), source: 'k8s', ...(processName ? { scope: processName } : {}) });
     }
+    const imageNode = c.get('image', true) as Node | undefined;
+    if (isScalar(imageNode) && typeof imageNode.value === 'string' && !templated(imageNode) && !imageNode.value.includes(TEMPLATE_VALUE)) (model.images ??= []).push({ image: imageNode.value, source: 'k8s', file: file.file, loc: at(imageNode), ...(processName ? { name: processName } : {}) });
     const cmdNode = c.get('command', true) as Node | undefined;
     const argsNode = c.get('args', true) as Node | undefined;
     if (!cmdNode && !argsNode) continue;
@@ -154,6 +157,18 @@ function probeOf(n: Node | undefined, doc: Document, at: (n: Node | undefined) =
   if (p.tcpSocket) return { kind: 'tcpSocket', command: String(p.tcpSocket.port ?? ''), loc: at(n) };
   if (p.grpc) return { kind: 'grpc', command: String(p.grpc.port ?? ''), loc: at(n) };
   return undefined;
+}
+
+/**
+ * The RabbitMQ cluster operator's `RabbitmqCluster`: `spec.image` is the server image it runs. Without one the
+ * operator's own default applies (it depends on the operator's version, not read here): no image fact.
+ */
+function readRabbitmqCluster(doc: Document, file: SourceFileInfo, model: ProjectModel, view: TemplateView, lc: LineCounter): void {
+  const node = doc.getIn(['spec', 'image'], true) as Node | undefined;
+  if (!isScalar(node) || typeof node.value !== 'string' || node.value.includes(TEMPLATE_VALUE) || spans(view.unknownLines, node, lc)) return;
+  const name = doc.getIn(['metadata', 'name']);
+  model.images ??= [];
+  model.images.push({ image: node.value, source: 'k8s', file: file.file, loc: locOf(file.file, lc, node, { file: file.file, line: 1, column: 1 }), ...(typeof name === 'string' ? { name } : {}) });
 }
 
 /** a ConfigMap's `data:` as env assignments scoped `ConfigMap/<name>` (containers take them with envFrom) */
