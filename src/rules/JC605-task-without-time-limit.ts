@@ -42,7 +42,12 @@ export const rule: Rule = {
       if (t.appId && tied.some((a) => a.id === t.appId)) return app.id === t.appId || runs(app);
       return runs(app) || (!tied.some(runs) && app === tied[0]);
     };
+    const configFiles = (a: CeleryApp): string => [...new Set(ctx.model.configSources.filter((c) => a.configSourceIds.includes(c.id)).map((c) => c.file))].sort().join('\n');
+    const sameConfig = (a: CeleryApp, b: CeleryApp): boolean => configFiles(a) !== '' && configFiles(a) === configFiles(b);
     for (const app of apps) {
+      // a producer app built beside the worker's app from the same config (codabench's per-vhost copies of Django's
+      // settings, which do not autodiscover tasks): the limit that counts is the worker app's, reported there
+      if (!app.autodiscover && apps.some((a) => a !== app && a.autodiscover && sameConfig(a, app))) continue;
       const mine = (file: string): boolean => single || inTree(app, file);
       const state = settingState(ctx.model, ctx.knowledge, 'task_time_limit', { app, cli: true, flags: ['--time-limit'], where: (s) => app.configSourceIds.includes(s.source.id) || mine(s.source.file) }, settings);
       if (state.state !== 'absent') continue; // set, or in a source jobctl could not read (JC001 names it)

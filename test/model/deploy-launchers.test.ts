@@ -267,3 +267,45 @@ test('a compose file whose service has neither image nor build is a `-f` layer o
   const w = m.workerCommands.find((x) => x.file === 'start-worker')!;
   assert.deepEqual([w.pool, w.concurrency, w.options?.worker_concurrency?.state], ['threads', null, 'unknown']);
 });
+
+test('a compose bind mount of a project file onto the mounted project places it there (readthedocs: settings/celery_docker.py)', async () => {
+  const m = await buildProjectModel(writeProject({
+    'docker-compose.yml': [
+      'services:',
+      '  celery:',
+      '    image: app:latest',
+      '    volumes:',
+      '      - ${PWD}:/usr/src/app',
+      '      - ${PWD}/dockerfiles/settings/celery.py:/usr/src/app/proj/settings/celery_docker.py:ro',
+      '      - type: bind',
+      '        source: ./dockerfiles/settings/web.py',
+      '        target: /usr/src/app/proj/settings/web_docker.py',
+      '      - data:/usr/src/app/proj/settings/data_docker.py',
+      '      - /etc/app/abs.py:/usr/src/app/proj/settings/abs_docker.py',
+      '    environment:',
+      '      - DJANGO_SETTINGS_MODULE=proj.settings.celery_docker',
+      '  other:',
+      '    image: app:latest',
+      '    volumes:',
+      '      - ./dockerfiles/settings/build.py:/srv/proj/settings/build_docker.py',
+      '',
+    ].join('\n'),
+    'dockerfiles/settings/celery.py': 'from proj.settings.base import *\nCELERY_WORKER_PREFETCH_MULTIPLIER = 1\n',
+    'dockerfiles/settings/web.py': 'X = 1\n',
+    'dockerfiles/settings/build.py': 'Y = 1\n',
+    'proj/__init__.py': '',
+    'proj/settings/__init__.py': '',
+    'proj/settings/base.py': 'CELERY_TASK_TIME_LIMIT = 300\n',
+    'proj/celery.py': 'from celery import Celery\napp = Celery("proj")\napp.config_from_object("django.conf:settings", namespace="CELERY")\n',
+    'requirements.txt': 'celery==5.6.3\ndjango==5.2.8\n',
+  }, 'jobctl-launch-'));
+  // the named volume and the absolute host path are no project files; the `other` service mounts no project root,
+  // so /srv/proj/… says nothing about where build.py sits in the project
+  assert.deepEqual((m.placedFiles ?? []).map((p) => `${p.from} -> ${p.to}`), [
+    'dockerfiles/settings/celery.py -> proj/settings/celery_docker.py',
+    'dockerfiles/settings/web.py -> proj/settings/web_docker.py',
+  ]);
+  const src = m.configSources.find((c) => c.file === 'dockerfiles/settings/celery.py');
+  assert.deepEqual(src?.settings.map((s) => s.name).sort(), ['CELERY_TASK_TIME_LIMIT', 'CELERY_WORKER_PREFETCH_MULTIPLIER']);
+  assert.deepEqual(m.unread.filter((u) => u.holds === 'config'), []);
+});

@@ -137,6 +137,7 @@ export const composeIntegration: Integration = {
       const dockerfile = buildRef(js(get('build')), dir) ?? base?.build ?? null;
       if (dockerfile) references.push({ kind: 'build', dockerfile: dockerfile.dockerfile, context: dockerfile.context, service: name, from: at(get('build')) });
 
+      references.push(...mountRefs(js(get('volumes')), dir, file.file, name, at(get('volumes'))));
       const ports = readPorts(doc, get('ports'), at);
       const commandNode = get('command');
       const entrypointNode = get('entrypoint');
@@ -286,3 +287,29 @@ function deployFacts(grace: unknown, healthcheck: unknown, hcLoc: Location): Dep
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
+
+/**
+ * Bind mounts of project paths (`./x:/app/x`, `${PWD}/x:/app/x`, `.:/app`, long syntax `type: bind`), relative to the
+ * compose file's folder (`$PWD` is where `docker compose` runs: the compose file's folder in the usual layout). Named
+ * volumes, absolute host paths and paths built from other variables say nothing about project files.
+ */
+function mountRefs(volumes: unknown, dir: string, file: string, service: string, loc: Location): Reference[] {
+  if (!Array.isArray(volumes)) return [];
+  const out: Reference[] = [];
+  for (const v of volumes) {
+    let src: string | undefined;
+    let dest: string | undefined;
+    if (typeof v === 'string') {
+      const m = /^((?:\$\{PWD\}|\$PWD|\.{1,2})(?:\/[^:]*)?):(\/[^:]*)(?::[a-z,]+)?$/.exec(v.trim());
+      if (m) [src, dest] = [m[1], m[2]];
+    } else if (v && typeof v === 'object' && (v as { type?: unknown }).type === 'bind') {
+      const o = v as { source?: unknown; target?: unknown };
+      if (typeof o.source === 'string' && typeof o.target === 'string' && /^(\$\{PWD\}|\$PWD|\.{1,2})(\/|$)/.test(o.source) && o.target.startsWith('/')) [src, dest] = [o.source, o.target];
+    }
+    if (src === undefined || dest === undefined) continue;
+    const rel = path.posix.normalize(path.posix.join(dir, src.replace(/^(\$\{PWD\}|\$PWD)/, '.'))).replace(/\/$/, '');
+    if (rel.startsWith('..')) continue;
+    out.push({ kind: 'mount', src: rel === '.' ? '' : rel, dest: dest.replace(/\/$/, '') || '/', compose: file, service, from: loc });
+  }
+  return out;
+}

@@ -231,20 +231,23 @@ export async function followReferences(refs: Reference[], model: ProjectModel, c
  */
 function placeFiles(refs: Reference[], model: ProjectModel, files: Set<string>, dirs: Set<string>, copySources: (c: CopyRef) => string[]): void {
   type ImageCopy = Extract<Reference, { kind: 'image-copy' }>;
-  const byDockerfile = new Map<string, (CopyRef | ImageCopy)[]>();
-  // one image per build stage: a folder copied in a build stage says nothing about the final image's paths
+  type Mount = Extract<Reference, { kind: 'mount' }>;
+  const byDockerfile = new Map<string, (CopyRef | ImageCopy | Mount)[]>();
+  // one image per build stage: a folder copied in a build stage says nothing about the final image's paths;
+  // a compose service's bind mounts are one container's view of the project (`.:/app` + `./docker/web.py:/app/proj/settings/web_docker.py`)
   for (const r of refs) {
-    if (r.kind !== 'copy' && r.kind !== 'image-copy') continue;
-    const key = `${r.dockerfile}#${r.stage ?? 0}`;
+    if (r.kind !== 'copy' && r.kind !== 'image-copy' && r.kind !== 'mount') continue;
+    const key = r.kind === 'mount' ? `${r.compose}@${r.service}` : `${r.dockerfile}#${r.stage ?? 0}`;
     byDockerfile.set(key, [...(byDockerfile.get(key) ?? []), r]);
   }
+  const sourcesOf = (c: CopyRef | Mount): string[] => c.kind === 'mount' ? [c.src].filter((p) => p === '' || files.has(p) || dirs.has(p)) : copySources(c);
   for (const list of byDockerfile.values()) {
     // image folder -> project folder, from copies of whole folders (the longest image folder wins)
     const roots: [string, string][] = [];
     for (const c of list) {
-      if (c.kind !== 'copy') continue;
+      if (c.kind === 'image-copy') continue;
       // (a subfolder copied onto the image's / — `COPY ./requirements .` before any WORKDIR — is no project root)
-      for (const src of copySources(c)) if (src === '' || (dirs.has(src) && c.dest.replace(/\/$/, '') !== '')) roots.push([c.dest.replace(/\/$/, '') || '/', src]);
+      for (const src of sourcesOf(c)) if (src === '' || (dirs.has(src) && c.dest.replace(/\/$/, '') !== '')) roots.push([c.dest.replace(/\/$/, '') || '/', src]);
     }
     roots.sort((a, b) => b[0].length - a[0].length);
     const toProject = (image: string): string | null => {
@@ -264,7 +267,7 @@ function placeFiles(refs: Reference[], model: ProjectModel, files: Set<string>, 
       if (!(model.placedFiles ??= []).some((p) => p.from === from && p.to === to)) model.placedFiles.push({ from, to, loc });
     };
     for (const c of list) {
-      if (c.kind === 'copy') for (const src of copySources(c)) place(src, c.dest, c.from);
+      if (c.kind !== 'image-copy') for (const src of sourcesOf(c)) place(src, c.dest, c.from);
       else {
         const from = toProject(c.src);
         if (from !== null) place(from, c.dest, c.from);

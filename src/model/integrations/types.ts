@@ -41,6 +41,8 @@ export type Reference =
   | { kind: 'env-file'; path: string; base: string; from: Location; source: EnvAssignment['source']; scope?: string; optional?: boolean }
   /** Dockerfile COPY/ADD: project path `src` (relative to the build context; its last part may be a glob) lands at container path `dest` (in build stage `stage`, 0-based) */
   | { kind: 'copy'; src: string; dest: string; dockerfile: string; from: Location; stage?: number }
+  /** compose bind mount: project path `src` ('' for the compose file's folder itself) appears at container path `dest` in service `service` of compose file `compose` */
+  | { kind: 'mount'; src: string; dest: string; compose: string; service: string; from: Location }
   /** `RUN cp a b` / `RUN mv a b`: image path `src` copied to image path `dest` (both absolute, WORKDIR applied) */
   | { kind: 'image-copy'; src: string; dest: string; dockerfile: string; from: Location; stage?: number }
   /** the image's working directory after a WORKDIR (a relative script path runs from there) */

@@ -55,6 +55,11 @@ function candidates(l: Linker, facts: FileFacts, fn: RawFunction | null, n: PNod
       return args[1] ? union([dict, candidates(l, facts, fn, args[1], via, depth + 1)]) : dict;
     }
     if (!w) return candidates(l, facts, fn, f, via, depth + 1); // d[key]() : calling a class gives its instance
+    // copy.copy(settings) / copy.deepcopy(conf): the same settings (codabench copies Django's to change one URL)
+    if (/^copy\.(deep)?copy$/.test(l.resolveWritten(facts, fn, w))) {
+      const args = child(n, 'arguments')?.children.filter((a) => a.type !== 'keyword_argument' && a.type !== 'comment') ?? [];
+      return args.length === 1 ? candidates(l, facts, fn, args[0]!, via || `${w}()`, depth + 1) : null;
+    }
     const local = fn ? localValues(facts, fn, w) : null;
     if (local) return union(local.map((v) => candidates(l, facts, fn, v, via, depth + 1)));
     const s = l.lookupName(facts, fn, w);
@@ -66,6 +71,8 @@ function candidates(l: Linker, facts: FileFacts, fn: RawFunction | null, n: PNod
   if (!w) return null;
   const local = fn ? localValues(facts, fn, w) : null;
   if (local) return union(local.map((v) => candidates(l, facts, fn, v, via, depth + 1)));
+  // `from django.conf import settings` reached through a copy or a local name: Django's settings
+  if (l.resolveWritten(facts, fn, w) === 'django.conf.settings') return [{ label: at('django.conf.settings'), ref: 'django.conf:settings' }];
   const s = l.lookupName(facts, fn, w);
   if (s?.kind === 'class') return [{ label: at(s.cls.name), sym: s }];
   if (s?.kind === 'module') return [{ label: at(s.facts.info.module), sym: s }];

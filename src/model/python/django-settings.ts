@@ -42,7 +42,9 @@ export class DjangoSettings {
       }
       const classes = this.configurationClasses(t);
       if (classes.length === 0) {
-        add(t, this.r.moduleSettings(t, appId), dsm.length > 1 ? c.by : undefined);
+        const loader = this.loaderClass(t);
+        const fromClass = loader ? this.r.classAttrs(loader.facts, loader.cls, appId) : [];
+        add(t, [...this.r.moduleSettings(t, appId), ...fromClass], dsm.length > 1 ? c.by : undefined);
         continue;
       }
       // django-configurations: the class named by DJANGO_CONFIGURATION holds the settings
@@ -86,6 +88,21 @@ export class DjangoSettings {
   }
 
   /** django-configurations classes (subclasses of configurations.Configuration) visible in a settings module. */
+  /**
+   * A settings module that ends by copying a class's attributes into itself: `CeleryDevSettings.load_settings(__name__)`
+   * (readthedocs' settings classes) — a module-level call on a class of the project whose only argument is `__name__`.
+   * The class's attributes (with its bases') are the module's settings.
+   */
+  private loaderClass(t: FileFacts): { facts: FileFacts; cls: RawClass } | null {
+    for (const call of t.moduleCalls) {
+      if (call.argsText !== '__name__' || Object.keys(call.kwargs).length > 0) continue;
+      const m = /^([A-Za-z_]\w*)\.[A-Za-z_]\w*$/.exec(call.callee);
+      const s = m ? this.l.lookupName(t, null, m[1]!) : null;
+      if (s?.kind === 'class') return { facts: s.facts, cls: s.cls };
+    }
+    return null;
+  }
+
   private configurationClasses(t: FileFacts): { facts: FileFacts; cls: RawClass }[] {
     const out: { facts: FileFacts; cls: RawClass }[] = [];
     const isConf = (f: FileFacts, cls: RawClass, depth: number): boolean => depth < 6 && cls.bases.some((b) => {

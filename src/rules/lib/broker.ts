@@ -4,12 +4,12 @@ import type { Knowledge } from '../../knowledge/types.js';
 import { effectiveSettings } from './settings.js';
 import { allStrings } from './values.js';
 
-export function brokerUrls(model: ProjectModel, k: Knowledge): string[] {
-  return settingUrls(model, k, ['broker_url', 'broker_read_url', 'broker_write_url'], 'CELERY_BROKER_URL');
+export function brokerUrls(model: ProjectModel, k: Knowledge, opts: { skipEnvFile?: (file: string) => boolean } = {}): string[] {
+  return settingUrls(model, k, ['broker_url', 'broker_read_url', 'broker_write_url'], 'CELERY_BROKER_URL', opts);
 }
 
 /** The string values the settings `names` take, from config and from the env vars they read (or `envOverride`). */
-export function settingUrls(model: ProjectModel, k: Knowledge, names: string[], envOverride: string): string[] {
+export function settingUrls(model: ProjectModel, k: Knowledge, names: string[], envOverride: string, opts: { skipEnvFile?: (file: string) => boolean } = {}): string[] {
   const out: string[] = [];
   const envNames: string[] = [];
   for (const s of effectiveSettings(model, k)) {
@@ -21,7 +21,7 @@ export function settingUrls(model: ProjectModel, k: Knowledge, names: string[], 
   }
   // CELERY_BROKER_URL (CELERY_RESULT_BACKEND) in the environment overrides the config in every mode (celery/app/utils.py Settings)
   envNames.push(envOverride);
-  const env = [...model.envFiles.flatMap((e) => e.vars), ...model.composeServices.flatMap((s) => s.environment)];
+  const env = [...model.envFiles.filter((e) => !opts.skipEnvFile?.(e.file)).flatMap((e) => e.vars), ...model.composeServices.flatMap((s) => s.environment)];
   for (const name of envNames) for (const v of env) if (v.key === name && v.value) out.push(v.value);
   return [...new Set(out)];
 }

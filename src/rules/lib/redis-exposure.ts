@@ -1,9 +1,10 @@
 // Is a Redis that jobctl sees in a deploy file reachable without a password, and is it Celery's?
 // Shared by JC504. Each answer is conservative: "protected" or "not Celery's" only on evidence read.
-import type { ComposeService, ProjectModel, RedisConf } from '../../model/types.js';
+import type { ComposeService, ProjectModel, PyValue, RedisConf } from '../../model/types.js';
 import type { Knowledge } from '../../knowledge/types.js';
 import { brokerUrls, settingUrls } from './broker.js';
 import { settingState } from './fact-state.js';
+import { isTestFile } from './settings.js';
 
 const REDIS_SCHEME = /^(redis|rediss|sentinel|redis\+socket|valkey):\/\//i;
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|-?::1|localhost)$/i;
@@ -64,25 +65,57 @@ function host(url: string): string | null {
   return m ? m[1]!.toLowerCase() : null;
 }
 
+/** an env file for the test suite (.env.test, .env.ci, tests/.env): the Celery it configures runs the tests, not a deployment */
+export function isTestEnvFile(file: string): boolean {
+  return isTestFile(file) || /(^|\/)(\.env[._-](test|testing|ci)([._-][^/]*)?|(test|testing|ci)\.env)$/i.test(file);
+}
+
+/** every broker URL is written out in full with a scheme that is not Redis (amqp://rabbitmq, sqs://, django://) */
+function brokerIsAnotherService(brokers: string[]): boolean {
+  return brokers.length > 0 && brokers.every((u) => /^[a-z][a-z0-9+.-]*:\/\//i.test(u.trim()) && !REDIS_SCHEME.test(u.trim()) && !/\$\{?[A-Za-z_]|\{\{/.test(u));
+}
+
+/** the result backend comes from an env var given no value by any file read, with no default (or None): no URL to follow */
+function backendFromUnsetEnv(value: PyValue): boolean {
+  return value.kind === 'env' && (value.default === undefined || value.default.kind === 'none');
+}
+
+/** a Redis URL that can reach this service: its name, loopback through the published port, the Docker host */
+function reaches(url: string, svc: ComposeService): boolean {
+  const h = host(url);
+  return h === null || h === svc.name.toLowerCase() || LOOPBACK.test(h) || h === 'host.docker.internal';
+}
+
 /**
  * Celery's broker and result backend are known and none of them is a Redis URL that can reach this
  * service (its name, or loopback through the published port): this Redis is something else (a cache).
  * Unknown when a URL was not read (env var without a value, unread config) — then it is not "not Celery's".
+ * One exception: when the broker is provably another service (every broker URL is amqp://…, sqs://…) and the
+ * result backend is an env var that no file read gives a value (nor any other Celery-named variable a Redis
+ * URL to this service), nothing Celery-related points to this Redis. Test env files (.env.test) configure the
+ * test suite's Celery, not a deployment's, and do not count either way.
  */
 export function knownNotCeleryRedis(svc: ComposeService, model: ProjectModel, k: Knowledge): boolean {
-  const brokers = brokerUrls(model, k);
+  const brokers = brokerUrls(model, k, { skipEnvFile: isTestEnvFile });
   if (brokers.length === 0) return false;
   const backendState = settingState(model, k, 'result_backend');
   if (backendState.state === 'unknown') return false;
-  const backends = backendState.state === 'known' ? settingUrls(model, k, ['result_backend'], 'CELERY_RESULT_BACKEND') : [];
-  if (backendState.state === 'known' && backends.length === 0) return false;
+  const backends = backendState.state === 'known' ? settingUrls(model, k, ['result_backend'], 'CELERY_RESULT_BACKEND', { skipEnvFile: isTestEnvFile }) : [];
+  if (backendState.state === 'known' && backends.length === 0) {
+    if (!backendFromUnsetEnv(backendState.value.assignment.value) || !brokerIsAnotherService(brokers) || celeryVarReaches(svc, model)) return false;
+  }
   const urls = [...brokers, ...backends];
   if (urls.some((u) => /\$\{?[A-Za-z_]|\{\{/.test(u))) return false;
   for (const u of urls) {
     if (!/:\/\//.test(u)) { if (/^redis/i.test(u.trim())) return false; continue; } // 'redis' alias, env-driven
     if (!REDIS_SCHEME.test(u.trim())) continue;
-    const h = host(u);
-    if (h === null || h === svc.name.toLowerCase() || LOOPBACK.test(h) || h === 'host.docker.internal') return false;
+    if (reaches(u, svc)) return false;
   }
   return true;
+}
+
+/** some Celery-named variable (CELERY_*, *BROKER*, *RESULT_BACKEND*) outside the test env files holds a Redis URL reaching this service */
+function celeryVarReaches(svc: ComposeService, model: ProjectModel): boolean {
+  return model.envAssignments.some((e) => /CELERY|BROKER|RESULT_BACKEND/i.test(e.key) && !isTestEnvFile(e.file)
+    && (/\$\{?[A-Za-z_]|\{\{/.test(e.value) || (REDIS_SCHEME.test(e.value.trim()) && reaches(e.value, svc))));
 }
