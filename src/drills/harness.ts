@@ -109,6 +109,11 @@ export class DrillRun {
     return w;
   }
 
+  /** the last lines of every worker's log (secrets masked), for the evidence of a failed drill */
+  logTail(lines = 30): string {
+    return this.workers.map((w) => w.logs().trim().split('\n').slice(-lines).join('\n')).join('\n---\n');
+  }
+
   /** the last `conf` line the drill module wrote (the worker's effective settings) */
   conf(): WorkerConf | null {
     const lines = this.lines().filter((l) => l.startsWith('conf '));

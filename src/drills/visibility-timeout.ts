@@ -49,28 +49,31 @@ export const visibilityTimeout: DrillDef = {
       const sent = Date.now();
       const id = await t.publish(acksLateRun ? { task: WORK_TASK, args: [scaled] } : { task: WORK_TASK, args: [0.05], eta: new Date(sent + scaled * 1000) }, { queue: run.queue });
       timeline.add(acksLateRun ? `published an acks_late task running ${scaled.toFixed(2)} s` : `published a task with a ${scaled.toFixed(2)} s countdown`);
-      // kombu keeps one unacked_index entry per delivery: a new delivery tag is a redelivery
+      // kombu keeps one unacked_index entry per delivery, scored with the delivery time; a restored
+      // message keeps its delivery tag, so a new score for a tag is a redelivery
       const tags = new Map<string, number>();
       const restores: number[] = [];
+      let deliveries = 0;
       const until = sent + (scaled + DRILL_VT + 2.5) * 1000;
       while (Date.now() < until) {
         const entries = await watch.zrange(indexKey, '0', '-1', 'WITHSCORES').catch(() => [] as string[]);
         for (let i = 0; i + 1 < entries.length; i += 2) {
           const tag = entries[i]!;
-          if (!tags.has(tag)) {
-            tags.set(tag, Number(entries[i + 1]));
-            if (tags.size > 1) {
-              restores.push(Date.now() - sent);
-              timeline.add(`delivered again (new delivery ${tags.size}) ${secs(Date.now() - sent)} after publishing`);
-            } else timeline.add('the worker holds the message unacknowledged');
-          }
+          const score = Number(entries[i + 1]);
+          if (tags.get(tag) === score) continue;
+          tags.set(tag, score);
+          deliveries++;
+          if (deliveries > 1) {
+            restores.push(Math.round(score * 1000 - sent));
+            timeline.add(`delivered again (delivery ${deliveries}) ${secs(Math.round(score * 1000 - sent))} after publishing`);
+          } else timeline.add('the worker holds the message unacknowledged');
         }
         await run.sleep(100);
       }
       await run.waitFor(() => run.starts(id).length > 0 && run.starts(id).every((s) => run.ends(id).some((e) => e.pid === s.pid && e.at >= s.at)), 3000);
       const executions = run.starts(id).length;
       for (const s of run.starts(id)) timeline.add(`executed in process ${s.pid} at ${secs(Math.round(s.at * 1000 - sent))}`);
-      const counts = { executions, duplicates: Math.max(0, executions - 1), deliveries: tags.size, first_restore_ms: restores[0] ?? -1 };
+      const counts = { executions, duplicates: Math.max(0, executions - 1), deliveries, first_restore_ms: restores[0] ?? -1 };
       const value = `visibility_timeout=${vt} s; longest delay ${delay ? `${delay.value} s` : 'none found'}`;
       const setting = { ...visibilityTimeout.setting(ctx), value };
       if (restores.length) facts.push(`kombu restored the message ${secs(restores[0]!)} after it was published (timeout ${DRILL_VT} s + its sweep); on the real schedule that is ${vt} s + up to unacked_restore_interval x unacked_restore_throttle (100 s on kombu 5.7 defaults)`);

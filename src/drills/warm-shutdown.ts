@@ -60,6 +60,7 @@ export const warmShutdown: DrillDef = {
         timeline.add(`grace period over: every worker process SIGKILLed ${secs(Date.now() - sigterm)} after SIGTERM`);
       }
       const finished = run.ends(id).length > 0;
+      if (finished) timeline.add(`the task finished ${secs(Math.round(run.ends(id)[0]!.at * 1000 - sigterm))} after SIGTERM`);
       let outcome: 'finished' | 're-queued' | 'lost';
       let requeueMs: number | null = null;
       if (finished) outcome = 'finished';
