@@ -86,12 +86,13 @@ export class DrillRun {
   }
 
   /** Start the user's worker with the drill tasks and the drill's scaled settings; resolves once it answers a ping. */
-  async startWorker(transport: CeleryTransport, opts: { overrides?: Record<string, unknown>; concurrency?: number; pool?: string } = {}): Promise<WorkerHandle> {
+  async startWorker(transport: CeleryTransport, opts: { overrides?: Record<string, unknown>; concurrency?: number; pool?: string; nodename?: string } = {}): Promise<WorkerHandle> {
     const w = startWorker({
       python: this.ctx.python, app: this.ctx.app, root: this.ctx.appDir, projectRoot: this.ctx.root,
       brokerUrl: this.broker.url, backendUrl: this.broker.backendUrl, queue: this.queue,
       pool: opts.pool ?? this.ctx.pool, concurrency: opts.concurrency ?? 1, secrets: [this.broker.password],
-      nodename: `jobctl-drill-${randomSuffix()}@jobctl`,
+      // the same node name means the same unacked keys (jobctl_isolate.py): a replacement worker restores its predecessor's messages, as workers sharing `unacked` do
+      nodename: opts.nodename ?? `jobctl-drill-${randomSuffix()}@jobctl`,
       env: { ...this.ctx.env, JOBCTL_DRILL_LOG: this.logFile, JOBCTL_DRILL_OVERRIDES: JSON.stringify(opts.overrides ?? {}) },
       extraArgs: ['--include', DRILL_MODULE],
       ...(this.ctx.side ? { side: this.ctx.side } : {}),

@@ -63,11 +63,17 @@ export const warmShutdown: DrillDef = {
       if (finished) timeline.add(`the task finished ${secs(Math.round(run.ends(id)[0]!.at * 1000 - sigterm))} after SIGTERM`);
       let outcome: 'finished' | 're-queued' | 'lost';
       let requeueMs: number | null = null;
+      {
+        const c = (run.broker as RedisDrillBroker).client();
+        const unacked = await c.hlen(w.ownKeys[0]!).catch(() => -1);
+        c.disconnect();
+        timeline.add(`after the stop: ${await run.broker.queueDepth(run.queue)} message(s) in the queue, ${unacked} in the stopped worker's unacked hash`);
+      }
       if (finished) outcome = 'finished';
       else {
         // the next worker restores what was left unacknowledged once visibility_timeout has passed (scaled down here)
         const next = Date.now();
-        await run.startWorker(t, { concurrency: 1, overrides: scaledVisibility(NEXT_VT) });
+        await run.startWorker(t, { concurrency: 1, overrides: scaledVisibility(NEXT_VT), nodename: w.nodename });
         const again = await run.waitFor(() => run.starts(id).length > 1, (NEXT_VT + 4) * 1000);
         outcome = again ? 're-queued' : 'lost';
         if (again) requeueMs = Math.round(run.starts(id)[1]!.at * 1000 - next);
@@ -78,7 +84,7 @@ export const warmShutdown: DrillDef = {
       const vt = conf?.app_visibility_timeout ?? KOMBU_VISIBILITY_TIMEOUT;
       if (outcome === 'finished') return { verdict: 'pass', counts, facts, setting, summary: `the task in flight finished within the grace period (${scaled.toFixed(2)} s of ${DRILL_GRACE} s, scaled)` };
       if (outcome === 're-queued') return { verdict: 'pass', counts, facts, setting, summary: `killed at the end of the grace period; re-queued (acks_late) and run again by the next worker — in production only after visibility_timeout (${vt} s), and it runs twice if it had side effects` };
-      return { verdict: 'fail', counts, facts, setting, summary: `the task in flight was lost: killed at the end of the ${grace.value} s grace period after it had been acknowledged on receipt (acks_late off), and never ran again` };
+      return { verdict: 'fail', counts, facts, setting, summary: `the task in flight was lost: killed at the end of the ${grace.value} s grace period${conf?.task_acks_late ? '' : ' after it had been acknowledged on receipt (acks_late off)'}, and never ran again` };
     } finally {
       await t.close().catch(() => undefined);
     }
