@@ -3,7 +3,7 @@
 // for: published = succeeded + failed + lost, with `lost` what those settings promise (AOF: none;
 // RDB snapshots or nothing: whatever was queued since the last snapshot).
 import { RedisDrillBroker } from './broker.js';
-import type { DrillDef } from './drill.js';
+import { redisOnly, type DrillDef } from './drill.js';
 import { KOMBU_VISIBILITY_TIMEOUT, WORK_TASK, secs } from './harness.js';
 
 /** task ids of ours in a kombu unacked hash (values are JSON [message, exchange, routing_key]) */
@@ -39,6 +39,7 @@ export const brokerRestart: DrillDef = {
   id: 'broker-restart',
   title: 'broker restart mid-load (crash, then back with the project\'s persistence)',
   brokers: ['redis'],
+  notApplicable: redisOnly('a RabbitMQ restart drill is not available yet (only Redis persistence is drilled)'),
   budgetMs: 45_000,
   broker: (ctx) => RedisDrillBroker.open({ directives: ctx.facts.redisDirectives.value }),
   setting: (ctx) => ({

@@ -22,8 +22,22 @@ export interface DrillDef {
   /** the broker it needs: the project's persistence / memory settings go in here */
   broker(ctx: DrillContext): Promise<DrillBroker>;
   run(run: DrillRun): Promise<DrillOutcome>;
+  /** why this drill does not apply to the project (e.g. a Redis-only drill for an app on RabbitMQ), or null */
+  notApplicable?(ctx: DrillContext): string | null;
   /** the setting shown when the drill is interrupted or cannot start */
   setting(ctx: DrillContext): DrillSetting;
+}
+
+/** the app's broker is not Redis: a Redis-only drill says so instead of drilling the wrong broker */
+export function redisOnly(what: string): (ctx: DrillContext) => string | null {
+  return (ctx) => (ctx.brokerScheme && !/^(redis|rediss|valkey)/.test(ctx.brokerScheme) ? `the app's broker is ${ctx.brokerScheme}://, and ${what}; not drilled` : null);
+}
+
+/** a fact for drills that run on Redis for an app whose broker is something else */
+export function otherBrokerFact(ctx: DrillContext): string[] {
+  return ctx.brokerScheme && !/^(redis|rediss|valkey)/.test(ctx.brokerScheme)
+    ? [`the app's broker is ${ctx.brokerScheme}://; drilled on Redis, where an unacknowledged message comes back only after visibility_timeout (RabbitMQ redelivers it as soon as the worker's connection closes)`]
+    : [];
 }
 
 /** Run one drill from its own private broker to the last process ended, whatever happens. */
@@ -31,6 +45,8 @@ export async function runDrill(def: DrillDef, ctx: DrillContext): Promise<DrillR
   const started = Date.now();
   const base = { id: def.id, title: def.title, broker: 'redis' as const, budgetMs: def.budgetMs, facts: [] as string[], counts: {} as Record<string, number>, setting: def.setting(ctx) };
   if (ctx.signal.aborted) return interruptedResult({ ...base, timeline: [] }, started);
+  const na = def.notApplicable?.(ctx) ?? null;
+  if (na) return { ...base, verdict: 'skip', summary: na, reason: na, timeline: [], durationMs: 0 };
   const broker = await def.broker(ctx);
   // the budget is enforced: past it the drill is aborted like a Ctrl-C, and reported as a failure
   const overrun = new AbortController();

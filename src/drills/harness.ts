@@ -9,12 +9,30 @@ import { startWorker, randomSuffix, type WorkerHandle } from '../runtime/worker.
 import type { CeleryTransport } from '../runtime/transport.js';
 import type { DrillBroker } from './broker.js';
 import type { DrillResult, TimelineEvent } from './types.js';
-import type { DrillFacts } from './project.js';
+import type { DrillFacts, TaskAckOptions } from './project.js';
 
 export const DRILL_MODULE = 'jobctl_drill';
 export const WORK_TASK = 'jobctl.drill.work';
 
+/** the decorator options to set on the drill task */
+function taskOptionValues(o: TaskAckOptions): Record<string, boolean> {
+  const out: Record<string, boolean> = {};
+  for (const k of ['acks_late', 'reject_on_worker_lost', 'acks_on_failure_or_timeout'] as const) if (o[k] !== undefined) out[k] = o[k];
+  return out;
+}
+
+/** the effective acknowledgement options of a task: its own decorator options over the app's defaults */
+export function effectiveAck(conf: WorkerConf | null, o: TaskAckOptions | null): { acksLate: boolean; reject: boolean; acksOnFailure: boolean } {
+  return {
+    acksLate: o?.acks_late ?? conf?.task_acks_late ?? false,
+    reject: o?.reject_on_worker_lost ?? conf?.task_reject_on_worker_lost ?? false,
+    acksOnFailure: o?.acks_on_failure_or_timeout ?? conf?.task_acks_on_failure_or_timeout ?? true,
+  };
+}
+
 export interface DrillContext {
+  /** the scheme of the app's own broker (redis, amqp, ...), when the app names one */
+  brokerScheme: string | null;
   root: string;
   appDir: string;
   app: string;
@@ -86,14 +104,14 @@ export class DrillRun {
   }
 
   /** Start the user's worker with the drill tasks and the drill's scaled settings; resolves once it answers a ping. */
-  async startWorker(transport: CeleryTransport, opts: { overrides?: Record<string, unknown>; concurrency?: number; pool?: string; nodename?: string } = {}): Promise<WorkerHandle> {
+  async startWorker(transport: CeleryTransport, opts: { overrides?: Record<string, unknown>; concurrency?: number; pool?: string; nodename?: string; taskOptions?: TaskAckOptions | null } = {}): Promise<WorkerHandle> {
     const w = startWorker({
       python: this.ctx.python, app: this.ctx.app, root: this.ctx.appDir, projectRoot: this.ctx.root,
       brokerUrl: this.broker.url, backendUrl: this.broker.backendUrl, queue: this.queue,
       pool: opts.pool ?? this.ctx.pool, concurrency: opts.concurrency ?? 1, secrets: [this.broker.password],
       // the same node name means the same unacked keys (jobctl_isolate.py): a replacement worker restores its predecessor's messages, as workers sharing `unacked` do
       nodename: opts.nodename ?? `jobctl-drill-${randomSuffix()}@jobctl`,
-      env: { ...this.ctx.env, JOBCTL_DRILL_LOG: this.logFile, JOBCTL_DRILL_OVERRIDES: JSON.stringify(opts.overrides ?? {}) },
+      env: { ...this.ctx.env, JOBCTL_DRILL_LOG: this.logFile, JOBCTL_DRILL_OVERRIDES: JSON.stringify(opts.overrides ?? {}), ...(opts.taskOptions ? { JOBCTL_DRILL_TASK_OPTIONS: JSON.stringify(taskOptionValues(opts.taskOptions)) } : {}) },
       extraArgs: ['--include', DRILL_MODULE],
       ...(this.ctx.side ? { side: this.ctx.side } : {}),
     });

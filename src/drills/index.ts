@@ -69,7 +69,7 @@ export async function runDrills(opts: DrillOptions): Promise<DrillReport> {
   }
   const { pool } = choosePoolAndConcurrency({ model, app, settingsPool: settings.worker_pool, settingsConcurrency: settings.worker_concurrency });
   const signal = opts.signal ?? new AbortController().signal;
-  const ctx: DrillContext = { root, appDir, app, python: py.python, env, pool, facts: readDrillFacts(model, loadKnowledge(), app), signal, ...(opts.side ? { side: opts.side } : {}) };
+  const ctx: DrillContext = { brokerScheme: settings.broker_scheme, root, appDir, app, python: py.python, env, pool, facts: readDrillFacts(model, loadKnowledge(), app), signal, ...(opts.side ? { side: opts.side } : {}) };
   const ids = opts.only?.length ? ALL_DRILLS.filter((d) => opts.only!.includes(d)) : ALL_DRILLS;
   const results: DrillResult[] = new Array(ids.length);
   let next = 0;

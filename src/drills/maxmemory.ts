@@ -4,7 +4,7 @@
 // the worker see errors) or evictions — a queue list evicted loses every task in it, an evicted
 // result is a result the caller never sees.
 import { RedisDrillBroker } from './broker.js';
-import type { DrillDef } from './drill.js';
+import { redisOnly, type DrillDef } from './drill.js';
 import { WORK_TASK } from './harness.js';
 
 const PAYLOAD_BYTES = 24 * 1024;
@@ -20,6 +20,7 @@ export const maxmemory: DrillDef = {
   id: 'maxmemory',
   title: 'Redis maxmemory under the configured maxmemory-policy',
   brokers: ['redis'],
+  notApplicable: redisOnly('maxmemory and its eviction policy are Redis settings'),
   budgetMs: 45_000,
   broker: (ctx) => RedisDrillBroker.open({ directives: [`maxmemory-policy ${ctx.facts.maxmemoryPolicy.value}`] }),
   setting: (ctx) => ({

@@ -4,13 +4,20 @@
 // recorded as failed (WorkerLostError), or delivered again — and a task delivered again and again
 // is an endless redelivery loop.
 import { RedisDrillBroker } from './broker.js';
-import type { DrillDef } from './drill.js';
-import { KOMBU_VISIBILITY_TIMEOUT, WORK_TASK, scaledVisibility, secs } from './harness.js';
+import { otherBrokerFact, type DrillDef } from './drill.js';
+import type { TaskAckOptions } from './project.js';
+import { KOMBU_VISIBILITY_TIMEOUT, WORK_TASK, effectiveAck, scaledVisibility, secs } from './harness.js';
+
+/** the project's task whose own options make a kill worst (a loop), if any task sets them */
+export function riskiestForKill(tasks: TaskAckOptions[]): TaskAckOptions | null {
+  return tasks.find((t) => t.reject_on_worker_lost === true) ?? tasks.find((t) => t.acks_on_failure_or_timeout === false) ?? tasks.find((t) => t.acks_late === true) ?? null;
+}
 import { readException } from '../runtime/protocol.js';
 
 /** a task delivered this many times within the watch window is looping */
 const LOOP_DELIVERIES = 3;
-const DRILL_VT = 3;
+/** long enough that billiard notices the dead child and acknowledges or requeues before kombu's restore could race it */
+const DRILL_VT = 8;
 /** after the last kill, how long a redelivery may take to show up (the scaled visibility timeout + sweeps) */
 const QUIET_MS = (DRILL_VT + 3) * 1000;
 
@@ -34,14 +41,15 @@ export const poolKill: DrillDef = {
     }
     const t = await run.broker.transport();
     try {
-      await run.startWorker(t, { concurrency: 1, pool: 'prefork', overrides: scaledVisibility(DRILL_VT) });
+      const modeled = riskiestForKill(ctx.facts.taskAckOptions);
+      await run.startWorker(t, { concurrency: 1, pool: 'prefork', overrides: scaledVisibility(DRILL_VT), taskOptions: modeled });
       const conf = run.conf();
-      const acksLate = conf?.task_acks_late ?? false;
-      const reject = conf?.task_reject_on_worker_lost ?? null;
-      const acksOnFailure = conf?.task_acks_on_failure_or_timeout ?? true;
-      const value = `task_acks_late=${acksLate}, task_reject_on_worker_lost=${reject}, task_acks_on_failure_or_timeout=${acksOnFailure}`;
+      const { acksLate, reject, acksOnFailure } = effectiveAck(conf, modeled);
+      const value = `acks_late=${acksLate}, reject_on_worker_lost=${reject}, acks_on_failure_or_timeout=${acksOnFailure}`;
       const facts = [
-        `worker: celery ${conf?.celery}, kombu ${conf?.kombu}; ${value} (the app's defaults for tasks without their own options)`,
+        `worker: celery ${conf?.celery}, kombu ${conf?.kombu}; app defaults task_acks_late=${conf?.task_acks_late}, task_reject_on_worker_lost=${conf?.task_reject_on_worker_lost}, task_acks_on_failure_or_timeout=${conf?.task_acks_on_failure_or_timeout}`,
+        modeled ? `drilled as task ${modeled.task} (${modeled.source}), whose own options give ${value}` : `drilled with the app's defaults (${value}): no task sets its own acks options`,
+        ...otherBrokerFact(ctx),
         `visibility_timeout scaled from ${conf?.app_visibility_timeout ?? KOMBU_VISIBILITY_TIMEOUT} s to ${DRILL_VT} s for the drill (unacked messages swept every 0.25 s)`,
         'the pool child is killed on every delivery of the task, as a task that exhausts memory is',
       ];
@@ -50,7 +58,14 @@ export const poolKill: DrillDef = {
       const killed = new Set<number>();
       let lastKill = 0;
       let deliveries = 0;
+      let recorded: string | null = null;
+      const results = (run.broker as RedisDrillBroker).client(1);
       for (;;) {
+        if (!recorded) {
+          const raw = await results.get(`celery-task-meta-${id}`).catch(() => null);
+          const status = raw ? (JSON.parse(raw) as { status?: string }).status ?? null : null;
+          if (status && status !== 'STARTED' && status !== 'PENDING') { recorded = status; timeline.add(`result backend: ${status} stored`); }
+        }
         const starts = run.starts(id);
         for (const s of starts.slice(deliveries)) {
           deliveries++;
@@ -67,6 +82,7 @@ export const poolKill: DrillDef = {
         if (!lastKill && Date.now() - timeline.started > 20_000) break;
         await run.sleep(50);
       }
+      results.disconnect();
       const result = await t.waitResult(id, 500);
       const exc = result ? readException(result) : null;
       if (result) timeline.add(`result backend: ${result.status}${exc ? ` ${exc.excType}: ${exc.excMessage.slice(0, 120)}` : ''}`);

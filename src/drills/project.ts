@@ -25,6 +25,18 @@ export interface DrillFacts {
   longestDelay: FactWithSource<number> | null;
   /** the longest run time the project allows (task_time_limit / a task's time_limit), if any */
   longestRunTime: FactWithSource<number> | null;
+  /** tasks that set their own acknowledgement options (decorator keywords), which the drill task can take on */
+  taskAckOptions: TaskAckOptions[];
+  /** how many tasks the project defines */
+  taskCount: number;
+}
+
+export interface TaskAckOptions {
+  task: string;
+  source: string;
+  acks_late?: boolean;
+  reject_on_worker_lost?: boolean;
+  acks_on_failure_or_timeout?: boolean;
 }
 
 /** Redis 7's built-in `save` points (redis.conf shipped with 7.0: "save 3600 1 300 100 60 10000"). */
@@ -109,7 +121,19 @@ export function readDrillFacts(model: ProjectModel, knowledge: Knowledge, app?: 
     if (globalAcksLate) consider(n, `${loc(s.assignment.keyLoc.file ?? '', s.assignment.keyLoc.line)} (task_time_limit of acks_late tasks)`);
   }
 
+  const taskAckOptions: TaskAckOptions[] = [];
+  for (const t of model.tasks) {
+    const o: TaskAckOptions = { task: t.name, source: loc(t.loc.file, t.loc.line) };
+    for (const k of ['acks_late', 'reject_on_worker_lost', 'acks_on_failure_or_timeout'] as const) {
+      const b = asBool(t.options[k]);
+      if (b !== null) o[k] = b;
+    }
+    if (Object.keys(o).length > 2) taskAckOptions.push(o);
+  }
+
   return {
+    taskAckOptions,
+    taskCount: model.tasks.length,
     redisDirectives: { value: directives, source: where ?? 'Redis defaults' },
     appendonly: aof ? { value: /^yes$/i.test(aof.value), source: aof.source } : { value: false, source: dflt('appendonly no') },
     save: save ? { value: save.value.replace(/["']/g, '').trim(), source: save.source } : { value: REDIS_DEFAULT_SAVE, source: dflt(`save ${REDIS_DEFAULT_SAVE}`) },

@@ -4,7 +4,7 @@
 // scales the project's longest delay and the app's visibility_timeout down by the same factor,
 // measures when the message was restored, and counts the executions.
 import { RedisDrillBroker } from './broker.js';
-import type { DrillDef } from './drill.js';
+import { redisOnly, type DrillDef } from './drill.js';
 import { KOMBU_VISIBILITY_TIMEOUT, WORK_TASK, scaledVisibility, secs } from './harness.js';
 
 const DRILL_VT = 3;
@@ -19,6 +19,7 @@ export const visibilityTimeout: DrillDef = {
   id: 'visibility-timeout',
   title: 'visibility timeout vs the longest countdown/ETA or acks_late run time (Redis)',
   brokers: ['redis'],
+  notApplicable: redisOnly('the visibility timeout is a Redis (and SQS) transport behaviour: RabbitMQ holds unacknowledged messages until the connection closes'),
   budgetMs: 45_000,
   broker: () => RedisDrillBroker.open({ directives: [] }),
   setting: (ctx) => ({
@@ -81,7 +82,7 @@ export const visibilityTimeout: DrillDef = {
       if (executions > 1) {
         return { verdict: 'fail', counts, facts, setting, summary: `ran ${executions} times: the ${acksLateRun ? 'run time' : 'countdown'} (${delaySec} s) outlasts visibility_timeout (${vt} s), so Redis redelivered it ${executions - 1} time(s)` };
       }
-      return { verdict: 'pass', counts, facts, setting, summary: `ran once: the ${acksLateRun ? 'run time' : 'delay'} (${delaySec} s) is within visibility_timeout (${vt} s)` };
+      return { verdict: 'pass', counts, facts, setting, summary: delay ? `ran once: the ${acksLateRun ? 'run time' : 'delay'} (${delaySec} s, ${delay.source}) is within visibility_timeout (${vt} s)` : `ran once with a delay of half the visibility timeout (${vt} s); the code states no countdown, retry delay or acks_late time limit to drill` };
     } finally {
       watch.disconnect();
       await t.close().catch(() => undefined);

@@ -4,8 +4,8 @@
 // re-queued (acks_late on Redis: restored by the next worker once visibility_timeout has passed),
 // or is lost (acknowledged on receipt, then killed).
 import { RedisDrillBroker } from './broker.js';
-import type { DrillDef } from './drill.js';
-import { KOMBU_VISIBILITY_TIMEOUT, WORK_TASK, scaledVisibility, secs } from './harness.js';
+import { otherBrokerFact, type DrillDef } from './drill.js';
+import { KOMBU_VISIBILITY_TIMEOUT, WORK_TASK, effectiveAck, scaledVisibility, secs } from './harness.js';
 
 const DRILL_GRACE = 3;
 const MAX_FACTOR = 2.5;
@@ -35,8 +35,12 @@ export const warmShutdown: DrillDef = {
     const grace = ctx.facts.gracePeriodSeconds;
     const t = await run.broker.transport();
     try {
-      const w = await run.startWorker(t, { concurrency: 1 });
+      // when every task sets its own acks_late, the drill task takes on the riskiest one (acks early: lost on a kill)
+      const own = ctx.facts.taskAckOptions.filter((o) => o.acks_late !== undefined);
+      const modeled = ctx.facts.taskCount > 0 && own.length === ctx.facts.taskCount ? own.find((o) => o.acks_late === false) ?? own[0]! : null;
+      const w = await run.startWorker(t, { concurrency: 1, taskOptions: modeled });
       const conf = run.conf();
+      const ack = effectiveAck(conf, modeled);
       const runTime = ctx.facts.longestRunTime?.value ?? conf?.task_time_limit ?? null;
       const factor = DRILL_GRACE / grace.value;
       const scaled = runTime !== null ? Math.min(runTime * factor, DRILL_GRACE * MAX_FACTOR) : DRILL_GRACE * 2;
@@ -45,6 +49,8 @@ export const warmShutdown: DrillDef = {
         runTime !== null ? `longest run time ${runTime} s (${ctx.facts.longestRunTime?.source ?? 'task_time_limit'})` : 'no task_time_limit or time_limit: a task may run longer than any grace period; drilled with one twice as long',
         `scaled by ${DRILL_GRACE}/${grace.value}: grace ${DRILL_GRACE} s, task ${scaled.toFixed(2)} s`,
         `worker: celery ${conf?.celery}; task_acks_late=${conf?.task_acks_late}, worker_soft_shutdown_timeout=${conf?.worker_soft_shutdown_timeout ?? 'n/a'}`,
+        modeled ? `every task sets its own acks_late: drilled as task ${modeled.task} (${modeled.source}, acks_late=${ack.acksLate})` : `drilled with the app's default acks_late=${ack.acksLate}`,
+        ...otherBrokerFact(ctx),
       ];
       const id = await t.publish({ task: WORK_TASK, args: [scaled] }, { queue: run.queue });
       await run.waitFor(() => run.starts(id).length > 0, 10_000);
@@ -73,7 +79,7 @@ export const warmShutdown: DrillDef = {
       else {
         // the next worker restores what was left unacknowledged once visibility_timeout has passed (scaled down here)
         const next = Date.now();
-        await run.startWorker(t, { concurrency: 1, overrides: scaledVisibility(NEXT_VT), nodename: w.nodename });
+        await run.startWorker(t, { concurrency: 1, overrides: scaledVisibility(NEXT_VT), nodename: w.nodename, taskOptions: modeled });
         const again = await run.waitFor(() => run.starts(id).length > 1, (NEXT_VT + 4) * 1000);
         outcome = again ? 're-queued' : 'lost';
         if (again) requeueMs = Math.round(run.starts(id)[1]!.at * 1000 - next);
@@ -84,7 +90,7 @@ export const warmShutdown: DrillDef = {
       const vt = conf?.app_visibility_timeout ?? KOMBU_VISIBILITY_TIMEOUT;
       if (outcome === 'finished') return { verdict: 'pass', counts, facts, setting, summary: `the task in flight finished within the grace period (${scaled.toFixed(2)} s of ${DRILL_GRACE} s, scaled)` };
       if (outcome === 're-queued') return { verdict: 'pass', counts, facts, setting, summary: `killed at the end of the grace period; re-queued (acks_late) and run again by the next worker — in production only after visibility_timeout (${vt} s), and it runs twice if it had side effects` };
-      return { verdict: 'fail', counts, facts, setting, summary: `the task in flight was lost: killed at the end of the ${grace.value} s grace period${conf?.task_acks_late ? '' : ' after it had been acknowledged on receipt (acks_late off)'}, and never ran again` };
+      return { verdict: 'fail', counts, facts, setting, summary: `the task in flight was lost: killed at the end of the ${grace.value} s grace period${ack.acksLate ? '' : ' after it had been acknowledged on receipt (acks_late off)'}, and never ran again${runTime === null ? ' (no time limit: drilled with a task twice the grace period)' : ''}` };
     } finally {
       await t.close().catch(() => undefined);
     }

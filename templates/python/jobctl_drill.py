@@ -78,6 +78,15 @@ def _report_conf():
     _write("conf " + json.dumps(out, default=str))
 
 
+def _apply_task_options():
+    """JOBCTL_DRILL_TASK_OPTIONS: the acknowledgement options of one of the project's own tasks, which the drill task takes on."""
+    raw = os.environ.get("JOBCTL_DRILL_TASK_OPTIONS")
+    if not raw:
+        return
+    for key, value in json.loads(raw).items():
+        setattr(work, key, value)
+
+
 _APP_BTO = dict(current_app.conf.broker_transport_options or {})
 _apply_overrides()
 _report_conf()
@@ -92,3 +101,6 @@ def work(self, seconds, payload=None):
         time.sleep(seconds)
     _write("end %s %d %.3f" % (self.request.id, os.getpid(), time.time()))
     return payload if payload is not None else seconds
+
+
+_apply_task_options()
