@@ -2,6 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { JobctlCommand } from '../cli/base-command.js';
 import { loadConfig } from '../engine/config.js';
 import { runSmokeTest, type SmokeResult } from '../runtime/smoke.js';
+import type { BrokerKindFlag } from '../runtime/broker.js';
 import { renderSmokeText } from '../runtime/smoke-report.js';
 import { useColor } from '../report/index.js';
 import { smokeToJUnit, writeJUnitFile } from '../report/junit.js';
@@ -26,7 +27,9 @@ export default class SmokeTest extends JobctlCommand {
     pool: Flags.string({ char: 'P', summary: "worker pool (default: the deployed worker command's -P in compose/Procfile/systemd/k8s, else the app's worker_pool, else prefork)", options: ['prefork', 'solo', 'threads', 'gevent', 'eventlet'] }),
     concurrency: Flags.integer({ char: 'c', summary: "worker concurrency (default: the deployed -c / worker_concurrency, capped on a small machine; else 2)", min: 1, max: 1000 }),
     'full-concurrency': Flags.boolean({ summary: 'run the deployed concurrency even above the small-machine cap (4-8 processes, 50 greenlets)' }),
-        broker: Flags.string({ env: 'JOBCTL_BROKER', summary: "use this Redis broker instead of jobctl's own (loopback only unless --allow-remote; or set JOBCTL_BROKER, which keeps the password off the command line)" }),
+        broker: Flags.string({ env: 'JOBCTL_BROKER', summary: "use this Redis or RabbitMQ broker (redis://…, amqp://…) instead of jobctl's own (loopback only unless --allow-remote; or set JOBCTL_BROKER, which keeps the password off the command line)" }),
+    'broker-kind': Flags.string({ summary: "the broker jobctl starts: auto (RabbitMQ when the app's broker is amqp://, else Redis), redis or rabbitmq", options: ['auto', 'redis', 'rabbitmq'], default: 'auto' }),
+    'queue-type': Flags.string({ summary: "RabbitMQ: jobctl's queue type (default: quorum when the app declares quorum queues, else classic)", options: ['classic', 'quorum'] }),
     'allow-remote': Flags.boolean({ summary: 'allow a --broker that is not on this machine' }),
     'allow-shared-broker': Flags.boolean({ summary: 'allow a --broker database that already holds keys (jobctl still touches only its own)' }),
     'ready-timeout': Flags.integer({ summary: 'seconds for the worker to answer its first ping', default: 30, min: 1 }),
@@ -55,6 +58,8 @@ export default class SmokeTest extends JobctlCommand {
         ...(flags.python ? { python: flags.python } : {}),
         ...(flags.pool ? { pool: flags.pool } : {}),
         ...(flags.broker ? { broker: flags.broker } : {}),
+        brokerKind: flags['broker-kind'] as BrokerKindFlag,
+        ...(flags['queue-type'] ? { queueType: flags['queue-type'] as 'classic' | 'quorum' } : {}),
         ...(flags['allow-remote'] ? { allowRemote: true } : {}),
         ...(flags['allow-shared-broker'] ? { allowSharedBroker: true } : {}),
       }));

@@ -10,10 +10,10 @@ import { choosePoolAndConcurrency, deployedEnv, type PoolChoice } from '../runti
 import { requireRuntimeCelery } from '../runtime/celery-support.js';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import { checkBrokerFlag, resolveBroker, type BrokerHandle } from '../runtime/broker.js';
+import { checkBrokerFlag, chooseBrokerKind, openTransport, producerAmqpUrl, resolveBroker, type BrokerHandle, type BrokerKindFlag } from '../runtime/broker.js';
+import { AmqpPublisher } from '../runtime/amqp-transport.js';
 import { findPythonEnv, type PythonEnv } from '../runtime/python-env.js';
 import { inspectApp, type AppSettings } from '../runtime/app-inspect.js';
-import { RedisCeleryTransport } from '../runtime/redis-transport.js';
 import { lastPythonError, randomSuffix, startWorker, type WorkerHandle } from '../runtime/worker.js';
 import { UnavailableError } from '../util/errors.js';
 import { JobctlError } from '../util/errors.js';
@@ -31,6 +31,10 @@ export interface EnvironmentOptions {
   appDir?: string;
   python?: string;
   broker?: string;
+  /** which broker jobctl starts: 'auto' (default) = RabbitMQ when the app's broker is amqp://, else Redis */
+  brokerKind?: BrokerKindFlag;
+  /** RabbitMQ: jobctl's queue type (default: quorum when the app declares quorum queues) */
+  queueType?: 'classic' | 'quorum';
   allowRemote?: boolean;
   allowSharedBroker?: boolean;
   pool?: string;
@@ -83,7 +87,10 @@ export async function startLoadEnvironment(opts: EnvironmentOptions): Promise<Lo
     model, app: deployedFor, settingsPool: settings?.worker_pool, settingsConcurrency: settings?.worker_concurrency,
     ...(opts.pool ? { flagPool: opts.pool } : {}), ...(opts.workerConcurrency !== undefined ? { flagConcurrency: opts.workerConcurrency } : {}), ...(opts.fullConcurrency ? { full: true } : {}),
   });
-  const broker: BrokerHandle = await resolveBroker({ ...(opts.broker ? { broker: opts.broker } : {}), ...(opts.allowRemote ? { allowRemote: true } : {}), ...(opts.allowSharedBroker ? { allowShared: true } : {}) });
+  // on RabbitMQ the results (and the probe's timings) still go through Redis: jobctl's own redis-server
+  const kindChoice = chooseBrokerKind({ flag: opts.brokerKind, broker: opts.broker, appScheme: settings?.broker_scheme });
+  const queueType = kindChoice.kind === 'rabbitmq' ? opts.queueType ?? (settings?.quorum_queues?.length ? 'quorum' : 'classic') : undefined;
+  const broker: BrokerHandle = await resolveBroker({ ...(opts.broker ? { broker: opts.broker } : {}), ...(opts.allowRemote ? { allowRemote: true } : {}), ...(opts.allowSharedBroker ? { allowShared: true } : {}), kind: kindChoice.kind, resultBackend: 'redis' });
   const suffix = randomSuffix();
   const queue = `jobctl-load-${suffix}`;
   const timingChannel = `jobctl-loadprobe-timing-${suffix}`;
@@ -104,9 +111,10 @@ export async function startLoadEnvironment(opts: EnvironmentOptions): Promise<Lo
       queue,
       pool,
       concurrency,
-      secrets: broker.password ? [broker.password] : [],
+      secrets: broker.secrets ?? (broker.password ? [broker.password] : []),
       env: {
         ...baseEnv,
+        ...(queueType ? { JOBCTL_QUEUE_TYPE: queueType } : {}),
         JOBCTL_LOADPROBE_STANDALONE: opts.app ? '0' : '1',
         JOBCTL_LOADPROBE_BROKER: broker.url,
         JOBCTL_LOADPROBE_BACKEND: broker.backendUrl,
@@ -119,7 +127,7 @@ export async function startLoadEnvironment(opts: EnvironmentOptions): Promise<Lo
       loglevel: opts.loglevel ?? 'WARNING',
       extraArgs: ['--include', LOAD_PROBE_MODULE],
     });
-    const transport = await RedisCeleryTransport.open({ brokerUrl: broker.url, backendUrl: broker.backendUrl });
+    const transport = await openTransport(broker);
     try {
       await worker.waitReady(transport, opts.readyTimeoutMs ?? 30_000);
     } finally {
@@ -148,13 +156,14 @@ export async function startLoadEnvironment(opts: EnvironmentOptions): Promise<Lo
     target: {
       failure: failure.then((e) => (stopping ? new Promise<Error>(() => undefined) : e)),
       brokerUrl: broker.url,
+      brokerKind: broker.kind,
       backendUrl: broker.backendUrl,
       queue,
       timingChannel,
       deleteResults: !broker.owned,
       workerPid: w.process.pid,
       environment: {
-        broker: broker.masked,
+        broker: broker.kind === 'rabbitmq' ? `${broker.masked} (RabbitMQ${queueType ? `, ${queueType} queue` : ''}${broker.rabbit ? `, node started in ${broker.rabbit.startupMs} ms` : ''})` : broker.masked,
         backend: maskUrlCredentials(broker.backendUrl),
         queue,
         worker: 'private',
@@ -170,6 +179,13 @@ export async function startLoadEnvironment(opts: EnvironmentOptions): Promise<Lo
 
 /** On a broker jobctl did not start: remove only what this run created (its queue and binding). */
 async function cleanupExternal(broker: BrokerHandle, queue: string, worker: WorkerHandle | undefined): Promise<void> {
+  if (broker.kind === 'rabbitmq') {
+    // the worker's pidbox queue is auto-deleted with it; Celery's shared objects are handled by broker.stop()
+    const p = await AmqpPublisher.open(producerAmqpUrl(broker.url)).catch(() => null);
+    await p?.deleteOwnQueue(queue).catch(() => undefined);
+    await p?.close();
+    return;
+  }
   const c = new Redis(broker.url, { lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 1, retryStrategy: () => null });
   c.on('error', () => undefined);
   try {

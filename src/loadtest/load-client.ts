@@ -8,6 +8,8 @@
 // GET pass when the run drains (covers a PUBLISH missed while subscribing; protocol.md §9.2).
 import { Redis } from 'ioredis';
 import { buildEnvelope, buildTaskMessage, priorityQueueKey } from '../runtime/protocol.js';
+import { AmqpPublisher } from '../runtime/amqp-transport.js';
+import { producerAmqpUrl } from '../runtime/broker.js';
 import { UnavailableError } from '../util/errors.js';
 import { maskUrlCredentials } from '../util/mask.js';
 
@@ -35,6 +37,8 @@ export interface TimingEvent {
 
 export interface LoadClientOptions {
   brokerUrl: string;
+  /** 'rabbitmq': tasks are published over AMQP (results and timings still come through Redis) */
+  brokerKind?: 'redis' | 'rabbitmq';
   backendUrl: string;
   /** channel the probe module publishes batches of `[id, started, finished, pid, state]` on; null = no timing */
   timingChannel: string | null;
@@ -64,13 +68,14 @@ export function excTypeOf(result: unknown): string | undefined {
 }
 
 export class LoadClient {
-  private readonly broker: Redis;
+  private readonly broker: Redis | null;
+  private amqp: AmqpPublisher | null = null;
   private readonly backend: Redis;
   private readonly sub: Redis;
   private closing = false;
 
   private constructor(private readonly opts: LoadClientOptions) {
-    this.broker = connect(opts.brokerUrl);
+    this.broker = opts.brokerKind === 'rabbitmq' ? null : connect(opts.brokerUrl);
     this.backend = connect(opts.backendUrl);
     this.sub = connect(opts.backendUrl);
   }
@@ -78,7 +83,8 @@ export class LoadClient {
   static async open(opts: LoadClientOptions): Promise<LoadClient> {
     const c = new LoadClient(opts);
     try {
-      await Promise.all([c.broker.connect(), c.backend.connect(), c.sub.connect()]);
+      await Promise.all([c.broker?.connect(), c.backend.connect(), c.sub.connect()]);
+      if (opts.brokerKind === 'rabbitmq') c.amqp = await AmqpPublisher.open(producerAmqpUrl(opts.brokerUrl), () => { if (!c.closing) opts.onConnectionLost?.(); });
     } catch (err) {
       c.close();
       throw new UnavailableError(`broker ${maskUrlCredentials(opts.brokerUrl)} is not reachable (${(err as Error).message}); start it or pass a reachable --broker`, { cause: err });
@@ -123,9 +129,10 @@ export class LoadClient {
 
   /** Publish one task (LPUSH on the queue's priority key, exchange '' as Celery does). */
   publish(id: string, task: string, args: unknown[], kwargs: Record<string, unknown>, queue: string): Promise<unknown> {
+    if (this.amqp) return this.amqp.publish({ task, args, kwargs, id }, queue);
     const msg = buildTaskMessage({ task, args, kwargs, id });
     const env = buildEnvelope({ headers: { ...msg.headers }, body: msg.body, exchange: '', routingKey: queue, priority: 0, correlationId: id, replyTo: '' });
-    return this.broker.lpush(priorityQueueKey(queue, 0), JSON.stringify(env));
+    return this.broker!.lpush(priorityQueueKey(queue, 0), JSON.stringify(env));
   }
 
   /** Delete one of jobctl's own result keys (on a broker jobctl did not start, results are not left behind). */
@@ -135,8 +142,9 @@ export class LoadClient {
 
   /** LLEN of the queue and its priority sub-queues (kombu PRIORITY_STEPS 0,3,6,9; an absent key is 0). */
   async queueDepth(queue: string): Promise<number> {
+    if (this.amqp) return (await this.amqp.queueDepth(queue)) ?? 0;
     const keys = [0, 3, 6, 9].map((p) => priorityQueueKey(queue, p));
-    const lens = await Promise.all(keys.map((k) => this.broker.llen(k)));
+    const lens = await Promise.all(keys.map((k) => this.broker!.llen(k)));
     return lens.reduce((a, b) => a + b, 0);
   }
 
@@ -167,6 +175,7 @@ export class LoadClient {
     // messages still buffered on the subscriber must not reach the callbacks after the run ended
     this.sub.removeAllListeners('pmessage');
     this.sub.removeAllListeners('message');
-    for (const c of [this.broker, this.backend, this.sub]) c.disconnect();
+    for (const c of [this.broker, this.backend, this.sub]) c?.disconnect();
+    void this.amqp?.close();
   }
 }

@@ -15,6 +15,8 @@ export type LoadShape =
 
 export interface LoadTarget {
   brokerUrl: string;
+  /** 'rabbitmq': publish over AMQP (results and timings through the Redis backend) */
+  brokerKind?: 'redis' | 'rabbitmq';
   backendUrl: string;
   queue: string;
   /** channel of the jobctl_loadprobe timing messages; null when the probe module is not loaded */
@@ -159,6 +161,7 @@ export async function runLoadTest(target: LoadTarget, opts: LoadTestOptions): Pr
   };
   const client = await LoadClient.open({
     brokerUrl: target.brokerUrl,
+    ...(target.brokerKind ? { brokerKind: target.brokerKind } : {}),
     backendUrl: target.backendUrl,
     timingChannel: target.timingChannel,
     onResult,

@@ -21,6 +21,8 @@ export interface AppSettings {
   worker_concurrency: unknown;
   broker_scheme: string | null;
   backend_scheme: string | null;
+  /** queues the app declares as quorum queues (task_default_queue_type / task_queues x-queue-type) */
+  quorum_queues?: string[];
   global_keyprefix: unknown;
   result_global_keyprefix: unknown;
   priority_steps: unknown;

@@ -5,12 +5,12 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { buildEnvelope, buildTaskMessage, decodeEnvelopeBody, priorityQueueKey, type TaskCall, type TaskResult } from './protocol.js';
-import { FINAL_STATES, type CallOptions, type CeleryTransport, type ControlOptions, type ControlReplies, type PublishOptions } from './transport.js';
+import { RedisResultReader, redisClient as connect } from './redis-results.js';
+import { type CallOptions, type CeleryTransport, type ControlOptions, type ControlReplies, type PublishOptions } from './transport.js';
 import { UnavailableError } from '../util/errors.js';
 import { maskUrlCredentials } from '../util/mask.js';
 
 const SEP = '\x06\x16';
-const RESULT_PREFIX = 'celery-task-meta-';
 
 export interface RedisTransportOptions {
   brokerUrl: string;
@@ -27,25 +27,12 @@ function dbOf(url: string): number {
   return m ? Number(m[1]) : 0;
 }
 
-function connect(url: string, timeoutMs: number): Redis {
-  return new Redis(url, {
-    lazyConnect: true,
-    connectTimeout: timeoutMs,
-    maxRetriesPerRequest: 1,
-    // fail fast instead of reconnecting forever: jobctl reports the broker as unavailable
-    retryStrategy: () => null,
-    enableOfflineQueue: true,
-  });
-}
-
 export class RedisCeleryTransport implements CeleryTransport {
   private readonly broker: Redis;
   private readonly backend: Redis;
   private readonly sub: Redis;
   private readonly db: number;
-  private readonly waiters = new Map<string, (r: TaskResult | null) => void>();
-  private readonly deleteResults: boolean;
-  private subscribed = false;
+  private readonly results: RedisResultReader;
   /** ids of every task this transport published: their result keys are jobctl's own */
   private readonly published = new Set<string>();
 
@@ -55,8 +42,7 @@ export class RedisCeleryTransport implements CeleryTransport {
     this.backend = connect(opts.backendUrl, t);
     this.sub = connect(opts.backendUrl, t);
     this.db = dbOf(opts.brokerUrl);
-    this.deleteResults = opts.deleteResults ?? true;
-    for (const c of [this.broker, this.backend, this.sub]) c.on('error', () => { /* surfaced through command rejections */ });
+    this.results = new RedisResultReader(this.backend, this.sub, opts.deleteResults ?? true);
   }
 
   static async open(opts: RedisTransportOptions): Promise<RedisCeleryTransport> {
@@ -69,17 +55,7 @@ export class RedisCeleryTransport implements CeleryTransport {
       throw new UnavailableError(`broker ${maskUrlCredentials(opts.brokerUrl)} is not reachable (${(err as Error).message}); start it or pass a reachable --broker`, { cause: err });
     }
     // One PSUBSCRIBE for every result: Redis pub/sub ignores the DB number (protocol.md §3).
-    t.sub.on('pmessage', (_pattern: string, channel: string, message: string) => {
-      const id = channel.slice(RESULT_PREFIX.length);
-      const waiter = t.waiters.get(id);
-      if (!waiter) return;
-      try {
-        const r = JSON.parse(message) as TaskResult;
-        if (FINAL_STATES.has(r.status)) waiter(r);
-      } catch { /* not a Celery result */ }
-    });
-    await t.sub.psubscribe(`${RESULT_PREFIX}*`);
-    t.subscribed = true;
+    await t.results.subscribe();
     return t;
   }
 
@@ -101,33 +77,7 @@ export class RedisCeleryTransport implements CeleryTransport {
   }
 
   waitResult(id: string, timeoutMs: number): Promise<TaskResult | null> {
-    return new Promise<TaskResult | null>((resolve) => {
-      let done = false;
-      const finish = (r: TaskResult | null): void => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        clearInterval(poll);
-        this.waiters.delete(id);
-        if (r && this.deleteResults) this.backend.del(`${RESULT_PREFIX}${id}`).catch(() => undefined);
-        resolve(r);
-      };
-      this.waiters.set(id, finish);
-      // A slow GET poll covers a PUBLISH missed while (re)subscribing (protocol.md §9.2).
-      const poll = setInterval(() => { void this.getFinal(id).then((r) => { if (r) finish(r); }); }, 1000);
-      const timer = setTimeout(() => { void this.getFinal(id).then(finish, () => finish(null)); }, timeoutMs);
-    });
-  }
-
-  private async getFinal(id: string): Promise<TaskResult | null> {
-    const raw = await this.backend.get(`${RESULT_PREFIX}${id}`).catch(() => null);
-    if (!raw) return null;
-    try {
-      const r = JSON.parse(raw) as TaskResult;
-      return FINAL_STATES.has(r.status) ? r : null;
-    } catch {
-      return null;
-    }
+    return this.results.waitResult(id, timeoutMs);
   }
 
   async control(method: string, args: Record<string, unknown>, opts: ControlOptions): Promise<ControlReplies> {
@@ -172,8 +122,7 @@ export class RedisCeleryTransport implements CeleryTransport {
     if (!queue.startsWith('jobctl.')) throw new Error(`refusing to delete ${queue}: not a jobctl queue`);
     await this.broker.del(queue, ...[3, 6, 9].map((p) => `${queue}${SEP}${p}`), `_kombu.binding.${queue}`, `_kombu.binding_permanent.${queue}`);
     // the results of the tasks jobctl sent (a timed-out or revoked probe leaves one behind), by id
-    const ids = [...this.published];
-    for (let i = 0; i < ids.length; i += 500) await this.backend.del(...ids.slice(i, i + 500).map((id) => `${RESULT_PREFIX}${id}`));
+    await this.results.deleteResultsOf([...this.published]);
     if (nodename) await this.broker.srem('_kombu.binding.celery.pidbox', `${SEP}${SEP}${nodename}.celery.pidbox`);
     let cursor = '0';
     do {
@@ -202,8 +151,7 @@ export class RedisCeleryTransport implements CeleryTransport {
   }
 
   async close(): Promise<void> {
-    for (const w of [...this.waiters.values()]) w(null);
-    if (this.subscribed) await this.sub.punsubscribe().catch(() => undefined);
+    await this.results.close();
     for (const c of [this.broker, this.backend, this.sub]) c.disconnect();
   }
 }

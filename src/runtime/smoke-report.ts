@@ -8,7 +8,7 @@ export function renderSmokeText(r: SmokeResult, opts: { color: boolean }): strin
   const lines: string[] = [];
   lines.push(c.bold(`jobctl smoke-test: ${r.app}`));
   lines.push(`  celery ${r.celeryVersion}${r.kombuVersion ? ` (kombu ${r.kombuVersion})` : ''}, python ${r.python.version} (${r.python.path}, from ${r.python.source})`);
-  lines.push(`  broker ${r.broker.url}${r.broker.owned ? " (jobctl's own redis-server, stopped afterwards)" : ''}; queue ${r.queue}; pool ${r.pool} -c ${r.concurrency} ${r.poolChoice ? ` (pool from ${r.poolChoice.poolSource}, concurrency from ${r.poolChoice.concurrencySource})` : ''}`);
+  lines.push(`  broker ${r.broker.url}${r.broker.owned ? ` (jobctl's own ${r.broker.kind === 'rabbitmq' ? 'RabbitMQ node' : 'redis-server'}, stopped afterwards)` : ''}; queue ${r.queue}${r.broker.queueType ? ` (${r.broker.queueType})` : ''}; pool ${r.pool} -c ${r.concurrency} ${r.poolChoice ? ` (pool from ${r.poolChoice.poolSource}, concurrency from ${r.poolChoice.concurrencySource})` : ''}`);
   lines.push('');
   for (const ch of r.checks) {
     const req = ch.required ? '' : c.dim(' (informational)');

@@ -12,9 +12,9 @@ import type { ProjectModel } from '../model/types.js';
 import { JobctlError } from '../util/errors.js';
 import { findPythonEnv, type PythonEnv } from './python-env.js';
 import { inspectApp, type AppSettings } from './app-inspect.js';
-import { checkBrokerFlag, resolveBroker, type BrokerHandle } from './broker.js';
-import { brokerAnswers, deleteOwnKeys } from './broker-guard.js';
-import { RedisCeleryTransport } from './redis-transport.js';
+import { brokerStillAnswers, checkBrokerFlag, chooseBrokerKind, openTransport, resolveBroker, type BrokerHandle, type BrokerKindFlag } from './broker.js';
+import { deleteOwnKeys } from './broker-guard.js';
+import type { CeleryTransport } from './transport.js';
 import { startWorker, randomSuffix, type WorkerHandle, scrub, cliBrokerEnv } from './worker.js';
 import { readException, type TaskCall, type TaskResult } from './protocol.js';
 import { readSmokeTasks, type SmokeTaskSpec } from './smoke-config.js';
@@ -53,7 +53,7 @@ export interface SmokeResult {
   concurrency: number;
   /** where pool and concurrency came from (deploy file:line, flag, app setting, default) and any cap */
   poolChoice?: PoolChoice;
-  broker: { url: string; owned: boolean; kind: 'redis' };
+  broker: { url: string; owned: boolean; kind: 'redis' | 'rabbitmq'; queueType?: 'classic' | 'quorum'; resultBackend?: 'redis' | 'rpc'; startupMs?: number };
   queue: string;
   nodename: string;
   serializer: { task: string; result: string; accept: string[] };
@@ -82,6 +82,10 @@ export interface SmokeOptions {
   /** 'current'/'target' under verify: named in failures */
   side?: string;
   broker?: string;
+  /** which broker jobctl starts: 'auto' (default) = RabbitMQ when the app's broker is amqp://, else Redis */
+  brokerKind?: BrokerKindFlag;
+  /** RabbitMQ: jobctl's queue type (default: quorum when the app declares quorum queues) */
+  queueType?: 'classic' | 'quorum';
   allowRemote?: boolean;
   /** run on a --broker database that holds other keys (jobctl's worker still uses its own unacked keys) */
   allowSharedBroker?: boolean;
@@ -145,7 +149,7 @@ function lastLogLine(logs: string): string {
 }
 
 /** Poll `stats` until the prefork pool lists `size` live processes again. */
-async function waitForFullPool(t: RedisCeleryTransport, nodename: string, size: number, timeoutMs: number): Promise<boolean> {
+async function waitForFullPool(t: CeleryTransport, nodename: string, size: number, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const replies = await t.control('stats', {}, { destination: [nodename], timeoutMs: 1000 }).catch(() => ({} as Record<string, unknown>));
@@ -199,7 +203,10 @@ export async function runSmokeTest(opts: SmokeOptions): Promise<SmokeResult> {
   }
   if (settings.task_serializer !== 'json') warnings.push(`the app's task_serializer is '${settings.task_serializer}'; jobctl publishes JSON (accepted by this app), so the echo check exercises JSON, not '${settings.task_serializer}'`);
   if (settings.global_keyprefix || settings.result_global_keyprefix) warnings.push('the app sets global_keyprefix; jobctl\'s producer does not apply it yet, so the worker is started with jobctl\'s broker URL but keeps the prefix from your transport options (results may not be found)');
-  if (settings.broker_scheme && !settings.broker_scheme.startsWith('redis')) warnings.push(`the app's own broker is ${settings.broker_scheme}://; the smoke test runs it on Redis (jobctl's broker), so transport-specific behaviour is not covered`);
+  const kindChoice = chooseBrokerKind({ flag: opts.brokerKind, broker: opts.broker, appScheme: settings.broker_scheme });
+  if (kindChoice.note) warnings.push(kindChoice.note);
+  const queueType = kindChoice.kind === 'rabbitmq' ? opts.queueType ?? (settings.quorum_queues?.length ? 'quorum' : 'classic') : undefined;
+  const resultBackend = kindChoice.kind === 'rabbitmq' ? (settings.backend_scheme === 'rpc' ? 'rpc' as const : 'redis' as const) : undefined;
 
   const poolChoice = choosePoolAndConcurrency({
     model, app, settingsPool: settings.worker_pool, settingsConcurrency: settings.worker_concurrency,
@@ -208,11 +215,11 @@ export async function runSmokeTest(opts: SmokeOptions): Promise<SmokeResult> {
   const { pool, concurrency } = poolChoice;
   if (poolChoice.note) warnings.push(poolChoice.note);
   const taskTimeoutMs = opts.taskTimeoutMs ?? 15_000;
-  const broker: BrokerHandle = await resolveBroker({ ...(opts.broker ? { broker: opts.broker } : {}), ...(opts.allowRemote ? { allowRemote: true } : {}), ...(opts.allowSharedBroker ? { allowShared: true } : {}) });
+  const broker: BrokerHandle = await resolveBroker({ ...(opts.broker ? { broker: opts.broker } : {}), ...(opts.allowRemote ? { allowRemote: true } : {}), ...(opts.allowSharedBroker ? { allowShared: true } : {}), kind: kindChoice.kind, ...(resultBackend ? { resultBackend } : {}) });
   const queue = `jobctl.smoke.${randomSuffix()}`;
   const checks: SmokeCheck[] = [];
   let worker: WorkerHandle | null = null;
-  let transport: RedisCeleryTransport | null = null;
+  let transport: (CeleryTransport & { deleteOwnQueue(queue: string, nodename?: string): Promise<void> }) | null = null;
   let interrupted = false;
   let workerGone = false;
   /** the broker stopped answering during the checks: exit 3 (unavailable), not a failed check */
@@ -221,7 +228,7 @@ export async function runSmokeTest(opts: SmokeOptions): Promise<SmokeResult> {
   let workerKilled = false;
   const onAbort = (): void => { interrupted = true; void worker?.stop(1000); };
   opts.signal?.addEventListener('abort', onAbort, { once: true });
-  const secrets = broker.password ? [broker.password] : [];
+  const secrets = broker.secrets ?? (broker.password ? [broker.password] : []);
   let workerLogErrors: RunLogError[] = [];
 
   const result = (): SmokeResult => {
@@ -241,7 +248,7 @@ export async function runSmokeTest(opts: SmokeOptions): Promise<SmokeResult> {
       pool,
       concurrency,
       poolChoice,
-      broker: { url: broker.masked, owned: broker.owned, kind: broker.kind },
+      broker: { url: broker.masked, owned: broker.owned, kind: broker.kind, ...(queueType ? { queueType } : {}), ...(resultBackend ? { resultBackend } : {}), ...(broker.rabbit ? { startupMs: broker.rabbit.startupMs } : {}) },
       queue,
       nodename: worker?.nodename ?? '',
       serializer: { task: settings.task_serializer, result: settings.result_serializer, accept: settings.accept_content },
@@ -255,9 +262,10 @@ export async function runSmokeTest(opts: SmokeOptions): Promise<SmokeResult> {
 
   try {
     if (opts.signal?.aborted) { interrupted = true; return result(); }
-    transport = await RedisCeleryTransport.open({ brokerUrl: broker.url, backendUrl: broker.backendUrl });
+    transport = await openTransport(broker);
     const t = transport;
-    worker = startWorker({ python: pyEnv.python, app, root: appDir, brokerUrl: broker.url, backendUrl: broker.backendUrl, queue, pool, concurrency, secrets, env, projectRoot: root, ...(opts.side ? { side: opts.side } : {}) });
+    const workerEnv = queueType ? { ...env, JOBCTL_QUEUE_TYPE: queueType } : env;
+    worker = startWorker({ python: pyEnv.python, app, root: appDir, brokerUrl: broker.url, backendUrl: broker.backendUrl, queue, pool, concurrency, secrets, env: workerEnv, projectRoot: root, ...(opts.side ? { side: opts.side } : {}) });
     const w = worker;
     // --- readiness: the worker's own pidbox reply (throws UnavailableError -> exit 3)
     const ready = await w.waitReady(t, opts.readyTimeoutMs ?? 30_000).catch((err: unknown) => {
@@ -265,7 +273,7 @@ export async function runSmokeTest(opts: SmokeOptions): Promise<SmokeResult> {
       throw err;
     });
     if (!ready) return result();
-    checks.push({ id: 'worker-ready', title: 'worker starts and answers a ping', status: 'pass', required: true, durationMs: Math.round(ready.ms), evidence: `${w.nodename} answered ${JSON.stringify(ready.reply)} after ${Math.round(ready.ms)} ms (pool ${pool} from ${poolChoice.poolSource}, concurrency ${concurrency} from ${poolChoice.concurrencySource})` });
+    checks.push({ id: 'worker-ready', title: 'worker starts and answers a ping', status: 'pass', required: true, durationMs: Math.round(ready.ms), evidence: `${w.nodename} answered ${JSON.stringify(ready.reply)} after ${Math.round(ready.ms)} ms (pool ${pool} from ${poolChoice.poolSource}, concurrency ${concurrency} from ${poolChoice.concurrencySource}${broker.kind === 'rabbitmq' ? `; RabbitMQ ${queueType} queue, results over ${resultBackend === 'rpc' ? 'the RPC backend (reply-to queue)' : 'Redis'}${broker.rabbit ? `, node started in ${broker.rabbit.startupMs} ms` : ''}` : ''})` });
 
     const call = async (c: TaskCall, timeoutMs = taskTimeoutMs): Promise<{ result: TaskResult | null; elapsedMs: number; id: string }> => {
       const r = await Promise.race([t.call(c, { queue, timeoutMs }), w.exited.then(() => null)]);
@@ -442,7 +450,7 @@ export async function runSmokeTest(opts: SmokeOptions): Promise<SmokeResult> {
         } catch (err) {
           if (err instanceof CheckSkipped) { record('skip', err.message); task.skip(`${d.title}: ${err.message}`); return; }
           let msg = err instanceof CheckFailed ? err.message : `error: ${(err as Error).message}`;
-          if (!interrupted && !(await brokerAnswers(broker.url))) {
+          if (!interrupted && !(await brokerStillAnswers(broker))) {
             brokerLost = true;
             msg = `the broker ${broker.masked} stopped answering during this check (${msg})`;
             warnings.push(`lost the connection to the broker ${broker.masked} during the smoke test; is it still running? (exit 3: the checks after it were not run)`);
@@ -476,7 +484,7 @@ export async function runSmokeTest(opts: SmokeOptions): Promise<SmokeResult> {
         }
         if (checks.length > 0) {
           const raw = worker.rawLogs();
-          const leaked = broker.password ? raw.includes(broker.password) : false;
+          const leaked = secrets.some((s) => raw.includes(s));
           checks.push({
             id: 'password-not-in-logs', title: 'broker password never appears in the worker logs', required: true, durationMs: 0,
             status: broker.password ? (leaked ? 'fail' : 'pass') : 'skip',
@@ -498,7 +506,7 @@ export async function runSmokeTest(opts: SmokeOptions): Promise<SmokeResult> {
       await worker?.stop(1000).catch(() => undefined);
       if (transport && !broker.owned) await transport.deleteOwnQueue(queue, worker?.nodename).catch(() => undefined);
       await transport?.close().catch(() => undefined);
-      if (worker && !broker.owned) await deleteOwnKeys(broker.url, worker.ownKeys).catch(() => undefined);
+      if (worker && !broker.owned && broker.kind === 'redis') await deleteOwnKeys(broker.url, worker.ownKeys).catch(() => undefined);
       await broker.stop().catch(() => undefined);
     }
   }

@@ -36,6 +36,18 @@ def main():
         except TypeError:
             return repr(value)
 
+    def quorum_queues():
+        # the queue type the app's workers consume: task_default_queue_type (Celery >= 5.5) or a
+        # task_queues entry with x-queue-type=quorum (any version)
+        found = []
+        if conf.get("task_default_queue_type") == "quorum":
+            found.append(conf.task_default_queue)
+        for q in conf.task_queues or []:
+            args = getattr(q, "queue_arguments", None) or {}
+            if args.get("x-queue-type") == "quorum":
+                found.append(getattr(q, "name", str(q)))
+        return sorted(set(found))
+
     bto = conf.broker_transport_options or {}
     rbto = conf.get("result_backend_transport_options") or {}
     tasks = sorted(name for name in app.tasks.keys())
@@ -51,6 +63,7 @@ def main():
         "worker_concurrency": plain(conf.worker_concurrency),
         "broker_scheme": scheme(conf.broker_url),
         "backend_scheme": scheme(conf.result_backend),
+        "quorum_queues": quorum_queues(),
         "global_keyprefix": plain(bto.get("global_keyprefix")),
         "result_global_keyprefix": plain(rbto.get("global_keyprefix")),
         "priority_steps": plain(bto.get("priority_steps")),

@@ -30,3 +30,17 @@ if _prefix:
         _kombu_redis = None
     if _kombu_redis is not None and hasattr(_kombu_redis.Channel, "sweep_bindings"):
         _kombu_redis.Channel.sweep_bindings = lambda self, limit=100: 0
+
+# RabbitMQ: jobctl's queue as the queue type the app's own workers consume (JOBCTL_QUEUE_TYPE=quorum),
+# declared by the worker itself. A `-Q` name the app does not define is created as a classic queue
+# (task_create_missing_queue_type, Celery >= 5.5; always classic before). --include modules are
+# imported after the worker selected its queues (celery/worker/worker.py setup_instance:
+# setup_queues, then setup_includes), so the queue is replaced in the selection too (select_add),
+# and in app.amqp.queues, which the worker's own retries declare from.
+_queue_type = os.environ.get("JOBCTL_QUEUE_TYPE")
+_queue_name = os.environ.get("JOBCTL_QUEUE")
+if _queue_type in ("quorum", "classic") and _queue_name:
+    from kombu import Exchange, Queue
+
+    _args = {"x-queue-type": _queue_type}
+    current_app.amqp.queues.select_add(Queue(_queue_name, Exchange(_queue_name, type="direct"), routing_key=_queue_name, queue_arguments=_args))
