@@ -3,7 +3,7 @@
 // for: published = succeeded + failed + lost, with `lost` what those settings promise (AOF: none;
 // RDB snapshots or nothing: whatever was queued since the last snapshot).
 import { RedisDrillBroker } from './broker.js';
-import { redisOnly, type DrillDef } from './drill.js';
+import { openDrillBroker, redisOnly, type DrillDef } from './drill.js';
 import { KOMBU_VISIBILITY_TIMEOUT, WORK_TASK, secs } from './harness.js';
 
 /** task ids of ours in a kombu unacked hash (values are JSON [message, exchange, routing_key]) */
@@ -38,11 +38,16 @@ const SOURCES = [
 export const brokerRestart: DrillDef = {
   id: 'broker-restart',
   title: 'broker restart mid-load (crash, then back with the project\'s persistence)',
-  brokers: ['redis'],
-  notApplicable: redisOnly('a RabbitMQ restart drill is not available yet (only Redis persistence is drilled)'),
+  brokers: ['redis', 'amqp'],
+  notApplicable: (ctx) => ctx.brokerKind === 'rabbitmq' ? null : redisOnly('rabbitmq-server is not installed here, so its restart cannot be drilled (install it to drill the app on RabbitMQ)')(ctx),
   budgetMs: 45_000,
-  broker: (ctx) => RedisDrillBroker.open({ directives: ctx.facts.redisDirectives.value }),
-  setting: (ctx) => ({
+  broker: (ctx) => openDrillBroker(ctx, ctx.facts.redisDirectives.value),
+  setting: (ctx) => ctx.brokerKind === 'rabbitmq' ? {
+    name: 'durable queues, persistent delivery (task_default_delivery_mode), broker_connection_retry',
+    value: "Celery's defaults unless the app changes them",
+    fix: 'keep queues durable and task_default_delivery_mode persistent (the defaults), and broker_connection_retry on so the worker reconnects',
+    sources: ['RabbitMQ docs, Reliability Guide: https://www.rabbitmq.com/docs/reliability', ...SOURCES.slice(1)],
+  } : ({
     name: 'redis appendonly / save',
     value: `appendonly ${ctx.facts.appendonly.value ? 'yes' : 'no'} (${ctx.facts.appendonly.source}); save "${ctx.facts.save.value}"`,
     fix: 'appendonly yes (appendfsync everysec) on a persistent volume keeps queued tasks across a Redis crash; keep broker_connection_retry on (the default) so the worker reconnects',
@@ -50,7 +55,11 @@ export const brokerRestart: DrillDef = {
   }),
   async run(run) {
     const { ctx, broker, timeline } = run;
-    const facts = [
+    const rabbit = broker.kind === 'amqp';
+    const facts = rabbit ? [
+      `broker: ${broker.describe()}`,
+      'the RabbitMQ node is SIGKILLed (a crash) and started again on the same data: durable queues and persistent messages promise no loss of what the broker accepted; messages a worker held unacknowledged go back to the queue when its connection closes',
+    ] : [
       `broker started with the project's settings: ${broker.describe()} (${ctx.facts.redisDirectives.source})`,
       `persistence: appendonly ${ctx.facts.appendonly.value ? 'yes' : 'no'} (${ctx.facts.appendonly.source}); save "${ctx.facts.save.value}" (${ctx.facts.save.source})`,
       'the broker is SIGKILLed (a crash: OOM killer, node loss, a container killed after its grace period); a graceful SHUTDOWN would first write an RDB snapshot when save points are set',
@@ -70,11 +79,11 @@ export const brokerRestart: DrillDef = {
       await broker.crash();
       const crashAt = Date.now();
       const startedBefore = new Set(run.starts().filter((e) => idSet.has(e.id)).map((e) => e.id));
-      timeline.add(`redis-server killed (SIGKILL) with ${queuedAtCrash} task(s) queued and ${startedBefore.size} started`);
+      timeline.add(`${rabbit ? 'the RabbitMQ node' : 'redis-server'} killed (SIGKILL) with ${queuedAtCrash} task(s) queued and ${startedBefore.size} started`);
       await run.sleep(DOWN_MS);
       await broker.start();
       const upAt = Date.now();
-      timeline.add(`redis-server started again (down ${secs(upAt - crashAt)})`);
+      timeline.add(`${rabbit ? 'the RabbitMQ node' : 'redis-server'} started again (down ${secs(upAt - crashAt)})`);
       const queuedAfter = (await broker.queueDepth(run.queue)) ?? 0;
       timeline.add(`${queuedAfter} task(s) in the queue after the restart`);
       // a fresh task proves consumption resumed, whatever survived the restart
@@ -89,29 +98,34 @@ export const brokerRestart: DrillDef = {
       const succeeded = new Set(run.ends().filter((e) => idSet.has(e.id)).map((e) => e.id)).size;
       const interrupted = [...started].filter((id) => run.ends(id).length === 0).length;
       // prefetched but not started when the connection died: left in kombu's unacked hash (restored only once visibility_timeout has passed)
-      const held = await unackedTaskIds(run.broker as RedisDrillBroker, w.ownKeys[0]!, idSet);
-      const lost = TASKS - started.size - held.size;
+      const held = run.broker instanceof RedisDrillBroker ? await unackedTaskIds(run.broker, w.ownKeys[0]!, idSet) : new Set<string>();
+      // still waiting in the queue at the end (a worker that never came back leaves them there): not lost
+      const finalDepth = (await broker.queueDepth(run.queue)) ?? 0;
+      const stillQueued = Math.max(0, finalDepth - (run.starts(probe).length ? 0 : 1));
+      const lost = Math.max(0, TASKS - started.size - held.size - stillQueued);
       if (held.size) timeline.add(`${held.size} prefetched task(s) left in the unacked hash: restored to the queue only after visibility_timeout (${conf?.app_visibility_timeout ?? KOMBU_VISIBILITY_TIMEOUT} s)`);
       const duplicates = run.starts().filter((e) => idSet.has(e.id)).length - started.size;
-      timeline.add(`accounted: ${succeeded} succeeded, ${interrupted} started but never finished, ${held.size} delayed (unacked), ${lost} lost, ${duplicates} duplicate run(s)`);
-      const counts = { published: TASKS, succeeded, failed: interrupted, delayed_unacked: held.size, lost, duplicates, queued_at_crash: queuedAtCrash, queued_after_restart: queuedAfter, resume_ms: resumeMs ?? -1 };
+      timeline.add(`accounted: ${succeeded} succeeded, ${interrupted} started but never finished, ${held.size} delayed (unacked), ${stillQueued} still queued, ${lost} lost, ${duplicates} duplicate run(s)`);
+      const counts = { published: TASKS, succeeded, failed: interrupted, delayed_unacked: held.size, still_queued: stillQueued, lost, duplicates, queued_at_crash: queuedAtCrash, queued_after_restart: queuedAfter, resume_ms: resumeMs ?? -1 };
       const setting = brokerRestart.setting(ctx);
       if (!resumed) {
-        const exited = run.starts(probe).length === 0;
+        const exited = w.process.hasExited();
         return {
           verdict: 'fail', counts, facts,
-          summary: `the worker did not consume again within ${secs(RESUME_BOUND_MS)} of the broker coming back${exited ? '' : ''}`,
+          summary: `the worker did not consume again within ${secs(RESUME_BOUND_MS)} of the broker coming back (${stillQueued} task(s) waiting in the queue, ${lost} lost)${exited ? '; the worker process exited' : '; the worker process is still running but not consuming'}`,
           setting: { ...setting, name: 'broker_connection_retry / broker_connection_max_retries', value: conf ? `broker_connection_retry=${conf.broker_connection_retry}` : 'unknown', fix: 'keep broker_connection_retry=True and broker_connection_max_retries=None or a large number, so the worker reconnects after a broker restart' },
         };
       }
-      const promise = ctx.facts.appendonly.value ? 0 : null;
+      const promise = rabbit || ctx.facts.appendonly.value ? 0 : null;
       if (promise === 0 && lost + interrupted > 0) {
-        return { verdict: 'fail', counts, facts, setting, summary: `appendonly yes promises no loss on a crash, but ${lost + interrupted} of ${TASKS} tasks were lost` };
+        return { verdict: 'fail', counts, facts, setting, summary: `${rabbit ? 'durable queues with persistent messages promise' : 'appendonly yes promises'} no loss on a crash, but ${lost + interrupted} of ${TASKS} tasks were lost` };
       }
       const cost = lost + interrupted;
       return {
         verdict: 'pass', counts, facts, setting,
-        summary: ctx.facts.appendonly.value
+        summary: rabbit
+          ? `resumed ${secs(resumeMs!)} after the restart; all ${TASKS} tasks accounted for (${succeeded} succeeded${duplicates ? `, ${duplicates} ran twice (redelivered after the restart)` : ''})`
+          : ctx.facts.appendonly.value
           ? `resumed ${secs(resumeMs!)} after the restart; all ${TASKS} tasks accounted for (AOF kept the ${queuedAtCrash} queued)${held.size ? `; ${held.size} prefetched task(s) wait in the unacked hash until visibility_timeout (${conf?.app_visibility_timeout ?? KOMBU_VISIBILITY_TIMEOUT} s) has passed` : ''}`
           : `resumed ${secs(resumeMs!)} after the restart; the crash cost ${cost} of ${TASKS} tasks (without AOF everything queued since the last RDB snapshot is gone)`,
       };

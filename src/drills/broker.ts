@@ -20,6 +20,10 @@ export interface DrillBroker {
   url: string;
   backendUrl: string;
   password: string;
+  /** every secret of the broker (and its result store), scrubbed from worker logs */
+  secrets: string[];
+  /** a client of the result store (Redis db 1) */
+  resultClient(): Redis;
   /** what the broker was started with, for the evidence (no secrets) */
   describe(): string;
   /** SIGKILL the broker (a crash: OOM killer, node loss) */
@@ -84,6 +88,10 @@ export class RedisDrillBroker implements DrillBroker {
     }
     return b;
   }
+
+  get secrets(): string[] { return [this.password]; }
+
+  resultClient(): Redis { return this.client(1); }
 
   describe(): string {
     return this.directives.length ? this.directives.join('; ') : 'Redis defaults';

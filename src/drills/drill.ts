@@ -1,5 +1,6 @@
 // A drill is one module: its metadata plus a run over the shared DrillRun harness.
-import type { DrillBroker } from './broker.js';
+import { RedisDrillBroker, type DrillBroker } from './broker.js';
+import { RabbitDrillBroker } from './rabbit-broker.js';
 import { DrillRun, Interrupted, interruptedResult, type DrillContext } from './harness.js';
 import type { DrillId, DrillResult, DrillSetting } from './types.js';
 
@@ -30,14 +31,19 @@ export interface DrillDef {
 
 /** the app's broker is not Redis: a Redis-only drill says so instead of drilling the wrong broker */
 export function redisOnly(what: string): (ctx: DrillContext) => string | null {
-  return (ctx) => (ctx.brokerScheme && !/^(redis|rediss|valkey)/.test(ctx.brokerScheme) ? `the app's broker is ${ctx.brokerScheme}://, and ${what}; not drilled` : null);
+  return (ctx) => (ctx.brokerKind === 'rabbitmq' || (ctx.brokerScheme && !/^(redis|rediss|valkey)/.test(ctx.brokerScheme)) ? `the app's broker is ${ctx.brokerScheme ?? 'amqp'}://, and ${what}; not drilled` : null);
 }
 
 /** a fact for drills that run on Redis for an app whose broker is something else */
 export function otherBrokerFact(ctx: DrillContext): string[] {
-  return ctx.brokerScheme && !/^(redis|rediss|valkey)/.test(ctx.brokerScheme)
+  return ctx.brokerKind !== 'rabbitmq' && ctx.brokerScheme && !/^(redis|rediss|valkey)/.test(ctx.brokerScheme)
     ? [`the app's broker is ${ctx.brokerScheme}://; drilled on Redis, where an unacknowledged message comes back only after visibility_timeout (RabbitMQ redelivers it as soon as the worker's connection closes)`]
     : [];
+}
+
+/** the drill broker of the context's kind: RabbitMQ (jobctl's own node) or Redis with `directives` */
+export async function openDrillBroker(ctx: DrillContext, directives: string[] = []): Promise<DrillBroker> {
+  return ctx.brokerKind === 'rabbitmq' ? RabbitDrillBroker.open() : RedisDrillBroker.open({ directives });
 }
 
 /** Run one drill from its own private broker to the last process ended, whatever happens. */
@@ -54,8 +60,12 @@ export async function runDrill(def: DrillDef, ctx: DrillContext): Promise<DrillR
   const signal = AbortSignal.any([ctx.signal, overrun.signal]);
   const bounded = new DrillRun({ ...ctx, signal }, broker);
   try {
-    const out = await def.run(bounded);
-    return { ...base, broker: broker.kind, ...out, timeline: bounded.timeline.events, durationMs: Date.now() - started };
+    // an await that ignores the abort (a client stuck on a dead connection) must not hang the command:
+    // 5 s past the budget the drill is given up and its processes ended below
+    let hard: NodeJS.Timeout | undefined;
+    const giveUp = new Promise<never>((_, reject) => { hard = setTimeout(() => { overrun.abort(); reject(new Interrupted('over budget')); }, def.budgetMs + 5000); });
+    const out = await Promise.race([def.run(bounded), giveUp]).finally(() => clearTimeout(hard));
+    return { ...base, broker: broker.kind, ...out, facts: [`broker: ${broker.describe()}`, ...out.facts], timeline: bounded.timeline.events, durationMs: Date.now() - started };
   } catch (err) {
     if (err instanceof Interrupted || signal.aborted) {
       if (ctx.signal.aborted) return interruptedResult({ ...base, broker: broker.kind, timeline: bounded.timeline.events }, started);

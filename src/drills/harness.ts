@@ -31,6 +31,8 @@ export function effectiveAck(conf: WorkerConf | null, o: TaskAckOptions | null):
 }
 
 export interface DrillContext {
+  /** the broker the drills start: RabbitMQ for an app on amqp:// (when rabbitmq-server is installed), else Redis */
+  brokerKind: 'redis' | 'rabbitmq';
   /** the scheme of the app's own broker (redis, amqp, ...), when the app names one */
   brokerScheme: string | null;
   root: string;
@@ -76,7 +78,11 @@ export class Interrupted extends Error {}
 export class Timeline {
   readonly events: TimelineEvent[] = [];
   readonly started = Date.now();
-  add(event: string): void { this.events.push({ atMs: Date.now() - this.started, event }); }
+  add(event: string): void {
+    this.events.push({ atMs: Date.now() - this.started, event });
+    // JOBCTL_DRILL_TRACE=1: each event on stderr as it happens (diagnosing a drill that hangs)
+    if (process.env.JOBCTL_DRILL_TRACE) process.stderr.write(`  [drill ${Date.now() - this.started} ms] ${event}\n`);
+  }
   /** ms since the start for an absolute unix time in seconds (from the execution log) */
   at(unixSeconds: number): number { return Math.round(unixSeconds * 1000 - this.started); }
 }
@@ -108,7 +114,7 @@ export class DrillRun {
     const w = startWorker({
       python: this.ctx.python, app: this.ctx.app, root: this.ctx.appDir, projectRoot: this.ctx.root,
       brokerUrl: this.broker.url, backendUrl: this.broker.backendUrl, queue: this.queue,
-      pool: opts.pool ?? this.ctx.pool, concurrency: opts.concurrency ?? 1, secrets: [this.broker.password],
+      pool: opts.pool ?? this.ctx.pool, concurrency: opts.concurrency ?? 1, secrets: this.broker.secrets,
       // the same node name means the same unacked keys (jobctl_isolate.py): a replacement worker restores its predecessor's messages, as workers sharing `unacked` do
       nodename: opts.nodename ?? `jobctl-drill-${randomSuffix()}@jobctl`,
       env: { ...this.ctx.env, JOBCTL_DRILL_LOG: this.logFile, JOBCTL_DRILL_OVERRIDES: JSON.stringify(opts.overrides ?? {}), ...(opts.taskOptions ? { JOBCTL_DRILL_TASK_OPTIONS: JSON.stringify(taskOptionValues(opts.taskOptions)) } : {}) },

@@ -12,6 +12,7 @@ import { requireRuntimeCelery } from '../runtime/celery-support.js';
 import { resolveApp } from '../runtime/smoke.js';
 import { deployedEnv, choosePoolAndConcurrency } from '../runtime/deployed.js';
 import { inspectApp } from '../runtime/app-inspect.js';
+import { chooseBrokerKind, type BrokerKindFlag } from '../runtime/broker.js';
 import { readDrillFacts } from './project.js';
 import { runDrill, type DrillDef } from './drill.js';
 import type { DrillContext } from './harness.js';
@@ -37,6 +38,8 @@ export interface DrillOptions {
   config?: JobctlConfig;
   model?: ProjectModel;
   only?: DrillId[];
+  /** the broker the drills start (default: the app's own kind, RabbitMQ when rabbitmq-server is installed) */
+  brokerKind?: BrokerKindFlag;
   /** run this many drills at once (each has its own broker and worker) */
   parallel?: number;
   side?: string;
@@ -69,7 +72,8 @@ export async function runDrills(opts: DrillOptions): Promise<DrillReport> {
   }
   const { pool } = choosePoolAndConcurrency({ model, app, settingsPool: settings.worker_pool, settingsConcurrency: settings.worker_concurrency });
   const signal = opts.signal ?? new AbortController().signal;
-  const ctx: DrillContext = { brokerScheme: settings.broker_scheme, root, appDir, app, python: py.python, env, pool, facts: readDrillFacts(model, loadKnowledge(), app), signal, ...(opts.side ? { side: opts.side } : {}) };
+  const { kind: brokerKind } = chooseBrokerKind({ flag: opts.brokerKind, appScheme: settings.broker_scheme });
+  const ctx: DrillContext = { brokerKind, brokerScheme: settings.broker_scheme, root, appDir, app, python: py.python, env, pool, facts: readDrillFacts(model, loadKnowledge(), app), signal, ...(opts.side ? { side: opts.side } : {}) };
   const ids = opts.only?.length ? ALL_DRILLS.filter((d) => opts.only!.includes(d)) : ALL_DRILLS;
   const results: DrillResult[] = new Array(ids.length);
   let next = 0;

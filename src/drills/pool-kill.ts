@@ -4,7 +4,7 @@
 // recorded as failed (WorkerLostError), or delivered again — and a task delivered again and again
 // is an endless redelivery loop.
 import { RedisDrillBroker } from './broker.js';
-import { otherBrokerFact, type DrillDef } from './drill.js';
+import { openDrillBroker, otherBrokerFact, type DrillDef } from './drill.js';
 import type { TaskAckOptions } from './project.js';
 import { KOMBU_VISIBILITY_TIMEOUT, WORK_TASK, effectiveAck, scaledVisibility, secs } from './harness.js';
 
@@ -30,9 +30,9 @@ const SOURCES = [
 export const poolKill: DrillDef = {
   id: 'pool-kill',
   title: 'pool child killed (SIGKILL, as the OOM killer does) during a task',
-  brokers: ['redis'],
+  brokers: ['redis', 'amqp'],
   budgetMs: 45_000,
-  broker: () => RedisDrillBroker.open({ directives: [] }),
+  broker: (ctx) => openDrillBroker(ctx),
   setting: () => ({ name: 'task_acks_late / task_reject_on_worker_lost / task_acks_on_failure_or_timeout', value: 'as the worker reports it', fix: 'see the outcome', sources: SOURCES }),
   async run(run) {
     const { ctx, timeline } = run;
@@ -59,7 +59,7 @@ export const poolKill: DrillDef = {
       let lastKill = 0;
       let deliveries = 0;
       let recorded: string | null = null;
-      const results = (run.broker as RedisDrillBroker).client(1);
+      const results = run.broker.resultClient();
       for (;;) {
         if (!recorded) {
           const raw = await results.get(`celery-task-meta-${id}`).catch(() => null);

@@ -9,7 +9,7 @@ export function drillLine(d: DrillResult): string {
 export function renderDrillText(r: DrillReport, opts: { color: boolean }): string {
   const c = new Chalk({ level: opts.color ? 1 : 0 });
   const icon = { pass: c.green('✔'), fail: c.red('✖'), skip: c.yellow('↓') } as const;
-  const lines: string[] = [c.bold(`jobctl drill: ${r.app}`), `  celery ${r.celeryVersion}${r.kombuVersion ? ` (kombu ${r.kombuVersion})` : ''}, python ${r.python}; every drill on a private redis-server jobctl started and stopped`, ''];
+  const lines: string[] = [c.bold(`jobctl drill: ${r.app}`), `  celery ${r.celeryVersion}${r.kombuVersion ? ` (kombu ${r.kombuVersion})` : ''}, python ${r.python}; every drill on a private broker jobctl started and stopped (${[...new Set(r.drills.filter((d) => d.verdict !== 'skip' || d.timeline.length).map((d) => (d.broker === 'amqp' ? 'RabbitMQ' : 'Redis')))].join(', ') || 'none run'})`, ''];
   for (const d of r.drills) {
     lines.push(`${icon[d.verdict]} ${c.bold(d.title)} ${c.dim(`${(d.durationMs / 1000).toFixed(1)} s (budget ${Math.round(d.budgetMs / 1000)} s)`)}`);
     lines.push(`    ${d.verdict === 'fail' ? c.red(d.summary) : d.summary}`);
