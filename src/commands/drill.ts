@@ -37,6 +37,7 @@ export default class Drill extends JobctlCommand {
         root: args.path, config, signal: abort.signal, parallel: flags.parallel,
         ...(only ? { only } : {}), ...(flags.app ? { app: flags.app } : {}), ...(flags.python ? { python: flags.python } : {}),
         onDrill: (d) => this.progress(drillLine(d)),
+        onEvent: (id, e) => this.progress(`  [${id} ${(e.atMs / 1000).toFixed(1)} s] ${e.event}`),
       }));
       if (interrupts.exitCode !== null) Object.assign(report, { interrupted: true, ok: false, exitCode: interrupts.exitCode });
       if (!this.jsonEnabled()) process.stdout.write(renderDrillText(report, { color: useColor(process.stdout) }));

@@ -58,7 +58,7 @@ export async function runDrill(def: DrillDef, ctx: DrillContext): Promise<DrillR
   const overrun = new AbortController();
   const timer = setTimeout(() => overrun.abort(), def.budgetMs);
   const signal = AbortSignal.any([ctx.signal, overrun.signal]);
-  const bounded = new DrillRun({ ...ctx, signal }, broker);
+  const bounded = new DrillRun({ ...ctx, signal }, broker, ctx.onEvent ? (e) => ctx.onEvent!(def.id, e) : undefined);
   try {
     // an await that ignores the abort (a client stuck on a dead connection) must not hang the command:
     // 5 s past the budget the drill is given up and its processes ended below

@@ -45,6 +45,8 @@ export interface DrillContext {
   facts: DrillFacts;
   signal: AbortSignal;
   side?: string;
+  /** each timeline event as it happens (progress on stderr, tests) */
+  onEvent?: (drill: string, e: TimelineEvent) => void;
 }
 
 /** The settings the worker reported from inside (jobctl_drill.py `conf` line). */
@@ -78,10 +80,11 @@ export class Interrupted extends Error {}
 export class Timeline {
   readonly events: TimelineEvent[] = [];
   readonly started = Date.now();
+  constructor(private readonly onEvent?: (e: TimelineEvent) => void) {}
   add(event: string): void {
-    this.events.push({ atMs: Date.now() - this.started, event });
-    // JOBCTL_DRILL_TRACE=1: each event on stderr as it happens (diagnosing a drill that hangs)
-    if (process.env.JOBCTL_DRILL_TRACE) process.stderr.write(`  [drill ${Date.now() - this.started} ms] ${event}\n`);
+    const e = { atMs: Date.now() - this.started, event };
+    this.events.push(e);
+    this.onEvent?.(e);
   }
   /** ms since the start for an absolute unix time in seconds (from the execution log) */
   at(unixSeconds: number): number { return Math.round(unixSeconds * 1000 - this.started); }
@@ -97,13 +100,14 @@ export function scaledVisibility(seconds: number): Record<string, unknown> {
 
 /** One drill's run: its worker(s), its log, its clean-up. */
 export class DrillRun {
-  readonly timeline = new Timeline();
+  readonly timeline: Timeline;
   readonly logFile: string;
   readonly queue = `jobctl.drill.${randomSuffix()}`;
   private readonly workers: WorkerHandle[] = [];
   private readonly removeDir: () => void;
 
-  constructor(readonly ctx: DrillContext, readonly broker: DrillBroker) {
+  constructor(readonly ctx: DrillContext, readonly broker: DrillBroker, onEvent?: (e: TimelineEvent) => void) {
+    this.timeline = new Timeline(onEvent);
     const dir = mkdtempSync(path.join(os.tmpdir(), 'jobctl-drill-'));
     this.removeDir = registerTempDir(dir);
     this.logFile = path.join(dir, 'executions.log');

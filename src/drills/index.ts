@@ -47,6 +47,8 @@ export interface DrillOptions {
   env?: NodeJS.ProcessEnv;
   /** a line per drill as it ends (stderr progress) */
   onDrill?: (r: DrillResult) => void;
+  /** each timeline event as it happens */
+  onEvent?: (drill: string, e: { atMs: number; event: string }) => void;
 }
 
 export function parseDrillList(list: string): DrillId[] {
@@ -73,7 +75,7 @@ export async function runDrills(opts: DrillOptions): Promise<DrillReport> {
   const { pool } = choosePoolAndConcurrency({ model, app, settingsPool: settings.worker_pool, settingsConcurrency: settings.worker_concurrency });
   const signal = opts.signal ?? new AbortController().signal;
   const { kind: brokerKind } = chooseBrokerKind({ flag: opts.brokerKind, appScheme: settings.broker_scheme });
-  const ctx: DrillContext = { brokerKind, brokerScheme: settings.broker_scheme, root, appDir, app, python: py.python, env, pool, facts: readDrillFacts(model, loadKnowledge(), app), signal, ...(opts.side ? { side: opts.side } : {}) };
+  const ctx: DrillContext = { brokerKind, brokerScheme: settings.broker_scheme, root, appDir, app, python: py.python, env, pool, facts: readDrillFacts(model, loadKnowledge(), app), signal, ...(opts.side ? { side: opts.side } : {}), ...(opts.onEvent ? { onEvent: opts.onEvent } : {}) };
   const ids = opts.only?.length ? ALL_DRILLS.filter((d) => opts.only!.includes(d)) : ALL_DRILLS;
   const results: DrillResult[] = new Array(ids.length);
   let next = 0;

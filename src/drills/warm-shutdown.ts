@@ -83,7 +83,8 @@ export const warmShutdown: DrillDef = {
         const again = await run.waitFor(() => run.starts(id).length > 1, (NEXT_VT + 4) * 1000);
         outcome = again ? 're-queued' : 'lost';
         if (again) requeueMs = Math.round(run.starts(id)[1]!.at * 1000 - next);
-        timeline.add(again ? `the next worker ran it again ${secs(requeueMs!)} after starting${run.broker.kind === 'redis' ? ` (visibility_timeout scaled to ${NEXT_VT} s)` : ''}` : `the next worker never received it (${NEXT_VT + 4} s with visibility_timeout ${NEXT_VT} s)`);
+        const vtNote = run.broker.kind === 'redis' ? ` (visibility_timeout scaled to ${NEXT_VT} s)` : '';
+        timeline.add(again ? `the next worker ran it again ${secs(requeueMs!)} after starting${vtNote}` : `the next worker never received it (watched ${NEXT_VT + 4} s${vtNote})`);
       }
       const counts = { grace_ms: DRILL_GRACE * 1000, task_ms: Math.round(scaled * 1000), finished: finished ? 1 : 0, requeued: outcome === 're-queued' ? 1 : 0, lost: outcome === 'lost' ? 1 : 0, ...(requeueMs !== null ? { requeue_ms: requeueMs } : {}) };
       const setting = warmShutdown.setting(ctx);

@@ -5,6 +5,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { runDrills, ALL_DRILLS, type DrillReport, type DrillId } from '../../src/drills/index.js';
@@ -79,12 +80,12 @@ test('what each drill measured is the mechanism it claims', () => {
 
 test('an interrupted drill reports what it measured and ends every process', async () => {
   const ac = new AbortController();
-  setTimeout(() => ac.abort(), 2500);
-  const r = await runDrills({ root: path.join(fixturesDir, 'drill-pool-kill-fail'), python: py['5.7.0']!, only: ['pool-kill'], signal: ac.signal });
+  // Ctrl-C once the task has been delivered (whatever the machine's speed)
+  const r = await runDrills({ root: path.join(fixturesDir, 'drill-pool-kill-fail'), python: py['5.7.0']!, only: ['pool-kill'], signal: ac.signal, onEvent: (_id, e) => { if (/delivery 1 started/.test(e.event)) ac.abort(); } });
   assert.equal(r.interrupted, true);
   assert.equal(r.exitCode, 130);
   assert.equal(r.drills[0]!.verdict, 'skip');
-  assert.ok(r.drills[0]!.timeline.length > 0, 'the timeline up to the interrupt is kept');
+  assert.ok(r.drills[0]!.timeline.some((e) => /delivery 1 started/.test(e.event)), 'the timeline up to the interrupt is kept');
   assert.deepEqual(liveManagedProcesses(), []);
 });
 
@@ -92,4 +93,24 @@ test('nothing is left behind: no process jobctl started, no drill broker or log 
   assert.deepEqual(liveManagedProcesses().map((p) => p.label), []);
   const left = readdirSync(os.tmpdir()).filter((n) => n.startsWith('jobctl-drill-') || n.startsWith('jobctl-worker-'));
   assert.deepEqual(left, [], 'every drill broker (its data, AOF and keys) and execution log was removed');
+});
+
+test('Ctrl-C on `jobctl drill`: exit 130, the measured timeline printed, no process or folder left', async () => {
+  const bin = path.join(fixturesDir, '..', 'bin', 'run.js');
+  const child = spawn(process.execPath, [bin, 'drill', path.join(fixturesDir, 'drill-pool-kill-fail'), '--only', 'pool-kill', '--python', py['5.7.0']!], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+  let out = '';
+  let err = '';
+  let sent = false;
+  child.stdout.on('data', (c: Buffer) => { out += c.toString(); });
+  child.stderr.on('data', (c: Buffer) => {
+    err += c.toString();
+    if (!sent && /delivery 1 started/.test(err)) { sent = true; child.kill('SIGINT'); } // once: a second Ctrl-C forces the exit
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+  assert.equal(code, 130, err.slice(-800));
+  assert.match(out, /interrupted after 1 drill/);
+  assert.match(out, /delivery 1 started/);
+  const pids = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n').filter((l) => /jobctl-drill-[0-9a-f]{8}@jobctl/.test(l));
+  assert.deepEqual(pids, []);
+  assert.deepEqual(readdirSync(os.tmpdir()).filter((n) => n.startsWith('jobctl-drill-')), []);
 });
