@@ -3,13 +3,12 @@
 // RabbitMQ implementation can run the broker-restart, pool-kill and warm-shutdown drills too.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { spawnGroup, type ManagedProcess } from '../runtime/process-group.js';
 import { registerTempDir } from '../runtime/lifecycle.js';
-import { findRedisServer, freeLoopbackPort, redisInstallHint } from '../runtime/redis-server.js';
+import { findRedisServer, freeLoopbackPort, redisInstallHint, waitForPort } from '../runtime/redis-server.js';
 import { RedisCeleryTransport } from '../runtime/redis-transport.js';
 import type { CeleryTransport } from '../runtime/transport.js';
 import { UnavailableError } from '../util/errors.js';
@@ -42,23 +41,6 @@ export interface DrillBroker {
 export interface RedisDrillConfig {
   /** directive lines such as `appendonly yes`, `save 3600 1`, `maxmemory-policy allkeys-lru` */
   directives: string[];
-}
-
-function waitForPort(port: number, timeoutMs: number, proc: ManagedProcess): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  return new Promise((resolve) => {
-    const attempt = (): void => {
-      if (proc.hasExited()) return resolve(false);
-      const s = net.connect(port, '127.0.0.1');
-      s.once('connect', () => { s.destroy(); resolve(true); });
-      s.once('error', () => {
-        s.destroy();
-        if (Date.now() > deadline) resolve(false);
-        else setTimeout(attempt, 50);
-      });
-    };
-    attempt();
-  });
 }
 
 /** Directives jobctl sets itself; the project's own lines never replace them. */

@@ -50,7 +50,8 @@ export async function freeLoopbackPort(): Promise<number> {
   });
 }
 
-function waitForPort(port: number, timeoutMs: number, proc: ManagedProcess): Promise<boolean> {
+/** Poll a loopback TCP connect until it succeeds, the process exits, or the timeout passes. */
+export function waitForPort(port: number, timeoutMs: number, proc: ManagedProcess): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   return new Promise((resolve) => {
     const attempt = (): void => {
