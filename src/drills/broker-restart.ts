@@ -60,7 +60,7 @@ export const brokerRestart: DrillDef = {
       `broker: ${broker.describe()}`,
       'the RabbitMQ node is SIGKILLed (a crash) and started again on the same data: durable queues and persistent messages promise no loss of what the broker accepted; messages a worker held unacknowledged go back to the queue when its connection closes',
     ] : [
-      `broker started with the project's settings: ${broker.describe()} (${ctx.facts.redisDirectives.source})`,
+      `the broker runs the project's settings, read from ${ctx.facts.redisDirectives.source}`,
       `persistence: appendonly ${ctx.facts.appendonly.value ? 'yes' : 'no'} (${ctx.facts.appendonly.source}); save "${ctx.facts.save.value}" (${ctx.facts.save.source})`,
       'the broker is SIGKILLed (a crash: OOM killer, node loss, a container killed after its grace period); a graceful SHUTDOWN would first write an RDB snapshot when save points are set',
     ];

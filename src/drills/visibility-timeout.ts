@@ -82,7 +82,7 @@ export const visibilityTimeout: DrillDef = {
       if (executions > 1) {
         return { verdict: 'fail', counts, facts, setting, summary: `ran ${executions} times: the ${acksLateRun ? 'run time' : 'countdown'} (${delaySec} s) outlasts visibility_timeout (${vt} s), so Redis redelivered it ${executions - 1} time(s)` };
       }
-      return { verdict: 'pass', counts, facts, setting, summary: delay ? `ran once: the ${acksLateRun ? 'run time' : 'delay'} (${delaySec} s, ${delay.source}) is within visibility_timeout (${vt} s)` : `ran once with a delay of half the visibility timeout (${vt} s); the code states no countdown, retry delay or acks_late time limit to drill` };
+      return { verdict: 'pass', counts, facts, setting, summary: delay ? `ran once: the ${acksLateRun ? 'run time' : 'delay'} (${delaySec} s, ${delay.source}) is within visibility_timeout (${vt} s)` : `ran once with a delay of half the visibility timeout (${vt / 2} of ${vt} s); the code states no countdown, retry delay or acks_late time limit to drill` };
     } finally {
       watch.disconnect();
       await t.close().catch(() => undefined);
