@@ -100,7 +100,9 @@ export const brokerRestart: DrillDef = {
       // prefetched but not started when the connection died: left in kombu's unacked hash (restored only once visibility_timeout has passed)
       const held = run.broker instanceof RedisDrillBroker ? await unackedTaskIds(run.broker, w.ownKeys[0]!, idSet) : new Set<string>();
       // still waiting in the queue at the end (a worker that never came back leaves them there): not lost
-      const finalDepth = (await broker.queueDepth(run.queue)) ?? 0;
+      const depth = await broker.queueDepth(run.queue);
+      if (depth === null) timeline.add('the queue depth could not be read at the end: tasks still queued are counted as lost');
+      const finalDepth = depth ?? 0;
       const stillQueued = Math.max(0, finalDepth - (run.starts(probe).length ? 0 : 1));
       const lost = Math.max(0, TASKS - started.size - held.size - stillQueued);
       if (held.size) timeline.add(`${held.size} prefetched task(s) left in the unacked hash: restored to the queue only after visibility_timeout (${conf?.app_visibility_timeout ?? KOMBU_VISIBILITY_TIMEOUT} s)`);

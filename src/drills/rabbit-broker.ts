@@ -46,8 +46,17 @@ export class RabbitDrillBroker implements DrillBroker {
   }
 
   async queueDepth(queue: string): Promise<number | null> {
+    // a loaded machine can take seconds for an AMQP login: three tries before "unknown"
+    for (let i = 0; i < 3; i++) {
+      const n = await this.depthOnce(queue);
+      if (n !== null) return n;
+    }
+    return null;
+  }
+
+  private async depthOnce(queue: string): Promise<number | null> {
     try {
-      const conn = await connectAmqp(producerAmqpUrl(this.url), 2000);
+      const conn = await connectAmqp(producerAmqpUrl(this.url), 5000);
       try {
         const ch = await conn.createChannel();
         ch.on('error', () => undefined);

@@ -50,7 +50,8 @@ test('RabbitMQ: the mechanisms measured', { skip }, () => {
     // durable queue + persistent messages: nothing lost; prefetched messages come back at once (no visibility timeout)
     assert.equal(r('broker-restart', 'pass').counts.lost, 0);
     assert.equal(r('broker-restart', 'pass').counts.delayed_unacked, 0);
-    assert.ok(r('broker-restart', 'fail').counts.still_queued! > 0, 'the queue survived; the worker did not come back for it');
+    const f = r('broker-restart', 'fail');
+    assert.ok(f.counts.still_queued! > 0, `the queue survived; the worker did not come back for it: ${JSON.stringify(f.counts)} ${f.timeline.map((e) => e.event).join(' | ')}`);
     assert.ok(r('pool-kill', 'fail').counts.deliveries! >= 3);
     assert.equal(r('warm-shutdown', 'fail').counts.lost, 1);
   }
