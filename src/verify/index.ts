@@ -17,12 +17,13 @@ import type { VerifyContext, Side } from './context.js';
 import type { ProjectModel } from '../model/types.js';
 import type { JobctlConfig } from '../engine/config.js';
 import { workerServices, modelForService, type WorkerService } from './services.js';
-import { ALL_STAGES, type ComparisonRow, type ServiceVerifyResult, type StageId, type StageResult, type VerifyResult } from './types.js';
+import { ALL_STAGES, DEFAULT_STAGES, type ComparisonRow, type ServiceVerifyResult, type StageId, type StageResult, type VerifyResult } from './types.js';
 import { staticStage } from './stages/static.js';
 import { depsStage } from './stages/deps.js';
 import { importStage } from './stages/import.js';
 import { smokeStage, loadStage } from './stages/runtime.js';
 import { testsStage, detectPytest } from './stages/tests.js';
+import { drillsStage } from './stages/drills.js';
 
 export type { VerifyResult } from './types.js';
 export { renderVerifyText, renderVerifyMarkdown } from './render.js';
@@ -57,12 +58,13 @@ const TITLES: Record<StageId, string> = {
   smoke: 'smoke — a real worker passes the smoke checks',
   load: 'load — the same short load on each side',
   tests: "tests — the project's own test suite",
+  drills: 'drills — failure drills (broker restart, pool kill, visibility timeout, maxmemory, warm shutdown)',
 };
 const STAGES: Record<StageId, (ctx: VerifyContext) => Promise<Omit<StageResult, 'id' | 'title' | 'durationMs'>>> = {
-  static: staticStage, deps: depsStage, import: importStage, smoke: smokeStage, load: loadStage, tests: testsStage,
+  static: staticStage, deps: depsStage, import: importStage, smoke: smokeStage, load: loadStage, tests: testsStage, drills: drillsStage,
 };
 /** the stage whose failure makes this one pointless */
-const NEEDS: Partial<Record<StageId, StageId[]>> = { import: ['deps'], smoke: ['deps', 'import'], load: ['deps', 'import'], tests: ['deps', 'import'] };
+const NEEDS: Partial<Record<StageId, StageId[]>> = { import: ['deps'], smoke: ['deps', 'import'], load: ['deps', 'import'], tests: ['deps', 'import'], drills: ['deps', 'import'] };
 
 export async function runVerify(opts: VerifyOptions): Promise<VerifyResult> {
   const started = performance.now();
@@ -131,7 +133,7 @@ async function verifyScope(opts: VerifyOptions, root: string, config: JobctlConf
     pythonFor: (side) => (side.role === 'target' ? opts.pythonTarget : opts.pythonCurrent) ?? opts.basePython ?? env.JOBCTL_BASE_PYTHON ?? 'python3',
   };
 
-  const selected = opts.stages ?? ALL_STAGES;
+  const selected = opts.stages ?? DEFAULT_STAGES;
   for (const s of selected) if (!ALL_STAGES.includes(s)) throw new JobctlError(`--stages: unknown stage '${s}'; use ${ALL_STAGES.join(',')}`);
   const results: StageResult[] = [];
   const tasks = ALL_STAGES.filter((s) => selected.includes(s)).map((id) => ({
@@ -197,7 +199,7 @@ function checkedFile(file: string, flag: string): string {
 /** numbers both sides reported, for the side-by-side table */
 function compare(results: StageResult[]): ComparisonRow[] {
   const rows: ComparisonRow[] = [];
-  const worseWhenHigher = new Set(['e2e_p95_ms', 'rss_growth_pct', 'lost', 'warnings', 'worker_warnings', 'checks_failed']);
+  const worseWhenHigher = new Set(['e2e_p95_ms', 'rss_growth_pct', 'lost', 'warnings', 'worker_warnings', 'checks_failed', 'drills_failed']);
   for (const r of results) {
     if (!r.current || !r.target) continue;
     const keys = new Set([...Object.keys(r.current.figures), ...Object.keys(r.target.figures)]);

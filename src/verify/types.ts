@@ -1,8 +1,10 @@
 // The result of `jobctl verify`: one serialisable object that the text, markdown and JSON
 // renderers all read. A stage runs once for the project as it is, or once per side (current and
 // target) when rehearsing an upgrade.
-export type StageId = 'static' | 'deps' | 'import' | 'smoke' | 'load' | 'tests';
-export const ALL_STAGES: StageId[] = ['static', 'deps', 'import', 'smoke', 'load', 'tests'];
+export type StageId = 'static' | 'deps' | 'import' | 'smoke' | 'load' | 'tests' | 'drills';
+export const ALL_STAGES: StageId[] = ['static', 'deps', 'import', 'smoke', 'load', 'tests', 'drills'];
+/** what runs without --stages: the failure drills take about a minute per side, so they are asked for */
+export const DEFAULT_STAGES: StageId[] = ALL_STAGES.filter((s) => s !== 'drills');
 
 export type StageStatus = 'pass' | 'fail' | 'skip';
 

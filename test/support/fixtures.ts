@@ -10,7 +10,7 @@ export const fixturesDir = path.join(repoRoot, 'fixtures');
 
 export function listAuditFixtures(): string[] {
   return readdirSync(fixturesDir)
-    .filter((d) => statSync(path.join(fixturesDir, d)).isDirectory() && !d.startsWith('runtime-'))
+    .filter((d) => statSync(path.join(fixturesDir, d)).isDirectory() && !d.startsWith('runtime-') && !d.startsWith('drill-'))
     .sort();
 }
 

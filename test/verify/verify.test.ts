@@ -121,7 +121,7 @@ test('CLI: --json prints only the result; unknown stage is a one-line usage erro
     assert.deepEqual(parsed.stages.map((s) => `${s.id}:${s.status}`), ['static:fail', 'deps:pass']);
     const bad = run(['verify', dir, '--stages', 'static,nope']);
     assert.equal(bad.status, 2);
-    assert.match(bad.stderr.trim(), /^jobctl: --stages: unknown stage 'nope'; use any of static,deps,import,smoke,load,tests$/);
+    assert.match(bad.stderr.trim(), /^jobctl: --stages: unknown stage 'nope'; use any of static,deps,import,smoke,load,tests,drills$/);
   } finally {
     removeDir(dir);
   }
