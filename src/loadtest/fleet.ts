@@ -156,8 +156,11 @@ export async function fleetLoadTest(req: FleetLoadRequest): Promise<LoadTestResu
     result.fleet = section;
     // run.ts has no worker timing channel in fleet mode: the totals' run time and queue wait come from the events
     result.latency = { ...result.latency, runtime: section.runtime, queueWait: section.queueWait };
-    result.thresholds = reevaluate(thresholds.length ? thresholds : parseThresholds(DEFAULT_THRESHOLDS), result, section);
-    result.passed = !result.interrupted && result.thresholds.every((o) => o.pass);
+    // a --shard producer judges nothing (run.ts leaves its thresholds to `load-test merge`)
+    if (!req.shard) {
+      result.thresholds = reevaluate(thresholds.length ? thresholds : parseThresholds(DEFAULT_THRESHOLDS), result, section);
+      result.passed = !result.interrupted && result.thresholds.every((o) => o.pass);
+    }
     // which of jobctl's published tasks never got a result read: their keys may appear later, so
     // they are deleted now by name (a result stored after jobctl exits expires with result_expires)
     result.notes = [...(result.notes ?? []), `fleet mode: jobctl started no worker; ${names.length} worker(s) consume ${req.queue}`, ...section.notes];
