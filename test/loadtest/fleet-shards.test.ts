@@ -11,6 +11,9 @@ import path from 'node:path';
 import { startFleet, type TestFleet } from './fleet-helpers.js';
 import { celeryPython, repoRoot } from './helpers.js';
 import type { LoadTestResult } from '../../src/loadtest/types.js';
+import { Redis } from 'ioredis';
+import { openRedisEventReceiver, type TaskEvent } from '../../src/runtime/events.js';
+import { RedisCeleryTransport } from '../../src/runtime/redis-transport.js';
 
 let fleet: TestFleet | undefined;
 let tmp: string;
@@ -44,7 +47,9 @@ test('two --fleet --shard producers at once, merged: the slow and the leaking wo
   const env = { JOBCTL_BROKER: f.broker, JOBCTL_RESULT_BACKEND: f.backend };
   const producer = (i: number) => jobctl(['load-test', '--fleet', '--shard', `${i}/2`, '--run-id', 'fleet-shards-t1', '--queue', f.queue, '--task', 'fleetapp.work', '--args', '[4]',
     '-c', '12', '-n', '1200', '--threshold', 'rss_growth<10%', '--threshold', 'lost==0', '--json'], env);
-  const runs = await Promise.all([producer(1), producer(2)]);
+  // the second producer starts later, so the first finishes first: it must not switch the fleet's task
+  // events off under the second (the last producer of the run out does)
+  const runs = await Promise.all([producer(1), new Promise((r) => setTimeout(r, 1500)).then(() => producer(2))]);
   const files = runs.map((run, k) => {
     assert.equal(run.code, 0, `producer ${k + 1}: ${run.stderr}`);
     const file = path.join(tmp, `shard-${k + 1}.json`);
@@ -56,7 +61,8 @@ test('two --fleet --shard producers at once, merged: the slow and the leaking wo
   assert.ok(Date.parse(shards[1]!.startedAt) < Date.parse(shards[0]!.startedAt) + shards[0]!.durationMs, 'the producers overlapped');
   for (const s of shards) {
     assert.equal(s.counts.succeeded, 600);
-    assert.equal(s.fleet!.workers.reduce((a, w) => a + w.tasks, 0) + s.fleet!.unattributed, 600, 'a producer counts only its own tasks');
+    assert.equal(s.fleet!.workers.reduce((a, w) => a + w.tasks, 0), 600, 'a producer counts only its own tasks');
+    assert.equal(s.fleet!.unattributed, 0, `shard ${s.shard!.index}: every task has its events (${s.fleet!.notes.join(' | ')})`);
   }
 
   const merged = await jobctl(['load-test', 'merge', ...files, '--json'], {});
@@ -84,4 +90,23 @@ test('two --fleet --shard producers at once, merged: the slow and the leaking wo
   assert.ok(leak.samples.length > Math.max(...shards.map((s) => s.fleet!.workers.find((y) => y.name === 'w3@fleet')!.memory!.samples.length)), 'merged series is longer than either producer\'s');
   assert.ok(leak.per1kTasksBytes! > 50 * 1024 * 1024, `w3 ${leak.per1kTasksBytes}`);
   assert.equal(r.merged!.sharedQueue, true);
+  assert.deepEqual([...fl.events.restored].sort(), ['w1@fleet', 'w2@fleet', 'w3@fleet'], 'task events switched off again by the last producer');
+  const backend = new Redis(f.backend);
+  try {
+    assert.deepEqual(await backend.keys('jobctl-run:*'), [], "the producers' shared keys are gone");
+  } finally {
+    backend.disconnect();
+  }
+  // and the workers send no task events any more
+  const heard: TaskEvent[] = [];
+  const rx = await openRedisEventReceiver(f.broker, (e) => heard.push(e));
+  const t = await RedisCeleryTransport.open({ brokerUrl: f.broker, backendUrl: f.backend });
+  try {
+    await Promise.all(Array.from({ length: 12 }, () => t.call({ task: 'fleetapp.work', args: [1] }, { queue: f.queue, timeoutMs: 15_000 })));
+    await new Promise((res) => setTimeout(res, 1500));
+    assert.deepEqual(heard.map((e) => e.hostname), [], 'no task events after the run');
+  } finally {
+    await t.close();
+    await rx.close();
+  }
 });
