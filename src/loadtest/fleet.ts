@@ -91,6 +91,10 @@ export async function fleetLoadTest(req: FleetLoadRequest): Promise<LoadTestResu
     const l = lease;
     lease = null;
     const r = await l.release(transport);
+    // workers another producer of the run switched on answered this one "already enabled": they were
+    // switched on for the run all the same, and are switched off by its last producer, not left on
+    const forRun = new Set([...r.restored, ...r.failed, ...r.leftOn]);
+    events = { ...events!, enabledByJobctl: [...new Set([...events!.enabledByJobctl, ...forRun])], alreadyOn: events!.alreadyOn.filter((n) => !forRun.has(n)) };
     if (r.stillRunning.length) leaseNote = `task events left on for ${r.leftOn.join(', ') || 'no worker'} while the run's other producer(s) (shard ${r.stillRunning.join(', ')} of ${req.shard!.count}) still run: the last producer of run ${req.shard!.runId} switches them off`;
     else if (r.restored.length || r.failed.length) leaseNote = `last producer of run ${req.shard!.runId} out: switched task events off again on ${r.restored.join(', ') || 'no worker'}${r.failed.length ? ` (failed on ${r.failed.join(', ')})` : ''}`;
     return r;

@@ -68,5 +68,15 @@ export async function twoProducersMerged(f: TestFleet, tmp: string, runId: strin
   assert.ok(leak.per1kTasksBytes! > 50 * 1024 * 1024, `w3 ${leak.per1kTasksBytes}`);
   assert.equal(r.merged!.sharedQueue, true);
   assert.deepEqual([...fl.events.restored].sort(), [w1, w2, w3], 'task events switched off again by the last producer');
+  // the text report of the merge: the FLEET table marks the slow and the leaking worker, not the healthy one
+  const text = await jobctl(['load-test', 'merge', ...files], {});
+  assert.equal(text.code, 1, text.stderr);
+  assert.match(text.stdout, /█ FLEET/);
+  assert.match(text.stdout, new RegExp(`▲ ${w2}: SLOW`));
+  assert.match(text.stdout, new RegExp(`▲ ${w3}: LEAK`));
+  assert.doesNotMatch(text.stdout, new RegExp(`▲ ${w1}`));
+  assert.match(text.stdout, /switched off again afterwards/);
+  // the producer that finished first left the events on for the other and says so
+  assert.ok(shards.some((s) => s.fleet!.notes.some((n) => /task events left on for .* while the run's other producer/.test(n))), 'a producer notes it left events on for the other');
   return { shards, r, merged };
 }
