@@ -16,8 +16,17 @@ function memoryCell(w: FleetWorkerRow): string {
 
 function offsetCell(w: FleetWorkerRow): string {
   const o = w.clockOffset;
+  // a merged fleet run: one interval per producer (their clocks differ), not intersected
+  if (!o && w.clockOffsets?.length) return w.clockOffsets.map((x) => `#${x.shard} ${x.usedMs >= 0 ? '+' : ''}${x.usedMs} ms`).join(', ');
   if (!o) return '-';
   return `${o.usedMs >= 0 ? '+' : ''}${o.usedMs} ms (${o.lowMs}..${o.highMs})`;
+}
+
+/** a --shard producer that was not the run's last leaves the events on for the others (fleet-lease.ts) */
+function offAgain(ev: FleetSection['events']): string {
+  if (ev.restoreFailed.length) return `NOT switched off again on ${ev.restoreFailed.join(', ')}`;
+  const pending = ev.enabledByJobctl.filter((n) => !ev.restored.includes(n));
+  return pending.length ? `left on for the run's other producers on ${pending.join(', ')} (its last producer switches them off)` : 'switched off again afterwards';
 }
 
 export function renderFleetText(f: FleetSection): string[] {
@@ -49,7 +58,7 @@ export function renderFleetText(f: FleetSection): string[] {
     out.push(`    ${w.name} pool processes: ${w.memory.processes.map((p) => `pid ${p.pid} ${fmtBytes(p.firstBytes)} → ${fmtBytes(p.lastBytes)} (${p.samples} samples)`).join(' · ')}`);
   }
   const ev = f.events;
-  out.push(`    events: ${ev.heard} heard · switched on for this run on ${ev.enabledByJobctl.length ? ev.enabledByJobctl.join(', ') : 'none'} and ${ev.restoreFailed.length ? `NOT switched off again on ${ev.restoreFailed.join(', ')}` : 'switched off again afterwards'}${ev.alreadyOn.length ? ` · already on (left on): ${ev.alreadyOn.join(', ')}` : ''}`);
+  out.push(`    events: ${ev.heard} heard · switched on for this run on ${ev.enabledByJobctl.length ? ev.enabledByJobctl.join(', ') : 'none'} and ${offAgain(ev)}${ev.alreadyOn.length ? ` · already on (left on): ${ev.alreadyOn.join(', ')}` : ''}`);
   if (f.otherWorkers.length) out.push(`    not measured (consume other queues): ${f.otherWorkers.join(', ')}`);
   return out;
 }
@@ -66,6 +75,6 @@ export function renderFleetHtml(f: FleetSection): string {
 <table id="fleet-workers"><tr><th>worker</th><th>celery</th><th>pool</th><th>tasks</th><th>share</th><th>run p50</th><th>run p95</th><th>wait in worker p95</th><th>queue wait p95</th><th>e2e p95</th><th>RSS (pool processes)</th><th>clock offset</th></tr>
 ${rows}</table>
 ${procs ? `<p>Pool processes (RSS reported by each process itself):</p><ul id="fleet-processes">${procs}</ul>` : ''}
-<p class="muted">Task events heard: ${f.events.heard}; switched on for the run on ${esc(f.events.enabledByJobctl.join(', ') || 'none')}, ${f.events.restoreFailed.length ? `NOT switched off again on ${esc(f.events.restoreFailed.join(', '))}` : 'switched off again afterwards'}${f.events.alreadyOn.length ? `; already on (left on): ${esc(f.events.alreadyOn.join(', '))}` : ''}.</p>
+<p class="muted">Task events heard: ${f.events.heard}; switched on for the run on ${esc(f.events.enabledByJobctl.join(', ') || 'none')}, ${esc(offAgain(f.events))}${f.events.alreadyOn.length ? `; already on (left on): ${esc(f.events.alreadyOn.join(', '))}` : ''}.</p>
 <ul class="muted">${f.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>`;
 }

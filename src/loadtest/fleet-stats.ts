@@ -56,6 +56,8 @@ export interface FleetWorkerRow {
   /** published -> result read by jobctl, producer clock only */
   e2e: LatencySummary;
   clockOffset: ClockOffset | null;
+  /** merged fleet runs: each producer's own interval (producer hosts' clocks differ, so they are not intersected) */
+  clockOffsets?: (ClockOffset & { shard: number; host: string })[];
   /** the sum over the pool processes the RSS probe reached (null: probe module not loaded) */
   memory: (MemorySummary & { processes: PoolProcessMemory[] }) | null;
   /** ru_maxrss of the main process (inspect stats): a peak, and not the pool processes */
@@ -79,6 +81,8 @@ export interface FleetSection {
   /** the whole fleet's run time and (offset-corrected) queue wait, from the events */
   runtime: LatencySummary;
   queueWait: LatencySummary;
+  /** producer wall-clock ms (epoch) of t=0 of the memory samples' tMs (so `load-test merge` can place them in time) */
+  runStartMs?: number;
 }
 
 interface TaskTrack {
@@ -192,7 +196,7 @@ export class FleetCollector {
       });
     }
     flagOutliers(rows, ctx.events);
-    return { queue: ctx.queue, workers: rows, otherWorkers: ctx.otherWorkers, events: ctx.events, unattributed, memoryMeasured: ctx.memoryMeasured, notes: [], runtime: allRuntime.summary(), queueWait: allQueueWait.summary() };
+    return { queue: ctx.queue, workers: rows, otherWorkers: ctx.otherWorkers, events: ctx.events, unattributed, memoryMeasured: ctx.memoryMeasured, notes: [], runtime: allRuntime.summary(), queueWait: allQueueWait.summary(), runStartMs: Math.round(ctx.runStartMs) };
   }
 
   /**

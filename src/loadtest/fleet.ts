@@ -13,6 +13,7 @@ import { checkBrokerFlag } from '../runtime/broker.js';
 import { openFleetConnection } from '../runtime/fleet-broker.js';
 import type { EventReceiver } from '../runtime/events.js';
 import { deleteOwnResults, discoverFleet, fleetConfProblems, enableTaskEvents, restoreTaskEvents, workerFacts, type EventsState, type WorkerFacts } from '../runtime/fleet.js';
+import { openEventsLease, type EventsLease } from '../runtime/fleet-lease.js';
 import { FleetCollector, type FleetSection, type FleetWorkerRow } from './fleet-stats.js';
 import * as hdr from 'hdr-histogram-js';
 import { evaluateThreshold, parseThresholds, type Threshold, type ThresholdInputs, type ThresholdOutcome } from './thresholds.js';
@@ -80,6 +81,24 @@ export async function fleetLoadTest(req: FleetLoadRequest): Promise<LoadTestResu
   let receiver: EventReceiver | null = null;
   let events: EventsState | null = null;
   let restore = { restored: [] as string[], failed: [] as string[] };
+  let restoreDone = false;
+  // --shard: the producers of one run share the events they switched on; the last one out switches them off
+  let lease: EventsLease | null = null;
+  let leaseNote: string | null = null;
+  const restoreEvents = async (): Promise<{ restored: string[]; failed: string[] }> => {
+    restoreDone = true;
+    if (!lease) return restoreTaskEvents(transport, events!);
+    const l = lease;
+    lease = null;
+    const r = await l.release(transport);
+    // workers another producer of the run switched on answered this one "already enabled": they were
+    // switched on for the run all the same, and are switched off by its last producer, not left on
+    const forRun = new Set([...r.restored, ...r.failed, ...r.leftOn]);
+    events = { ...events!, enabledByJobctl: [...new Set([...events!.enabledByJobctl, ...forRun])], alreadyOn: events!.alreadyOn.filter((n) => !forRun.has(n)) };
+    if (r.stillRunning.length) leaseNote = `task events left on for ${r.leftOn.join(', ') || 'no worker'} while the run's other producer(s) (shard ${r.stillRunning.join(', ')} of ${req.shard!.count}) still run: the last producer of run ${req.shard!.runId} switches them off`;
+    else if (r.restored.length || r.failed.length) leaseNote = `last producer of run ${req.shard!.runId} out: switched task events off again on ${r.restored.join(', ') || 'no worker'}${r.failed.length ? ` (failed on ${r.failed.join(', ')})` : ''}`;
+    return r;
+  };
   const probeIds = new Set<string>();
   const collector = new FleetCollector();
   try {
@@ -96,7 +115,9 @@ export async function fleetLoadTest(req: FleetLoadRequest): Promise<LoadTestResu
     req.onStatus?.(`fleet on ${req.queue}: ${names.join(', ')}${memoryMeasured ? '' : ` (no worker loads jobctl_loadprobe: no memory figures)`}`);
 
     receiver = await conn.openEvents((e) => collector.onEvent(e));
+    if (req.shard) lease = await openEventsLease(backendUrl, req.shard.runId, req.shard.index);
     events = await enableTaskEvents(transport, names);
+    await lease?.record(events);
 
     // pool processes: prefork runs `concurrency` processes; threads/gevent/eventlet/solo run the tasks in
     // the worker's one process (a gevent -c 1000 worker needs one probe, not 1000). At most 256 a sweep.
@@ -147,24 +168,28 @@ export async function fleetLoadTest(req: FleetLoadRequest): Promise<LoadTestResu
     // buffered task events (prefork sends them in batches) arrive a moment after the last result
     await waitFor(() => collector.heard > 0, result.interrupted ? 0 : 1000);
     await new Promise((r) => setTimeout(r, result.interrupted ? 0 : 300));
-    restore = await restoreTaskEvents(transport, events);
+    restore = await restoreEvents();
     const section: FleetSection = collector.build({
       queue: req.queue, facts, otherWorkers: others, memoryMeasured, runStartMs,
       events: { ...events, restored: restore.restored, restoreFailed: restore.failed, heard: collector.heard },
     });
-    section.notes = fleetNotes(section, facts, withProbe);
+    section.notes = [...fleetNotes(section, facts, withProbe), ...(leaseNote ? [leaseNote] : [])];
     result.fleet = section;
     // run.ts has no worker timing channel in fleet mode: the totals' run time and queue wait come from the events
     result.latency = { ...result.latency, runtime: section.runtime, queueWait: section.queueWait };
-    result.thresholds = reevaluate(thresholds.length ? thresholds : parseThresholds(DEFAULT_THRESHOLDS), result, section);
-    result.passed = !result.interrupted && result.thresholds.every((o) => o.pass);
+    // a --shard producer judges nothing (run.ts leaves its thresholds to `load-test merge`)
+    if (!req.shard) {
+      result.thresholds = reevaluate(thresholds.length ? thresholds : parseThresholds(DEFAULT_THRESHOLDS), result, section);
+      result.passed = !result.interrupted && result.thresholds.every((o) => o.pass);
+    }
     // which of jobctl's published tasks never got a result read: their keys may appear later, so
     // they are deleted now by name (a result stored after jobctl exits expires with result_expires)
     result.notes = [...(result.notes ?? []), `fleet mode: jobctl started no worker; ${names.length} worker(s) consume ${req.queue}`, ...section.notes];
     if (baseline && req.baselineFile) result.baseline = compareWithBaseline(result, baseline, req.baselineFile);
     return result;
   } finally {
-    if (events && restore.restored.length + restore.failed.length === 0 && events.enabledByJobctl.length) await restoreTaskEvents(transport, events).catch(() => undefined);
+    if (events && !restoreDone && (lease || events.enabledByJobctl.length)) await restoreEvents().catch(() => undefined);
+    else if (lease) await (lease as EventsLease).release(transport).catch(() => undefined);
     await receiver?.close();
     await deleteOwnResults(backendUrl, [...probeIds, ...collector.unfinishedIds()]).catch(() => undefined);
     await transport.close();

@@ -18,6 +18,8 @@ import { DEFAULT_THRESHOLDS } from './run.js';
 import { LOAD_TEST_SCHEMA, type LoadCounts, type LoadEnvironmentInfo, type LoadTestResult } from './types.js';
 import { mergeCpu, mergeMemory, mergeTimeline } from './merge-series.js';
 import type { ShardFacts } from './shard.js';
+import { mergeFleetSections, worstWorkerMemory } from './fleet-merge.js';
+import type { MemorySummary } from './memory.js';
 import type { JsHistogram } from 'hdr-histogram-js';
 
 export interface MergedShard {
@@ -178,7 +180,11 @@ export function mergeShards(inputs: ShardInput[], opts: MergeOptions = {}): Load
   const completedPerSec = round1(completed / seconds);
   const interrupted = rs.some((r) => r.interrupted);
 
-  const outcomes = judgeThresholds(thresholds, { latency: { e2e: e2e.input, queue_wait: queueWait.input, runtime: runtime.input }, counts, throughputPerSec: completedPerSec, memory });
+  const fleet = mergeFleetSections(rs);
+  if (fleet.problem) throw new JobctlError(`run ${runId}: ${fleet.problem}`);
+  // fleet mode: rss thresholds judge the worst worker's merged series (no worker tree of jobctl's own)
+  const judged = fleet.fleet ? worstWorkerMemory(fleet.fleet) as MemorySummary : memory;
+  const outcomes = judgeThresholds(thresholds, { latency: { e2e: e2e.input, queue_wait: queueWait.input, runtime: runtime.input }, counts, throughputPerSec: completedPerSec, memory: judged });
 
   const concurrency = first.mode === 'closed' ? rs.reduce((a, r) => a + (r.concurrency ?? 0), 0) : null;
   const ratePerSec = first.mode === 'open' ? round3(rs.reduce((a, r) => a + (r.ratePerSec ?? 0), 0)) : null;
@@ -206,7 +212,7 @@ export function mergeShards(inputs: ShardInput[], opts: MergeOptions = {}): Load
     errorTypes,
     errorMessages,
     workerLogErrors: [...logErrors.values()],
-    notes: mergeNotes(sorted, { runId, count, missing, starts, ends, sharedQueue }),
+    notes: [...mergeNotes(sorted, { runId, count, missing, starts, ends, sharedQueue }), ...(fleet.fleet ? fleet.fleet.notes.slice(0, 1) : [])],
     latency: { e2e: e2e.summary, queueWait: queueWait.summary, runtime: runtime.summary },
     throughput: { completedPerSec, publishedPerSec: round1(counts.published / seconds), peakCompletedPerSec: Math.max(0, ...timeline.map((p) => p.completedPerSec)) },
     queueDepth: sharedQueue
@@ -219,6 +225,7 @@ export function mergeShards(inputs: ShardInput[], opts: MergeOptions = {}): Load
     defaultThresholds: thresholdTexts.length === 0,
     passed: !interrupted && missing.length === 0 && outcomes.every((o) => o.pass),
     merged: { runId, count, missing, shards, sharedQueue },
+    ...(fleet.fleet ? { fleet: fleet.fleet } : {}),
   };
 }
 
