@@ -46,6 +46,9 @@ So a dormant old key is not a rename to do, it is a behaviour change waiting for
           ctx.report({ ...base, message: `\`${a.name}\` is ignored on every Celery version: with namespace='${source.namespace}' Celery reads \`${st.working}\` (setting \`${st.newName}\`), and this name is not its old alias`, hint: info.shadowedBy ? `delete it (\`${info.shadowedBy.name}\` is the key that applies)` : `delete it, or set \`${st.working}\` if you want the value` });
           continue;
         }
+        // `BROKER_URL = env(…); CELERY_BROKER_URL = BROKER_URL`: the old name is the variable the applied key is built
+        // from — nothing to delete, and the value it holds is in effect
+        if (info.shadowedBy && (info.shadowedBy.valueText.trim() === a.name || (info.shadowedBy.value.kind === 'name' && info.shadowedBy.value.dotted === a.name))) continue;
         if (info.shadowedBy) {
           ctx.report({ ...base, severity: 'warning', message: `\`${a.name}\` is never read: \`${info.shadowedBy.name}\` (${info.shadowedBy.keyLoc.file}:${info.shadowedBy.keyLoc.line}) is tried first on every version, including 5.7`, hint: `delete \`${a.name}\`` });
           continue;

@@ -350,6 +350,9 @@ export class ConfigReader {
       return;
     }
     if (flaskKey && this.flask.hasUnread(rec?.app.id ?? null)) return; // the Flask config's unread parts say why
+    // config_from_object(app.config, namespace="CELERY") in `def init_celery(app)`: the Flask app's whole config, as
+    // conf.update(app.config) is — read when the project writes a Flask config (else it is not known to be one)
+    if (!flaskKey && w && w.endsWith('.config') && w.length > 7 && this.flask.hasWrites(rec?.app.id ?? null) && this.flask.read(facts, fn, obj, w, rec, loc, namespace)) return;
     // an object chosen at run time among a finite set the code spells out: each candidate is read
     const cands = objectCandidates(this.l, facts, fn, obj);
     if (cands) {

@@ -76,6 +76,9 @@ export interface EnvDefault {
   fn: RawFunction | null;
 }
 
+/** Flask's config class, built apart from an app (`flask.Config(root)`) and handed to one later. */
+const FLASK_CONFIG_CLASS = new Set(['flask.Config', 'flask.config.Config']);
+
 /** What a Flask-style `<x>.config` receives: `['K'] = v`, `.update(...)`, `.from_object(...)`, `.from_pyfile(...)` … */
 export interface FlaskConfigUse {
   receiver: string;
@@ -87,6 +90,8 @@ export interface FlaskConfigUse {
   node: PNode;
   stmt: PNode;
   fn: RawFunction | null;
+  /** the receiver is a local `flask.Config(...)` object of the function, not an app's `.config` */
+  standalone?: true;
 }
 
 /** `from x import *` at module level (also inside if/try blocks). */
@@ -192,6 +197,9 @@ export function extractFile(pf: PFile, info: ModuleInfo): FileFacts {
     return t !== undefined ? t + rest : written;
   };
   const constant = (name: string): PNode | undefined => facts.assignByName.get(name)?.value;
+  /** `cfg = flask.Config(root)` per function (null: module level): a Flask config object built apart from an app */
+  const configObjects = new Map<RawFunction | null, Set<string>>();
+  const isConfigObject = (name: string, fn: RawFunction | null): boolean => configObjects.get(fn)?.has(name) ?? false;
   const vctx = (fn: RawFunction | null): ValueContext => ({ pf, resolve: (d) => resolve(d, fn), constant });
 
   const visit = (n: PNode, ctx: Ctx): void => {
@@ -417,6 +425,12 @@ export function extractFile(pf: PFile, info: ModuleInfo): FileFacts {
       const kind = m === 'update' || m === 'from_object' || m === 'from_mapping' ? m : 'from_other';
       facts.flaskConfig.push({ receiver: flask[1]!, kind, key: m, keyNode: f, node: n, stmt: n, fn });
     }
+    const own = /^([A-Za-z_]\w*)\.(update|from_object|from_mapping|from_pyfile|from_envvar|from_file|from_prefixed_env)$/.exec(written);
+    if (own && isConfigObject(own[1]!, fn)) {
+      const m = own[2]!;
+      const kind = m === 'update' || m === 'from_object' || m === 'from_mapping' ? m : 'from_other';
+      facts.flaskConfig.push({ receiver: own[1]!, kind, key: m, keyNode: f, node: n, stmt: n, fn, standalone: true });
+    }
     if (resolved === 'os.environ.setdefault' && positional.length >= 2) facts.envDefaults.push({ key: positional[0]!, value: positional[1]!, node: n, fn });
     if (resolved === 'os.environ.setdefault' && positional.length >= 2) {
       const k = positional[0]!;
@@ -445,6 +459,13 @@ export function extractFile(pf: PFile, info: ModuleInfo): FileFacts {
       }
     }
     if (!value) return;
+    const ctor = value.type === 'call' ? child(value, 'function') : undefined;
+    if (ctor && FLASK_CONFIG_CLASS.has(resolve(calleeText(pf, ctor), ctx.fn))) {
+      for (const t of targets) if (t.type === 'identifier') {
+        if (!configObjects.has(ctx.fn)) configObjects.set(ctx.fn, new Set());
+        configObjects.get(ctx.fn)!.add(textOf(pf, t));
+      }
+    }
     for (const t of targets) {
       if (t.type === 'attribute') {
         const obj = child(t, 'object');
@@ -464,6 +485,9 @@ export function extractFile(pf: PFile, info: ModuleInfo): FileFacts {
           }
           if (key !== null && d.endsWith('.config') && d.length > 7) {
             facts.flaskConfig.push({ receiver: d.slice(0, -7), kind: 'set', key, keyNode: sub, node: value, stmt: n, fn: ctx.fn });
+          }
+          if (key !== null && isConfigObject(d, ctx.fn)) {
+            facts.flaskConfig.push({ receiver: d, kind: 'set', key, keyNode: sub, node: value, stmt: n, fn: ctx.fn, standalone: true });
           }
           if (resolve(d, ctx.fn) === 'os.environ') facts.envDefaults.push({ key: sub, value, node: n, fn: ctx.fn });
           if (key === 'DJANGO_SETTINGS_MODULE' && resolve(d, ctx.fn) === 'os.environ' && value.type === 'string') {

@@ -99,6 +99,11 @@ export class FlaskConfig {
     return true;
   }
 
+  /** The project writes a Flask config somewhere (read or reported unread): `x.config` may well be it. */
+  hasWrites(appId: string | null): boolean {
+    return this.collect(appId).length > 0 || this.unreadParts > 0;
+  }
+
   private unreadParts = 0;
   /**
    * Part of the Flask config could not be read (from_pyfile, from_envvar, an object built at run time): each part is
@@ -124,11 +129,11 @@ export class FlaskConfig {
   private collected: SettingAssignment[] | null = null;
   private collect(appId: string | null): SettingAssignment[] {
     if (this.collected) return this.collected;
-    for (const needle of ['.config[', '.config.update', '.config.from_']) for (const f of this.l.loader.filesContaining(needle)) if (!TEST_PATH.test(f)) this.l.loader.load(f);
+    for (const needle of ['.config[', '.config.update', '.config.from_', 'Config(']) for (const f of this.l.loader.filesContaining(needle)) if (!TEST_PATH.test(f)) this.l.loader.load(f);
     const settings: SettingAssignment[] = [];
     for (const f of this.l.all) {
       if (TEST_PATH.test(f.pf.file)) continue;
-      for (const u of f.flaskConfig) settings.push(...this.use(f, u, appId));
+      for (const u of f.flaskConfig) if (!u.standalone || handedOn(f, u.fn, u.receiver)) settings.push(...this.use(f, u, appId));
     }
     return (this.collected = settings);
   }
@@ -177,7 +182,9 @@ export class FlaskConfig {
         for (const p of positional) {
           const d = this.r.dictNode(f, u.fn, p);
           if (d) out.push(...this.r.dictSettings(d.facts, d.node));
-          else if (!isOptionalParam(f, u.fn, p)) unread('a mapping built at run time');
+          // app.config.update(cfg) with `cfg = flask.Config(root)` filled in this function: its writes are read already
+          else if (p.type === 'identifier' && f.flaskConfig.some((x) => x.standalone && x.fn === u.fn && x.receiver === textOf(f.pf, p))) continue;
+          else if (!isOptionalParam(f, u.fn, p) && !optionalOrEmpty(f, u.fn, p)) unread('a mapping built at run time');
         }
         return out;
       }
@@ -258,6 +265,39 @@ function isOptionalParam(f: FileFacts, fn: RawFunction | null, n: PNode): boolea
   const name = textOf(f.pf, n);
   const params = child(fn.node, 'parameters');
   return !!params?.children.some((p) => (p.type === 'default_parameter' || p.type === 'typed_default_parameter') && textOf(f.pf, child(p, 'name') ?? p) === name && child(p, 'value')?.type === 'none');
+}
+
+/** `override or {}` with `override=None` in the signature: nothing unless a caller passes one. */
+function optionalOrEmpty(f: FileFacts, fn: RawFunction | null, n: PNode): boolean {
+  if (n.type !== 'boolean_operator') return false;
+  const l = child(n, 'left');
+  const r = child(n, 'right');
+  return !!l && !!r && /^\s*or\s*$/.test(f.pf.text.slice(l.end, r.start)) && isOptionalParam(f, fn, l) && /^\{\s*\}$|^dict\(\s*\)$/.test(textOf(f.pf, r));
+}
+
+/**
+ * `cfg = flask.Config(root)` is an app's config only once it leaves the function that fills it: passed to a call
+ * (`Eve(settings=cfg)`, `app.config.update(cfg)`), returned, or stored on an object. A config object that stays
+ * local is not the worker's config.
+ */
+function handedOn(f: FileFacts, fn: RawFunction | null, name: string): boolean {
+  const scope = fn ? fn.body : f.pf.root;
+  if (!scope) return false;
+  let out = false;
+  const visit = (n: PNode): void => {
+    if (out) return;
+    if (n !== scope && (n.type === 'function_definition' || n.type === 'class_definition')) return;
+    if (n.type === 'identifier' && textOf(f.pf, n) === name) {
+      const p = n.parent;
+      const gp = p?.parent;
+      if (p?.type === 'argument_list' || p?.type === 'return_statement' || (p?.type === 'keyword_argument' && n.field === 'value')) out = true;
+      else if (p?.type === 'assignment' && n.field === 'right' && child(p, 'left')?.type === 'attribute') out = true;
+      else if (p?.type === 'expression_list' && gp?.type === 'return_statement') out = true;
+    }
+    for (const c of n.children) visit(c);
+  };
+  visit(scope);
+  return out;
 }
 
 /** `c` in `from_object(c)` when the function sets it once to `SomeClass(...)`, a class of the project. */
