@@ -14,6 +14,8 @@ import { TEST_CODE_PATH } from './modules.js';
 
 /** Test code configures throw-away Flask apps; those writes are not the worker's config. */
 const TEST_PATH = TEST_CODE_PATH;
+/** A file that may build Flask's Config class itself: `flask.Config(`, `from flask import …Config`, `from flask.config import Config`. */
+const FLASK_CONFIG_IMPORT = /\bflask\.Config\(|^\s*from\s+flask(\.config)?\s+import\s+[^\n]*\bConfig\b|^\s*from\s+flask\s+import\s*\([^)]*\bConfig\b/m;
 /** Flask's from_object reads only UPPERCASE attributes. */
 const UPPER = /^[A-Z][A-Z0-9_]*$/;
 /** A test configuration chosen by its key or name (`"test": Test`, `TestingConfig`): test code, not the worker's config. */
@@ -129,7 +131,9 @@ export class FlaskConfig {
   private collected: SettingAssignment[] | null = null;
   private collect(appId: string | null): SettingAssignment[] {
     if (this.collected) return this.collected;
-    for (const needle of ['.config[', '.config.update', '.config.from_', 'Config(']) for (const f of this.l.loader.filesContaining(needle)) if (!TEST_PATH.test(f)) this.l.loader.load(f);
+    for (const needle of ['.config[', '.config.update', '.config.from_']) for (const f of this.l.loader.filesContaining(needle)) if (!TEST_PATH.test(f)) this.l.loader.load(f);
+    // `cfg = flask.Config(root)` / `from flask import Config`: only files that build Flask's Config class
+    for (const f of this.l.loader.filesContaining('Config(')) if (!TEST_PATH.test(f) && FLASK_CONFIG_IMPORT.test(this.l.loader.textOf(f) ?? '')) this.l.loader.load(f);
     const settings: SettingAssignment[] = [];
     for (const f of this.l.all) {
       if (TEST_PATH.test(f.pf.file)) continue;
