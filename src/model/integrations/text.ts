@@ -70,3 +70,32 @@ export function normalizeName(name: string): string {
 export function basename(rel: string): string {
   return rel.split('/').pop() ?? rel;
 }
+
+/**
+ * Where a token sits inside a value written over lines `loc.line`..`lastLine` (a parenthesised Python value, a folded
+ * or literal YAML scalar, a multi-line dict): the first line on which `re` matches. A finding points at the line of
+ * the offending token (the literal secret, the worker command, the CERT_NONE value), not at the first line of the
+ * value. `loc` itself when the token is on its first line or on none.
+ */
+export function tokenLoc(lines: readonly string[], loc: Location, re: RegExp, lastLine = loc.endLine ?? loc.line): Location {
+  const once = new RegExp(re.source, re.flags.replace(/[gy]/g, ''));
+  for (let l = loc.line; l <= lastLine && l <= lines.length; l++) {
+    const m = once.exec(lines[l - 1] ?? '');
+    if (m) return l === loc.line ? loc : { file: loc.file, line: l, column: m.index + 1 };
+  }
+  return loc;
+}
+
+/**
+ * A worker started by a command written over several lines: the line holding `celery … <subcommand>`
+ * (`/bin/bash -c '` / `sleep 3;` / `celery -A proj worker …` points at the third), else the line of its `celery` word
+ * (a Kubernetes `command: [celery, -A, proj]` above `args: [worker, …]` points at the command).
+ */
+export function invocationLoc(lines: readonly string[], loc: Location, subcommand: string | null, lastLine: number): Location {
+  if (subcommand) {
+    const re = new RegExp(`\\bcelery\\b.*(^|[\\s'"])${escapeRe(subcommand)}\\b`);
+    const both = tokenLoc(lines, loc, re, lastLine);
+    if (both !== loc || re.test(lines[loc.line - 1] ?? '')) return both;
+  }
+  return tokenLoc(lines, loc, /\bcelery\b/, lastLine);
+}
