@@ -1,7 +1,7 @@
 // Small text helpers shared by the integrations: 1-based locations, logical lines with
 // backslash continuations, and finding where a value sits in a file that a parser without
 // positions (TOML, JSON) has read.
-import type { Location } from '../types.js';
+import type { Location, WorkerCommand } from '../types.js';
 
 export function loc(file: string, line: number, column = 1): Location {
   return { file, line, column };
@@ -25,6 +25,8 @@ export interface LogicalLine {
   text: string;
   /** 1-based number of the first physical line */
   line: number;
+  /** 1-based number of the last physical line (after its backslash continuations) */
+  endLine: number;
 }
 
 /** Physical lines joined where they end with a backslash (shell, Dockerfile, requirements, systemd). */
@@ -41,10 +43,10 @@ export function logicalLines(text: string): LogicalLine[] {
       continue;
     }
     buf.push(l);
-    out.push({ text: buf.join(' '), line: start });
+    out.push({ text: buf.join(' '), line: start, endLine: i + 1 });
     buf = [];
   }
-  if (buf.length) out.push({ text: buf.join(' '), line: start });
+  if (buf.length) out.push({ text: buf.join(' '), line: start, endLine: phys.length });
   return out;
 }
 
@@ -98,4 +100,14 @@ export function invocationLoc(lines: readonly string[], loc: Location, subcomman
     if (both !== loc || re.test(lines[loc.line - 1] ?? '')) return both;
   }
   return tokenLoc(lines, loc, /\bcelery\b/, lastLine);
+}
+
+/** Workers parsed from a command written over lines `w.loc.line`..`lastLine`: each moves to its invocationLoc. */
+export function locateInvocationLines(found: WorkerCommand[], text: string, lastLine: number): void {
+  let lines: string[] | undefined;
+  for (const w of found) {
+    if (w.loc.line >= lastLine) continue;
+    lines ??= text.split(/\r?\n/);
+    w.loc = invocationLoc(lines, w.loc, w.subcommand, lastLine);
+  }
 }

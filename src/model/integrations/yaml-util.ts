@@ -2,7 +2,7 @@
 // `<<: *anchor` merges (a merged key's node keeps the line where the anchor defines it).
 import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type Node, type Pair, type YAMLMap } from 'yaml';
 import type { Location, WorkerCommand } from '../types.js';
-import { invocationLoc } from './text.js';
+import { locateInvocationLines } from './text.js';
 
 export function locOf(file: string, lc: LineCounter, node: Node | null | undefined, fallback: Location): Location {
   const start = node?.range?.[0];
@@ -64,13 +64,6 @@ export function deref(doc: Document, n: Node | undefined): Node | undefined {
  */
 export function locateInvocations(found: WorkerCommand[], text: string, lc: LineCounter, nodes: (Node | null | undefined)[]): void {
   const ends = nodes.map((n) => n?.range?.[1]).filter((e): e is number => e !== undefined && e > 0);
-  if (ends.length === 0 || found.length === 0) return;
   // the value's last character (a block scalar's range ends after its final newline)
-  const last = lc.linePos(Math.max(...ends) - 1).line;
-  let lines: string[] | undefined;
-  for (const w of found) {
-    if (w.loc.line >= last) continue;
-    lines ??= text.split(/\r?\n/);
-    w.loc = invocationLoc(lines, w.loc, w.subcommand, last);
-  }
+  if (ends.length > 0) locateInvocationLines(found, text, lc.linePos(Math.max(...ends) - 1).line);
 }
