@@ -1,5 +1,6 @@
 import type { Rule } from './types.js';
-import type { Location } from '../model/types.js';
+import { escapeRe } from '../model/integrations/text.js';
+import { tokenAt } from './lib/source.js';
 import { effectiveSettings } from './lib/settings.js';
 import { brokerUrls } from './lib/broker.js';
 import { usesAmqpBroker } from './lib/rabbitmq.js';
@@ -70,7 +71,8 @@ export const rule: Rule = {
         const key = e.key.value;
         const note = REDIS_ONLY[key];
         ctx.report({
-          loc: keyLocation(ctx.model.files.find((f) => f.file === s.assignment.loc.file)?.text, key, s.assignment.keyLoc),
+          // the line of `'key'` inside the dict
+          loc: tokenAt(ctx.model, s.assignment.keyLoc, new RegExp(`['"]${escapeRe(key)}['"]\\s*:|\\b${escapeRe(key)}\\s*=`), s.assignment.loc.endLine ?? s.assignment.loc.line),
           key: `${s.assignment.name}:${key}`,
           message: `\`${key}\` in ${s.assignment.name} is read only by kombu's Redis transport; the broker is amqp:// (RabbitMQ), so it is ignored${note ? `. ${note.charAt(0).toUpperCase()}${note.slice(1)}` : ''}`,
           hint: note ? `remove it; ${note}` : 'remove it',
@@ -79,15 +81,3 @@ export const rule: Rule = {
     }
   },
 };
-
-/** the line of `'key'` inside the dict, searched from the assignment on; the assignment when not found */
-function keyLocation(text: string | undefined, key: string, from: Location): Location {
-  if (!text) return from;
-  const lines = text.split(/\r?\n/);
-  const re = new RegExp(`['"]${key}['"]\\s*:|\\b${key}\\s*=`);
-  for (let i = from.line - 1; i < Math.min(lines.length, from.line + 60); i++) {
-    const m = re.exec(lines[i]!);
-    if (m) return { file: from.file, line: i + 1, column: m.index + 1 };
-  }
-  return from;
-}

@@ -1,4 +1,7 @@
 import type { Rule } from './types.js';
+import type { Location } from '../model/types.js';
+import { escapeRe } from '../model/integrations/text.js';
+import { tokenAt } from './lib/source.js';
 import { effectiveSettings } from './lib/settings.js';
 import { asStringList } from './lib/values.js';
 import { getModuleLevelCalls } from '../model/python/index.js';
@@ -29,18 +32,20 @@ export const rule: Rule = {
       const values = asStringList(s.assignment.value) ?? [];
       const registered = values.map((v) => custom.get(v)).filter((c): c is CustomSerializer => !!c && c.unpickles);
       const signed = registered.filter((c) => c.verifiesHmac);
+      // the line of the offending entry when the list spans lines (`accept_content = [\n 'json',\n 'pickle',\n]`)
+      const valueAt = (v: string): Location => tokenAt(ctx.model, s.assignment.keyLoc, new RegExp(`['"]${escapeRe(v)}['"]`), s.assignment.loc.endLine ?? s.assignment.loc.line);
       const bad = values.filter((v) => (/pickle|x-python-serialize/i.test(v) && !custom.get(v)?.verifiesHmac) || registered.some((c) => c.name === v && !c.verifiesHmac));
       if (bad.length === 0 && signed.length > 0) {
         const c = signed[0]!;
         ctx.report({
-          loc: s.assignment.keyLoc, key: s.assignment.name, severity: 'warning',
+          loc: valueAt(c.name), key: s.assignment.name, severity: 'warning',
           message: `\`${s.assignment.name}\` uses \`${c.name}\`, a custom serializer that verifies an HMAC before unpickling (${c.decoder}, ${c.loc.file}:${c.loc.line}): forged messages are rejected, but anyone who holds the signing key can still run code on the workers`,
           hint: 'keep the key out of the code and rotate it; prefer json (or Celery\'s auth serializer with certificates) for new tasks',
         });
         continue;
       }
       if (bad.length === 0) continue;
-      ctx.report({ loc: s.assignment.keyLoc, key: s.assignment.name, message: `\`${s.assignment.name}\` allows ${bad.map((b) => `'${b}'`).join(', ')}: a message from anyone who can write to the broker is unpickled, i.e. runs code on the worker`, hint: "use 'json' only" });
+      ctx.report({ loc: valueAt(bad[0]!), key: s.assignment.name, message: `\`${s.assignment.name}\` allows ${bad.map((b) => `'${b}'`).join(', ')}: a message from anyone who can write to the broker is unpickled, i.e. runs code on the worker`, hint: "use 'json' only" });
     }
   },
 };

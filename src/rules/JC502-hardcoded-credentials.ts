@@ -4,7 +4,7 @@ import { allStrings } from './lib/values.js';
 import { THROWAWAY_COMMENT, composeFallback, envLookupDefault, inFallbackDefault, isDevOnlyFile, isKeyByValueShape, isSecretDefault, isHighEntropyToken, isLiteralSecretValue, isSecretName, knownKeyFormat, maskedUrl, urlPassword } from './lib/secrets.js';
 import { isTestFile } from './lib/settings.js';
 import { getModuleGlobals } from '../model/python/index.js';
-import { fileLines } from './lib/source.js';
+import { fileLines, tokenAt } from './lib/source.js';
 
 /** a CI or test switch: `if "GHACTIONS" in os.environ:`, `if os.getenv("CI")`, `if TESTING:` */
 const CI_SWITCH = /\b(CI|GHACTIONS|GITHUB_ACTIONS|GITLAB_CI|TRAVIS|CIRCLECI|JENKINS_URL|BUILDKITE|TESTING|PYTEST\w*|RUNNING_TESTS)\b|['"]test['"]\s+in\s+sys\.argv/;
@@ -66,12 +66,14 @@ Judged by value and context, not by name alone: a dotted class path, an environm
   },
   check(ctx) {
     const found: Candidate[] = [];
-    const add = (loc: Location, what: string, secret: string, opts: { url?: string; byName?: boolean; text?: string; format?: boolean; defaultOf?: string } = {}): void => {
-      if (isTestFile(loc.file)) return;
+    const add = (written: Location, what: string, secret: string, opts: { url?: string; byName?: boolean; text?: string; format?: boolean; defaultOf?: string } = {}): void => {
+      if (isTestFile(written.file)) return;
+      // the line of the literal itself, when the value spans lines (`SECRET_KEY = (\n    "django-insecure-…"\n)`)
+      const loc = tokenAt(ctx.model, written, secret);
       // the author marked the line as no secret for a secret scanner: detect-secrets' `pragma: allowlist secret`,
       // gitleaks' `gitleaks:allow` (mitodl/mitxpro's local compose DATABASE_URL)
-      if (ALLOWLIST_PRAGMA.test(fileLines(ctx.model, loc.file)[loc.line - 1] ?? '')) return;
-      if (loc.file.endsWith('.py') && inCiBlock(fileLines(ctx.model, loc.file), loc.line)) return;
+      if ([written.line, loc.line].some((l) => ALLOWLIST_PRAGMA.test(fileLines(ctx.model, loc.file)[l - 1] ?? ''))) return;
+      if (loc.file.endsWith('.py') && inCiBlock(fileLines(ctx.model, loc.file), written.line)) return;
       // a development-only or example file holds throw-away local defaults: that is what it is for — unless the
       // value is a real key format, which leaks whatever file it is in
       if (isDevOnlyFile(loc.file) && !opts.format) return;

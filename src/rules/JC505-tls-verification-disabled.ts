@@ -3,6 +3,7 @@ import type { Location, PyValue } from '../model/types.js';
 import { effectiveSettings } from './lib/settings.js';
 import { allStrings } from './lib/values.js';
 import { maskUrlCredentials } from '../util/mask.js';
+import { tokenAt } from './lib/source.js';
 
 /** Settings whose dict is handed to the TLS layer of the broker / result-backend connection. */
 const SSL_SETTINGS = new Set(['broker_use_ssl', 'redis_backend_use_ssl']);
@@ -41,8 +42,10 @@ export const rule: Rule = {
     };
     for (const s of effectiveSettings(ctx.model, ctx.knowledge)) {
       const a = s.assignment;
-      if (SSL_SETTINGS.has(s.newName) && certNone(a.value)) report(a.keyLoc, `\`${a.name}\` sets cert_reqs to CERT_NONE`);
-      if (URL_SETTINGS.has(s.newName)) for (const v of allStrings(a.value)) if (urlDisablesVerification(v)) report(a.keyLoc, `\`${a.name}\` (${maskUrlCredentials(v)}) turns certificate verification off`);
+      // the line of the CERT_NONE entry / the URL's ssl_cert_reqs=none when the value spans lines (a dict over lines)
+      const at = (token: RegExp): Location => tokenAt(ctx.model, a.keyLoc, token, a.loc.endLine ?? a.loc.line);
+      if (SSL_SETTINGS.has(s.newName) && certNone(a.value)) report(at(/\bCERT_NONE\b|cert_reqs/i), `\`${a.name}\` sets cert_reqs to CERT_NONE`);
+      if (URL_SETTINGS.has(s.newName)) for (const v of allStrings(a.value)) if (urlDisablesVerification(v)) report(at(/[?&](ssl_)?cert_reqs=/i), `\`${a.name}\` (${maskUrlCredentials(v)}) turns certificate verification off`);
     }
     // deploy files: CELERY_BROKER_URL=rediss://…?ssl_cert_reqs=none in compose / .env
     for (const svc of ctx.model.composeServices) for (const e of svc.environment) if (urlDisablesVerification(e.value)) report(e.loc, `service \`${svc.name}\`: \`${e.key}\` turns certificate verification off`);

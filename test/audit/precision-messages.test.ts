@@ -84,7 +84,7 @@ test('JC502: throw-away values inside a CI-only block (`if "GHACTIONS" in os.env
 test('JC502: a random literal as the default of an env lookup or a compose ${VAR:-…} fallback is a committed secret; placeholders and dev files are not', async () => {
   const f = await findings('secrets-env-defaults', 'JC502');
   assert.deepEqual(f.map((x) => `${x.where} ${x.severity}`).sort(), [
-    'docker-compose.yml:6 warning', 'docker-compose.yml:7 error', 'proj/settings/base.py:10 warning', 'proj/settings/base.py:14 warning', 'proj/settings/base.py:9 warning',
+    'docker-compose.yml:6 warning', 'docker-compose.yml:7 error', 'proj/settings/base.py:12 warning', 'proj/settings/base.py:14 warning', 'proj/settings/base.py:9 warning',
   ]);
   assert.equal(f.find((x) => x.where === 'proj/settings/base.py:9')!.message, '`SECRET_KEY` falls back to a literal secret — as the default of the environment lookup of `DJANGO_SECRET_KEY`, used whenever the variable is unset');
   assert.equal(f.find((x) => x.where === 'docker-compose.yml:6')!.message, 'service `worker`: `SECRET_KEY` falls back to a literal secret — as the fallback of `${SECRET_KEY:-…}`, used whenever the variable is unset');

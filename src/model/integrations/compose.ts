@@ -11,7 +11,7 @@ import type { Integration, Reference } from './types.js';
 import { basename } from './text.js';
 import { noteIndirectWorker, parseCeleryInvocations, scriptsRun } from './celery-command.js';
 import { templateView, unreadTemplated } from './template.js';
-import { deref, getMerged, locOf, mergedEntries } from './yaml-util.js';
+import { deref, getMerged, locateInvocations, locOf, mergedEntries } from './yaml-util.js';
 
 export function isComposeFile(rel: string): boolean {
   return /^(docker-)?compose([.-][\w.-]+)?\.ya?ml$/i.test(basename(rel));
@@ -160,6 +160,8 @@ export const composeIntegration: Integration = {
       const templated = (n: Node | undefined): boolean => isTemplated(view.unknownLines, at(n).line, n, lc);
       const fromCommand = command && !templated(commandNode) ? parseCeleryInvocations(command, { source: 'compose', file: file.file, loc: at(commandNode), processName: name }) : [];
       const fromEntrypoint = entrypoint && !templated(entrypointNode) ? parseCeleryInvocations(entrypoint, { source: 'compose', file: file.file, loc: at(entrypointNode), processName: name }) : [];
+      locateInvocations(fromCommand, view.text, lc, [commandNode]);
+      locateInvocations(fromEntrypoint, view.text, lc, [entrypointNode]);
       const found = fromEntrypoint.length === 1 && fromEntrypoint[0]!.subcommand === null && command
         // entrypoint: celery, command: -A proj worker → one invocation
         ? parseCeleryInvocations(`${entrypoint} ${command}`, { source: 'compose', file: file.file, loc: fromEntrypoint[0]!.loc, processName: name })

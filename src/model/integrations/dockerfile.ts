@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { quote, parse as shellParse } from 'shell-quote';
 import type { Integration, Reference } from './types.js';
-import { basename, logicalLines, loc, type LogicalLine } from './text.js';
+import { basename, locateInvocationLines, logicalLines, loc, type LogicalLine } from './text.js';
 import { parseCeleryInvocations, scriptsRun } from './celery-command.js';
 import { templateView } from './template.js';
 
@@ -33,7 +33,7 @@ function instructionCommand(args: string): string {
  */
 export function dockerfileInstructions(text: string): LogicalLine[] {
   return logicalLines(dropContinuedComments(text))
-    .map((ll) => ({ line: ll.line, text: ll.text.trim() }))
+    .map((ll) => ({ line: ll.line, endLine: ll.endLine, text: ll.text.trim() }))
     .filter((ll) => ll.text !== '' && !ll.text.startsWith('#'));
 }
 
@@ -181,6 +181,7 @@ export const dockerfileIntegration: Integration = {
           references.push({ kind: 'run', path: p, base: '', from: at, dockerfile: file.file, launcher: { source: 'dockerfile', file: file.file, loc: at } });
         }
         const found = parseCeleryInvocations(text, { source: 'dockerfile', file: file.file, loc: at });
+        locateInvocationLines(found, view.text, ll.endLine);
         if (instr === 'CMD' && entrypoint && found.length === 0) {
           // ENTRYPOINT ["celery"] + CMD ["-A", "proj", "worker"]
           const combined = parseCeleryInvocations(`${entrypoint.text} ${text}`, { source: 'dockerfile', file: file.file, loc: loc(file.file, entrypoint.line) });

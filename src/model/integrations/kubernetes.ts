@@ -11,7 +11,7 @@ import { noteIndirectWorker, parseCeleryInvocations, scriptsRun } from './celery
 import { commandText, isComposeFile } from './compose.js';
 import { chartRoot, parseValues, renderHelm } from './helm.js';
 import { blankJinja, looksTemplated, TEMPLATE_VALUE, unreadTemplated, type TemplateView } from './template.js';
-import { locOf } from './yaml-util.js';
+import { locateInvocations, locOf } from './yaml-util.js';
 
 const WORKLOAD = /^\s*kind:\s*["']?(Deployment|StatefulSet|DaemonSet|Job|CronJob|Pod|ReplicaSet|ConfigMap|RabbitmqCluster)["']?\s*$/m;
 
@@ -111,6 +111,7 @@ function readWorkload(doc: Document, file: SourceFileInfo, model: ProjectModel, 
       if (probe && !templated(c.get(p, true) as Node | undefined)) deploy[p] = probe;
     }
     const found = parseCeleryInvocations(text, { source: 'k8s', file: file.file, loc: line, ...(processName ? { processName } : {}) });
+    locateInvocations(found, view.text, lc, [cmdNode, argsNode]);
     for (const w of found) w.deploy = deploy;
     model.workerCommands.push(...found);
     if (found.length === 0) {

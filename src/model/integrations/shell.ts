@@ -3,7 +3,7 @@
 // assignments (scoped to the script: they feed `-c $WORKERS`); the scripts it runs in turn.
 import type { Location } from '../types.js';
 import type { Integration, Reference } from './types.js';
-import { logicalLines, loc } from './text.js';
+import { locateInvocationLines, logicalLines, loc } from './text.js';
 import { parseCeleryInvocations, scriptsRun } from './celery-command.js';
 
 const ASSIGN = /^(?:export\s+|readonly\s+|declare\s+(?:-\w+\s+)?)?([A-Za-z_]\w*)=("([^"]*)"|'([^']*)'|([^\s;#]*))\s*(?:#.*)?$/;
@@ -43,7 +43,11 @@ export const shellIntegration: Integration = {
       const cp = /^(?:sudo\s+)?(?:cp|ln\s+-s\w*)\s+(?:-\w+\s+)*([\w./-]+)\s+(\S*supervisor\S*)\s*$/.exec(t);
       if (cp && !cp[1]!.includes('$')) run(cp[1]!, at);
       const service = /(?:s6-rc\.d|services\.d)\/([^/]+)\/(?:run|up)$/.exec(file.file)?.[1];
-      if (/celery/.test(t)) model.workerCommands.push(...parseCeleryInvocations(t, { source: 'shell', file: file.file, loc: at, ...(service ? { processName: service } : {}) }));
+      if (/celery/.test(t)) {
+        const found = parseCeleryInvocations(t, { source: 'shell', file: file.file, loc: at, ...(service ? { processName: service } : {}) });
+        locateInvocationLines(found, file.text, ll.endLine);
+        model.workerCommands.push(...found);
+      }
       if (/^(exec\s|\.\/|\/|bash\s|sh\s|python[\d.]*\s|[\w-]+\s.*\bsupervisord\b|supervisord\b)/.test(t)) {
         for (const p of scriptsRun(t)) run(p, at);
       }

@@ -3,7 +3,7 @@
 // Environment= / EnvironmentFile= as env assignments and references, a script run by ExecStart= as a
 // reference. A Celery program named by a variable from an env file outside the project is unread.
 import type { Integration, Reference } from './types.js';
-import { basename, logicalLines, loc } from './text.js';
+import { basename, locateInvocationLines, logicalLines, loc } from './text.js';
 import { parseCeleryInvocations, scriptsRun } from './celery-command.js';
 import { templateView, unreadTemplated } from './template.js';
 import { parse as shellParse } from 'shell-quote';
@@ -36,7 +36,7 @@ export const systemdIntegration: Integration = {
     const references: Reference[] = [];
     const env = new Map<string, string>();
     const envFiles: string[] = [];
-    const execs: { cmd: string; line: number }[] = [];
+    const execs: { cmd: string; line: number; endLine: number }[] = [];
     for (const ll of logicalLines(view.text)) {
       const m = /^\s*(ExecStart|Environment|EnvironmentFile)\s*=\s*(.*)$/.exec(ll.text);
       if (!m) continue;
@@ -56,14 +56,15 @@ export const systemdIntegration: Integration = {
           if (/celery/i.test(m[2]!)) unreadTemplated(model, file.file, ll.line, `the ExecStart= of ${unit}`);
           continue;
         }
-        execs.push({ cmd: m[2]!.replace(/^[-@:+!]*/, '').replace(/%%/g, '%'), line: ll.line });
+        execs.push({ cmd: m[2]!.replace(/^[-@:+!]*/, '').replace(/%%/g, '%'), line: ll.line, endLine: ll.endLine });
       }
     }
-    for (const { cmd, line } of execs) {
+    for (const { cmd, line, endLine } of execs) {
       const at = loc(file.file, line);
       // systemd expands $VAR / ${VAR} in ExecStart= from Environment= itself
       const expanded = cmd.replace(/\$\{(\w+)\}|\$(\w+)/g, (whole, a?: string, b?: string) => env.get((a ?? b)!) ?? whole);
       const found = parseCeleryInvocations(expanded, { source: 'systemd', file: file.file, loc: at, processName: unit });
+      locateInvocationLines(found, view.text, endLine);
       model.workerCommands.push(...found);
       if (found.length > 0) continue;
       const program = /^\s*(?:\/bin\/(?:ba)?sh\s+-c\s+['"])?\s*(\$\{?\w+\}?)/.exec(expanded)?.[1];

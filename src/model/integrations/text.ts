@@ -1,7 +1,7 @@
 // Small text helpers shared by the integrations: 1-based locations, logical lines with
 // backslash continuations, and finding where a value sits in a file that a parser without
 // positions (TOML, JSON) has read.
-import type { Location } from '../types.js';
+import type { Location, WorkerCommand } from '../types.js';
 
 export function loc(file: string, line: number, column = 1): Location {
   return { file, line, column };
@@ -25,6 +25,8 @@ export interface LogicalLine {
   text: string;
   /** 1-based number of the first physical line */
   line: number;
+  /** 1-based number of the last physical line (after its backslash continuations) */
+  endLine: number;
 }
 
 /** Physical lines joined where they end with a backslash (shell, Dockerfile, requirements, systemd). */
@@ -41,10 +43,10 @@ export function logicalLines(text: string): LogicalLine[] {
       continue;
     }
     buf.push(l);
-    out.push({ text: buf.join(' '), line: start });
+    out.push({ text: buf.join(' '), line: start, endLine: i + 1 });
     buf = [];
   }
-  if (buf.length) out.push({ text: buf.join(' '), line: start });
+  if (buf.length) out.push({ text: buf.join(' '), line: start, endLine: phys.length });
   return out;
 }
 
@@ -69,4 +71,43 @@ export function normalizeName(name: string): string {
 
 export function basename(rel: string): string {
   return rel.split('/').pop() ?? rel;
+}
+
+/**
+ * Where a token sits inside a value written over lines `loc.line`..`lastLine` (a parenthesised Python value, a folded
+ * or literal YAML scalar, a multi-line dict): the first line on which `re` matches. A finding points at the line of
+ * the offending token (the literal secret, the worker command, the CERT_NONE value), not at the first line of the
+ * value. `loc` itself when the token is on its first line or on none.
+ */
+export function tokenLoc(lines: readonly string[], loc: Location, re: RegExp, lastLine = loc.endLine ?? loc.line): Location {
+  const once = new RegExp(re.source, re.flags.replace(/[gy]/g, ''));
+  for (let l = loc.line; l <= lastLine && l <= lines.length; l++) {
+    const m = once.exec(lines[l - 1] ?? '');
+    if (m) return l === loc.line ? loc : { file: loc.file, line: l, column: m.index + 1 };
+  }
+  return loc;
+}
+
+/**
+ * A worker started by a command written over several lines: the line holding `celery … <subcommand>`
+ * (`/bin/bash -c '` / `sleep 3;` / `celery -A proj worker …` points at the third), else the line of its `celery` word
+ * (a Kubernetes `command: [celery, -A, proj]` above `args: [worker, …]` points at the command).
+ */
+export function invocationLoc(lines: readonly string[], loc: Location, subcommand: string | null, lastLine: number): Location {
+  if (subcommand) {
+    const re = new RegExp(`\\bcelery\\b.*(^|[\\s'"])${escapeRe(subcommand)}\\b`);
+    const both = tokenLoc(lines, loc, re, lastLine);
+    if (both !== loc || re.test(lines[loc.line - 1] ?? '')) return both;
+  }
+  return tokenLoc(lines, loc, /\bcelery\b/, lastLine);
+}
+
+/** Workers parsed from a command written over lines `w.loc.line`..`lastLine`: each moves to its invocationLoc. */
+export function locateInvocationLines(found: WorkerCommand[], text: string, lastLine: number): void {
+  let lines: string[] | undefined;
+  for (const w of found) {
+    if (w.loc.line >= lastLine) continue;
+    lines ??= text.split(/\r?\n/);
+    w.loc = invocationLoc(lines, w.loc, w.subcommand, lastLine);
+  }
 }

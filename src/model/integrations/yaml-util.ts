@@ -1,7 +1,8 @@
 // YAML helpers shared by the compose and Kubernetes readers: positions, and key lookup that follows
 // `<<: *anchor` merges (a merged key's node keeps the line where the anchor defines it).
 import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type Node, type Pair, type YAMLMap } from 'yaml';
-import type { Location } from '../types.js';
+import type { Location, WorkerCommand } from '../types.js';
+import { locateInvocationLines } from './text.js';
 
 export function locOf(file: string, lc: LineCounter, node: Node | null | undefined, fallback: Location): Location {
   const start = node?.range?.[0];
@@ -55,4 +56,14 @@ export function mergedEntries(doc: Document, map: YAMLMap, depth = 0): [string, 
 /** a node with an alias resolved */
 export function deref(doc: Document, n: Node | undefined): Node | undefined {
   return isAlias(n) ? (n.resolve(doc) as Node | undefined) : n;
+}
+
+/**
+ * Workers parsed from command/args nodes written over several lines (`command: >` / `|`, a flow list): each points at
+ * the line holding its `celery … <subcommand>`, not at the first line of the scalar.
+ */
+export function locateInvocations(found: WorkerCommand[], text: string, lc: LineCounter, nodes: (Node | null | undefined)[]): void {
+  const ends = nodes.map((n) => n?.range?.[1]).filter((e): e is number => e !== undefined && e > 0);
+  // the value's last character (a block scalar's range ends after its final newline)
+  if (ends.length > 0) locateInvocationLines(found, text, lc.linePos(Math.max(...ends) - 1).line);
 }
