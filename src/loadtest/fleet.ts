@@ -19,34 +19,23 @@ import * as hdr from 'hdr-histogram-js';
 import { evaluateThreshold, parseThresholds, type Threshold, type ThresholdInputs, type ThresholdOutcome } from './thresholds.js';
 import type { LatencySummary } from './stats.js';
 import { readBaseline, compareWithBaseline } from './baseline.js';
-import { DEFAULT_THRESHOLDS, runLoadTest, type LoadShape, type LoadTestOptions, type ProgressSnapshot } from './run.js';
+import { DEFAULT_THRESHOLDS, runLoadTest, type LoadTestOptions } from './run.js';
 import type { LoadTestResult } from './types.js';
 import { JobctlError, UnavailableError } from '../util/errors.js';
 import { maskUrlCredentials } from '../util/mask.js';
 
 export const RSS_PROBE_TASK = 'jobctl_loadprobe.rss';
 
-export interface FleetLoadRequest {
+/** What a fleet run takes: the load itself as runLoadTest takes it, plus where the fleet is. */
+export interface FleetLoadRequest extends Pick<LoadTestOptions,
+  'task' | 'args' | 'kwargs' | 'shape' | 'tasks' | 'durationMs' | 'taskTimeoutMs' | 'drainTimeoutMs' | 'warmupTasks' | 'shard' | 'signal' | 'onProgress'> {
   broker: string;
   /** the fleet's Redis result backend (default: the broker URL) */
   backend?: string;
   allowRemote?: boolean;
   queue: string;
-  task: string;
-  args?: unknown[];
-  kwargs?: Record<string, unknown>;
-  shape: LoadShape;
-  tasks?: number;
-  durationMs?: number;
-  taskTimeoutMs?: number;
-  drainTimeoutMs?: number;
-  warmupTasks?: number;
   thresholds?: string[];
   baselineFile?: string;
-  /** --shard: this producer's part of a run (tags its task ids; thresholds are left to `load-test merge`) */
-  shard?: LoadTestOptions['shard'];
-  signal?: AbortSignal;
-  onProgress?: (p: ProgressSnapshot) => void;
   onStatus?: (message: string) => void;
   /** how long to collect pidbox replies when looking for the fleet (default 2 s) */
   discoveryTimeoutMs?: number;

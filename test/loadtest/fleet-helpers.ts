@@ -3,6 +3,7 @@
 // fixtures/runtime-fleet/fleetapp.py with jobctl's probe modules included (as a user would add
 // `--include jobctl_loadprobe,jobctl_probe` to the fleet's worker command). The test starts them
 // itself: jobctl's --fleet mode starts nothing.
+import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { startOwnRedis, type OwnRedis } from '../../src/runtime/redis-server.js';
 import { spawnGroup, type ManagedProcess } from '../../src/runtime/process-group.js';
@@ -77,4 +78,13 @@ export async function startFleet(specs: FleetWorkerSpec[], queue = 'fleet.work',
     throw err;
   }
   return { redis, broker, backend, queue, workers, stop };
+}
+
+/** The real CLI (node bin/run.js) with extra environment; resolves with its exit code and output (150 s cap). */
+export function jobctl(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [path.join(repoRoot, 'bin', 'run.js'), ...args], { env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024, timeout: 150_000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+    });
+  });
 }

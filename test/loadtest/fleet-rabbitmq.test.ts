@@ -4,26 +4,15 @@
 // gone afterwards, and the workers' events must be off again.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import path from 'node:path';
 import { findRabbitmqServer, startOwnRabbit, type OwnRabbit } from '../../src/runtime/rabbitmq-server.js';
-import { startFleet, type TestFleet } from './fleet-helpers.js';
-import { celeryPython, repoRoot } from './helpers.js';
+import { jobctl, startFleet, type TestFleet } from './fleet-helpers.js';
+import { celeryPython } from './helpers.js';
 import type { LoadTestResult } from '../../src/loadtest/types.js';
 import type { FleetSmokeResult } from '../../src/runtime/fleet-smoke.js';
 
 const skip = findRabbitmqServer() ? false : 'rabbitmq-server is not installed (.ci/run installs it)';
 let rabbit: OwnRabbit | undefined;
 let fleet: TestFleet | undefined;
-const bin = path.join(repoRoot, 'bin', 'run.js');
-
-function jobctl(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [bin, ...args], { env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024, timeout: 150_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
 
 before(async () => {
   if (skip) return;

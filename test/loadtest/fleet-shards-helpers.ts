@@ -2,22 +2,11 @@
 // against a three-worker fleet (fleet-helpers.ts: one slow, one leaking), the second started 1.5 s
 // later so the first finishes first, then `load-test merge` of their --json, and the checks on it.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { TestFleet } from './fleet-helpers.js';
-import { repoRoot } from './helpers.js';
+import { jobctl, type TestFleet } from './fleet-helpers.js';
 import type { LoadTestResult } from '../../src/loadtest/types.js';
 
-const bin = path.join(repoRoot, 'bin', 'run.js');
-
-export function jobctl(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [bin, ...args], { env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024, timeout: 150_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
 
 /** w1 healthy, w2 slow, w3 leaking: names as the fleet was started with. */
 export async function twoProducersMerged(f: TestFleet, tmp: string, runId: string, [w1, w2, w3]: [string, string, string]): Promise<{ shards: LoadTestResult[]; r: LoadTestResult; merged: { code: number; stdout: string; stderr: string } }> {

@@ -5,21 +5,22 @@
 // and that the workers' task events are back as they were.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import { startFleet, type TestFleet } from './fleet-helpers.js';
+import { jobctl, startFleet, type TestFleet } from './fleet-helpers.js';
 import { celeryPython, repoRoot } from './helpers.js';
 import { openRedisEventReceiver, type TaskEvent } from '../../src/runtime/events.js';
 import { RedisCeleryTransport } from '../../src/runtime/redis-transport.js';
 import type { LoadTestResult } from '../../src/loadtest/types.js';
 import type { FleetSmokeResult } from '../../src/runtime/fleet-smoke.js';
 
+const bin = path.join(repoRoot, 'bin', 'run.js');
+
 let fleet: TestFleet;
 let tmp: string;
-const bin = path.join(repoRoot, 'bin', 'run.js');
 
 /** every key of a database with its type and a digest of its value */
 async function snapshot(url: string): Promise<Map<string, string>> {
@@ -35,14 +36,6 @@ async function snapshot(url: string): Promise<Map<string, string>> {
   } finally {
     c.disconnect();
   }
-}
-
-function jobctl(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [bin, ...args], { env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024, timeout: 150_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-    });
-  });
 }
 
 /** Task events are back as they were: every worker runs probes, only w1 (started with -E) sends events. */
